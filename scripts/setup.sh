@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Brings a machine from a clean clone to a built tutor, skipping every step
+# that is already done: Debian packages, npm packages (from the lockfile),
+# the native engine, the WebAssembly engine, and the web app.
+# Usage: scripts/setup.sh [--quiet]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quiet=0
+[ "${1:-}" = "--quiet" ] && quiet=1
+say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
+run() { if [ "$quiet" = 1 ]; then "$@" >/dev/null; else "$@"; fi; }
+
+# --- Debian packages -------------------------------------------------------
+# Each entry: package name and a file that proves it is installed.
+apt_wanted=(
+  "cmake:/usr/bin/cmake"
+  "g++:/usr/bin/g++"
+  "emscripten:/usr/bin/emcc"
+  "binaryen:/usr/bin/wasm-opt"
+  "libxsimd-dev:/usr/include/xsimd/xsimd.hpp"
+  "nlohmann-json3-dev:/usr/include/nlohmann/json.hpp"
+  "doctest-dev:/usr/include/doctest/doctest.h"
+  "clang-format:/usr/bin/clang-format"
+  "chromium:/usr/bin/chromium"
+)
+missing=()
+for entry in "${apt_wanted[@]}"; do
+  [ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" = 0 ] || sudo_cmd=(sudo)
+  run "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive run "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# --- npm packages ----------------------------------------------------------
+# npm ci writes node_modules/.package-lock.json; reinstall when the lockfile changed since.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages from package-lock.json"
+  run npm ci --no-audit --no-fund
+fi
+
+# --- engine: native and WebAssembly ----------------------------------------
+# Emscripten 3.1.6's JS optimiser needs Debian's acorn on NODE_PATH.
+export NODE_PATH=/usr/share/nodejs
+jobs=$(nproc 2>/dev/null || echo 2)
+
+if [ ! -f build/native/CMakeCache.txt ]; then
+  say "configuring the native engine build"
+  run cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release
+fi
+say "building the native engine"
+run cmake --build build/native -j"$jobs"
+
+if [ ! -f build/wasm/CMakeCache.txt ]; then
+  say "configuring the WebAssembly engine build"
+  run emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release
+fi
+say "building the WebAssembly engine"
+run cmake --build build/wasm -j"$jobs"
+
+# --- web app ---------------------------------------------------------------
+# Rebuild only when a source of the page is newer than the last build.
+stamp=dist/index.html
+if [ ! -f "$stamp" ] || [ -n "$(find web lessons build/wasm/moe_engine.wasm package-lock.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
+  say "building the web app"
+  run npx vite build --config web/vite.config.ts --logLevel warn
+fi
+say "ready"

@@ -1,0 +1,153 @@
+// Runs every suite of the project in order and ends with one line
+// `N passed, N failed` that sums them all. Exits non-zero if anything failed,
+// including a suite that crashed before reporting its count.
+// Usage: node scripts/test.mjs [suite-name ...]   (default: all suites)
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+mkdirSync('build/reports', { recursive: true });
+const env = { ...process.env, NODE_PATH: '/usr/share/nodejs' };
+
+/** Run a command, echo its output, and resolve with {code, output}. */
+function run(cmd, args, extraEnv = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const relay = (chunk) => {
+      output += chunk;
+      process.stdout.write(chunk);
+    };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.on('error', (err) => resolve({ code: 127, output: String(err) }));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** doctest's closing line: `[doctest] test cases: 12 | 12 passed | 0 failed | 0 skipped`. */
+function doctestCounts({ code, output }) {
+  const m = [...output.matchAll(/test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed/g)].pop();
+  if (!m) return { passed: 0, failed: 1, note: 'no doctest summary (crashed?)' };
+  const failed = Number(m[3]);
+  return { passed: Number(m[2]), failed: failed === 0 && code !== 0 ? 1 : failed };
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** A check with no count of its own (formatting, type check) counts as one test. */
+const single = ({ code }) => ({ passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 });
+
+function cppSources() {
+  const out = [];
+  const walk = (dir) => {
+    for (const entry of readdirSyncSafe(dir)) {
+      const p = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (/\.(c|h)(pp)?$/.test(entry.name)) out.push(p);
+    }
+  };
+  ['engine', 'tests/engine', 'tests/fuzz'].forEach(walk);
+  return out;
+}
+function readdirSyncSafe(dir) {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+const suites = [
+  {
+    name: 'format',
+    about: 'clang-format over engine and engine tests',
+    run: () => run('clang-format', ['--dry-run', '-Werror', ...cppSources()]),
+    count: single,
+  },
+  {
+    name: 'typecheck',
+    about: 'svelte-check (TypeScript and Svelte)',
+    run: () => run('npx', ['svelte-check', '--tsconfig', './web/tsconfig.json', '--output', 'human', '--fail-on-warnings']),
+    count: single,
+  },
+  {
+    name: 'engine-native',
+    about: 'doctest suite, native, through ctest',
+    run: () => run('ctest', ['--test-dir', 'build/native', '--output-on-failure', '-V']),
+    count: doctestCounts,
+  },
+  {
+    name: 'engine-wasm-node',
+    about: 'the same doctest suite as WebAssembly in Node',
+    run: () => run('node', ['build/wasm/moe_tests.js', '--no-colors']),
+    count: doctestCounts,
+  },
+  {
+    name: 'engine-wasm-chromium',
+    about: 'the same doctest suite as WebAssembly in headless Chromium',
+    run: () => run('node', ['scripts/doctest-in-chromium.mjs']),
+    count: doctestCounts,
+  },
+  {
+    name: 'web-unit',
+    about: 'vitest against the real wasm build',
+    run: () => {
+      rmSync('build/reports/vitest.json', { force: true });
+      return run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=build/reports/vitest.json']);
+    },
+    count: ({ code }) => {
+      const r = readJson('build/reports/vitest.json');
+      if (!r) return { passed: 0, failed: 1, note: 'no vitest report' };
+      const failed = r.numFailedTests + (r.numFailedTestSuites ?? 0);
+      return { passed: r.numPassedTests, failed: failed === 0 && code !== 0 ? 1 : failed };
+    },
+  },
+  {
+    name: 'e2e',
+    about: 'Playwright in Debian Chromium against the served app',
+    run: () => {
+      rmSync('build/reports/playwright.json', { force: true });
+      return run('npx', ['playwright', 'test'], { CI: process.env.CI ?? '' });
+    },
+    count: ({ code }) => {
+      const r = readJson('build/reports/playwright.json');
+      if (!r) return { passed: 0, failed: 1, note: 'no Playwright report' };
+      const failed = r.stats.unexpected + r.stats.flaky + (r.errors?.length ?? 0);
+      return { passed: r.stats.expected, failed: failed === 0 && code !== 0 ? 1 : failed };
+    },
+  },
+];
+
+const wanted = process.argv.slice(2);
+const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
+if (wanted.length && chosen.length !== wanted.length) {
+  console.error(`unknown suite; known: ${suites.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+
+const rows = [];
+for (const suite of chosen) {
+  console.log(`\n=== ${suite.name}: ${suite.about}`);
+  const started = Date.now();
+  const counts = suite.count(await suite.run());
+  rows.push({ name: suite.name, ...counts, seconds: ((Date.now() - started) / 1000).toFixed(1) });
+}
+
+console.log('\n=== summary');
+for (const r of rows) {
+  const status = r.failed ? 'FAIL' : 'ok  ';
+  console.log(`${status} ${r.name.padEnd(22)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${r.seconds}s${r.note ? `  (${r.note})` : ''}`);
+}
+const passed = rows.reduce((n, r) => n + r.passed, 0);
+const failed = rows.reduce((n, r) => n + r.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
