@@ -58,6 +58,8 @@ export interface Trace {
   expert_outputs: Float32Array; // [T, k, d]  output of the expert in slot j, before its gate
   output: Float32Array; // [T, d]  Σ_j topk_weights[t,j] · expert_outputs[t,j]
   expert_load: Int32Array; // [E]  how many (token, slot) pairs chose each expert
+  /** Load-balancing loss of this pass, Mixtral form: E · Σ_j Σ_e f[j,e] · P[e] (≈ k when balanced). */
+  aux_loss: number;
 }
 
 /** The engine's interpretable token embedding: one named feature per dimension. */

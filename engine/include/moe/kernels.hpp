@@ -1,0 +1,48 @@
+// f32 kernels of the MoE layer. Each op has
+//   <op>__scalar          a plain loop: the specification, and the fallback for any shape;
+//   <op>__xsimd<Arch>     (kernels_simd.hpp) the SIMD variant with an explicit scalar tail;
+//   <op>                  the dispatcher the engine calls (the SIMD variant for the build's arch).
+// Names follow XNNPACK: datatype, op, variant. Unary ops and softmax may run in place (y == x).
+// Deliberately left out: blocking/packing for large GEMMs, threads, FMA (absent in wasm here).
+#pragma once
+
+#include <cstddef>
+
+namespace moe {
+
+// ---- matmul: y[t,o] = Σ_i x[t,i] · w[o,i]   x [rows, in], w [out, in] (torch layout), y [rows,
+// out]
+void f32_matmul__scalar(const float* x, const float* w, float* y, size_t rows, size_t in,
+                        size_t out);
+void f32_matmul(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out);
+
+// ---- row softmax: y[r,c] = exp(x[r,c] - m_r) / Σ_c' exp(x[r,c'] - m_r), m_r = max_c x[r,c]
+void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);
+void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols);
+
+// ---- element-wise, n elements
+// exp:   y = e^x                  (SIMD: ~2e-7 relative on [-87, 88])
+// relu:  y = max(x, 0)
+// gelu:  y = x/2 · (1 + erf(x/√2))  (exact erf form; SIMD erf ~1.5e-7 absolute)
+// silu:  y = x / (1 + e^-x)
+void f32_exp__scalar(const float* x, float* y, size_t n);
+void f32_exp(const float* x, float* y, size_t n);
+void f32_relu__scalar(const float* x, float* y, size_t n);
+void f32_relu(const float* x, float* y, size_t n);
+void f32_gelu__scalar(const float* x, float* y, size_t n);
+void f32_gelu(const float* x, float* y, size_t n);
+void f32_silu__scalar(const float* x, float* y, size_t n);
+void f32_silu(const float* x, float* y, size_t n);
+
+// ---- swiglu combine: y[i] = silu(gate[i]) · up[i]   (y may alias gate or up)
+void f32_swiglu__scalar(const float* gate, const float* up, float* y, size_t n);
+void f32_swiglu(const float* gate, const float* up, float* y, size_t n);
+
+// ---- scaled accumulate: y[i] += a · x[i]
+void f32_axpy__scalar(float a, const float* x, float* y, size_t n);
+void f32_axpy(float a, const float* x, float* y, size_t n);
+
+// Lanes of the dispatched SIMD variants (4 for SSE2/SSE4.1 and wasm128).
+size_t f32_simd_width();
+
+}  // namespace moe

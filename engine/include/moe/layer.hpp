@@ -1,0 +1,45 @@
+// One MoE feed-forward layer: config, weights, and the buffers of its last forward pass.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "moe/config.hpp"
+#include "moe/experts.hpp"
+#include "moe/result.hpp"
+#include "moe/trace.hpp"
+#include "moe/weights.hpp"
+
+namespace moe {
+
+class Layer {
+ public:
+  // `weights` must match `config` (make_layer / parse_case check this).
+  Layer(LayerConfig config, LayerWeights weights);
+
+  const LayerConfig& config() const { return config_; }
+  const LayerWeights& weights() const { return weights_; }
+  LayerWeights& weights() { return weights_; }
+
+  // The MoE forward pass over T tokens, x [T, d] row-major (n = T·d floats):
+  //   router_logits = x · W_gᵀ                         [T, E]
+  //   router_probs  = softmax_e(router_logits)         [T, E]
+  //   topk_ids      = top-k of router_probs            [T, k]
+  //   topk_weights  = router_probs[t, topk_ids]        [T, k]  (÷ Σ_j if the router renormalises)
+  //   expert_outputs[t,j] = FFN_{topk_ids[t,j]}(x[t])  [T, k, d]
+  //   output[t]     = Σ_j topk_weights[t,j] · expert_outputs[t,j]   [T, d]
+  // Checks T >= 1, n = T·d, finite inputs and the memory cap first. The returned trace is owned
+  // by the layer and valid until the next forward call.
+  Result<const Trace*> forward(const float* x, size_t n, int64_t tokens);
+
+  const Trace& trace() const { return trace_; }
+
+ private:
+  LayerConfig config_;
+  LayerWeights weights_;
+  Trace trace_;
+  ExpertDispatch dispatch_;
+  ExpertWorkspace workspace_;
+};
+
+}  // namespace moe

@@ -1,0 +1,51 @@
+// Internal: reading typed fields out of nlohmann::json without exceptions. Every reader returns
+// std::nullopt on success or the Error naming the field (`where`) and what was wrong with it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "moe/result.hpp"
+
+namespace moe::detail {
+
+using json = nlohmann::json;
+using MaybeError = std::optional<Error>;
+
+// Largest JSON text the engine parses: 64 MiB.
+inline constexpr size_t kMaxJsonBytes = 64u << 20;
+
+// Parses `text` into `out`; on failure `json: parse error at byte N: <what>`.
+MaybeError parse_json_text(std::string_view text, json& out);
+
+// A short description of a value for "got ..." in messages: 5, "foo", an object, an array of 3.
+std::string describe(const json& value);
+
+// `where.key` helper.
+inline std::string field(const std::string& where, std::string_view key) {
+  return where + "." + std::string(key);
+}
+
+// Integer field `where.key` within [lo, hi]; missing, non-integer and out-of-range are errors.
+MaybeError read_int(const json& object, std::string_view key, const std::string& where, int64_t lo,
+                    int64_t hi, int64_t& out);
+// String field `where.key`.
+MaybeError read_string(const json& object, std::string_view key, const std::string& where,
+                       std::string& out);
+// Optional boolean field `where.key` (absent or null keeps `out`).
+MaybeError read_optional_bool(const json& object, std::string_view key, const std::string& where,
+                              bool& out);
+
+// A number that is finite as float32, read into `out`.
+MaybeError read_finite_float(const json& value, const std::string& where, float& out);
+// out[i] = value[i], i < n: `where: expected n numbers, got m`.
+MaybeError read_vector(const json& value, const std::string& where, int64_t n, float* out);
+// out[r*cols + c] = value[r][c] (row-major): `where: expected R rows, got m`.
+MaybeError read_matrix(const json& value, const std::string& where, int64_t rows, int64_t cols,
+                       float* out);
+
+}  // namespace moe::detail

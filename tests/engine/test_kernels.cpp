@@ -1,0 +1,238 @@
+// Kernel tests, generated from one list of variants per signature (XNNPACK style): every SIMD
+// variant and every dispatcher against its scalar reference, at sizes below, equal to, above and
+// a multiple of the SIMD width (the native width and 4), and in place where the op allows it.
+#include <cmath>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "moe/kernels.hpp"
+#include "moe/kernels_simd.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using moe_test::check_close;
+using moe_test::random_floats;
+using Arch = xsimd::default_arch;
+
+using UnaryFn = void (*)(const float*, float*, size_t);
+using BinaryFn = void (*)(const float*, const float*, float*, size_t);
+using SoftmaxFn = void (*)(const float*, float*, size_t, size_t);
+using MatmulFn = void (*)(const float*, const float*, float*, size_t, size_t, size_t);
+using AxpyFn = void (*)(float, const float*, float*, size_t);
+
+struct UnaryVariant {
+  const char* name;
+  UnaryFn fn;
+  UnaryFn ref;
+  float lo, hi;  // input range
+  double abs_tol, rel_tol;
+};
+
+const UnaryVariant kUnaryVariants[] = {
+    {"f32_exp__xsimd", moe::f32_exp__xsimd<Arch>, moe::f32_exp__scalar, -80.0f, 80.0f, 0, 1e-6},
+    {"f32_exp", moe::f32_exp, moe::f32_exp__scalar, -80.0f, 80.0f, 0, 1e-6},
+    {"f32_relu__xsimd", moe::f32_relu__xsimd<Arch>, moe::f32_relu__scalar, -4.0f, 4.0f, 0, 0},
+    {"f32_relu", moe::f32_relu, moe::f32_relu__scalar, -4.0f, 4.0f, 0, 0},
+    {"f32_gelu__xsimd", moe::f32_gelu__xsimd<Arch>, moe::f32_gelu__scalar, -6.0f, 6.0f, 1e-6, 1e-6},
+    {"f32_gelu", moe::f32_gelu, moe::f32_gelu__scalar, -6.0f, 6.0f, 1e-6, 1e-6},
+    {"f32_silu__xsimd", moe::f32_silu__xsimd<Arch>, moe::f32_silu__scalar, -20.0f, 20.0f, 1e-7,
+     1e-6},
+    {"f32_silu", moe::f32_silu, moe::f32_silu__scalar, -20.0f, 20.0f, 1e-7, 1e-6},
+};
+
+struct BinaryVariant {
+  const char* name;
+  BinaryFn fn;
+  BinaryFn ref;
+};
+const BinaryVariant kSwigluVariants[] = {
+    {"f32_swiglu__xsimd", moe::f32_swiglu__xsimd<Arch>, moe::f32_swiglu__scalar},
+    {"f32_swiglu", moe::f32_swiglu, moe::f32_swiglu__scalar},
+};
+
+struct SoftmaxVariant {
+  const char* name;
+  SoftmaxFn fn;
+};
+const SoftmaxVariant kSoftmaxVariants[] = {
+    {"f32_softmax_rows__xsimd", moe::f32_softmax_rows__xsimd<Arch>},
+    {"f32_softmax_rows", moe::f32_softmax_rows},
+};
+
+struct MatmulVariant {
+  const char* name;
+  MatmulFn fn;
+};
+const MatmulVariant kMatmulVariants[] = {
+    {"f32_matmul__xsimd", moe::f32_matmul__xsimd<Arch>},
+    {"f32_matmul", moe::f32_matmul},
+};
+
+struct AxpyVariant {
+  const char* name;
+  AxpyFn fn;
+};
+const AxpyVariant kAxpyVariants[] = {
+    {"f32_axpy__xsimd", moe::f32_axpy__xsimd<Arch>},
+    {"f32_axpy", moe::f32_axpy},
+};
+
+// Below, equal to, above and multiples of each tile width.
+std::vector<size_t> test_sizes() {
+  std::set<size_t> s;
+  for (size_t w : {moe::f32_simd_width(), size_t{4}}) {
+    for (size_t n : {size_t{1}, w - 1, w, w + 1, 2 * w, 2 * w + 1, 4 * w, 4 * w + 3}) {
+      if (n > 0) s.insert(n);
+    }
+  }
+  return {s.begin(), s.end()};
+}
+
+}  // namespace
+
+TEST_CASE("the SIMD width is a power of two the sizes cover") {
+  const size_t w = moe::f32_simd_width();
+  CHECK(w >= 1);
+  CHECK((w & (w - 1)) == 0);
+  CHECK(test_sizes().size() >= 6);
+}
+
+TEST_CASE("unary kernels match their scalar reference, out of place and in place") {
+  for (const UnaryVariant& v : kUnaryVariants) {
+    for (size_t n : test_sizes()) {
+      CAPTURE(v.name);
+      CAPTURE(n);
+      const std::vector<float> x = random_floats(n, 1000 + n, v.lo, v.hi);
+      std::vector<float> expected(n), actual(n, -7.0f);
+      v.ref(x.data(), expected.data(), n);
+      v.fn(x.data(), actual.data(), n);
+      check_close(actual, expected, v.abs_tol, v.rel_tol, std::string(v.name) + " out of place");
+      std::vector<float> in_place = x;
+      v.fn(in_place.data(), in_place.data(), n);
+      check_close(in_place, expected, v.abs_tol, v.rel_tol, std::string(v.name) + " in place");
+    }
+  }
+}
+
+TEST_CASE("SIMD exp is accurate against double precision, and saturates at the ends") {
+  const size_t n = 4096;
+  std::vector<float> x(n), y(n);
+  for (size_t i = 0; i < n; ++i) x[i] = -87.0f + 175.0f * static_cast<float>(i) / (n - 1);
+  x[n - 1] = 88.0f;
+  moe::f32_exp__xsimd<Arch>(x.data(), y.data(), n);
+  double worst = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double e = std::exp(static_cast<double>(x[i]));
+    worst = std::max(worst, std::fabs(y[i] - e) / e);
+  }
+  CHECK(worst < 1e-6);
+  std::vector<float> edge = {-1000.0f, -100.0f, 0.0f, 1000.0f};
+  std::vector<float> out(4);
+  moe::f32_exp__xsimd<Arch>(edge.data(), out.data(), 4);
+  CHECK(out[0] == 0.0f);
+  CHECK(out[1] == 0.0f);
+  CHECK(out[2] == doctest::Approx(1.0f).epsilon(1e-7));
+  CHECK(std::isfinite(out[3]));
+}
+
+TEST_CASE("SIMD gelu follows the exact erf form, not the tanh approximation") {
+  // At x = 1: exact 0.8413447, tanh form 0.8411920 -- apart by 1.5e-4.
+  std::vector<float> x(8, 1.0f), y(8);
+  moe::f32_gelu__xsimd<Arch>(x.data(), y.data(), 8);
+  for (float v : y) CHECK(v == doctest::Approx(0.84134475).epsilon(1e-6));
+}
+
+TEST_CASE("swiglu matches its reference, in place over gate and over up") {
+  for (const BinaryVariant& v : kSwigluVariants) {
+    for (size_t n : test_sizes()) {
+      CAPTURE(v.name);
+      CAPTURE(n);
+      const std::vector<float> gate = random_floats(n, 2000 + n, -8.0f, 8.0f);
+      const std::vector<float> up = random_floats(n, 3000 + n, -2.0f, 2.0f);
+      std::vector<float> expected(n), actual(n);
+      v.ref(gate.data(), up.data(), expected.data(), n);
+      v.fn(gate.data(), up.data(), actual.data(), n);
+      check_close(actual, expected, 1e-7, 1e-6, std::string(v.name));
+      std::vector<float> g = gate, u = up;
+      v.fn(g.data(), up.data(), g.data(), n);
+      check_close(g, expected, 1e-7, 1e-6, std::string(v.name) + " in place (gate)");
+      v.fn(gate.data(), u.data(), u.data(), n);
+      check_close(u, expected, 1e-7, 1e-6, std::string(v.name) + " in place (up)");
+    }
+  }
+}
+
+TEST_CASE("axpy matches its reference") {
+  for (const AxpyVariant& v : kAxpyVariants) {
+    for (size_t n : test_sizes()) {
+      CAPTURE(v.name);
+      CAPTURE(n);
+      const std::vector<float> x = random_floats(n, 4000 + n);
+      std::vector<float> expected = random_floats(n, 5000 + n), actual = expected;
+      moe::f32_axpy__scalar(0.37f, x.data(), expected.data(), n);
+      v.fn(0.37f, x.data(), actual.data(), n);
+      check_close(actual, expected, 1e-7, 1e-7, v.name);
+    }
+  }
+}
+
+TEST_CASE("row softmax matches its reference and sums to 1, in place too") {
+  for (const SoftmaxVariant& v : kSoftmaxVariants) {
+    for (size_t cols : test_sizes()) {
+      CAPTURE(v.name);
+      CAPTURE(cols);
+      const size_t rows = 3;
+      std::vector<float> x = random_floats(rows * cols, 6000 + cols, -10.0f, 10.0f);
+      x[0] = 50.0f;  // a dominant logit must not overflow
+      std::vector<float> expected(rows * cols), actual(rows * cols);
+      moe::f32_softmax_rows__scalar(x.data(), expected.data(), rows, cols);
+      v.fn(x.data(), actual.data(), rows, cols);
+      check_close(actual, expected, 1e-7, 1e-5, std::string(v.name));
+      for (size_t r = 0; r < rows; ++r) {
+        double sum = 0.0;
+        for (size_t c = 0; c < cols; ++c) sum += actual[r * cols + c];
+        CHECK(sum == doctest::Approx(1.0).epsilon(1e-6));
+      }
+      v.fn(x.data(), x.data(), rows, cols);
+      check_close(x, expected, 1e-7, 1e-5, std::string(v.name) + " in place");
+    }
+  }
+}
+
+TEST_CASE("matmul y = x · Wᵀ matches its reference for every tail shape") {
+  for (const MatmulVariant& v : kMatmulVariants) {
+    for (size_t in : test_sizes()) {
+      for (size_t out : {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{8}, size_t{9}}) {
+        for (size_t rows : {size_t{1}, size_t{3}}) {
+          CAPTURE(v.name);
+          CAPTURE(in);
+          CAPTURE(out);
+          CAPTURE(rows);
+          const std::vector<float> x = random_floats(rows * in, 7000 + in * 31 + out);
+          const std::vector<float> w = random_floats(out * in, 8000 + in * 17 + out);
+          std::vector<float> expected(rows * out), actual(rows * out, -7.0f);
+          moe::f32_matmul__scalar(x.data(), w.data(), expected.data(), rows, in, out);
+          v.fn(x.data(), w.data(), actual.data(), rows, in, out);
+          check_close(actual, expected, 1e-5, 1e-5, v.name);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("matmul reference follows the torch layout") {
+  // x [1, 2] = [1, 2]; W [3, 2] = [[1, 0], [0, 1], [3, 4]] -> y = [1, 2, 11]
+  const float x[] = {1, 2};
+  const float w[] = {1, 0, 0, 1, 3, 4};
+  float y[3];
+  moe::f32_matmul__scalar(x, w, y, 1, 2, 3);
+  CHECK(y[0] == 1.0f);
+  CHECK(y[1] == 2.0f);
+  CHECK(y[2] == 11.0f);
+  moe::f32_matmul(x, w, y, 1, 2, 3);
+  CHECK(y[2] == 11.0f);
+}

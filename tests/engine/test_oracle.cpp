@@ -1,0 +1,144 @@
+// Golden tests against huggingface/transformers reference vectors (tests/oracle/, format in
+// shared/oracle/README.md): values at 1e-5 absolute, indices and counts exact.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "moe/aux_loss.hpp"
+#include "moe/layer.hpp"
+#include "moe/oracle_case.hpp"
+#include "moe/router.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using nlohmann::json;
+constexpr double kTol = 1e-5;
+
+json load_json(const std::string& name) {
+  const std::string text = moe_test::read_text_file(moe_test::oracle_path(name));
+  REQUIRE_MESSAGE(!text.empty(), "cannot read oracle case " << moe_test::oracle_path(name));
+  return json::parse(text);
+}
+
+std::vector<double> flat(const json& j) {
+  std::vector<double> out;
+  if (j.is_array()) {
+    for (const json& v : j) {
+      const std::vector<double> inner = flat(v);
+      out.insert(out.end(), inner.begin(), inner.end());
+    }
+  } else {
+    out.push_back(j.get<double>());
+  }
+  return out;
+}
+
+template <class T>
+std::vector<double> as_double(const std::vector<T>& v) {
+  return {v.begin(), v.end()};
+}
+
+// Runs a layer case; returns the trace and the parsed file.
+struct Ran {
+  moe::OracleCase oc;
+  moe::Trace trace;
+  json file;
+};
+
+Ran run_case(const std::string& name) {
+  Ran ran;
+  ran.file = load_json(name);
+  moe::Result<moe::OracleCase> parsed =
+      moe::parse_case(moe_test::read_text_file(moe_test::oracle_path(name)));
+  REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().message()));
+  ran.oc = std::move(parsed.value());
+  moe::Layer layer(ran.oc.config, ran.oc.weights);
+  moe::Result<const moe::Trace*> r =
+      layer.forward(ran.oc.input.data(), ran.oc.input.size(), ran.oc.tokens);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
+  ran.trace = *r.value();
+  return ran;
+}
+
+void check_routed(const Ran& ran) {
+  const json& ex = ran.file["expected"];
+  const moe::Trace& tr = ran.trace;
+  CHECK(as_double(tr.topk_ids) == flat(ex["topk_indices"]));
+  CHECK(as_double(tr.expert_load) == flat(ex["expert_token_counts"]));
+  moe_test::check_close(tr.router_logits, flat(ex["router_logits"]), kTol, 0, "router_logits");
+  moe_test::check_close(tr.topk_weights, flat(ex["topk_weights"]), kTol, 0, "topk_weights");
+  CHECK(std::fabs(tr.aux_loss - ex["aux_loss"].get<double>()) <= kTol);
+}
+
+}  // namespace
+
+TEST_CASE("oracle mixtral_e4_top2_d8_ff16_t6: Mixtral block, E=4, top-2") {
+  const Ran ran = run_case("mixtral_e4_top2_d8_ff16_t6");
+  CHECK(ran.oc.family == "mixtral");
+  check_routed(ran);
+  moe_test::check_close(ran.trace.output, flat(ran.file["expected"]["output"]), kTol, 0, "output");
+}
+
+TEST_CASE("oracle mixtral_e8_top1_d8_ff16_t6: top-1 weights are exactly 1 (M3)") {
+  const Ran ran = run_case("mixtral_e8_top1_d8_ff16_t6");
+  check_routed(ran);
+  for (float w : ran.trace.topk_weights) CHECK(w == 1.0f);
+  moe_test::check_close(ran.trace.output, flat(ran.file["expected"]["output"]), kTol, 0, "output");
+}
+
+TEST_CASE("oracle qwen2moe_e4_top2 (routed part): raw probabilities as gates (Q1)") {
+  const Ran ran = run_case("qwen2moe_e4_top2_d8_ff8_sff16_t6_nonorm");
+  CHECK(ran.oc.num_shared_experts == 1);
+  CHECK_FALSE(ran.oc.config.renormalises());
+  check_routed(ran);
+  // routed = output - sigmoid(shared_expert_gate_logit) · shared_expert_output_ungated
+  const json& ex = ran.file["expected"];
+  const std::vector<double> out = flat(ex["output"]),
+                            shared = flat(ex["shared_expert_output_ungated"]),
+                            gate = flat(ex["shared_expert_gate_logit"]);
+  const int d = ran.oc.config.d_model;
+  std::vector<double> routed(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    routed[i] = out[i] - shared[i] / (1.0 + std::exp(-gate[i / d]));
+  }
+  moe_test::check_close(ran.trace.output, routed, kTol, 0, "routed output");
+  double wsum = 0.0;
+  for (int j = 0; j < 2; ++j) wsum += ran.trace.topk_weights[j];
+  CHECK(wsum < 0.999);  // not renormalised
+}
+
+TEST_CASE("oracle mixtral_aux_loss_l2_b2_s5_e4_top2_nomask: per-slot fractions (M1)") {
+  moe::Result<moe::AuxLossCase> parsed = moe::parse_aux_loss_case(
+      moe_test::read_text_file(moe_test::oracle_path("mixtral_aux_loss_l2_b2_s5_e4_top2_nomask")));
+  REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().message()));
+  const moe::AuxLossCase& ac = parsed.value();
+  CHECK(ac.mask.empty());
+  const json ex = load_json("mixtral_aux_loss_l2_b2_s5_e4_top2_nomask")["expected"];
+  const int n = ac.num_layers * ac.tokens_per_layer, E = ac.num_experts, k = ac.top_k;
+  std::vector<float> probs(n * E);
+  std::vector<int32_t> ids(n * k);
+  moe::router_compute_probs(ac.gate_logits.data(), n, E, probs.data());
+  moe::router_select_topk(probs.data(), n, E, k, ids.data());
+  CHECK(as_double(ids) == flat(ex["topk_indices"]));
+  const float loss = moe::load_balancing_loss(probs.data(), ids.data(), n, E, k, nullptr);
+  CHECK(std::fabs(loss - ex["aux_loss"].get<double>()) <= kTol);
+  CHECK(std::fabs(loss - ex["aux_loss_without_mask"].get<double>()) <= kTol);
+}
+
+TEST_CASE("oracle families this engine does not run yet are refused by field") {
+  const auto error_of = [](const std::string& name) {
+    moe::Result<moe::OracleCase> r =
+        moe::parse_case(moe_test::read_text_file(moe_test::oracle_path(name)));
+    return r.ok() ? std::string("(no error)") : r.error().message();
+  };
+  CHECK(error_of("switch_e4_cf1.0_b2_s8_d8_ff16") ==
+        "config.router_kind: unknown router kind \"softmax_top1_capacity\" (expected one of "
+        "softmax_topk, softmax_topk_renorm)");
+  CHECK(error_of("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5") ==
+        "config.router_kind: unknown router kind \"sigmoid_grouped_topk_bias\" (expected one of "
+        "softmax_topk, softmax_topk_renorm)");
+}
