@@ -1,0 +1,200 @@
+// Lesson files: every real lesson must parse and validate, and malformed ones
+// must be rejected with a message that names the file, the place and the reason.
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LessonError, parseCourse, parseLesson } from '../../web/src/lessons/parse';
+import { loadCourseFrom } from '../../web/lesson-plugin';
+import { widgetCatalog } from '../../web/src/widgets/catalog';
+
+const lessonsDir = fileURLToPath(new URL('../../lessons', import.meta.url));
+const FILE = 'lessons/sample.md';
+
+const frontMatter = `---
+id: sample
+title: A sample lesson
+phase: one-token
+minutes: 5
+summary: Used by the tests.
+---
+`;
+
+const goodCheck = `\`\`\`check
+question: Which is right?
+options:
+  - text: This one
+    correct: true
+    feedback: Yes.
+  - text: That one
+    feedback: No.
+\`\`\`
+`;
+
+const walkWidget = `\`\`\`widget
+name: token-walk
+params:
+  stage: logits
+  sentence: "A b"
+  experts: [One, Two]
+  router: [[1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0, 0, 0]]
+\`\`\`
+`;
+
+const lesson = (body: string, front = frontMatter) => `${front}\n${body}`;
+
+/** The problems parseLesson reports, or [] if it accepts the source. */
+function problemsOf(source: string): string[] {
+  try {
+    parseLesson(FILE, source);
+    return [];
+  } catch (err) {
+    if (err instanceof LessonError) return err.problems;
+    throw err;
+  }
+}
+
+describe('real lessons', () => {
+  it('the course map and every lesson file parse and validate', () => {
+    const { course } = loadCourseFrom(lessonsDir);
+    const files = fs.readdirSync(lessonsDir).filter((f) => f.endsWith('.md'));
+    expect(files.length).toBeGreaterThan(0);
+    expect(Object.keys(course.lessons).sort()).toEqual(files.map((f) => f.replace(/\.md$/, '')).sort());
+    expect(course.phases).toHaveLength(4);
+  });
+
+  it('the walk lesson has its nine steps, each ending with a check, and uses token-walk', () => {
+    const source = fs.readFileSync(path.join(lessonsDir, 'walk-one-token.md'), 'utf8');
+    const walk = parseLesson('lessons/walk-one-token.md', source);
+    expect(walk.steps.map((s) => s.id)).toEqual([
+      'pick-token', 'embedding', 'predict', 'logits', 'softmax', 'top2', 'gates', 'experts', 'combine',
+    ]);
+    for (const step of walk.steps) {
+      expect(step.blocks.at(-1)?.kind, step.id).toBe('check');
+      const widgets = step.blocks.filter((b) => b.kind === 'widget');
+      expect(widgets.map((w) => w.kind === 'widget' && w.name)).toEqual(['token-walk']);
+    }
+    // Shared params from the front matter reach every placement, defaults filled in.
+    const logits = walk.steps[3].blocks.find((b) => b.kind === 'widget');
+    expect(logits).toMatchObject({ params: { stage: 'logits', top_k: 2, d_ff: 16, activation: 'silu' } });
+  });
+
+  it('lessons not written yet show as coming soon', () => {
+    const { course } = loadCourseFrom(lessonsDir);
+    const entries = course.phases.flatMap((p) => p.lessons);
+    expect(entries.find((e) => e.id === 'walk-one-token')?.available).toBe(true);
+    expect(entries.filter((e) => !e.available).length).toBeGreaterThan(0);
+  });
+});
+
+describe('rendering', () => {
+  it('renders Markdown and KaTeX, and leaves raw HTML inert', () => {
+    const parsed = parseLesson(FILE, lesson(`## One {#one}\n\nSome **bold**, $x^2$ and <script>alert(1)</script>.\n\n$$\\sum_i x_i$$\n\n${goodCheck}`));
+    const prose = parsed.steps[0].blocks[0];
+    expect(prose.kind).toBe('prose');
+    const html = prose.kind === 'prose' ? prose.html : '';
+    expect(html).toContain('<strong>bold</strong>');
+    expect(html).toContain('class="katex"');
+    expect(html).toContain('katex-display');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
+  });
+
+  it('keeps code spans with dollar signs as code', () => {
+    const parsed = parseLesson(FILE, lesson(`## One {#one}\n\nCost: \`$5 and $6\` each.\n\n${goodCheck}`));
+    const block = parsed.steps[0].blocks[0];
+    expect(block.kind === 'prose' && block.html).toContain('<code>$5 and $6</code>');
+  });
+});
+
+describe('malformed lessons are rejected', () => {
+  it('accepts the minimal valid lesson used below', () => {
+    expect(problemsOf(lesson(`## One {#one}\n\nText.\n\n${walkWidget}\n${goodCheck}`))).toEqual([]);
+  });
+
+  it('missing front matter field', () => {
+    const front = frontMatter.replace('minutes: 5\n', '');
+    expect(problemsOf(lesson(`## One {#one}\n\n${goodCheck}`, front))).toEqual([`${FILE}: front matter: minutes: missing field`]);
+  });
+
+  it('no front matter at all', () => {
+    expect(problemsOf(`## One {#one}\n`)[0]).toMatch(/^lessons\/sample\.md: front matter: missing/);
+  });
+
+  it('duplicate step id', () => {
+    const problems = problemsOf(lesson(`## One {#same}\n\n${goodCheck}\n## Two {#same}\n\n${goodCheck}`));
+    expect(problems).toEqual([`${FILE}: step "same": duplicate step id (first used on line 9)`]);
+  });
+
+  it('check with no correct option', () => {
+    const check = goodCheck.replace('    correct: true\n', '');
+    expect(problemsOf(lesson(`## Logits {#logits}\n\n${check}`))).toEqual([
+      `${FILE}: step "logits": check: exactly one option must be correct, found 0`,
+    ]);
+  });
+
+  it('check with two correct options', () => {
+    const check = goodCheck.replace('    feedback: No.', '    correct: true\n    feedback: No.');
+    expect(problemsOf(lesson(`## Logits {#logits}\n\n${check}`))).toEqual([
+      `${FILE}: step "logits": check: exactly one option must be correct, found 2`,
+    ]);
+  });
+
+  it('option without feedback', () => {
+    const check = goodCheck.replace('    feedback: No.\n', '');
+    expect(problemsOf(lesson(`## Logits {#logits}\n\n${check}`))).toEqual([
+      `${FILE}: step "logits": check: options[1].feedback: missing field`,
+    ]);
+  });
+
+  it('unknown widget name', () => {
+    const widget = walkWidget.replace('name: token-walk', 'name: token-wlak');
+    expect(problemsOf(lesson(`## One {#one}\n\n${widget}\n${goodCheck}`))).toEqual([
+      `${FILE}: step "one": widget: unknown widget "token-wlak" (known: ${Object.keys(widgetCatalog).join(', ')})`,
+    ]);
+  });
+
+  it('bad widget params', () => {
+    const widget = walkWidget.replace('[0, 1, 0, 0, 0, 0, 0, 0]]', '[0, 1, 0]]');
+    expect(problemsOf(lesson(`## One {#one}\n\n${widget}\n${goodCheck}`))).toEqual([
+      `${FILE}: step "one": widget "token-walk": params.router[1]: each router row needs 8 numbers`,
+    ]);
+  });
+
+  it('bad YAML in a widget block', () => {
+    const widget = '```widget\nname: token-walk\nparams: { stage: [logits\n```\n';
+    const problems = problemsOf(lesson(`## One {#one}\n\n${widget}\n${goodCheck}`));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^lessons\/sample\.md: step "one": widget: invalid YAML: /);
+  });
+
+  it('step heading without an id', () => {
+    expect(problemsOf(lesson(`## A step without id\n\n${goodCheck}`))).toEqual([
+      `${FILE}: step "A step without id": heading has no id; write it as "## Title {#step-id}"`,
+    ]);
+  });
+
+  it('bad TeX names the formula', () => {
+    const problems = problemsOf(lesson(`## One {#one}\n\nBroken $\\frac{1}{$ here.\n\n${goodCheck}`));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^lessons\/sample\.md: step "one": math "\\frac\{1\}\{": /);
+  });
+
+  it('text before the first step', () => {
+    expect(problemsOf(lesson(`Stray words.\n\n## One {#one}\n\n${goodCheck}`))).toEqual([
+      `${FILE}: line 9: content before the first step heading`,
+    ]);
+  });
+
+  it('reports every problem of a file at once', () => {
+    const check = goodCheck.replace('    correct: true\n', '');
+    expect(problemsOf(lesson(`## One {#x}\n\n${check}\n## Two {#x}\n\n${goodCheck}`))).toHaveLength(2);
+  });
+
+  it('a lesson the course map does not list', () => {
+    const pathYaml = 'title: T\nsummary: S\nphases:\n  - id: one-token\n    title: P\n    summary: S\n    lessons:\n      - { id: other, title: Other, minutes: 3 }\n';
+    expect(() =>
+      parseCourse('lessons/path.yaml', pathYaml, [{ file: FILE, source: lesson(`## One {#one}\n\n${goodCheck}`) }]),
+    ).toThrow(`${FILE}: front matter: id: "sample" is not listed in lessons/path.yaml`);
+  });
+});

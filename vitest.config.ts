@@ -1,0 +1,12 @@
+// Vitest for the web side: lesson parsing, URL state, progress, the engine
+// client. Runs in Node; @engine-wasm points at the CMake wasm build.
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+export default defineConfig({
+  resolve: { alias: { '@engine-wasm': fileURLToPath(new URL('./build/wasm', import.meta.url)) } },
+  test: {
+    include: ['tests/web/**/*.test.ts'],
+    environment: 'node',
+  },
+});

@@ -1,0 +1,131 @@
+// The page-side engine handle. Every call goes to the engine's Web Worker and
+// comes back as a Result; nothing here throws at a widget. If the worker dies
+// (a crash, out of memory), calls in flight get an error value and a fresh
+// worker is started for the next call.
+import type { Embedding, LayerSpec, Result, Trace } from './types';
+import type { Call, Hello, Reply, Request } from './rpc';
+
+/** The subset of Worker the client uses; tests pass a fake. */
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  onmessage: ((event: MessageEvent) => void) | null;
+  onerror: ((event: ErrorEvent) => void) | null;
+  onmessageerror?: ((event: MessageEvent) => void) | null;
+}
+
+export type WorkerFactory = () => WorkerLike;
+
+const defaultWorker: WorkerFactory = () =>
+  new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'moe-engine' });
+
+type Pending = (result: Result<unknown>) => void;
+
+export class Engine {
+  /** Resolves when the engine has loaded; rejects with a readable message if it cannot. */
+  ready!: Promise<void>;
+  /** How many times the worker has been restarted after dying. */
+  restarts = 0;
+
+  private worker!: WorkerLike;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  /** Set when the engine cannot start at all; every call then answers with it. */
+  private failure: string | null = null;
+
+  private constructor(private readonly createWorker: WorkerFactory) {
+    this.spawn();
+  }
+
+  static start(createWorker: WorkerFactory = defaultWorker): Engine {
+    return new Engine(createWorker);
+  }
+
+  forward(spec: LayerSpec, input: Float32Array, tokens: number): Promise<Result<Trace>> {
+    return this.call({ method: 'forward', args: [spec, input, tokens] }) as Promise<Result<Trace>>;
+  }
+
+  embed(text: string): Promise<Result<Embedding>> {
+    return this.call({ method: 'embed', args: [text] }) as Promise<Result<Embedding>>;
+  }
+
+  dispose(): void {
+    this.failPending('engine: stopped');
+    this.worker.terminate();
+  }
+
+  private call(call: Call): Promise<Result<unknown>> {
+    if (this.failure) return Promise.resolve({ ok: false, error: this.failure });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      try {
+        this.worker.postMessage({ id, ...call } satisfies Request);
+      } catch (err) {
+        this.pending.delete(id);
+        resolve({ ok: false, error: `engine: could not send ${call.method}: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    });
+  }
+
+  private spawn(): void {
+    let settle!: { resolve: () => void; reject: (err: Error) => void };
+    this.ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    // A rejected `ready` that nobody awaits must not become an unhandled rejection.
+    this.ready.catch(() => {});
+
+    const worker = this.createWorker();
+    this.worker = worker;
+    let loaded = false;
+    worker.onmessage = (event: MessageEvent<Reply | Hello>) => {
+      const message = event.data;
+      if (message.id === 0 && 'ready' in message) {
+        if (message.ready) {
+          loaded = true;
+          settle.resolve();
+        } else {
+          this.fail(message.error);
+          settle.reject(new Error(message.error));
+        }
+        return;
+      }
+      const reply = message as Reply;
+      const resolve = this.pending.get(reply.id);
+      if (!resolve) return;
+      this.pending.delete(reply.id);
+      resolve(reply.result);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault?.(); // handled here: keep it out of the console as an uncaught error
+      if (this.worker !== worker) return;
+      const detail = event.message ?? '';
+      if (!loaded) {
+        // It never started: restarting would only fail the same way again.
+        const reason = `engine failed to start${detail ? `: ${detail}` : ''}`;
+        this.fail(reason);
+        settle.reject(new Error(reason));
+        return;
+      }
+      this.restart(`engine: the worker stopped${detail ? ` (${detail})` : ''} and was restarted; try again`);
+    };
+    worker.onmessageerror = () => this.failPending('engine: a reply could not be read');
+  }
+
+  private restart(reason: string): void {
+    this.failPending(reason);
+    this.worker.terminate();
+    this.restarts += 1;
+    this.spawn();
+  }
+
+  private fail(reason: string): void {
+    this.failure = reason;
+    this.failPending(reason);
+  }
+
+  private failPending(reason: string): void {
+    const waiting = [...this.pending.values()];
+    this.pending.clear();
+    for (const resolve of waiting) resolve({ ok: false, error: reason });
+  }
+}

@@ -1,0 +1,29 @@
+// The engine's Web Worker: loads the WebAssembly engine once, then answers
+// {id, method, args} requests with {id, result}. Keeps heavy work off the page.
+import { EngineCore } from './core';
+import wasmUrl from '@engine-wasm/moe_engine.wasm?url';
+import { errorText, handleRequest, portable } from './rpc';
+import type { Hello, Reply, Request } from './rpc';
+
+// The page's tsconfig uses the DOM lib; this is the part of the worker scope we touch.
+const scope = self as unknown as {
+  postMessage(message: Reply | Hello, transfer?: Transferable[]): void;
+  onmessage: ((event: MessageEvent<Request>) => void) | null;
+};
+const loading = EngineCore.load({ locateFile: () => wasmUrl });
+
+loading.then(
+  () => scope.postMessage({ id: 0, ready: true } satisfies Hello),
+  (err: unknown) => scope.postMessage({ id: 0, ready: false, error: `engine failed to load: ${errorText(err)}` } satisfies Hello),
+);
+
+scope.onmessage = async (event: MessageEvent<Request>) => {
+  const request = event.data;
+  try {
+    const engine = await loading;
+    const { reply, transfer } = portable(handleRequest(engine, request));
+    scope.postMessage(reply, transfer);
+  } catch (err) {
+    scope.postMessage({ id: request.id, result: { ok: false, error: `engine failed to load: ${errorText(err)}` } });
+  }
+};

@@ -1,0 +1,15 @@
+// Widget components by name. The catalog (catalog.ts) holds what lessons may
+// say about a widget; this table adds the component that draws it. Typing it
+// by WidgetName makes a catalog entry without a component a compile error.
+import type { Component } from 'svelte';
+import type { WidgetName } from './catalog';
+import type { WidgetProps } from './types';
+import TokenWalk from './token-walk/TokenWalk.svelte';
+
+// Each widget narrows its params/state; the host passes validated data.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyWidget = Component<WidgetProps<any, any>>;
+
+export const widgetRegistry: Record<WidgetName, AnyWidget> = {
+  'token-walk': TokenWalk,
+};

@@ -1,0 +1,32 @@
+// Vite config for the lesson player. Root is web/, the build lands in ../dist,
+// and the engine's Emscripten output is reached through the @engine-wasm alias.
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { lessonsPlugin } from './lesson-plugin';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const engineWasm = path.join(repo, 'build/wasm');
+
+// Strict CSP: no eval (the engine is built with -sDYNAMIC_EXECUTION=0), wasm allowed.
+// COOP/COEP make the page cross-origin isolated, ready for a threaded engine.
+const securityHeaders = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self'; connect-src 'self'; " +
+    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  root: path.join(repo, 'web'),
+  base: './',
+  plugins: [lessonsPlugin({ lessonsDir: path.join(repo, 'lessons') }), svelte()],
+  resolve: { alias: { '@engine-wasm': engineWasm } },
+  worker: { format: 'es' },
+  build: { outDir: path.join(repo, 'dist'), emptyOutDir: true, target: 'es2022' },
+  server: { headers: securityHeaders, fs: { allow: [repo, engineWasm] } },
+  preview: { headers: securityHeaders },
+});
