@@ -3,7 +3,8 @@
 import { defineConfig } from '@playwright/test';
 import { launchOptions } from './scripts/lib/chromium.mjs';
 
-const port = 4173;
+// PORT lets two checkouts run their e2e suites side by side.
+const port = Number(process.env.PORT || 4173);
 
 export default defineConfig({
   testDir: 'tests/e2e',
