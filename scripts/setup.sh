@@ -37,10 +37,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- npm packages ----------------------------------------------------------
-# npm ci writes node_modules/.package-lock.json; reinstall when the lockfile changed since.
+# npm writes node_modules/.package-lock.json; reinstall when the lockfile changed since.
+# `npm install` (not `npm ci`): it installs the lockfile's exact versions too, but
+# tolerates lockfile entries for other platforms' optional packages (rollup's,
+# esbuild's) that the registry these machines reach does not serve, which
+# makes `npm ci` refuse the lockfile as out of sync.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages from package-lock.json"
-  run npm ci --no-audit --no-fund
+  run npm install --no-audit --no-fund
 fi
 
 # --- engine: native and WebAssembly ----------------------------------------
