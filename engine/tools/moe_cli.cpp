@@ -28,6 +28,8 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  forward CASE.json   run one oracle-format case and print the engine's values as JSON\n"
+    "  train CONFIG.json   train a layer, print one JSON line per chunk and a summary\n"
+    "  bench-train         time training steps of the reference config (steps/s)\n"
     "\n"
     "options:\n"
     "  -h, --help          show this help (also: moe <command> --help)\n"
@@ -156,6 +158,9 @@ int forward_command(int argc, char** argv) {
 
 }  // namespace
 
+int train_command(int argc, char** argv);        // train_command.cpp
+int bench_train_command(int argc, char** argv);  // train_command.cpp
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << kUsage;
@@ -167,5 +172,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "forward") return forward_command(argc, argv);
+  if (command == "train") return train_command(argc, argv);
+  if (command == "bench-train") return bench_train_command(argc, argv);
   return fail("moe: unknown command \"" + command + "\" (see moe --help)");
 }

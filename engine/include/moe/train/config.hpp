@@ -1,0 +1,64 @@
+// The training configuration (`moe train CONFIG.json`, createTrainer(configJson)) and its JSON
+// reader. Every field but `task` is optional; unknown fields are errors, so a typo is reported
+// instead of silently ignored. engine/README.md "Training config" documents the format.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "moe/result.hpp"
+#include "moe/train/model.hpp"
+#include "moe/train/optimizer.hpp"
+
+namespace moe::train {
+
+enum class TaskKind {
+  tokens,    // the shipped corpus, embedded by embed_text; surface class and topic labels
+  clusters,  // synthetic: K Gaussian clusters, each with its own random linear map
+};
+std::string_view to_string(TaskKind kind);
+
+enum class BalancingKind {
+  none,
+  switch_aux,      // + α · Switch load-balancing loss
+  z_loss,          // + α · router z-loss
+  importance_cv2,  // + α · Shazeer importance CV²
+  seq_aux,         // + α · DeepSeek-V3 sequence-wise balance loss
+  aux_free_bias,   // DeepSeek-V3 bias update b_e += γ · sign(mean load - load_e), no loss
+};
+std::string_view to_string(BalancingKind kind);
+
+// Limits, checked before anything is allocated.
+inline constexpr int kMaxTrainDim = 512;        // d_model, d_ff
+inline constexpr int kMaxTrainExperts = 64;     // num_experts
+inline constexpr int kMaxTrainBatch = 8192;     // tokens per step
+inline constexpr int kMaxTrainSteps = 1000000;  // steps, chunk
+inline constexpr int kMaxClusters = 64;
+
+struct TrainConfig {
+  TaskKind task = TaskKind::tokens;
+  int num_clusters = 8;  // clusters task: K
+  ModelShape shape{
+      32, 64, 8, 2, RouterKind::softmax_topk_renorm, ExpertKind::swiglu, Activation::silu};
+  OptimizerConfig optimizer;       // lead segment = the router (router_lr_scale)
+  float router_init_scale = 1.0f;  // router weights ~ N(0, scale² / d)
+  float router_skew = 0.0f;        // expert 0's logit starts this much higher on the mean input
+  int steps = 1000;                // total steps (the CLI; run(steps) takes its own count)
+  int chunk = 50;                  // steps per reported chunk (the CLI)
+  int batch = 256;                 // tokens per step
+  int seq_len = 32;                // tokens per sequence (divides batch; the sequence-wise loss)
+  uint64_t seed = 1;               // initialisation and batch order
+  uint64_t data_seed = 1234;       // the task: projections, maps, clusters
+  BalancingKind balancing = BalancingKind::none;
+  LossCoefs coefs;          // the chosen kind's α (plus an optional extra z-loss)
+  float bias_gamma = 0.0f;  // aux_free_bias: γ
+};
+
+// Reads a config; error fields start with "config".
+Result<TrainConfig> parse_train_config(std::string_view json_text);
+Result<TrainConfig> parse_train_config_json(const nlohmann::json& config);
+
+}  // namespace moe::train

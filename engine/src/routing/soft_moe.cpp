@@ -1,0 +1,42 @@
+#include "moe/routing/soft_moe.hpp"
+
+#include "moe/routing/math.hpp"
+#include "routing/validate.hpp"
+
+namespace moe::routing {
+
+using namespace detail;
+
+SoftMoeWeights soft_moe_weights(std::span<const float> logits, int tokens, int experts,
+                                int slots_per_expert) {
+  SoftMoeWeights r;
+  const int64_t slots = int64_t{experts} * slots_per_expert;
+  r.error = first_error(
+      {check_range("tokens", tokens, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
+       check_range("slots_per_expert", slots_per_expert, 1, kMaxCols),
+       check_range("experts·slots_per_expert", slots, 1, kMaxCols),
+       check_cells("logits", tokens, slots),
+       check_size("logits", logits.size(), tokens * slots, "tokens·experts·slots_per_expert")});
+  if (r.ok()) r.error = check_finite("logits", logits);
+  if (!r.ok()) return r;
+
+  r.tokens = tokens;
+  r.experts = experts;
+  r.slots_per_expert = slots_per_expert;
+  r.slots = static_cast<int>(slots);
+  const size_t cells = static_cast<size_t>(tokens) * slots;
+  r.dispatch.resize(cells);  // [T, S]
+  r.combine.resize(cells);   // [T, S]
+  for (int t = 0; t < tokens; ++t) {
+    softmax_row(&logits[t * slots], r.slots, &r.combine[t * slots]);
+  }
+  std::vector<float> column(tokens);  // [T]  one slot's logits, then its dispatch weights
+  for (int64_t s = 0; s < slots; ++s) {
+    for (int t = 0; t < tokens; ++t) column[t] = logits[t * slots + s];
+    softmax_row(column.data(), tokens, column.data());
+    for (int t = 0; t < tokens; ++t) r.dispatch[t * slots + s] = column[t];
+  }
+  return r;
+}
+
+}  // namespace moe::routing

@@ -1,0 +1,106 @@
+#include "moe/routing/switch_capacity.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "moe/routing/losses.hpp"
+#include "moe/routing/math.hpp"
+#include "routing/validate.hpp"
+
+namespace moe::routing {
+
+using namespace detail;
+
+ExpertCapacity expert_capacity(double capacity_factor, int tokens_per_group, int num_experts,
+                               CapacityRounding rounding) {
+  ExpertCapacity r;
+  r.error = first_error({check_range("tokens_per_group", tokens_per_group, 1, kMaxRows),
+                         check_range("num_experts", num_experts, 1, kMaxCols)});
+  if (r.ok() && !(std::isfinite(capacity_factor) && capacity_factor >= 0.0)) {
+    r.error =
+        "capacity_factor: must be a finite number >= 0, got " + std::to_string(capacity_factor);
+  }
+  if (!r.ok()) return r;
+  double x = capacity_factor * tokens_per_group / num_experts;
+  x = std::min(x, static_cast<double>(tokens_per_group));
+  if (std::fabs(x - std::round(x)) < 1e-9) x = std::round(x);
+  switch (rounding) {
+    case CapacityRounding::floor:
+      r.value = static_cast<int>(std::floor(x));
+      break;
+    case CapacityRounding::ceil:
+      r.value = static_cast<int>(std::ceil(x));
+      break;
+    case CapacityRounding::nearest:
+      r.value = static_cast<int>(std::round(x));
+      break;
+  }
+  return r;
+}
+
+SwitchTop1Capacity softmax_top1_capacity(std::span<const float> logits, int groups,
+                                         int tokens_per_group, int experts, int capacity) {
+  SwitchTop1Capacity r;
+  const int64_t tokens = int64_t{groups} * tokens_per_group;
+  r.error = first_error(
+      {check_range("groups", groups, 1, kMaxRows),
+       check_range("tokens_per_group", tokens_per_group, 1, kMaxRows),
+       check_range("groups·tokens_per_group", tokens, 1, kMaxRows),
+       check_range("experts", experts, 1, kMaxCols),
+       check_range("capacity", capacity, 0, tokens_per_group),
+       check_cells("logits", tokens, experts),
+       check_size("logits", logits.size(), tokens * experts, "groups·tokens_per_group·experts")});
+  if (r.ok()) r.error = check_finite("logits", logits);
+  if (!r.ok()) return r;
+
+  r.groups = groups;
+  r.tokens_per_group = tokens_per_group;
+  r.experts = experts;
+  r.capacity = capacity;
+  r.probs.resize(tokens * experts);             // [T, E]
+  r.expert_index.resize(tokens);                // [T]
+  r.gate.resize(tokens);                        // [T]
+  r.dropped.resize(tokens);                     // [T]
+  r.expert_index_returned.resize(tokens);       // [T]
+  r.combine_weight.resize(tokens);              // [T]
+  r.position_in_expert.resize(tokens);          // [T]
+  r.counts_before_capacity.assign(experts, 0);  // [E]
+  r.counts_after_capacity.assign(experts, 0);   // [E]
+
+  std::vector<int32_t> filled(experts);  // [E]  tokens placed so far in the current group
+  for (int g = 0; g < groups; ++g) {
+    std::fill(filled.begin(), filled.end(), 0);
+    for (int s = 0; s < tokens_per_group; ++s) {
+      const int64_t t = int64_t{g} * tokens_per_group + s;
+      float* p = &r.probs[t * experts];  // [E]
+      softmax_row(&logits[t * experts], experts, p);
+      int32_t e = 0;
+      topk_row(p, experts, 1, &e);
+      r.expert_index[t] = e;
+      r.gate[t] = p[e];
+      r.counts_before_capacity[e] += 1;
+      const bool drop = filled[e] >= capacity;
+      r.dropped[t] = drop ? 1 : 0;
+      r.position_in_expert[t] = drop ? -1 : filled[e];
+      r.expert_index_returned[t] = drop ? 0 : e;
+      r.combine_weight[t] = drop ? 0.0f : p[e];
+      if (drop) {
+        r.dropped_count += 1;
+      } else {
+        filled[e] += 1;
+        r.counts_after_capacity[e] += 1;
+      }
+    }
+  }
+  const int T = static_cast<int>(tokens);
+  r.z_loss = router_z_loss(logits, T, experts).value;
+  r.aux_loss = switch_load_balancing_loss(r.probs, r.expert_index_returned, groups,
+                                          tokens_per_group, experts)
+                   .value;
+  r.aux_loss_pre_capacity =
+      switch_load_balancing_loss(r.probs, r.expert_index, groups, tokens_per_group, experts).value;
+  r.aux_loss_global = switch_load_balancing_loss_global(r.probs, r.expert_index, T, experts).value;
+  return r;
+}
+
+}  // namespace moe::routing

@@ -1,0 +1,284 @@
+#include "moe/train/config.hpp"
+
+#include <array>
+#include <utility>
+
+#include "json_fields.hpp"
+
+namespace moe::train {
+
+std::string_view to_string(TaskKind kind) {
+  return kind == TaskKind::tokens ? "tokens" : "clusters";
+}
+
+std::string_view to_string(BalancingKind kind) {
+  switch (kind) {
+    case BalancingKind::none:
+      return "none";
+    case BalancingKind::switch_aux:
+      return "switch_aux";
+    case BalancingKind::z_loss:
+      return "z_loss";
+    case BalancingKind::importance_cv2:
+      return "importance_cv2";
+    case BalancingKind::seq_aux:
+      return "seq_aux";
+    case BalancingKind::aux_free_bias:
+      return "aux_free_bias";
+  }
+  return "?";
+}
+
+namespace {
+
+using detail::json;
+using detail::MaybeError;
+
+// Optional integer: absent keeps `out`.
+MaybeError opt_int(const json& obj, std::string_view key, const std::string& where, int64_t lo,
+                   int64_t hi, int& out) {
+  if (!obj.contains(key)) return std::nullopt;
+  int64_t v = 0;
+  if (MaybeError e = detail::read_int(obj, key, where, lo, hi, v)) return e;
+  out = static_cast<int>(v);
+  return std::nullopt;
+}
+
+MaybeError opt_seed(const json& obj, std::string_view key, const std::string& where,
+                    uint64_t& out) {
+  if (!obj.contains(key)) return std::nullopt;
+  int64_t v = 0;
+  if (MaybeError e = detail::read_int(obj, key, where, 0, (int64_t{1} << 53), v)) return e;
+  out = static_cast<uint64_t>(v);
+  return std::nullopt;
+}
+
+// Optional number within [lo, hi] (and > lo when `open_lo`).
+MaybeError opt_float(const json& obj, std::string_view key, const std::string& where, float lo,
+                     float hi, bool open_lo, float& out) {
+  if (!obj.contains(key)) return std::nullopt;
+  const std::string name = detail::field(where, key);
+  float v = 0;
+  if (MaybeError e = detail::read_finite_float(obj.at(std::string(key)), name, v)) return e;
+  if (open_lo ? !(v > lo) : !(v >= lo)) {
+    return Error{name, std::string("must be ") + (open_lo ? "> " : ">= ") +
+                           detail::describe(json(lo)) + ", got " +
+                           detail::describe(obj.at(std::string(key)))};
+  }
+  if (v > hi) {
+    return Error{name, "must be <= " + detail::describe(json(hi)) + ", got " +
+                           detail::describe(obj.at(std::string(key)))};
+  }
+  out = v;
+  return std::nullopt;
+}
+
+// Optional enum given as one of `names`.
+template <class Enum, size_t N>
+MaybeError opt_enum(const json& obj, std::string_view key, const std::string& where,
+                    const std::array<std::pair<std::string_view, Enum>, N>& names, Enum& out) {
+  if (!obj.contains(key)) return std::nullopt;
+  std::string s;
+  if (MaybeError e = detail::read_string(obj, key, where, s)) return e;
+  std::string allowed;
+  for (const auto& [name, value] : names) {
+    if (name == s) {
+      out = value;
+      return std::nullopt;
+    }
+    allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+  }
+  return Error{detail::field(where, key), "must be one of " + allowed + ", got \"" + s + "\""};
+}
+
+MaybeError check_keys(const json& obj, const std::string& where,
+                      std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : obj.items()) {
+    bool ok = false;
+    for (std::string_view k : known) ok |= k == key;
+    if (!ok) return Error{detail::field(where, key), "unknown field"};
+  }
+  return std::nullopt;
+}
+
+MaybeError read_balancing(const json& b, const std::string& where, TrainConfig& c) {
+  if (!b.is_object()) return Error{where, "must be an object, got " + detail::describe(b)};
+  if (MaybeError e = check_keys(b, where, {"kind", "alpha", "gamma", "z_loss"})) return e;
+  if (!b.contains("kind"))
+    return Error{detail::field(where, "kind"), "missing (expected a string)"};
+  constexpr std::array<std::pair<std::string_view, BalancingKind>, 6> kinds = {{
+      {"none", BalancingKind::none},
+      {"switch_aux", BalancingKind::switch_aux},
+      {"z_loss", BalancingKind::z_loss},
+      {"importance_cv2", BalancingKind::importance_cv2},
+      {"seq_aux", BalancingKind::seq_aux},
+      {"aux_free_bias", BalancingKind::aux_free_bias},
+  }};
+  if (MaybeError e = opt_enum(b, "kind", where, kinds, c.balancing)) return e;
+  const bool loss_kind =
+      c.balancing != BalancingKind::none && c.balancing != BalancingKind::aux_free_bias;
+  if (loss_kind && !b.contains("alpha")) {
+    return Error{detail::field(where, "alpha"),
+                 "missing (kind " + std::string(to_string(c.balancing)) + " needs a coefficient)"};
+  }
+  if (!loss_kind && b.contains("alpha")) {
+    return Error{detail::field(where, "alpha"),
+                 "only used by the loss kinds, not by " + std::string(to_string(c.balancing))};
+  }
+  if (c.balancing == BalancingKind::aux_free_bias && !b.contains("gamma")) {
+    return Error{detail::field(where, "gamma"),
+                 "missing (kind aux_free_bias needs the bias speed)"};
+  }
+  if (c.balancing != BalancingKind::aux_free_bias && b.contains("gamma")) {
+    return Error{detail::field(where, "gamma"), "only used by kind aux_free_bias"};
+  }
+  float alpha = 0, extra_z = 0;
+  if (MaybeError e = opt_float(b, "alpha", where, 0.0f, 100.0f, false, alpha)) return e;
+  if (MaybeError e = opt_float(b, "gamma", where, 0.0f, 10.0f, false, c.bias_gamma)) return e;
+  if (MaybeError e = opt_float(b, "z_loss", where, 0.0f, 100.0f, false, extra_z)) return e;
+  c.coefs = {};
+  c.coefs.z_loss = extra_z;
+  switch (c.balancing) {
+    case BalancingKind::switch_aux:
+      c.coefs.switch_aux = alpha;
+      break;
+    case BalancingKind::z_loss:
+      c.coefs.z_loss += alpha;
+      break;
+    case BalancingKind::importance_cv2:
+      c.coefs.importance_cv2 = alpha;
+      break;
+    case BalancingKind::seq_aux:
+      c.coefs.seq_aux = alpha;
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
+}
+
+MaybeError read_config(const json& j, TrainConfig& c) {
+  const std::string where = "config";
+  if (!j.is_object()) return Error{where, "must be an object, got " + detail::describe(j)};
+  if (MaybeError e = check_keys(j, where,
+                                {"task",
+                                 "num_clusters",
+                                 "d_model",
+                                 "d_ff",
+                                 "num_experts",
+                                 "top_k",
+                                 "router",
+                                 "expert",
+                                 "activation",
+                                 "optimizer",
+                                 "lr",
+                                 "momentum",
+                                 "beta1",
+                                 "beta2",
+                                 "clip",
+                                 "router_lr_scale",
+                                 "router_init_scale",
+                                 "router_skew",
+                                 "steps",
+                                 "chunk",
+                                 "batch",
+                                 "seq_len",
+                                 "seed",
+                                 "data_seed",
+                                 "balancing"})) {
+    return e;
+  }
+  if (!j.contains("task")) {
+    return Error{"config.task", "missing (expected \"tokens\" or \"clusters\")"};
+  }
+  constexpr std::array<std::pair<std::string_view, TaskKind>, 2> tasks = {
+      {{"tokens", TaskKind::tokens}, {"clusters", TaskKind::clusters}}};
+  if (MaybeError e = opt_enum(j, "task", where, tasks, c.task)) return e;
+  ModelShape& s = c.shape;
+  if (MaybeError e = opt_int(j, "num_clusters", where, 1, kMaxClusters, c.num_clusters)) return e;
+  if (MaybeError e = opt_int(j, "d_model", where, c.task == TaskKind::clusters ? 2 : 1,
+                             kMaxTrainDim, s.d_model)) {
+    return e;
+  }
+  if (MaybeError e = opt_int(j, "d_ff", where, 1, kMaxTrainDim, s.d_ff)) return e;
+  if (MaybeError e = opt_int(j, "num_experts", where, 1, kMaxTrainExperts, s.num_experts)) return e;
+  if (MaybeError e = opt_int(j, "top_k", where, 1, s.num_experts, s.top_k)) return e;
+  if (s.top_k > s.num_experts) {
+    return Error{"config.top_k", "must be <= num_experts (" + std::to_string(s.num_experts) +
+                                     "), got " + std::to_string(s.top_k)};
+  }
+  constexpr std::array<std::pair<std::string_view, RouterKind>, 3> routers = {{
+      {"softmax_topk", RouterKind::softmax_topk},
+      {"softmax_topk_renorm", RouterKind::softmax_topk_renorm},
+      {"sigmoid_bias", RouterKind::sigmoid_bias},
+  }};
+  if (MaybeError e = opt_enum(j, "router", where, routers, s.router)) return e;
+  constexpr std::array<std::pair<std::string_view, ExpertKind>, 2> experts = {
+      {{"swiglu", ExpertKind::swiglu}, {"mlp", ExpertKind::mlp}}};
+  if (MaybeError e = opt_enum(j, "expert", where, experts, s.expert_kind)) return e;
+  constexpr std::array<std::pair<std::string_view, Activation>, 3> acts = {
+      {{"relu", Activation::relu}, {"gelu", Activation::gelu}, {"silu", Activation::silu}}};
+  if (MaybeError e = opt_enum(j, "activation", where, acts, s.activation)) return e;
+  if (s.expert_kind == ExpertKind::swiglu && j.contains("activation") &&
+      s.activation != Activation::silu) {
+    return Error{"config.activation", "swiglu experts always use silu; choose expert \"mlp\" for " +
+                                          std::string(moe::to_string(s.activation))};
+  }
+  OptimizerConfig& o = c.optimizer;
+  constexpr std::array<std::pair<std::string_view, OptimizerKind>, 2> opts = {
+      {{"adam", OptimizerKind::adam}, {"sgd", OptimizerKind::sgd}}};
+  if (MaybeError e = opt_enum(j, "optimizer", where, opts, o.kind)) return e;
+  if (MaybeError e = opt_float(j, "lr", where, 0.0f, 10.0f, true, o.lr)) return e;
+  if (MaybeError e = opt_float(j, "momentum", where, 0.0f, 0.999f, false, o.momentum)) return e;
+  if (MaybeError e = opt_float(j, "beta1", where, 0.0f, 0.999f, false, o.beta1)) return e;
+  if (MaybeError e = opt_float(j, "beta2", where, 0.0f, 0.99999f, false, o.beta2)) return e;
+  if (MaybeError e = opt_float(j, "clip", where, 0.0f, 1e6f, false, o.clip)) return e;
+  if (MaybeError e =
+          opt_float(j, "router_lr_scale", where, 0.0f, 1000.0f, false, o.lead_lr_scale)) {
+    return e;
+  }
+  if (MaybeError e =
+          opt_float(j, "router_init_scale", where, 0.0f, 100.0f, false, c.router_init_scale)) {
+    return e;
+  }
+  if (MaybeError e = opt_float(j, "router_skew", where, -100.0f, 100.0f, false, c.router_skew)) {
+    return e;
+  }
+  if (MaybeError e = opt_int(j, "steps", where, 1, kMaxTrainSteps, c.steps)) return e;
+  if (MaybeError e = opt_int(j, "chunk", where, 1, kMaxTrainSteps, c.chunk)) return e;
+  if (MaybeError e = opt_int(j, "batch", where, 1, kMaxTrainBatch, c.batch)) return e;
+  if (!j.contains("seq_len") && c.batch % c.seq_len != 0) c.seq_len = c.batch;
+  if (MaybeError e = opt_int(j, "seq_len", where, 1, c.batch, c.seq_len)) return e;
+  if (c.batch % c.seq_len != 0) {
+    return Error{"config.seq_len", "must divide batch (" + std::to_string(c.batch) + "), got " +
+                                       std::to_string(c.seq_len)};
+  }
+  if (c.task == TaskKind::tokens && c.seq_len > 1024) {
+    return Error{"config.seq_len",
+                 "must be <= 1024 for the tokens task (the corpus is short), got " +
+                     std::to_string(c.seq_len)};
+  }
+  if (MaybeError e = opt_seed(j, "seed", where, c.seed)) return e;
+  if (MaybeError e = opt_seed(j, "data_seed", where, c.data_seed)) return e;
+  if (j.contains("balancing")) {
+    if (MaybeError e = read_balancing(j.at("balancing"), "config.balancing", c)) return e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<TrainConfig> parse_train_config_json(const nlohmann::json& config) {
+  TrainConfig c;
+  if (MaybeError e = read_config(config, c)) return *e;
+  c.optimizer.lead_size = c.shape.router_size();
+  return c;
+}
+
+Result<TrainConfig> parse_train_config(std::string_view json_text) {
+  json j;
+  if (MaybeError e = detail::parse_json_text(json_text, j)) return *e;
+  return parse_train_config_json(j);
+}
+
+}  // namespace moe::train

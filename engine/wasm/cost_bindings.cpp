@@ -1,0 +1,182 @@
+// Embind entry points for the cost calculator and the expert probe, in their own
+// EMSCRIPTEN_BINDINGS block (bindings.cpp keeps the layer and the embedding). Same contract as
+// there: every function returns `{ok: true, ...}` or `{ok: false, error: "where: reason"}` and
+// catches every C++ exception. web/src/engine/core.ts wraps these names:
+//   layerCost({d_model, d_ff, num_experts, top_k, layers, shared_params, expert_kind})
+//       -> {ok, report: {params_per_expert, router_params, total_params, active_params,
+//                        active_fraction, flops_per_token_active, flops_per_token_dense}}
+//   solveActive(total_params, shared_fraction, num_experts, top_k)
+//       -> {ok, solve: {total_params, shared_params, expert_params, active_params,
+//       active_fraction}}
+//   probeExpert(specJson, expert, input)   input: Float32Array [d]
+//       -> {ok, probe: {expert, pre_activation, up, hidden, output}}   (Float32Array copies)
+#include <cmath>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include "moe/cost.hpp"
+#include "moe/expert_probe.hpp"
+#include "moe/spec.hpp"
+
+namespace {
+
+using emscripten::val;
+
+val error_value(const std::string& message) {
+  val out = val::object();
+  out.set("ok", false);
+  out.set("error", message);
+  return out;
+}
+
+val internal_error(const char* what) {
+  return error_value(std::string("engine: internal error: ") + what);
+}
+
+// A Float32Array that owns a copy of v (the vectors here are temporaries).
+val float_copy(const std::vector<float>& v) {
+  val out = val::global("Float32Array").new_(v.size());
+  out.call<void>("set", val(emscripten::typed_memory_view(v.size(), v.data())));
+  return out;
+}
+
+// Reads obj[name] as an integer; an absent optional field keeps `out`.
+bool read_integer(const val& obj, const char* name, bool required, int64_t& out,
+                  std::string& error) {
+  const val v = obj[name];
+  if (v.isUndefined() && !required) return true;
+  const std::string where = std::string("cost.") + name;
+  if (!v.isNumber()) {
+    error = where + ": must be a number";
+    return false;
+  }
+  const double x = v.as<double>();
+  if (!std::isfinite(x) || std::trunc(x) != x || std::fabs(x) > 9.0e15) {
+    error = where + ": must be a whole number, got " + std::to_string(x);
+    return false;
+  }
+  out = static_cast<int64_t>(x);
+  return true;
+}
+
+val layer_cost(val config) {
+  try {
+    if (config.typeOf().as<std::string>() != "object" || config.isNull()) {
+      return error_value("cost: must be an object");
+    }
+    moe::CostConfig c;
+    std::string error;
+    if (!read_integer(config, "d_model", true, c.d_model, error) ||
+        !read_integer(config, "d_ff", true, c.d_ff, error) ||
+        !read_integer(config, "num_experts", true, c.num_experts, error) ||
+        !read_integer(config, "top_k", true, c.top_k, error) ||
+        !read_integer(config, "layers", false, c.layers, error) ||
+        !read_integer(config, "shared_params", false, c.shared_params, error)) {
+      return error_value(error);
+    }
+    const val kind = config["expert_kind"];
+    if (!kind.isUndefined()) {
+      const std::string k = kind.isString() ? kind.as<std::string>() : "";
+      if (k == "mlp") {
+        c.expert_kind = moe::ExpertKind::mlp;
+      } else if (k == "swiglu") {
+        c.expert_kind = moe::ExpertKind::swiglu;
+      } else {
+        return error_value("cost.expert_kind: must be \"mlp\" or \"swiglu\"");
+      }
+    }
+    moe::Result<moe::CostReport> r = moe::layer_cost(c);
+    if (!r.ok()) return error_value(r.error().message());
+    const moe::CostReport& rep = r.value();
+    val report = val::object();
+    report.set("params_per_expert", static_cast<double>(rep.params_per_expert));
+    report.set("router_params", static_cast<double>(rep.router_params));
+    report.set("total_params", static_cast<double>(rep.total_params));
+    report.set("active_params", static_cast<double>(rep.active_params));
+    report.set("active_fraction", rep.active_fraction);
+    report.set("flops_per_token_active", rep.flops_per_token_active);
+    report.set("flops_per_token_dense", rep.flops_per_token_dense);
+    val out = val::object();
+    out.set("ok", true);
+    out.set("report", report);
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
+val solve_active(double total_params, double shared_fraction, double num_experts, double top_k) {
+  try {
+    for (double v : {num_experts, top_k}) {
+      if (!std::isfinite(v) || std::trunc(v) != v || std::fabs(v) > 1e9) {
+        return error_value("cost.num_experts/top_k: must be whole numbers");
+      }
+    }
+    moe::Result<moe::ActiveSolve> r = moe::solve_active_from_total(
+        total_params, shared_fraction, static_cast<int64_t>(num_experts),
+        static_cast<int64_t>(top_k));
+    if (!r.ok()) return error_value(r.error().message());
+    const moe::ActiveSolve& s = r.value();
+    val solve = val::object();
+    solve.set("total_params", s.total_params);
+    solve.set("shared_params", s.shared_params);
+    solve.set("expert_params", s.expert_params);
+    solve.set("active_params", s.active_params);
+    solve.set("active_fraction", s.active_fraction);
+    val out = val::object();
+    out.set("ok", true);
+    out.set("solve", solve);
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
+val probe_expert(std::string spec_json, int expert, val input) {
+  try {
+    if (!input.instanceof (val::global("Float32Array"))) {
+      return error_value("input: must be a Float32Array");
+    }
+    moe::Result<moe::Layer> layer = moe::make_layer(spec_json);
+    if (!layer.ok()) return error_value(layer.error().message());
+    const size_t n = input["length"].as<size_t>();
+    if (n > static_cast<size_t>(moe::kMaxDim)) {
+      return error_value("input: must hold one token, got " + std::to_string(n) + " floats");
+    }
+    std::vector<float> x(n);  // [d]
+    val(emscripten::typed_memory_view(n, x.data())).call<void>("set", input);
+    moe::Result<moe::ExpertProbe> r = moe::expert_probe(layer.value(), expert, x.data(), n);
+    if (!r.ok()) return error_value(r.error().message());
+    const moe::ExpertProbe& p = r.value();
+    val probe = val::object();
+    probe.set("expert", p.expert);
+    probe.set("pre_activation", float_copy(p.pre_activation));
+    probe.set("up", float_copy(p.up));
+    probe.set("hidden", float_copy(p.hidden));
+    probe.set("output", float_copy(p.output));
+    val out = val::object();
+    out.set("ok", true);
+    out.set("probe", probe);
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(cost) {
+  emscripten::function("layerCost", &layer_cost);
+  emscripten::function("solveActive", &solve_active);
+  emscripten::function("probeExpert", &probe_expert);
+}
