@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Plugin } from 'vite';
 import { LessonError, parseCourse } from './src/lessons/parse';
+import { parseGlossary } from './src/lessons/glossary';
+import { renderInline } from './src/lessons/markdown';
 
 const VIRTUAL_ID = 'virtual:lessons';
 const RESOLVED_ID = '\0' + VIRTUAL_ID;
@@ -12,17 +14,26 @@ const RESOLVED_ID = '\0' + VIRTUAL_ID;
 export function loadCourseFrom(lessonsDir: string) {
   const rel = (file: string) => path.join('lessons', path.relative(lessonsDir, file)).split(path.sep).join('/');
   const pathFile = path.join(lessonsDir, 'path.yaml');
+  const glossaryFile = path.join(lessonsDir, 'glossary.yaml');
   const lessonFiles = fs
     .readdirSync(lessonsDir)
     .filter((name) => name.endsWith('.md'))
     .sort()
     .map((name) => path.join(lessonsDir, name));
+  let glossary;
+  try {
+    glossary = parseGlossary(rel(glossaryFile), fs.readFileSync(glossaryFile, 'utf8'), (md) => renderInline(md));
+  } catch (err) {
+    throw new LessonError((err instanceof Error ? err.message : String(err)).split('\n'));
+  }
   return {
-    files: [pathFile, ...lessonFiles],
+    files: [pathFile, glossaryFile, ...lessonFiles],
     course: parseCourse(
       rel(pathFile),
       fs.readFileSync(pathFile, 'utf8'),
       lessonFiles.map((file) => ({ file: rel(file), source: fs.readFileSync(file, 'utf8') })),
+      undefined,
+      glossary,
     ),
   };
 }

@@ -63,26 +63,39 @@ describe('real lessons', () => {
     expect(course.phases).toHaveLength(4);
   });
 
-  it('the walk lesson has its nine steps, each ending with a check, and uses token-walk', () => {
-    const source = fs.readFileSync(path.join(lessonsDir, 'walk-one-token.md'), 'utf8');
-    const walk = parseLesson('lessons/walk-one-token.md', source);
-    expect(walk.steps.map((s) => s.id)).toEqual([
-      'pick-token', 'embedding', 'predict', 'logits', 'softmax', 'top2', 'gates', 'experts', 'combine',
+  it('Phase 2 is five lessons that keep every step of the old walk, each step ending with a check', () => {
+    const { course } = loadCourseFrom(lessonsDir);
+    const phase = course.phases.find((p) => p.id === 'one-token')!;
+    expect(phase.lessons.map((l) => [l.id, l.available])).toEqual([
+      ['pick-and-predict', true],
+      ['gating-logits', true],
+      ['top2-cut', true],
+      ['silent-experts', true],
+      ['weighted-sum', true],
     ]);
-    for (const step of walk.steps) {
+    for (const entry of phase.lessons) expect(entry.minutes, entry.id).toBeGreaterThanOrEqual(5);
+    const steps = phase.lessons.flatMap((l) => course.lessons[l.id].steps);
+    // Every step of the retired walk-one-token lesson lives on, with its id (so its answers migrate).
+    for (const id of ['pick-token', 'embedding', 'predict', 'logits', 'softmax', 'top2', 'gates', 'experts', 'combine']) {
+      expect(steps.map((s) => s.id)).toContain(id);
+    }
+    for (const step of steps) {
       expect(step.blocks.at(-1)?.kind, step.id).toBe('check');
-      const widgets = step.blocks.filter((b) => b.kind === 'widget');
-      expect(widgets.map((w) => w.kind === 'widget' && w.name)).toEqual(['token-walk']);
+      const widgets = step.blocks.flatMap((b) => (b.kind === 'widget' ? [b.name] : []));
+      expect(widgets.every((w) => w === 'token-walk' || w === 'topk-cut'), step.id).toBe(true);
     }
     // Shared params from the front matter reach every placement, defaults filled in.
-    const logits = walk.steps[3].blocks.find((b) => b.kind === 'widget');
+    const logits = course.lessons['gating-logits'].steps.find((s) => s.id === 'logits')!.blocks.find((b) => b.kind === 'widget');
     expect(logits).toMatchObject({ params: { stage: 'logits', top_k: 2, d_ff: 16, activation: 'silu' } });
+    // The top-2 lesson places the topk-cut widget with a formula behind a toggle.
+    const cut = course.lessons['top2-cut'].steps.find((s) => s.id === 'discarded-mass')!;
+    expect(cut.blocks.map((b) => (b.kind === 'widget' ? b.name : b.kind))).toEqual(['prose', 'topk-cut', 'formula', 'check']);
   });
 
   it('lessons not written yet show as coming soon', () => {
     const { course } = loadCourseFrom(lessonsDir);
     const entries = course.phases.flatMap((p) => p.lessons);
-    expect(entries.find((e) => e.id === 'walk-one-token')?.available).toBe(true);
+    expect(entries.find((e) => e.id === 'pick-and-predict')?.available).toBe(true);
     expect(entries.filter((e) => !e.available).length).toBeGreaterThan(0);
   });
 });

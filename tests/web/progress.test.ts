@@ -7,8 +7,8 @@ describe('progress', () => {
     const store = new Map<string, string>();
     const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
     const progress = emptyProgress();
-    progress.lessons['walk-one-token'] = { reached: 4, answers: { logits: 1 }, solved: ['logits'], goals: ['predicted-top2'], completed: false };
-    progress.last = { lessonId: 'walk-one-token', hash: '#/lesson/walk-one-token/logits?token=3' };
+    progress.lessons['gating-logits'] = { reached: 2, answers: { logits: 1 }, solved: ['logits'], goals: [], completed: false };
+    progress.last = { lessonId: 'gating-logits', hash: '#/lesson/gating-logits/logits?token=3' };
     saveProgress(storage, progress);
     expect(JSON.parse(store.get(PROGRESS_KEY)!).version).toBe(1);
     expect(loadProgress(storage)).toEqual(progress);

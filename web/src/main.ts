@@ -6,6 +6,9 @@ import 'katex/dist/katex.min.css';
 import './app.css';
 import App from './App.svelte';
 import { Engine } from './engine';
+import { applyTheme, storedTheme } from './player/theme';
+
+applyTheme(storedTheme()); // before the first paint: no flash of the other theme
 
 const engine = Engine.start();
 

@@ -2,8 +2,9 @@
 // comes back as a Result; nothing here throws at a widget. If the worker dies
 // (a crash, out of memory), calls in flight get an error value and a fresh
 // worker is started for the next call.
-import type { Embedding, LayerSpec, Result, Trace } from './types';
-import type { Call, Hello, Reply, Request } from './rpc';
+import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
+import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
+import type { Call, Hello, Reply, Request, TimingOptions, TrainTimingOptions } from './rpc';
 
 /** The subset of Worker the client uses; tests pass a fake. */
 export interface WorkerLike {
@@ -47,6 +48,59 @@ export class Engine {
 
   embed(text: string): Promise<Result<Embedding>> {
     return this.call({ method: 'embed', args: [text] }) as Promise<Result<Embedding>>;
+  }
+
+  /** Total and active parameters and FLOPs per token (engine `layer_cost`). */
+  cost(config: CostConfig): Promise<Result<CostReport>> {
+    return this.call({ method: 'cost', args: [config] }) as Promise<Result<CostReport>>;
+  }
+
+  /** Active parameters from a total size, a shared share, E and k (engine `solve_active_from_total`). */
+  solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Promise<Result<ActiveSolve>> {
+    return this.call({ method: 'solveActive', args: [totalParams, sharedFraction, numExperts, topK] }) as Promise<Result<ActiveSolve>>;
+  }
+
+  /** One expert's intermediates for one token (engine `expert_probe`). */
+  probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Promise<Result<ExpertProbe>> {
+    return this.call({ method: 'probeExpert', args: [spec, expert, input] }) as Promise<Result<ExpertProbe>>;
+  }
+
+  /** Times repeated forward passes inside the worker, on this device (see EngineCore.timeForward). */
+  timeForward(spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions): Promise<Result<ForwardTiming>> {
+    return this.call({ method: 'timeForward', args: [spec, input, tokens, options] }) as Promise<Result<ForwardTiming>>;
+  }
+
+  // ---- Live training (EngineCore.train*): a trainer lives in the worker and is named by its id.
+  // Train in chunks (trainRun) so the page can draw, and cancel between chunks.
+
+  /** Creates a trainer from `config` (engine/README.md "Training config"); resolves to its id. */
+  trainCreate(config: TrainConfig): Promise<Result<number>> {
+    return this.call({ method: 'trainCreate', args: [config] }) as Promise<Result<number>>;
+  }
+
+  /** Trains `steps` more steps of trainer `id`: per-step loss, aux loss and expert loads. */
+  trainRun(id: number, steps: number): Promise<Result<TrainChunk>> {
+    return this.call({ method: 'trainRun', args: [id, steps] }) as Promise<Result<TrainChunk>>;
+  }
+
+  /** Load fractions, load CV, busiest share, loss and NMI of trainer `id` over its whole dataset. */
+  trainStats(id: number): Promise<Result<TrainStats>> {
+    return this.call({ method: 'trainStats', args: [id] }) as Promise<Result<TrainStats>>;
+  }
+
+  /** Top-1 expert of each token of `text` under trainer `id` (tokens task). */
+  trainAssign(id: number, text: string): Promise<Result<TrainAssignment>> {
+    return this.call({ method: 'trainAssign', args: [id, text] }) as Promise<Result<TrainAssignment>>;
+  }
+
+  /** Times run(`steps`) of trainer `id` inside the worker (it keeps training; see EngineCore.trainTime). */
+  trainTime(id: number, steps: number, options?: TrainTimingOptions): Promise<Result<TrainTiming>> {
+    return this.call({ method: 'trainTime', args: [id, steps, options] }) as Promise<Result<TrainTiming>>;
+  }
+
+  /** Frees trainer `id` in the worker; unknown ids are ignored. */
+  trainDelete(id: number): Promise<Result<unknown>> {
+    return this.call({ method: 'trainDelete', args: [id] });
   }
 
   dispose(): void {

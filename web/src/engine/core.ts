@@ -6,8 +6,9 @@
 // Under Node, Emscripten 3.1.6's ES module touches `__dirname`/`require` at load and would try to
 // fetch() a file path: pass `wasmBinary` (bytes read with fs) and provide those globals.
 import createMoeEngine from '@engine-wasm/moe_engine.mjs';
-import type { MoeEngineModule, RawLayer, RawTrace } from '@engine-wasm/moe_engine.mjs';
-import type { Embedding, LayerSpec, Result, Trace } from './types';
+import type { MoeEngineModule, RawLayer, RawTrace, RawTrainer } from '@engine-wasm/moe_engine.mjs';
+import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
+import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -42,6 +43,8 @@ export class EngineCore {
   private layer: RawLayer | null = null;
   private layerKey = '';
   private disposed = false;
+  private readonly trainers = new Map<number, RawTrainer>();
+  private nextTrainerId = 1;
 
   private constructor(private readonly module: MoeEngineModule) {}
 
@@ -96,8 +99,222 @@ export class EngineCore {
     }
   }
 
+  /** Total and active parameters and FLOPs per token of a stack of MoE layers (engine `layer_cost`). */
+  cost(config: CostConfig): Result<CostReport> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    if (typeof config !== 'object' || config === null) return { ok: false, error: 'cost: must be an object' };
+    try {
+      const r = this.module.layerCost({ ...config });
+      return r.ok ? { ok: true, value: { ...r.report } } : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /** Active parameters when only the total, the shared share and E, k are known (engine `solve_active_from_total`). */
+  solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Result<ActiveSolve> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    const args = [totalParams, sharedFraction, numExperts, topK];
+    if (!args.every((a) => typeof a === 'number')) return { ok: false, error: 'cost: every argument must be a number' };
+    try {
+      const r = this.module.solveActive(totalParams, sharedFraction, numExperts, topK);
+      return r.ok ? { ok: true, value: { ...r.solve } } : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /** Expert `expert` of the layer `spec` opened up for one token `input` [d_model] (engine `expert_probe`). */
+  probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Result<ExpertProbe> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    if (!(input instanceof Float32Array)) return { ok: false, error: 'input: must be a Float32Array' };
+    if (!Number.isInteger(expert)) return { ok: false, error: 'expert: must be an integer' };
+    try {
+      const r = this.module.probeExpert(JSON.stringify(spec), expert, input);
+      return r.ok ? { ok: true, value: { ...r.probe } } : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /**
+   * Times `calls` forward passes of `spec` over `input` [tokens, d_model], `runs` times, after
+   * `warmup` untimed calls (V8 tiers a wasm function up between calls, not inside one), with
+   * performance.now(). Reports every run and the median time per call. Traces are not copied
+   * out while timing.
+   */
+  timeForward(
+    spec: LayerSpec,
+    input: Float32Array,
+    tokens: number,
+    options: { warmup?: number; calls?: number; runs?: number } = {},
+  ): Result<ForwardTiming> {
+    const warmup = Math.min(Math.max(Math.trunc(options.warmup ?? 3), 0), 100);
+    const calls = Math.min(Math.max(Math.trunc(options.calls ?? 5), 1), 1000);
+    const runs = Math.min(Math.max(Math.trunc(options.runs ?? 5), 1), 51);
+    const first = this.forward(spec, input, tokens); // builds and caches the layer, checks the input
+    if (!first.ok) return first;
+    try {
+      const layer = this.layer!;
+      for (let i = 0; i < warmup; i++) layer.forward(input, tokens);
+      const runs_ms: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const start = performance.now();
+        for (let i = 0; i < calls; i++) {
+          const out = layer.forward(input, tokens);
+          if (!out.ok) return { ok: false, error: out.error };
+        }
+        runs_ms.push(performance.now() - start);
+      }
+      const sorted = [...runs_ms].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      const medianRun = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+      const median_ms_per_call = medianRun / calls;
+      return {
+        ok: true,
+        value: {
+          tokens,
+          calls_per_run: calls,
+          runs_ms,
+          median_ms_per_call,
+          tokens_per_second: median_ms_per_call > 0 ? (tokens * 1000) / median_ms_per_call : Infinity,
+        },
+      };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  // ---- Live training. Trainers are wasm objects owned here and named by an id (ids cross the
+  // worker boundary; objects cannot). Train in chunks: each trainRun() returns between calls,
+  // so the page can draw and cancel. Deterministic: the same config gives the same numbers.
+
+  /** Creates a trainer from `config` (engine/README.md "Training config"); returns its id. */
+  trainCreate(config: TrainConfig): Result<number> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    try {
+      const text = JSON.stringify(config);
+      if (typeof text !== 'string') return { ok: false, error: 'config: must be an object' };
+      const created = this.module.createTrainer(text);
+      if (!created.ok) return { ok: false, error: created.error };
+      const id = this.nextTrainerId++;
+      this.trainers.set(id, created.trainer);
+      return { ok: true, value: id };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /** Trains `steps` more steps of trainer `id`; the arrays are copies. */
+  trainRun(id: number, steps: number): Result<TrainChunk> {
+    const trainer = this.trainer(id);
+    if (!trainer.ok) return trainer;
+    try {
+      const r = trainer.value.run(steps);
+      if (!r.ok) return { ok: false, error: r.error };
+      return {
+        ok: true,
+        value: {
+          steps: r.steps,
+          step: r.step,
+          num_experts: trainer.value.num_experts,
+          loss: r.loss.slice(),
+          aux_loss: r.aux_loss.slice(),
+          expert_load: r.expert_load.slice(),
+        },
+      };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /** Load CV, busiest share, loss and NMI of trainer `id`'s current model over its dataset. */
+  trainStats(id: number): Result<TrainStats> {
+    const trainer = this.trainer(id);
+    if (!trainer.ok) return trainer;
+    try {
+      const r = trainer.value.stats();
+      if (!r.ok) return { ok: false, error: r.error };
+      const { ok: _ok, ...stats } = r;
+      return { ok: true, value: stats };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /** Top-1 expert per token of `text` under trainer `id` (tokens task only). */
+  trainAssign(id: number, text: string): Result<TrainAssignment> {
+    const trainer = this.trainer(id);
+    if (!trainer.ok) return trainer;
+    if (typeof text !== 'string') return { ok: false, error: 'text: must be a string' };
+    try {
+      const r = trainer.value.assign(text);
+      if (!r.ok) return { ok: false, error: r.error };
+      return { ok: true, value: { tokens: r.tokens, experts: r.experts } };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /**
+   * Times training steps of trainer `id` where the engine runs: `warmup` untimed steps (V8 tiers
+   * wasm up between calls), then `runs` timed calls of run(`steps`) with performance.now(). The
+   * trainer really trains those steps (its model moves on). Reports every run and the median
+   * milliseconds per step (forward + backward + optimiser update of one batch).
+   */
+  trainTime(id: number, steps: number, options: { warmup?: number; runs?: number } = {}): Result<TrainTiming> {
+    const trainer = this.trainer(id);
+    if (!trainer.ok) return trainer;
+    if (!Number.isInteger(steps) || steps < 1 || steps > 10000) return { ok: false, error: 'steps: must be an integer from 1 to 10000' };
+    const warmup = Math.min(Math.max(Math.trunc(options.warmup ?? 10), 0), 1000);
+    const runs = Math.min(Math.max(Math.trunc(options.runs ?? 5), 1), 51);
+    try {
+      if (warmup > 0) {
+        const w = trainer.value.run(warmup);
+        if (!w.ok) return { ok: false, error: w.error };
+      }
+      const runs_ms: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const start = performance.now();
+        const out = trainer.value.run(steps);
+        runs_ms.push(performance.now() - start);
+        if (!out.ok) return { ok: false, error: out.error };
+      }
+      const sorted = [...runs_ms].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      const medianRun = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+      const median_ms_per_step = medianRun / steps;
+      return {
+        ok: true,
+        value: {
+          steps_per_run: steps,
+          runs_ms,
+          median_ms_per_step,
+          steps_per_second: median_ms_per_step > 0 ? 1000 / median_ms_per_step : Infinity,
+          step: trainer.value.step,
+        },
+      };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /** Frees trainer `id` (unknown ids are ignored). */
+  trainDelete(id: number): void {
+    this.trainers.get(id)?.delete();
+    this.trainers.delete(id);
+  }
+
+  private trainer(id: number): Result<RawTrainer> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    const t = this.trainers.get(id);
+    return t ? { ok: true, value: t } : { ok: false, error: `trainer: no trainer with id ${String(id)}` };
+  }
+
   /** Frees the cached layer. Later calls return an error value. */
   dispose(): void {
+    for (const t of this.trainers.values()) t.delete();
+    this.trainers.clear();
     this.layer?.delete();
     this.layer = null;
     this.layerKey = '';

@@ -1,17 +1,42 @@
 // The message protocol between the page (client.ts) and the engine worker
 // (worker.ts). Kept free of Worker globals so both sides and tests share it.
-import type { Embedding, LayerSpec, Result, Trace } from './types';
+import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
+import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 
 /** What the worker needs from the engine; EngineCore satisfies it. */
 export interface EngineMethods {
   forward(spec: LayerSpec, input: Float32Array, tokens: number): Result<Trace>;
   embed(text: string): Result<Embedding>;
+  cost(config: CostConfig): Result<CostReport>;
+  solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Result<ActiveSolve>;
+  probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Result<ExpertProbe>;
+  timeForward(spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions): Result<ForwardTiming>;
+  trainCreate(config: TrainConfig): Result<number>;
+  trainRun(id: number, steps: number): Result<TrainChunk>;
+  trainStats(id: number): Result<TrainStats>;
+  trainAssign(id: number, text: string): Result<TrainAssignment>;
+  trainTime(id: number, steps: number, options?: TrainTimingOptions): Result<TrainTiming>;
+  trainDelete(id: number): void;
 }
+
+export type TrainTimingOptions = { warmup?: number; runs?: number };
+
+export type TimingOptions = { warmup?: number; calls?: number; runs?: number };
 
 export type Call =
   | { method: 'ping'; args: [] }
   | { method: 'forward'; args: [spec: LayerSpec, input: Float32Array, tokens: number] }
-  | { method: 'embed'; args: [text: string] };
+  | { method: 'embed'; args: [text: string] }
+  | { method: 'cost'; args: [config: CostConfig] }
+  | { method: 'solveActive'; args: [totalParams: number, sharedFraction: number, numExperts: number, topK: number] }
+  | { method: 'probeExpert'; args: [spec: LayerSpec, expert: number, input: Float32Array] }
+  | { method: 'timeForward'; args: [spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions] }
+  | { method: 'trainCreate'; args: [config: TrainConfig] }
+  | { method: 'trainRun'; args: [id: number, steps: number] }
+  | { method: 'trainStats'; args: [id: number] }
+  | { method: 'trainAssign'; args: [id: number, text: string] }
+  | { method: 'trainTime'; args: [id: number, steps: number, options?: TrainTimingOptions] }
+  | { method: 'trainDelete'; args: [id: number] };
 
 export type Request = { id: number } & Call;
 export type Reply = { id: number; result: Result<unknown> };
@@ -32,6 +57,27 @@ export function handleRequest(engine: EngineMethods, request: Request): Reply {
         return { id: request.id, result: engine.forward(...request.args) };
       case 'embed':
         return { id: request.id, result: engine.embed(...request.args) };
+      case 'cost':
+        return { id: request.id, result: engine.cost(...request.args) };
+      case 'solveActive':
+        return { id: request.id, result: engine.solveActive(...request.args) };
+      case 'probeExpert':
+        return { id: request.id, result: engine.probeExpert(...request.args) };
+      case 'timeForward':
+        return { id: request.id, result: engine.timeForward(...request.args) };
+      case 'trainCreate':
+        return { id: request.id, result: engine.trainCreate(...request.args) };
+      case 'trainRun':
+        return { id: request.id, result: engine.trainRun(...request.args) };
+      case 'trainStats':
+        return { id: request.id, result: engine.trainStats(...request.args) };
+      case 'trainAssign':
+        return { id: request.id, result: engine.trainAssign(...request.args) };
+      case 'trainTime':
+        return { id: request.id, result: engine.trainTime(...request.args) };
+      case 'trainDelete':
+        engine.trainDelete(...request.args);
+        return { id: request.id, result: { ok: true, value: null } };
       default: {
         const unknown = request as { id: number; method: string };
         return { id: unknown.id, result: { ok: false, error: `engine: unknown method "${unknown.method}"` } };

@@ -4,6 +4,8 @@
 // math) and put back after, as placeholders markdown-it leaves untouched.
 import MarkdownIt from 'markdown-it';
 import katex from 'katex';
+import { resolveTerm, termButtonHtml, termPattern, termPlainHtml } from './glossary';
+import type { Glossary } from './glossary';
 
 const md = new MarkdownIt({ html: false, linkify: false, typographer: true });
 
@@ -55,14 +57,42 @@ function restoreMath(html: string, pieces: string[]): string {
     .replace(placeholderPattern, (_m, n: string) => pieces[Number(n)]);
 }
 
-/** Block Markdown (paragraphs, lists, tables…) with math. Throws MathError on bad TeX. */
-export function renderMarkdown(source: string): string {
-  const { text, pieces } = extractMath(source);
-  return restoreMath(md.render(text), pieces);
+// Glossary terms are cut out the same way (after math, so `[[` inside a formula is math).
+const termPlaceholder = (n: number) => `\uE002${n}\uE003`;
+const termOrCode = new RegExp(`(\`+)[\\s\\S]*?\\1|${termPattern.source}`, 'g');
+
+function extractTerms(text: string, glossary: Glossary | undefined, asButton: boolean): { text: string; terms: string[] } {
+  const terms: string[] = [];
+  const out = text.replace(termOrCode, (whole, ticks?: string, key?: string, shown?: string) => {
+    if (ticks !== undefined || key === undefined) return whole; // a code span
+    const term = resolveTerm(glossary ?? {}, key); // throws TermError for an unknown key
+    const words = (shown ?? key).trim();
+    terms.push(asButton ? termButtonHtml(term, words) : termPlainHtml(term, words));
+    return termPlaceholder(terms.length - 1);
+  });
+  return { text: out, terms };
 }
 
-/** One line of Markdown (a question, an option) without the wrapping <p>. */
-export function renderInline(source: string): string {
+const restoreTerms = (html: string, terms: string[]) => html.replace(/\uE002(\d+)\uE003/g, (_m, n: string) => terms[Number(n)]);
+
+/**
+ * Block Markdown (paragraphs, lists, tables…) with math and glossary terms.
+ * Throws MathError on bad TeX and TermError on a term the glossary lacks.
+ */
+export function renderMarkdown(source: string, glossary?: Glossary): string {
   const { text, pieces } = extractMath(source);
-  return restoreMath(md.renderInline(text), pieces);
+  const { text: bare, terms } = extractTerms(text, glossary, true);
+  return restoreMath(restoreTerms(md.render(bare), terms), pieces);
+}
+
+/** One line of Markdown (a question, an option) without the wrapping <p>; terms stay plain text. */
+export function renderInline(source: string, glossary?: Glossary): string {
+  const { text, pieces } = extractMath(source);
+  const { text: bare, terms } = extractTerms(text, glossary, false);
+  return restoreMath(restoreTerms(md.renderInline(bare), terms), pieces);
+}
+
+/** A display formula alone (a "Show the formula" block). Throws MathError on bad TeX. */
+export function renderFormula(tex: string): string {
+  return renderMath(tex, true);
 }

@@ -6,12 +6,17 @@
 // A lesson file is YAML front matter, then steps. A step starts at a heading
 // `## Title {#step-id}`; inside it, prose is Markdown with $math$, a fenced
 // ```widget block holds YAML {name, params}, a fenced ```check block holds
-// YAML {question, options: [{text, correct?, feedback}]}.
+// YAML {question, options: [{text, correct?, feedback}]}, a fenced ```formula
+// block holds YAML {label, tex} shown behind a "Show the formula" toggle (a
+// widget block may carry one too, as `formula:`). Glossary terms are marked
+// [[term]] or [[term|shown words]] and must exist in lessons/glossary.yaml.
 import { parse as parseYaml } from 'yaml';
 import type * as z from 'zod';
-import { CheckBlockSchema, FrontMatterSchema, PathSchema, WidgetBlockSchema, describeIssues, parseOptions } from './schema';
+import { CheckBlockSchema, FormulaBlockSchema, FrontMatterSchema, PathSchema, WidgetBlockSchema, describeIssues, parseOptions } from './schema';
 import type { FrontMatter } from './schema';
-import { MathError, renderInline, renderMarkdown } from './markdown';
+import { MathError, renderFormula, renderInline, renderMarkdown } from './markdown';
+import { TermError } from './glossary';
+import type { Glossary } from './glossary';
 import type { Block, Course, Lesson, Step } from './types';
 import { widgetCatalog } from '../widgets/catalog';
 import type { WidgetSpec } from '../widgets/catalog';
@@ -45,8 +50,12 @@ interface RawStep {
   id: string;
   title: string;
   line: number;
-  parts: ({ kind: 'prose'; text: string } | { kind: 'widget' | 'check'; yaml: string; line: number })[];
+  parts: ({ kind: 'prose'; text: string } | { kind: FencedKind; yaml: string; line: number })[];
 }
+
+type FencedKind = 'widget' | 'check' | 'formula';
+const fencedKinds: readonly string[] = ['widget', 'check', 'formula'];
+const isFenced = (kind: string): kind is FencedKind => fencedKinds.includes(kind);
 
 const headingWithId = /^##[ \t]+(.+?)[ \t]*\{#([^}]*)\}[ \t]*$/;
 const fenceOpen = /^(`{3,}|~{3,})[ \t]*([\w-]*)[ \t]*$/;
@@ -73,7 +82,7 @@ function splitSteps(body: string, firstLine: number, problem: (place: string, re
     if (fence) {
       const bare = line.trim();
       const closes = /^(`{3,}|~{3,})$/.test(bare) && bare[0] === fence.marker[0] && bare.length >= fence.marker.length;
-      if (fence.kind === 'widget' || fence.kind === 'check') {
+      if (isFenced(fence.kind)) {
         if (closes) {
           if (current()) current().parts.push({ kind: fence.kind, yaml: fence.lines.join('\n'), line: fence.line });
           fence = null;
@@ -88,7 +97,7 @@ function splitSteps(body: string, firstLine: number, problem: (place: string, re
     if (open) {
       if (!current()) problem(`line ${lineNo}`, 'content before the first step heading');
       fence = { marker: open[1], kind: open[2], line: lineNo, lines: [] };
-      if (open[2] !== 'widget' && open[2] !== 'check') prose.push(line);
+      if (!isFenced(open[2])) prose.push(line);
       else flushProse();
       continue;
     }
@@ -125,7 +134,7 @@ function splitSteps(body: string, firstLine: number, problem: (place: string, re
  * Parses and validates one lesson file. `file` is the path used in messages
  * (e.g. `lessons/walk-one-token.md`). Throws LessonError listing every problem.
  */
-export function parseLesson(file: string, source: string, catalog: Catalog = widgetCatalog): Lesson {
+export function parseLesson(file: string, source: string, catalog: Catalog = widgetCatalog, glossary: Glossary = {}): Lesson {
   const problems: string[] = [];
   const problem = (place: string, reason: string) => problems.push(`${file}: ${place}: ${reason}`);
 
@@ -160,9 +169,9 @@ export function parseLesson(file: string, source: string, catalog: Catalog = wid
     for (const part of raw.parts) {
       if (part.kind === 'prose') {
         try {
-          blocks.push({ kind: 'prose', html: renderMarkdown(part.text) });
+          blocks.push({ kind: 'prose', html: renderMarkdown(part.text, glossary) });
         } catch (err) {
-          problem(at, err instanceof MathError ? err.message : String(err));
+          problem(at, err instanceof MathError || err instanceof TermError ? err.message : String(err));
         }
         continue;
       }
@@ -196,6 +205,24 @@ export function parseLesson(file: string, source: string, catalog: Catalog = wid
           stateOwners.set(key, name);
         }
         blocks.push({ kind: 'widget', name, params: params.value as Record<string, unknown> });
+        if (block.value.formula) {
+          try {
+            blocks.push({ kind: 'formula', label: block.value.formula.label, html: renderFormula(block.value.formula.tex) });
+          } catch (err) {
+            problem(`${at}: widget "${name}": formula`, err instanceof MathError ? err.message : String(err));
+          }
+        }
+      } else if (part.kind === 'formula') {
+        const formula = validate(FormulaBlockSchema, data ?? {});
+        if (!formula.ok) {
+          formula.reasons.forEach((r) => problem(`${at}: formula`, r));
+          continue;
+        }
+        try {
+          blocks.push({ kind: 'formula', label: formula.value.label, html: renderFormula(formula.value.tex) });
+        } catch (err) {
+          problem(`${at}: formula`, err instanceof MathError ? err.message : String(err));
+        }
       } else {
         const check = validate(CheckBlockSchema, data ?? {});
         if (!check.ok) {
@@ -207,15 +234,15 @@ export function parseLesson(file: string, source: string, catalog: Catalog = wid
           blocks.push({
             kind: 'check',
             id: checks === 1 ? raw.id : `${raw.id}-${checks}`,
-            questionHtml: renderInline(check.value.question),
+            questionHtml: renderInline(check.value.question, glossary),
             options: check.value.options.map((o) => ({
-              html: renderInline(o.text),
+              html: renderInline(o.text, glossary),
               correct: o.correct === true,
-              feedbackHtml: renderInline(o.feedback),
+              feedbackHtml: renderInline(o.feedback, glossary),
             })),
           });
         } catch (err) {
-          problem(`${at}: check`, err instanceof MathError ? err.message : String(err));
+          problem(`${at}: check`, err instanceof MathError || err instanceof TermError ? err.message : String(err));
         }
       }
     }
@@ -236,6 +263,7 @@ export function parseCourse(
   pathSource: string,
   lessonFiles: { file: string; source: string }[],
   catalog: Catalog = widgetCatalog,
+  glossary: Glossary = {},
 ): Course {
   const problems: string[] = [];
   let path: ReturnType<typeof PathSchema.parse> | undefined;
@@ -250,7 +278,7 @@ export function parseCourse(
   const lessons: Record<string, Lesson> = {};
   for (const { file, source } of lessonFiles) {
     try {
-      const lesson = parseLesson(file, source, catalog);
+      const lesson = parseLesson(file, source, catalog, glossary);
       lessons[lesson.id] = lesson;
     } catch (err) {
       if (err instanceof LessonError) problems.push(...err.problems);
@@ -291,5 +319,6 @@ export function parseCourse(
       }),
     })),
     lessons,
+    glossary,
   };
 }

@@ -41,10 +41,20 @@ export const FrontMatterSchema = z
   .strict();
 export type FrontMatter = z.infer<typeof FrontMatterSchema>;
 
+/** A formula shown behind a "Show the formula" toggle; `label` says what it computes. */
+export const FormulaBlockSchema = z
+  .object({
+    label: text,
+    tex: text,
+  })
+  .strict();
+
 export const WidgetBlockSchema = z
   .object({
     name: text,
     params: z.record(z.string(), z.unknown()).optional(),
+    /** Optional formula for what the widget shows, revealed on request under it. */
+    formula: FormulaBlockSchema.optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 // The shape of lesson data as the player receives it (from `virtual:lessons`).
 // Markdown and math are already HTML, rendered at build time.
+import type { Glossary } from './glossary';
 
 export interface CheckOption {
   html: string;
@@ -10,7 +11,9 @@ export interface CheckOption {
 export type Block =
   | { kind: 'prose'; html: string }
   | { kind: 'widget'; name: string; params: Record<string, unknown> }
-  | { kind: 'check'; id: string; questionHtml: string; options: CheckOption[] };
+  | { kind: 'check'; id: string; questionHtml: string; options: CheckOption[] }
+  /** KaTeX HTML rendered at build time, shown behind a "Show the formula" toggle. */
+  | { kind: 'formula'; label: string; html: string };
 
 export interface Step {
   id: string;
@@ -47,4 +50,6 @@ export interface Course {
   summary: string;
   phases: Phase[];
   lessons: Record<string, Lesson>;
+  /** Key terms by id, definitions already HTML (lessons/glossary.yaml). */
+  glossary: Glossary;
 }

@@ -1,6 +1,6 @@
 // Reactive progress for the player: the plain data of progress.ts in a
 // $state, saved to localStorage after every change.
-import { emptyLessonProgress, loadProgress, saveProgress } from './progress';
+import { emptyLessonProgress, emptyProgress, loadProgress, saveProgress } from './progress';
 import type { LessonProgress, Progress } from './progress';
 
 const storage = (): Storage | undefined => (typeof localStorage === 'undefined' ? undefined : localStorage);
@@ -42,6 +42,17 @@ export class ProgressStore {
     if (this.data.last?.hash === hash) return;
     this.data.last = { lessonId, hash };
     saveProgress(storage(), $state.snapshot(this.data) as Progress);
+  }
+
+  /** Replaces everything, e.g. with an imported file (already validated). */
+  replaceAll(progress: Progress): void {
+    this.data = progress;
+    saveProgress(storage(), $state.snapshot(this.data) as Progress);
+  }
+
+  /** Forgets everything: lessons, answers, and where the learner left off. */
+  reset(): void {
+    this.replaceAll(emptyProgress());
   }
 
   private update(lessonId: string, change: (lesson: LessonProgress) => void): void {

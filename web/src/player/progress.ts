@@ -1,6 +1,9 @@
 // What the learner has done, as plain data: steps reached, answers given,
 // widget goals met, lessons finished, and where they left off. Stored in
 // localStorage under a versioned key; anything unreadable starts fresh.
+// Progress of lessons that were split or renamed moves to their successors
+// as it is read (legacy.ts).
+import { migrateProgress } from './legacy';
 
 export const PROGRESS_KEY = 'moe-tutor:progress';
 export const PROGRESS_VERSION = 1;
@@ -51,7 +54,7 @@ function readLesson(raw: unknown): LessonProgress | null {
   };
 }
 
-/** Reads stored progress; corrupt JSON, an unknown version or odd fields give a fresh start, never a throw. */
+/** Reads stored progress (migrated to the current lessons); corrupt JSON, an unknown version or odd fields give a fresh start, never a throw. */
 export function parseProgress(json: string | null): Progress {
   if (!json) return emptyProgress();
   let raw: unknown;
@@ -70,7 +73,7 @@ export function parseProgress(json: string | null): Progress {
   if (isRecord(last) && typeof last.lessonId === 'string' && typeof last.hash === 'string' && last.hash.startsWith('#/')) {
     progress.last = { lessonId: last.lessonId, hash: last.hash };
   }
-  return progress;
+  return migrateProgress(progress);
 }
 
 export function loadProgress(storage: Pick<Storage, 'getItem'> | undefined): Progress {

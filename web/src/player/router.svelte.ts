@@ -1,19 +1,28 @@
 // The current hash route as reactive state. `replace` rewrites the URL
 // without a history entry (step changes, widget state); `visits` counts
 // navigations that came from outside (links, back/forward, typed URLs), so a
-// lesson page knows when to re-read its state from the URL.
+// lesson page knows when to re-read its state from the URL. `rewrite` maps
+// retired links (a lesson that was split) to their new place before anyone sees them.
 import { parseHash } from './route';
 import type { Route } from './route';
 
 export class Router {
-  route: Route = $state(parseHash(location.hash));
+  route: Route;
   visits = $state(0);
 
-  constructor() {
+  constructor(private readonly rewrite: (hash: string) => string | null = () => null) {
+    this.route = $state(parseHash(this.current()));
     window.addEventListener('hashchange', () => {
-      this.route = parseHash(location.hash);
+      this.route = parseHash(this.current());
       this.visits += 1;
     });
+  }
+
+  /** location.hash, after rewriting a retired link in place (no history entry). */
+  private current(): string {
+    const moved = this.rewrite(location.hash);
+    if (moved && moved !== location.hash) history.replaceState(history.state, '', moved);
+    return moved ?? location.hash;
   }
 
   replace(hash: string): void {

@@ -4,6 +4,11 @@
 import type * as z from 'zod';
 import type { StateSpec } from '../player/url-state';
 import { tokenWalkParams, tokenWalkState } from './token-walk/spec';
+import { paramBudgetParams, paramBudgetState } from './param-budget/spec';
+import { expertFfnParams, expertFfnState } from './expert-ffn/spec';
+import { routerMatrixParams, routerMatrixState } from './router-matrix/spec';
+import { idleHeatmapParams, idleHeatmapState } from './idle-heatmap/spec';
+import { topkCutParams, topkCutState } from './topk-cut/spec';
 
 export interface WidgetSpec {
   params: z.ZodType;
@@ -12,6 +17,11 @@ export interface WidgetSpec {
 
 export const widgetCatalog = {
   'token-walk': { params: tokenWalkParams, state: tokenWalkState },
+  'param-budget': { params: paramBudgetParams, state: paramBudgetState },
+  'expert-ffn': { params: expertFfnParams, state: expertFfnState },
+  'router-matrix': { params: routerMatrixParams, state: routerMatrixState },
+  'idle-heatmap': { params: idleHeatmapParams, state: idleHeatmapState },
+  'topk-cut': { params: topkCutParams, state: topkCutState },
 } satisfies Record<string, WidgetSpec>;
 
 export type WidgetName = keyof typeof widgetCatalog;

@@ -5,6 +5,11 @@ import type { Component } from 'svelte';
 import type { WidgetName } from './catalog';
 import type { WidgetProps } from './types';
 import TokenWalk from './token-walk/TokenWalk.svelte';
+import ParamBudget from './param-budget/ParamBudget.svelte';
+import ExpertFfn from './expert-ffn/ExpertFfn.svelte';
+import RouterMatrix from './router-matrix/RouterMatrix.svelte';
+import IdleHeatmap from './idle-heatmap/IdleHeatmap.svelte';
+import TopkCut from './topk-cut/TopkCut.svelte';
 
 // Each widget narrows its params/state; the host passes validated data.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -12,4 +17,9 @@ type AnyWidget = Component<WidgetProps<any, any>>;
 
 export const widgetRegistry: Record<WidgetName, AnyWidget> = {
   'token-walk': TokenWalk,
+  'param-budget': ParamBudget,
+  'expert-ffn': ExpertFfn,
+  'router-matrix': RouterMatrix,
+  'idle-heatmap': IdleHeatmap,
+  'topk-cut': TopkCut,
 };

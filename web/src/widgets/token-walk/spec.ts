@@ -21,6 +21,11 @@ export const tokenWalkParams = z
     activation: z.enum(['relu', 'gelu', 'silu']).default('silu'),
     /** Seeds the experts' FFN weights; the router rows above override the router. */
     seed: z.number().int().min(0).default(1),
+    /** The lesson whose `pick` step chooses the token, when this lesson has none (a phase of several lessons). */
+    pick_lesson: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+      .optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -1,0 +1,29 @@
+// Parameters and URL state of the idle-heatmap widget: a sentence routed through a seeded layer,
+// drawn as tokens × experts with the gate of each chosen expert and blanks for idle ones.
+import * as z from 'zod';
+import { flag, int, text } from '../../player/url-state';
+
+export const heatmapExpertCounts = [4, 8, 16] as const;
+
+export const idleHeatmapParams = z
+  .object({
+    sentence: z.string().trim().min(1).max(200),
+    seed: z.number().int().min(0).default(3),
+    d_ff: z.number().int().min(1).max(64).default(8),
+  })
+  .strict();
+export type IdleHeatmapParams = z.infer<typeof idleHeatmapParams>;
+
+export const idleHeatmapState = {
+  /** The learner's sentence; empty means the lesson's. */
+  ih_text: text('', 200),
+  ih_e: int(8, 4, 16),
+  ih_k: int(2, 1, 16),
+  /** Show the numbers as a table instead of the heatmap. */
+  ih_table: flag(false),
+};
+
+/** E from the URL, snapped to an offered value. */
+export function expertCount(raw: number): number {
+  return (heatmapExpertCounts as readonly number[]).includes(raw) ? raw : 8;
+}
