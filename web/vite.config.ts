@@ -26,7 +26,18 @@ export default defineConfig({
   plugins: [lessonsPlugin({ lessonsDir: path.join(repo, 'lessons') }), svelte()],
   resolve: { alias: { '@engine-wasm': engineWasm } },
   worker: { format: 'es' },
-  build: { outDir: path.join(repo, 'dist'), emptyOutDir: true, target: 'es2022' },
+  build: {
+    outDir: path.join(repo, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      // zod ships a misplaced /*#__PURE__*/ comment; Rollup drops it harmlessly but says so on every build.
+      onwarn(warning, warn) {
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('node_modules/zod/')) return;
+        warn(warning);
+      },
+    },
+  },
   server: { headers: securityHeaders, fs: { allow: [repo, engineWasm] } },
   preview: { headers: securityHeaders },
 });
