@@ -23,6 +23,10 @@ apt_wanted=(
   "doctest-dev:/usr/include/doctest/doctest.h"
   "clang-format:/usr/bin/clang-format"
   "chromium:/usr/bin/chromium"
+  # clang + its runtime libraries: the ASan/UBSan doctest suite (build/asan) and the libFuzzer
+  # targets (build/fuzz, scripts/fuzz.mjs); npm test builds both.
+  "clang:/usr/bin/clang++"
+  "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
 )
 missing=()
 for entry in "${apt_wanted[@]}"; do

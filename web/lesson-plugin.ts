@@ -7,9 +7,49 @@ import type { Plugin } from 'vite';
 import { LessonError, parseCourse } from './src/lessons/parse';
 import { parseGlossary } from './src/lessons/glossary';
 import { renderInline } from './src/lessons/markdown';
+import { QuizError, parseQuizzes } from './src/lessons/quiz';
+import type { Quiz } from './src/lessons/quiz';
+import type { Course } from './src/lessons/types';
+import { buildAskData } from './src/ask/index-data';
 
 const VIRTUAL_ID = 'virtual:lessons';
 const RESOLVED_ID = '\0' + VIRTUAL_ID;
+const QUIZZES_ID = 'virtual:quizzes';
+const RESOLVED_QUIZZES_ID = '\0' + QUIZZES_ID;
+// "Ask this lesson": the course's passages and their search index (web/src/ask/), loaded on first use.
+const ASK_ID = 'virtual:ask-index';
+const RESOLVED_ASK_ID = '\0' + ASK_ID;
+
+/**
+ * Reads and validates lessons/quizzes/*.yaml (see src/lessons/quiz.ts), and checks that every
+ * `quiz` widget of `course` names a quiz that exists. Problems come back as LessonError lines.
+ */
+export function loadQuizzesFrom(lessonsDir: string, course?: Course): { files: string[]; quizzes: Record<string, Quiz> } {
+  const dir = path.join(lessonsDir, 'quizzes');
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort() : [];
+  const files = names.map((n) => path.join(dir, n));
+  let quizzes: Record<string, Quiz>;
+  try {
+    quizzes = parseQuizzes(names.map((n, i) => ({ file: `lessons/quizzes/${n}`, source: fs.readFileSync(files[i], 'utf8') })));
+  } catch (err) {
+    if (err instanceof QuizError) throw new LessonError(err.problems);
+    throw err;
+  }
+  const problems: string[] = [];
+  for (const lesson of Object.values(course?.lessons ?? {})) {
+    for (const step of lesson.steps) {
+      for (const block of step.blocks) {
+        if (block.kind !== 'widget' || block.name !== 'quiz') continue;
+        const id = String(block.params.quiz);
+        if (!Object.hasOwn(quizzes, id)) {
+          problems.push(`lessons/${lesson.id}.md: step "${step.id}": widget "quiz": params.quiz: no quiz "${id}" in lessons/quizzes (known: ${Object.keys(quizzes).join(', ')})`);
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new LessonError(problems);
+  return { files, quizzes };
+}
 
 export function loadCourseFrom(lessonsDir: string) {
   const rel = (file: string) => path.join('lessons', path.relative(lessonsDir, file)).split(path.sep).join('/');
@@ -46,9 +86,31 @@ export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
       serving = config.command === 'serve';
     },
     resolveId(id) {
-      return id === VIRTUAL_ID ? RESOLVED_ID : undefined;
+      if (id === ASK_ID) return RESOLVED_ASK_ID;
+      return id === VIRTUAL_ID ? RESOLVED_ID : id === QUIZZES_ID ? RESOLVED_QUIZZES_ID : undefined;
     },
     load(id) {
+      if (id === RESOLVED_ASK_ID) {
+        try {
+          const { files, course } = loadCourseFrom(lessonsDir);
+          if (!serving) files.forEach((file) => this.addWatchFile(file));
+          return `export default ${JSON.stringify(buildAskData(course))};`;
+        } catch (err) {
+          if (err instanceof LessonError) this.error(`lesson check failed:\n${err.problems.join('\n')}`);
+          throw err;
+        }
+      }
+      if (id === RESOLVED_QUIZZES_ID) {
+        try {
+          const { files, course } = loadCourseFrom(lessonsDir);
+          const quizzes = loadQuizzesFrom(lessonsDir, course);
+          if (!serving) [...files, ...quizzes.files].forEach((file) => this.addWatchFile(file));
+          return `export default ${JSON.stringify(quizzes.quizzes)};`;
+        } catch (err) {
+          if (err instanceof LessonError) this.error(`quiz check failed:\n${err.problems.join('\n')}`);
+          throw err;
+        }
+      }
       if (id !== RESOLVED_ID) return undefined;
       try {
         const { files, course } = loadCourseFrom(lessonsDir);
@@ -69,8 +131,10 @@ export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
       server.watcher.add(lessonsDir);
       const reload = (file: string) => {
         if (!file.startsWith(lessonsDir)) return;
-        const mod = server.moduleGraph.getModuleById(RESOLVED_ID);
-        if (mod) server.moduleGraph.invalidateModule(mod);
+        for (const resolved of [RESOLVED_ID, RESOLVED_QUIZZES_ID, RESOLVED_ASK_ID]) {
+          const mod = server.moduleGraph.getModuleById(resolved);
+          if (mod) server.moduleGraph.invalidateModule(mod);
+        }
         server.ws.send({ type: 'full-reload' });
       };
       server.watcher.on('change', reload);

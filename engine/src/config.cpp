@@ -6,9 +6,6 @@ namespace moe {
 
 using detail::json;
 
-std::string_view to_string(RouterKind kind) {
-  return kind == RouterKind::softmax_topk ? "softmax_topk" : "softmax_topk_renorm";
-}
 std::string_view to_string(Activation act) {
   switch (act) {
     case Activation::relu:
@@ -25,18 +22,31 @@ std::string_view to_string(ExpertKind kind) {
 }
 
 int64_t LayerConfig::weight_floats() const {
-  const int64_t d = d_model, f = d_ff, e = num_experts;
-  const int64_t per_expert = (expert_kind == ExpertKind::swiglu ? 3 : 2) * f * d;
-  return e * d + e * per_expert;
+  const int64_t d = d_model, f = d_ff, e = num_experts, sf = shared_expert_d_ff;
+  const int64_t per_matrix = (expert_kind == ExpertKind::swiglu ? 3 : 2);
+  int64_t n = int64_t{router_rows()} * d + e * per_matrix * f * d;
+  if (router_bias) n += e;                                           // router_bias [E]
+  if (router_kind == RouterKind::sigmoid_grouped_topk_bias) n += e;  // correction_bias [E]
+  if (router_kind == RouterKind::noisy_topk) n += e * d;             // noise [E, d]
+  n += per_matrix * sf * d;                                          // shared expert
+  if (shared_expert_gated) n += d;                                   // shared_expert_gate [d]
+  return n;
 }
 
 int64_t LayerConfig::activation_floats(int64_t tokens) const {
-  const int64_t d = d_model, f = d_ff, e = num_experts, k = top_k;
-  const int64_t trace = tokens * (d /*input*/ + 2 * e /*logits, probs*/ + 2 * k /*ids, weights*/ +
-                                  k * d /*expert_outputs*/ + d /*output*/);
+  const int64_t d = d_model, f = d_ff, e = num_experts, r = router_rows();
+  const int64_t s = slots_per_token(), sf = shared_expert_d_ff;
   const int64_t hidden = (expert_kind == ExpertKind::swiglu ? 2 : 1) * f;
-  const int64_t workspace = tokens * k * (d /*gathered x*/ + hidden + d /*expert y*/);
-  return trace + workspace + e;
+  const int64_t shared = sf > 0 ? tokens * (d /*ungated*/ + 2 * sf + 2) : 0;
+  if (router_kind == RouterKind::soft_moe) {
+    const int64_t trace = tokens * (2 * d /*input, output*/ + 3 * r /*logits, D, C*/);
+    return trace + r * (3 * d + hidden) /*slot inputs, outputs, workspace*/ + shared + 8 * e;
+  }
+  const int64_t trace = tokens * (d /*input*/ + 3 * r /*logits, probs, noisy*/ +
+                                  5 * s /*ids, weights, kept, combine, pos*/ +
+                                  s * d /*expert_outputs*/ + d /*output*/ + 3 /*per token*/);
+  const int64_t workspace = tokens * s * (d /*gathered x*/ + hidden + d /*expert y*/);
+  return trace + workspace + shared + 8 * e;
 }
 
 namespace {
@@ -78,14 +88,10 @@ Result<LayerConfig> parse_layer_config(const json& config, const std::string& wh
 
   std::string s;
   if (auto err = detail::read_string(config, "router_kind", where, s)) return *err;
-  if (s == "softmax_topk") {
-    c.router_kind = RouterKind::softmax_topk;
-  } else if (s == "softmax_topk_renorm") {
-    c.router_kind = RouterKind::softmax_topk_renorm;
-  } else {
-    return Error{field(where, "router_kind"),
-                 "unknown router kind " + detail::describe(config["router_kind"]) +
-                     " (expected one of softmax_topk, softmax_topk_renorm)"};
+  if (!router_kind_from_string(s, c.router_kind)) {
+    return Error{field(where, "router_kind"), "unknown router kind " +
+                                                  detail::describe(config["router_kind"]) +
+                                                  " (expected one of " + kRouterKindNames + ")"};
   }
   if (auto err = detail::read_optional_bool(config, "norm_topk_prob", where, c.norm_topk_prob)) {
     return *err;
@@ -114,6 +120,9 @@ Result<LayerConfig> parse_layer_config(const json& config, const std::string& wh
     return Error{field(where, "activation"),
                  "swiglu experts use silu, got \"" + std::string(to_string(c.activation)) + "\""};
   }
+
+  Result<bool> options = parse_router_options(config, where, c);
+  if (!options.ok()) return options.error();
 
   if (c.weight_floats() > kMaxFloats) {
     return Error{where, "the weights need " + std::to_string(c.weight_floats()) +

@@ -8,13 +8,22 @@
 namespace moe {
 
 void experts_group_tokens(const int32_t* topk_ids, int T, int k, int E, ExpertDispatch& dispatch) {
-  const size_t n_pairs = static_cast<size_t>(T) * k;
+  experts_group_kept(topk_ids, nullptr, T, k, E, dispatch);
+}
+
+void experts_group_kept(const int32_t* topk_ids, const uint8_t* kept, int T, int s, int E,
+                        ExpertDispatch& dispatch) {
+  const size_t n_pairs = static_cast<size_t>(T) * s;
+  dispatch.slots = s;
   dispatch.offsets.assign(static_cast<size_t>(E) + 1, 0);
-  dispatch.pairs.resize(n_pairs);
-  for (size_t p = 0; p < n_pairs; ++p) ++dispatch.offsets[static_cast<size_t>(topk_ids[p]) + 1];
+  for (size_t p = 0; p < n_pairs; ++p) {
+    if (kept == nullptr || kept[p]) ++dispatch.offsets[static_cast<size_t>(topk_ids[p]) + 1];
+  }
   for (int e = 0; e < E; ++e) dispatch.offsets[e + 1] += dispatch.offsets[e];
+  dispatch.pairs.resize(static_cast<size_t>(dispatch.offsets[static_cast<size_t>(E)]));
   std::vector<int32_t> cursor(dispatch.offsets.begin(), dispatch.offsets.end() - 1);  // [E]
   for (size_t p = 0; p < n_pairs; ++p) {
+    if (kept != nullptr && !kept[p]) continue;
     dispatch.pairs[static_cast<size_t>(cursor[topk_ids[p]]++)] = static_cast<int32_t>(p);
   }
 }
@@ -40,8 +49,10 @@ void expert_ffn_forward(const ExpertWeights& w, const LayerConfig& c, const floa
 void experts_forward(const LayerWeights& weights, const LayerConfig& c, const float* x, int T,
                      const ExpertDispatch& dispatch, ExpertWorkspace& ws, float* expert_outputs) {
   const size_t d = static_cast<size_t>(c.d_model), f = static_cast<size_t>(c.d_ff);
-  const size_t n_pairs = static_cast<size_t>(T) * c.top_k;
-  assert(dispatch.pairs.size() == n_pairs && "dispatch must come from the same topk_ids");
+  const size_t n_pairs = dispatch.pairs.size();
+  const size_t slots = static_cast<size_t>(dispatch.slots);
+  assert(n_pairs <= static_cast<size_t>(T) * slots && "dispatch must come from the same topk_ids");
+  (void)T;
   ws.x_grouped.resize(n_pairs * d);
   ws.hidden.resize(n_pairs * f);
   ws.up.resize(c.expert_kind == ExpertKind::swiglu ? n_pairs * f : 0);
@@ -52,7 +63,7 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& c, const fl
     const size_t n = static_cast<size_t>(dispatch.offsets[e + 1]) - begin;
     if (n == 0) continue;             // an unchosen expert does no work
     for (size_t r = 0; r < n; ++r) {  // gather: x_grouped[begin + r] = x[t]
-      const size_t t = static_cast<size_t>(dispatch.pairs[begin + r]) / c.top_k;
+      const size_t t = static_cast<size_t>(dispatch.pairs[begin + r]) / slots;
       std::copy_n(x + t * d, d, ws.x_grouped.data() + (begin + r) * d);
     }
     float* up = ws.up.empty() ? nullptr : ws.up.data() + begin * f;

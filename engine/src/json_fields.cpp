@@ -37,8 +37,38 @@ class ParseErrorProbe : public nlohmann::json_sax<json> {
 // part after the location.
 std::string strip_location(const std::string& what) {
   const size_t column = what.find("column ");
+  if (column == std::string::npos && what.rfind("[json.exception.", 0) == 0) {
+    const size_t close = what.find("] ");  // "[json.exception.out_of_range.406] number overflow"
+    return close == std::string::npos ? what : what.substr(close + 2);
+  }
   const size_t colon = what.find(": ", column == std::string::npos ? 0 : column);
   return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+// One pass over the text, outside strings: the byte where [ / { nesting first exceeds
+// kMaxJsonDepth, or npos. Runs before the parser, so a hostile document never builds a deep tree.
+size_t too_deep_at(std::string_view text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (ch == '\\') {
+        escaped = true;
+      } else if (ch == '"') {
+        in_string = false;
+      }
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '[' || ch == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if (ch == ']' || ch == '}') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace
@@ -47,6 +77,13 @@ MaybeError parse_json_text(std::string_view text, json& out) {
   if (text.size() > kMaxJsonBytes) {
     return Error{"json", "text is " + std::to_string(text.size()) + " bytes, above the cap of " +
                              std::to_string(kMaxJsonBytes) + " bytes"};
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Error{"json", "empty input"};
+  }
+  if (const size_t at = too_deep_at(text); at != std::string_view::npos) {
+    return Error{"json", "nesting deeper than " + std::to_string(kMaxJsonDepth) +
+                             " levels at byte " + std::to_string(at)};
   }
   out = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!out.is_discarded()) return std::nullopt;

@@ -16,10 +16,12 @@ namespace moe::detail {
 using json = nlohmann::json;
 using MaybeError = std::optional<Error>;
 
-// Largest JSON text the engine parses: 64 MiB.
+// Largest JSON text the engine parses: 64 MiB; deepest nesting of arrays and objects: 64.
 inline constexpr size_t kMaxJsonBytes = 64u << 20;
+inline constexpr int kMaxJsonDepth = 64;
 
-// Parses `text` into `out`; on failure `json: parse error at byte N: <what>`.
+// Parses `text` into `out`; on failure `json: parse error at byte N: <what>`. Empty text, text
+// above kMaxJsonBytes and nesting deeper than kMaxJsonDepth are refused before parsing.
 MaybeError parse_json_text(std::string_view text, json& out);
 
 // A short description of a value for "got ..." in messages: 5, "foo", an object, an array of 3.

@@ -3,8 +3,9 @@
 #include <cmath>
 #include <string>
 
-#include "moe/aux_loss.hpp"
-#include "moe/router.hpp"
+#include "moe/layer_losses.hpp"
+#include "moe/layer_route.hpp"
+#include "moe/layer_stages.hpp"
 
 namespace moe {
 
@@ -22,7 +23,7 @@ std::string describe_float(float v) {
 
 Result<const Trace*> Layer::forward(const float* x, size_t n, int64_t T) {
   const LayerConfig& c = config_;
-  const int64_t d = c.d_model, E = c.num_experts, k = c.top_k;
+  const int64_t d = c.d_model;
   if (T < 1) return Error{"input.tokens", "must be >= 1, got " + std::to_string(T)};
   if (T > kMaxTokens) {
     return Error{"input.tokens",
@@ -47,35 +48,37 @@ Result<const Trace*> Layer::forward(const float* x, size_t n, int64_t T) {
   }
 
   const int t = static_cast<int>(T);
+  const int s = c.slots_per_token();
   Trace& tr = trace_;
   tr.tokens = t;
   tr.d_model = c.d_model;
   tr.num_experts = c.num_experts;
   tr.top_k = c.top_k;
-  tr.router_logits.resize(static_cast<size_t>(T * E));       // [T, E]
-  tr.router_probs.resize(static_cast<size_t>(T * E));        // [T, E]
-  tr.topk_ids.resize(static_cast<size_t>(T * k));            // [T, k]
-  tr.topk_weights.resize(static_cast<size_t>(T * k));        // [T, k]
-  tr.expert_outputs.resize(static_cast<size_t>(T * k * d));  // [T, k, d]
-  tr.output.resize(static_cast<size_t>(T * d));              // [T, d]
-  tr.expert_load.resize(static_cast<size_t>(E));             // [E]
+  tr.residual_added = false;
+  Result<CapacityGroups> groups = capacity_groups(c, t);
+  if (!groups.ok()) return groups.error();
 
-  router_compute_logits(x, weights_.router.data(), t, c.d_model, c.num_experts,
-                        tr.router_logits.data());
-  router_compute_probs(tr.router_logits.data(), t, c.num_experts, tr.router_probs.data());
-  router_select_topk(tr.router_probs.data(), t, c.num_experts, c.top_k, tr.topk_ids.data());
-  router_gather_weights(tr.router_probs.data(), tr.topk_ids.data(), t, c.num_experts, c.top_k,
-                        tr.topk_weights.data());
-  if (c.renormalises()) router_renormalise(tr.topk_weights.data(), t, c.top_k);
-  router_count_load(tr.topk_ids.data(), t, c.top_k, c.num_experts, tr.expert_load.data());
+  // Routing: logits → the kind's scheme → ids, gates, kept, combine weights, counts.
+  Result<bool> routed = route_tokens(c, weights_, x, t, tr);
+  if (!routed.ok()) return routed.error();
 
-  experts_group_tokens(tr.topk_ids.data(), t, c.top_k, c.num_experts, dispatch_);
-  experts_forward(weights_, c, x, t, dispatch_, workspace_, tr.expert_outputs.data());
-  moe_combine(tr.topk_weights.data(), tr.expert_outputs.data(), t, c.top_k, c.d_model,
-              tr.output.data());
+  if (c.router_kind == RouterKind::soft_moe) {
+    tr.expert_outputs.clear();  // soft MoE: experts see slots, not (token, slot) pairs
+    soft_moe_experts(c, weights_, x, t, workspace_, tr);
+  } else {
+    // Experts on the kept (token, slot) pairs only; a dropped pair keeps a zero row.
+    tr.expert_outputs.assign(static_cast<size_t>(T * s * d), 0.0f);  // [T, s, d]
+    experts_group_kept(tr.topk_ids.data(), tr.kept.data(), t, s, c.num_experts, dispatch_);
+    experts_forward(weights_, c, x, t, dispatch_, workspace_, tr.expert_outputs.data());
+    tr.output.resize(static_cast<size_t>(T * d));  // [T, d]
+    moe_combine(tr.combine_weights.data(), tr.expert_outputs.data(), t, s, c.d_model,
+                tr.output.data());
+    if (c.add_residual) add_residual_for_dropped(x, t, c.d_model, tr);
+  }
+  shared_expert_add(c, weights_, x, t, workspace_, tr);
 
-  tr.aux_loss = load_balancing_loss(tr.router_probs.data(), tr.topk_ids.data(), t, c.num_experts,
-                                    c.top_k, nullptr);
+  Result<bool> losses = fill_losses_and_stats(c, groups.value(), tr);
+  if (!losses.ok()) return losses.error();
   return &trace_;
 }
 

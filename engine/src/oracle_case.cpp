@@ -14,15 +14,13 @@ detail::MaybeError read_header(const json& root, std::string& name, std::string&
   const auto cfg = root.find("config");
   if (cfg == root.end() || !cfg->is_object())
     return Error{"config", "missing (expected an object)"};
-  if (auto err = detail::read_string(*cfg, "family", "config", family)) return err;
+  if (cfg->contains("family") && !(*cfg)["family"].is_null()) {  // optional outside the oracle
+    if (auto err = detail::read_string(*cfg, "family", "config", family)) return err;
+  }
   return std::nullopt;
 }
 
-}  // namespace
-
-Result<OracleCase> parse_case(std::string_view text) {
-  json root;
-  if (auto err = detail::parse_json_text(text, root)) return *err;
+Result<OracleCase> layer_case(const json& root) {
   OracleCase oc;
   if (auto err = read_header(root, oc.name, oc.family)) return *err;
   const json& cfg = root["config"];
@@ -30,17 +28,7 @@ Result<OracleCase> parse_case(std::string_view text) {
   Result<LayerConfig> config = parse_layer_config(cfg, "config");
   if (!config.ok()) return config.error();
   oc.config = config.value();
-  if (cfg.contains("capacity_factor") && !cfg["capacity_factor"].is_null()) {
-    return Error{"config.capacity_factor",
-                 "expert capacity is not supported yet, got " + cfg["capacity_factor"].dump()};
-  }
-  int64_t shared = 0;
-  if (cfg.contains("num_shared_experts")) {
-    if (auto err = detail::read_int(cfg, "num_shared_experts", "config", 0, 64, shared)) {
-      return *err;
-    }
-  }
-  oc.num_shared_experts = static_cast<int>(shared);
+  oc.num_shared_experts = oc.config.num_shared_experts;
 
   const auto w = root.find("weights");
   if (w == root.end()) return Error{"weights", "missing (expected an object)"};
@@ -57,6 +45,12 @@ Result<OracleCase> parse_case(std::string_view text) {
                               std::to_string(kMaxTokens)};
   }
   oc.tokens = static_cast<int>(in->size());
+  const int64_t needed = oc.config.weight_floats() + oc.config.activation_floats(oc.tokens);
+  if (needed > kMaxFloats) {  // before allocating the input
+    return Error{"input", std::to_string(oc.tokens) + " tokens need " + std::to_string(needed) +
+                              " floats of weights and activations, above the cap of " +
+                              std::to_string(kMaxFloats) + " (64 Mi floats)"};
+  }
   oc.input.resize(static_cast<size_t>(oc.tokens) * oc.config.d_model);
   if (auto err = detail::read_matrix(*in, "input", oc.tokens, oc.config.d_model, oc.input.data())) {
     return *err;
@@ -64,9 +58,7 @@ Result<OracleCase> parse_case(std::string_view text) {
   return oc;
 }
 
-Result<AuxLossCase> parse_aux_loss_case(std::string_view text) {
-  json root;
-  if (auto err = detail::parse_json_text(text, root)) return *err;
+Result<AuxLossCase> aux_loss_case(const json& root) {
   AuxLossCase ac;
   std::string family;
   if (auto err = read_header(root, ac.name, family)) return *err;
@@ -113,6 +105,39 @@ Result<AuxLossCase> parse_aux_loss_case(std::string_view text) {
     }
   }
   return ac;
+}
+
+}  // namespace
+
+Result<OracleCase> parse_case(std::string_view text) {
+  json root;
+  if (auto err = detail::parse_json_text(text, root)) return *err;
+  return layer_case(root);
+}
+
+Result<AuxLossCase> parse_aux_loss_case(std::string_view text) {
+  json root;
+  if (auto err = detail::parse_json_text(text, root)) return *err;
+  return aux_loss_case(root);
+}
+
+Result<AnyCase> parse_any_case(std::string_view text) {
+  json root;
+  if (auto err = detail::parse_json_text(text, root)) return *err;
+  AnyCase any;
+  const json* cfg = root.is_object() && root.contains("config") ? &root["config"] : nullptr;
+  any.is_aux_loss = cfg != nullptr && cfg->is_object() && cfg->contains("family") &&
+                    (*cfg)["family"] == "mixtral_aux_loss";
+  if (any.is_aux_loss) {
+    Result<AuxLossCase> r = aux_loss_case(root);
+    if (!r.ok()) return r.error();
+    any.aux = std::move(r.value());
+  } else {
+    Result<OracleCase> r = layer_case(root);
+    if (!r.ok()) return r.error();
+    any.layer = std::move(r.value());
+  }
+  return any;
 }
 
 }  // namespace moe

@@ -4,6 +4,7 @@
 
 #include "json_fields.hpp"
 #include "moe/rng.hpp"
+#include "weights_optional.hpp"
 
 namespace moe {
 
@@ -22,18 +23,38 @@ std::vector<float> zeros(int64_t rows, int64_t cols) {
   return std::vector<float>(static_cast<size_t>(rows * cols), 0.0f);
 }
 
+// Drawn after the routed experts, so that a config without these options keeps its weights.
+void init_optional_weights(const LayerConfig& c, SplitMix64& rng, LayerWeights& w) {
+  if (c.router_bias) w.router_bias = zeros(1, c.num_experts);
+  if (c.router_kind == RouterKind::sigmoid_grouped_topk_bias) {
+    w.correction_bias = zeros(1, c.num_experts);
+  }
+  if (c.router_kind == RouterKind::noisy_topk) {
+    w.noise = normal_matrix(rng, c.num_experts, c.d_model);
+  }
+  if (c.shared_expert_d_ff > 0) {
+    w.shared_expert.w1 = normal_matrix(rng, c.shared_expert_d_ff, c.d_model);
+    if (c.expert_kind == ExpertKind::swiglu) {
+      w.shared_expert.w3 = normal_matrix(rng, c.shared_expert_d_ff, c.d_model);
+    }
+    w.shared_expert.w2 = normal_matrix(rng, c.d_model, c.shared_expert_d_ff);
+  }
+  if (c.shared_expert_gated) w.shared_expert_gate = normal_matrix(rng, 1, c.d_model);
+}
+
 }  // namespace
 
 LayerWeights init_weights_seeded(const LayerConfig& c, uint64_t seed) {
   SplitMix64 rng(seed);
   LayerWeights w;
-  w.router = normal_matrix(rng, c.num_experts, c.d_model);
+  w.router = normal_matrix(rng, c.router_rows(), c.d_model);
   w.experts.resize(static_cast<size_t>(c.num_experts));
   for (ExpertWeights& e : w.experts) {
     e.w1 = normal_matrix(rng, c.d_ff, c.d_model);
     if (c.expert_kind == ExpertKind::swiglu) e.w3 = normal_matrix(rng, c.d_ff, c.d_model);
     e.w2 = normal_matrix(rng, c.d_model, c.d_ff);
   }
+  init_optional_weights(c, rng, w);
   return w;
 }
 
@@ -44,8 +65,8 @@ Result<bool> read_weights(const json& wj, const LayerConfig& c, const std::strin
   const bool swiglu = c.expert_kind == ExpertKind::swiglu;
 
   if (auto it = wj.find("router"); it != wj.end()) {
-    std::vector<float> router = zeros(c.num_experts, c.d_model);
-    if (auto err = detail::read_matrix(*it, field(where, "router"), c.num_experts, c.d_model,
+    std::vector<float> router = zeros(c.router_rows(), c.d_model);
+    if (auto err = detail::read_matrix(*it, field(where, "router"), c.router_rows(), c.d_model,
                                        router.data())) {
       return *err;
     }
@@ -53,6 +74,8 @@ Result<bool> read_weights(const json& wj, const LayerConfig& c, const std::strin
   } else if (require_all) {
     return Error{field(where, "router"), "missing (give the weights or a seed)"};
   }
+
+  if (auto err = detail::read_optional_weights(wj, c, where, require_all, w)) return *err;
 
   const auto it = wj.find("experts");
   if (it == wj.end()) {

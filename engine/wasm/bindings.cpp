@@ -6,6 +6,8 @@
 //   Layer.forward(input, tokens)    -> {ok, trace} | {ok: false, error}   (zero-copy views)
 //   Layer.delete()                  frees the layer
 //   embedText(text)                 -> {ok, tokens, feature_names, features} | {ok: false, error}
+//   modRoute(x, B, S, d, w_r, C)    -> {ok, route} | {ok: false, error}    (copies)
+//   denseBaseline(specJson, which)  -> {ok, spec} | {ok: false, error}     (spec as JSON text)
 #include <cmath>
 #include <exception>
 #include <string>
@@ -15,8 +17,10 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include "moe/dense_baseline.hpp"
 #include "moe/embed.hpp"
 #include "moe/layer.hpp"
+#include "moe/mod_route.hpp"
 #include "moe/spec.hpp"
 
 namespace {
@@ -37,6 +41,55 @@ val internal_error(const char* what) {
 template <class T>
 val view(const std::vector<T>& v) {
   return val(emscripten::typed_memory_view(v.size(), v.data()));
+}
+
+// The router-kind fields of a trace (trace.hpp): views like the rest, plus plain numbers.
+void set_routing_fields(val& trace, const moe::Trace& tr) {
+  trace.set("slots", tr.slots);
+  trace.set("groups", tr.groups);
+  trace.set("capacity", tr.capacity);
+  trace.set("residual_added", tr.residual_added);
+  trace.set("fraction_unrouted", tr.fraction_unrouted);
+  trace.set("noisy_logits", view(tr.noisy_logits));
+  trace.set("kept", view(tr.kept));
+  trace.set("combine_weights", view(tr.combine_weights));
+  trace.set("dropped", view(tr.dropped));
+  trace.set("expert_index_returned", view(tr.expert_index_returned));
+  trace.set("counts_before_capacity", view(tr.counts_before_capacity));
+  trace.set("counts_after_capacity", view(tr.counts_after_capacity));
+  trace.set("dispatch_weights", view(tr.dispatch_weights));
+  trace.set("slot_inputs", view(tr.slot_inputs));
+  trace.set("slot_outputs", view(tr.slot_outputs));
+  trace.set("shared_expert_output", view(tr.shared_expert_output));
+  trace.set("shared_expert_gate_logit", view(tr.shared_expert_gate_logit));
+  const moe::TraceLosses& l = tr.losses;
+  val losses = val::object();
+  losses.set("aux_loss", l.aux_loss);
+  losses.set("aux_loss_switch", l.aux_loss_switch);
+  losses.set("aux_loss_switch_pre_capacity", l.aux_loss_switch_pre_capacity);
+  losses.set("aux_loss_switch_global", l.aux_loss_switch_global);
+  losses.set("aux_loss_mixtral", l.aux_loss_mixtral);
+  losses.set("z_loss", l.z_loss);
+  losses.set("importance_cv2", l.importance_cv2);
+  losses.set("load_cv2", l.load_cv2);
+  losses.set("seq_balance_loss", l.seq_balance_loss);
+  trace.set("losses", losses);
+  val stats = val::object();
+  stats.set("f_i", view(tr.stats.f_i));
+  stats.set("P_i", view(tr.stats.P_i));
+  stats.set("entropy", tr.stats.entropy);
+  stats.set("load_cv", tr.stats.load_cv);
+  stats.set("max_over_mean", tr.stats.max_over_mean);
+  stats.set("dropped_count", tr.stats.dropped_count);
+  trace.set("stats", stats);
+}
+
+// A copy of a vector as a new JS typed array (for results that are temporaries).
+template <class T>
+val copy_of(const std::vector<T>& v, const char* array_type) {
+  val out = val::global(array_type).new_(v.size());
+  out.call<void>("set", view(v));
+  return out;
 }
 
 // A layer owned by JS (free it with .delete()); its trace buffers back the views that
@@ -85,6 +138,7 @@ class LayerHandle {
       trace.set("output", view(tr.output));
       trace.set("expert_load", view(tr.expert_load));
       trace.set("aux_loss", tr.aux_loss);
+      set_routing_fields(trace, tr);
       val out = val::object();
       out.set("ok", true);
       out.set("trace", trace);
@@ -108,6 +162,62 @@ val create_layer(std::string spec_json) {
     val out = val::object();
     out.set("ok", true);
     out.set("layer", val(LayerHandle(std::move(r.value()))));
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
+// Mixture-of-Depths routing (mod_route.hpp). input: Float32Array [B·S·d]; router_weight:
+// Float32Array [d]. Copies, not views: the result is a temporary.
+val mod_route(val input, int sequences, int seq_len, int d_model, val router_weight, int capacity) {
+  try {
+    const val f32 = val::global("Float32Array");
+    if (!input.instanceof (f32)) return error_value("input: must be a Float32Array");
+    if (!router_weight.instanceof (f32)) {
+      return error_value("router_weight: must be a Float32Array");
+    }
+    const size_t n = input["length"].as<size_t>(), m = router_weight["length"].as<size_t>();
+    if (n > static_cast<size_t>(moe::kMaxFloats) || m > static_cast<size_t>(moe::kMaxDim)) {
+      return error_value("input: above the memory cap");
+    }
+    std::vector<float> x(n), w(m);  // [B, S, d], [d]
+    val(emscripten::typed_memory_view(n, x.data())).call<void>("set", input);
+    val(emscripten::typed_memory_view(m, w.data())).call<void>("set", router_weight);
+    moe::Result<moe::ModRoute> r =
+        moe::mod_route(x.data(), n, sequences, seq_len, d_model, w.data(), m, capacity);
+    if (!r.ok()) return error_value(r.error().message());
+    const moe::ModRoute& mr = r.value();
+    val route = val::object();
+    route.set("sequences", mr.sequences);
+    route.set("seq_len", mr.seq_len);
+    route.set("capacity", mr.capacity);
+    route.set("scores", copy_of(mr.scores, "Float32Array"));
+    route.set("selected", copy_of(mr.selected, "Int32Array"));
+    route.set("ran", copy_of(mr.ran, "Uint8Array"));
+    route.set("gate", copy_of(mr.gate, "Float32Array"));
+    route.set("saved_fraction", mr.saved_fraction);
+    val out = val::object();
+    out.set("ok", true);
+    out.set("route", route);
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
+// The dense FFN spec with the same total or active parameters (dense_baseline.hpp).
+val dense_baseline(std::string spec_json, std::string which) {
+  try {
+    moe::Result<std::string> r = moe::dense_baseline_spec(spec_json, which);
+    if (!r.ok()) return error_value(r.error().message());
+    val out = val::object();
+    out.set("ok", true);
+    out.set("spec", r.value());
     return out;
   } catch (const std::exception& e) {
     return internal_error(e.what());
@@ -151,4 +261,6 @@ EMSCRIPTEN_BINDINGS(moe_engine) {
       .property("top_k", &LayerHandle::top_k);
   emscripten::function("createLayer", &create_layer);
   emscripten::function("embedText", &embed_text);
+  emscripten::function("modRoute", &mod_route);
+  emscripten::function("denseBaseline", &dense_baseline);
 }

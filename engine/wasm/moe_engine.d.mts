@@ -17,6 +17,59 @@ export interface RawTrace {
   output: Float32Array; // [T, d]
   expert_load: Int32Array; // [E]
   aux_loss: number;
+  // Router-kind fields (engine/include/moe/trace.hpp); empty views where a kind has none.
+  slots: number;
+  groups: number;
+  capacity: number;
+  residual_added: boolean;
+  fraction_unrouted: number;
+  noisy_logits: Float32Array; // [T, E]
+  kept: Uint8Array; // [T, s]
+  combine_weights: Float32Array; // [T, s]
+  dropped: Uint8Array; // [T]
+  expert_index_returned: Int32Array; // [T]
+  counts_before_capacity: Int32Array; // [E]
+  counts_after_capacity: Int32Array; // [E]
+  dispatch_weights: Float32Array; // [T, R]
+  slot_inputs: Float32Array; // [R, d]
+  slot_outputs: Float32Array; // [R, d]
+  shared_expert_output: Float32Array; // [T, d]
+  shared_expert_gate_logit: Float32Array; // [T]
+  losses: RawTraceLosses;
+  stats: RawTraceStats;
+}
+
+export interface RawTraceLosses {
+  aux_loss: number;
+  aux_loss_switch: number;
+  aux_loss_switch_pre_capacity: number;
+  aux_loss_switch_global: number;
+  aux_loss_mixtral: number;
+  z_loss: number;
+  importance_cv2: number;
+  load_cv2: number;
+  seq_balance_loss: number;
+}
+
+export interface RawTraceStats {
+  f_i: Float32Array; // [E] view
+  P_i: Float32Array; // [E] view
+  entropy: number;
+  load_cv: number;
+  max_over_mean: number;
+  dropped_count: number;
+}
+
+/** bindings.cpp modRoute: copies. */
+export interface RawModRoute {
+  sequences: number;
+  seq_len: number;
+  capacity: number;
+  scores: Float32Array; // [B, S]
+  selected: Int32Array; // [B, C]
+  ran: Uint8Array; // [B, S]
+  gate: Float32Array; // [B, S]
+  saved_fraction: number;
 }
 
 export interface RawLayer {
@@ -94,6 +147,15 @@ export interface MoeEngineModule {
   ): { ok: true; solve: RawActiveSolve } | RawError;
   probeExpert(specJson: string, expert: number, input: Float32Array): { ok: true; probe: RawExpertProbe } | RawError;
   createLayer(specJson: string): { ok: true; layer: RawLayer } | RawError;
+  modRoute(
+    input: Float32Array,
+    sequences: number,
+    seqLen: number,
+    dModel: number,
+    routerWeight: Float32Array,
+    capacity: number,
+  ): { ok: true; route: RawModRoute } | RawError;
+  denseBaseline(specJson: string, which: string): { ok: true; spec: string } | RawError;
   embedText(
     text: string,
   ): { ok: true; tokens: string[]; feature_names: string[]; features: Float32Array } | RawError;

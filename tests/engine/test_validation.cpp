@@ -54,7 +54,8 @@ TEST_CASE("config errors name the field and the reason") {
       {spec(
            R"("d_model":8,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"foo","activation":"silu","expert_kind":"swiglu")"),
        "config.router_kind: unknown router kind \"foo\" (expected one of softmax_topk, "
-       "softmax_topk_renorm)"},
+       "softmax_topk_renorm, noisy_topk, softmax_top1_capacity, topk_capacity, "
+       "sigmoid_grouped_topk_bias, expert_choice, soft_moe)"},
       {spec(
            R"("d_model":8,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","activation":"silu","expert_kind":"swiglu")"),
        "config.d_ff: missing (expected an integer)"},
@@ -123,7 +124,7 @@ TEST_CASE("weight errors name the exact element") {
 TEST_CASE("malformed JSON reports the byte position") {
   const std::string message = error_of(R"({"config": {"d_model": 8,, }})");
   CHECK(message.rfind("json: parse error at byte 26: ", 0) == 0);
-  CHECK(error_of("").rfind("json: parse error at byte ", 0) == 0);
+  CHECK(error_of("") == "json: empty input");
   check_good_call_still_works();
 }
 

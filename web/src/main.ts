@@ -1,5 +1,6 @@
 // Entry point: starts the engine worker at once (it loads while the learner
 // reads), then mounts the player with the course built from lessons/.
+import './player/strict-csp'; // first: no eval probe under the CSP (see the file)
 import { mount } from 'svelte';
 import course from 'virtual:lessons';
 import 'katex/dist/katex.min.css';

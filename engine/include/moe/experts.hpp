@@ -12,10 +12,12 @@
 namespace moe {
 
 // The routing decision as work lists: the (token, slot) pairs of expert e are
-// pairs[offsets[e] .. offsets[e+1]), in token order; a pair is stored as t·k + j.
+// pairs[offsets[e] .. offsets[e+1]), in token order; a pair is stored as t·s + j, with s = slots
+// per token (k, or E for expert choice).
 struct ExpertDispatch {
+  int slots = 0;                 // s
   std::vector<int32_t> offsets;  // [E + 1]
-  std::vector<int32_t> pairs;    // [T·k]
+  std::vector<int32_t> pairs;    // [<= T·s]  only the pairs that run
 };
 
 // Scratch for experts_forward; grown on demand, reused across calls.
@@ -30,6 +32,12 @@ struct ExpertWorkspace {
 //   topk_ids [T, k]
 void experts_group_tokens(const int32_t* topk_ids, int T, int k, int E, ExpertDispatch& dispatch);
 
+// The same for the kept pairs only (capacity, expert choice): a pair with kept[t,j] = 0 is left
+// out, so no expert computes it.
+//   topk_ids [T, s], kept [T, s]
+void experts_group_kept(const int32_t* topk_ids, const uint8_t* kept, int T, int s, int E,
+                        ExpertDispatch& dispatch);
+
 // One expert over n rows:
 //   mlp:    y[r,:] = w2 · act(w1 · x[r,:])
 //   swiglu: y[r,:] = w2 · (silu(w1 · x[r,:]) ⊙ (w3 · x[r,:]))
@@ -37,9 +45,10 @@ void experts_group_tokens(const int32_t* topk_ids, int T, int k, int E, ExpertDi
 void expert_ffn_forward(const ExpertWeights& w, const LayerConfig& config, const float* x, int n,
                         float* hidden, float* up, float* y);
 
-// expert_outputs[t,j,:] = FFN_{topk_ids[t,j]}(x[t,:]): gather each expert's rows, run the expert
-// once on them, scatter the results back to their (t, j) slot.
-//   x [T, d], expert_outputs [T, k, d]
+// expert_outputs[t,j,:] = FFN_{topk_ids[t,j]}(x[t,:]) for every pair in the dispatch: gather each
+// expert's rows, run the expert once on them, scatter the results back to their (t, j) slot.
+// Slots not in the dispatch are left untouched (the layer zeroes them first).
+//   x [T, d], expert_outputs [T, s, d]
 void experts_forward(const LayerWeights& weights, const LayerConfig& config, const float* x, int T,
                      const ExpertDispatch& dispatch, ExpertWorkspace& workspace,
                      float* expert_outputs);

@@ -21,13 +21,14 @@ class Layer {
   const LayerWeights& weights() const { return weights_; }
   LayerWeights& weights() { return weights_; }
 
-  // The MoE forward pass over T tokens, x [T, d] row-major (n = T·d floats):
-  //   router_logits = x · W_gᵀ                         [T, E]
-  //   router_probs  = softmax_e(router_logits)         [T, E]
-  //   topk_ids      = top-k of router_probs            [T, k]
-  //   topk_weights  = router_probs[t, topk_ids]        [T, k]  (÷ Σ_j if the router renormalises)
-  //   expert_outputs[t,j] = FFN_{topk_ids[t,j]}(x[t])  [T, k, d]
-  //   output[t]     = Σ_j topk_weights[t,j] · expert_outputs[t,j]   [T, d]
+  // The MoE forward pass over T tokens, x [T, d] row-major (n = T·d floats), s slots per token:
+  //   router_logits = x · W_gᵀ                               [T, R]
+  //   router_probs, topk_ids, topk_weights, kept, combine    by router kind (layer_route.hpp)
+  //   expert_outputs[t,j] = FFN_{topk_ids[t,j]}(x[t]) if kept[t,j], else 0   [T, s, d]
+  //   output[t]     = Σ_j combine[t,j] · expert_outputs[t,j]  [T, d]   (soft_moe: slots instead)
+  //                   (+ x[t] for dropped tokens with add_residual)
+  //                   (+ [sigmoid(w_g · x[t]) ·] shared_expert(x[t]) with shared experts)
+  //   losses, stats                                           (layer_losses.hpp)
   // Checks T >= 1, n = T·d, finite inputs and the memory cap first. The returned trace is owned
   // by the layer and valid until the next forward call.
   Result<const Trace*> forward(const float* x, size_t n, int64_t tokens);

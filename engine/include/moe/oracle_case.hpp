@@ -16,16 +16,17 @@ namespace moe {
 
 struct OracleCase {
   std::string name;
-  std::string family;  // "mixtral", "qwen2_moe", ...
+  std::string family;  // "mixtral", "qwen2_moe", ...; "" when the case names none
   LayerConfig config;
-  LayerWeights weights;        // routed experts only
+  LayerWeights weights;        // router, experts, biases, shared expert
   std::vector<float> input;    // [T, d]
   int tokens = 0;              // T
-  int num_shared_experts = 0;  // read but not run by this engine yet (the caller decides)
+  int num_shared_experts = 0;  // = config.num_shared_experts
 };
 
-// Errors name the field: an unsupported router kind fails at `config.router_kind`, a capacity
-// factor at `config.capacity_factor`.
+// Errors name the field: an unknown router kind fails at `config.router_kind`, a wrong shape at
+// the weight or input row that has it; an input above the memory cap is refused before it is
+// allocated.
 Result<OracleCase> parse_case(std::string_view text);
 
 struct AuxLossCase {
@@ -40,5 +41,13 @@ struct AuxLossCase {
 
 // The `mixtral_aux_loss_*` cases: config.family = "mixtral_aux_loss".
 Result<AuxLossCase> parse_aux_loss_case(std::string_view text);
+
+// Either kind of case from one parse of the text, told apart by config.family.
+struct AnyCase {
+  bool is_aux_loss = false;
+  OracleCase layer;  // when !is_aux_loss
+  AuxLossCase aux;   // when is_aux_loss
+};
+Result<AnyCase> parse_any_case(std::string_view text);
 
 }  // namespace moe

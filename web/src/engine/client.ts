@@ -2,6 +2,7 @@
 // comes back as a Result; nothing here throws at a widget. If the worker dies
 // (a crash, out of memory), calls in flight get an error value and a fresh
 // worker is started for the next call.
+import type { DenseBaselineKind, ModRoute } from './types';
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 import type { Call, Hello, Reply, Request, TimingOptions, TrainTimingOptions } from './rpc';
@@ -22,11 +23,24 @@ const defaultWorker: WorkerFactory = () =>
 
 type Pending = (result: Result<unknown>) => void;
 
+/**
+ * Error texts that mean the WebAssembly module itself broke (a trap or an abort: out of memory,
+ * unreachable code, an out-of-bounds access), not that a request was refused. After one of these
+ * the module's memory cannot be trusted, so the worker is replaced by a fresh one.
+ */
+const trapPattern = /\b(RuntimeError|unreachable|memory access out of bounds|out of memory|Aborted\(|abort\(|Cannot enlarge memory|call stack size exceeded|table index is out of bounds|integer overflow|divide by zero)/i;
+
+export function isTrap(error: string): boolean {
+  return trapPattern.test(error);
+}
+
 export class Engine {
   /** Resolves when the engine has loaded; rejects with a readable message if it cannot. */
   ready!: Promise<void>;
   /** How many times the worker has been restarted after dying. */
   restarts = 0;
+  /** Called with a readable reason each time the worker is restarted (the page shows a notice). */
+  onrestart: ((reason: string) => void) | null = null;
 
   private worker!: WorkerLike;
   private nextId = 1;
@@ -103,6 +117,16 @@ export class Engine {
     return this.call({ method: 'trainDelete', args: [id] });
   }
 
+  /** Mixture-of-Depths routing of [sequences, seqLen, dModel] tokens (EngineCore.modRoute). */
+  modRoute(input: Float32Array, sequences: number, seqLen: number, dModel: number, routerWeight: Float32Array, capacity: number): Promise<Result<ModRoute>> {
+    return this.call({ method: 'modRoute', args: [input, sequences, seqLen, dModel, routerWeight, capacity] }) as Promise<Result<ModRoute>>;
+  }
+
+  /** The dense FFN spec with the same total or active parameters (EngineCore.denseBaseline). */
+  denseBaseline(spec: LayerSpec, which: DenseBaselineKind): Promise<Result<LayerSpec>> {
+    return this.call({ method: 'denseBaseline', args: [spec, which] }) as Promise<Result<LayerSpec>>;
+  }
+
   dispose(): void {
     this.failPending('engine: stopped');
     this.worker.terminate();
@@ -147,7 +171,15 @@ export class Engine {
       const resolve = this.pending.get(reply.id);
       if (!resolve) return;
       this.pending.delete(reply.id);
-      resolve(reply.result);
+      const result = reply.result;
+      if (result && !result.ok && typeof result.error === 'string' && isTrap(result.error) && this.worker === worker) {
+        // The engine trapped inside this call: answer it, then start over with a fresh module.
+        const reason = `engine: the engine crashed (${result.error.replace(/^engine:\s*/, '')}) and was restarted; try again`;
+        resolve({ ok: false, error: reason });
+        this.restart(reason);
+        return;
+      }
+      resolve(result);
     };
     worker.onerror = (event) => {
       event.preventDefault?.(); // handled here: keep it out of the console as an uncaught error
@@ -170,6 +202,11 @@ export class Engine {
     this.worker.terminate();
     this.restarts += 1;
     this.spawn();
+    try {
+      this.onrestart?.(reason);
+    } catch {
+      // a listener's failure must not stop the engine
+    }
   }
 
   private fail(reason: string): void {

@@ -9,6 +9,7 @@ import createMoeEngine from '@engine-wasm/moe_engine.mjs';
 import type { MoeEngineModule, RawLayer, RawTrace, RawTrainer } from '@engine-wasm/moe_engine.mjs';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
+import type { DenseBaselineKind, ModRoute } from './types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -36,6 +37,25 @@ function copyTrace(t: RawTrace): Trace {
     output: t.output.slice(),
     expert_load: t.expert_load.slice(),
     aux_loss: t.aux_loss,
+    slots: t.slots,
+    groups: t.groups,
+    capacity: t.capacity,
+    residual_added: t.residual_added,
+    fraction_unrouted: t.fraction_unrouted,
+    noisy_logits: t.noisy_logits.slice(),
+    kept: t.kept.slice(),
+    combine_weights: t.combine_weights.slice(),
+    dropped: t.dropped.slice(),
+    expert_index_returned: t.expert_index_returned.slice(),
+    counts_before_capacity: t.counts_before_capacity.slice(),
+    counts_after_capacity: t.counts_after_capacity.slice(),
+    dispatch_weights: t.dispatch_weights.slice(),
+    slot_inputs: t.slot_inputs.slice(),
+    slot_outputs: t.slot_outputs.slice(),
+    shared_expert_output: t.shared_expert_output.slice(),
+    shared_expert_gate_logit: t.shared_expert_gate_logit.slice(),
+    losses: { ...t.losses },
+    stats: { ...t.stats, f_i: t.stats.f_i.slice(), P_i: t.stats.P_i.slice() },
   };
 }
 
@@ -81,6 +101,49 @@ export class EngineCore {
       const run = this.layer.forward(input, tokens);
       if (!run.ok) return { ok: false, error: run.error };
       return { ok: true, value: copyTrace(run.trace) };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /**
+   * Mixture-of-Depths routing: scores r = x · w_r for `input` [sequences, seqLen, dModel], and the
+   * `capacity` best tokens of each sequence run the block (engine `mod_route`). Copies.
+   */
+  modRoute(
+    input: Float32Array,
+    sequences: number,
+    seqLen: number,
+    dModel: number,
+    routerWeight: Float32Array,
+    capacity: number,
+  ): Result<ModRoute> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    if (!(input instanceof Float32Array)) return { ok: false, error: 'input: must be a Float32Array' };
+    if (!(routerWeight instanceof Float32Array)) return { ok: false, error: 'router_weight: must be a Float32Array' };
+    const sizes = { sequences, seq_len: seqLen, d_model: dModel, capacity };
+    for (const [name, v] of Object.entries(sizes)) {
+      if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) return { ok: false, error: `${name}: must be an integer, got ${String(v)}` };
+    }
+    try {
+      const r = this.module.modRoute(input, sequences, seqLen, dModel, routerWeight, capacity);
+      return r.ok ? { ok: true, value: r.route } : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /**
+   * The dense FFN LayerSpec to compare `spec` with (engine `dense_baseline_spec`): a one-expert
+   * layer of width d_ff·E + shared ('total', same stored parameters) or d_ff·k + shared ('active').
+   */
+  denseBaseline(spec: LayerSpec, which: DenseBaselineKind): Result<LayerSpec> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    try {
+      const text = JSON.stringify(spec);
+      if (typeof text !== 'string') return { ok: false, error: 'spec: must be an object' };
+      const r = this.module.denseBaseline(text, String(which));
+      return r.ok ? { ok: true, value: JSON.parse(r.spec) as LayerSpec } : { ok: false, error: r.error };
     } catch (err) {
       return { ok: false, error: `engine: ${message(err)}` };
     }

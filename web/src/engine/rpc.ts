@@ -2,6 +2,7 @@
 // (worker.ts). Kept free of Worker globals so both sides and tests share it.
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
+import type { DenseBaselineKind, ModRoute } from './types';
 
 /** What the worker needs from the engine; EngineCore satisfies it. */
 export interface EngineMethods {
@@ -17,6 +18,8 @@ export interface EngineMethods {
   trainAssign(id: number, text: string): Result<TrainAssignment>;
   trainTime(id: number, steps: number, options?: TrainTimingOptions): Result<TrainTiming>;
   trainDelete(id: number): void;
+  modRoute(input: Float32Array, sequences: number, seqLen: number, dModel: number, routerWeight: Float32Array, capacity: number): Result<ModRoute>;
+  denseBaseline(spec: LayerSpec, which: DenseBaselineKind): Result<LayerSpec>;
 }
 
 export type TrainTimingOptions = { warmup?: number; runs?: number };
@@ -36,7 +39,9 @@ export type Call =
   | { method: 'trainStats'; args: [id: number] }
   | { method: 'trainAssign'; args: [id: number, text: string] }
   | { method: 'trainTime'; args: [id: number, steps: number, options?: TrainTimingOptions] }
-  | { method: 'trainDelete'; args: [id: number] };
+  | { method: 'trainDelete'; args: [id: number] }
+  | { method: 'modRoute'; args: [input: Float32Array, sequences: number, seqLen: number, dModel: number, routerWeight: Float32Array, capacity: number] }
+  | { method: 'denseBaseline'; args: [spec: LayerSpec, which: DenseBaselineKind] };
 
 export type Request = { id: number } & Call;
 export type Reply = { id: number; result: Result<unknown> };
@@ -78,6 +83,10 @@ export function handleRequest(engine: EngineMethods, request: Request): Reply {
       case 'trainDelete':
         engine.trainDelete(...request.args);
         return { id: request.id, result: { ok: true, value: null } };
+      case 'modRoute':
+        return { id: request.id, result: engine.modRoute(...request.args) };
+      case 'denseBaseline':
+        return { id: request.id, result: engine.denseBaseline(...request.args) };
       default: {
         const unknown = request as { id: number; method: string };
         return { id: unknown.id, result: { ok: false, error: `engine: unknown method "${unknown.method}"` } };

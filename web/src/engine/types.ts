@@ -5,7 +5,16 @@
 /** An error is a value: `where: reason`, e.g. `config.top_k: must be between 1 and num_experts (4), got 5`. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
-export type RouterKind = 'softmax_topk' | 'softmax_topk_renorm';
+/** Conventions of each kind: engine/README.md "Router kinds" (oracle ids S1–S6, M1–M3, D1–D5, Q1). */
+export type RouterKind =
+  | 'softmax_topk'
+  | 'softmax_topk_renorm'
+  | 'noisy_topk'
+  | 'softmax_top1_capacity'
+  | 'topk_capacity'
+  | 'sigmoid_grouped_topk_bias'
+  | 'expert_choice'
+  | 'soft_moe';
 export type Activation = 'relu' | 'gelu' | 'silu';
 /** `mlp`: w2 · act(w1 · x). `swiglu`: w2 · (silu(w1 · x) ⊙ (w3 · x)). */
 export type ExpertKind = 'mlp' | 'swiglu';
@@ -20,6 +29,31 @@ export interface LayerConfig {
   norm_topk_prob?: boolean;
   activation: Activation;
   expert_kind: ExpertKind;
+  /** noisy_topk: 'train' adds seeded noise (default 'eval'). */
+  mode?: 'train' | 'eval';
+  noise_seed?: number;
+  /** Capacity kinds (softmax_top1_capacity, topk_capacity, expert_choice): one of these two. */
+  capacity_factor?: number;
+  expert_capacity?: number;
+  /** Capacity groups: T = num_groups · tokens_per_group (or input_shape [B, S, d]); default one group. */
+  num_groups?: number;
+  tokens_per_group?: number;
+  input_shape?: [number, number, number];
+  /** Switch: dropped tokens output x instead of a zero row (S2); trace.residual_added says so. */
+  add_residual?: boolean;
+  /** Switch: weights.router_bias [E] is added to the logits. */
+  router_bias?: boolean;
+  /** sigmoid_grouped_topk_bias (DeepSeek-V3). */
+  n_group?: number;
+  topk_group?: number;
+  routed_scaling_factor?: number;
+  /** soft_moe: slots per expert p (router weights are then [E·p][d]). */
+  slots_per_expert?: number;
+  /** Shared experts: one MLP of width shared_expert_d_ff (default d_ff · num_shared_experts, D5). */
+  num_shared_experts?: number;
+  shared_expert_d_ff?: number;
+  /** Qwen2-MoE: scale the shared MLP by sigmoid(shared_expert_gate · x) (Q1). */
+  shared_expert_gate?: boolean;
 }
 
 /** Torch layout: every linear weight is [out_features][in_features], y = x · Wᵀ. */
@@ -30,8 +64,13 @@ export interface ExpertWeights {
 }
 
 export interface LayerWeights {
-  router: number[][]; // [num_experts][d_model]
+  router: number[][]; // [num_experts][d_model]  (soft_moe: [num_experts · slots_per_expert][d_model])
   experts: ExpertWeights[]; // [num_experts]
+  router_bias?: number[]; // [E]  config.router_bias only
+  correction_bias?: number[]; // [E]  sigmoid_grouped_topk_bias: selection-only bias (D2)
+  noise?: number[][]; // [E][d_model]  noisy_topk W_noise
+  shared_expert?: ExpertWeights; // w1 [sf][d], w3 [sf][d] (swiglu), w2 [d][sf]
+  shared_expert_gate?: number[][]; // [1][d_model]  config.shared_expert_gate only
 }
 
 /**
@@ -58,9 +97,67 @@ export interface Trace {
   expert_outputs: Float32Array; // [T, k, d]  output of the expert in slot j, before its gate
   output: Float32Array; // [T, d]  Σ_j topk_weights[t,j] · expert_outputs[t,j]
   expert_load: Int32Array; // [E]  how many (token, slot) pairs chose each expert
-  /** Load-balancing loss of this pass, Mixtral form: E · Σ_j Σ_e f[j,e] · P[e] (≈ k when balanced). */
+  /** Load-balancing loss of this pass in the router kind's convention (= losses.aux_loss). */
   aux_loss: number;
+  /** s: columns of topk_ids / topk_weights / kept (k; E for expert_choice; E·p slots for soft_moe). */
+  slots: number;
+  groups: number; // capacity groups G
+  capacity: number; // tokens per expert and group, -1 without capacity
+  residual_added: boolean; // Switch add_residual: dropped tokens carry x
+  fraction_unrouted: number; // expert_choice: tokens no expert took / T
+  noisy_logits: Float32Array; // [T, E]  noisy_topk: logits + noise; empty otherwise
+  kept: Uint8Array; // [T, s]  1 = the expert ran on this (token, slot)
+  combine_weights: Float32Array; // [T, s]  gates applied: topk_weights, 0 where dropped
+  dropped: Uint8Array; // [T]  1 = no slot of the token ran
+  expert_index_returned: Int32Array; // [T]  Switch: index, 0 if dropped (S3); empty otherwise
+  counts_before_capacity: Int32Array; // [E]
+  counts_after_capacity: Int32Array; // [E]  = expert_load
+  dispatch_weights: Float32Array; // [T, E·p]  soft_moe only
+  slot_inputs: Float32Array; // [E·p, d]  soft_moe only
+  slot_outputs: Float32Array; // [E·p, d]  soft_moe only
+  shared_expert_output: Float32Array; // [T, d]  shared MLP before any gate; empty without one
+  shared_expert_gate_logit: Float32Array; // [T]  Qwen2-MoE gate logit; empty if ungated
+  losses: TraceLosses;
+  stats: RoutingStats;
 }
+
+/** Router losses of one pass, raw (no coefficient); engine/include/moe/layer_losses.hpp. */
+export interface TraceLosses {
+  aux_loss: number; // the kind's convention
+  aux_loss_switch: number; // S5: per group, returned / first-choice index
+  aux_loss_switch_pre_capacity: number;
+  aux_loss_switch_global: number; // textbook, whole batch
+  aux_loss_mixtral: number; // M1: per-slot fractions, ≈ k when uniform
+  z_loss: number; // S6
+  importance_cv2: number;
+  load_cv2: number;
+  seq_balance_loss: number; // DeepSeek-V3 sequence-wise
+}
+
+/** How evenly the router spread the tokens. */
+export interface RoutingStats {
+  f_i: Float32Array; // [E]  share of (token, slot) pairs
+  P_i: Float32Array; // [E]  mean router probability
+  entropy: number; // nats
+  load_cv: number;
+  max_over_mean: number;
+  dropped_count: number;
+}
+
+/** Mixture-of-Depths routing of B sequences of S tokens (EngineCore.modRoute). */
+export interface ModRoute {
+  sequences: number; // B
+  seq_len: number; // S
+  capacity: number; // C
+  scores: Float32Array; // [B, S]  x · w_r
+  selected: Int32Array; // [B, C]  positions that run the block, by score
+  ran: Uint8Array; // [B, S]
+  gate: Float32Array; // [B, S]  score where ran, else 0
+  saved_fraction: number; // 1 − C/S
+}
+
+/** Which dense FFN to compare an MoE layer with: same total or same active parameters. */
+export type DenseBaselineKind = 'total' | 'active';
 
 /** The engine's interpretable token embedding: one named feature per dimension. */
 export interface Embedding {

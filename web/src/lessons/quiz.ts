@@ -56,7 +56,7 @@ const ActiveFromShape = z
 const Generate = z.discriminatedUnion('kind', [ActiveFromTotal, ActiveFromShape], {
   error: (issue) =>
     issue.code === 'invalid_union'
-      ? `kind: must be one of ${Object.keys(numericRoles).join(', ')} (expert capacity needs an engine capacity function the facade does not expose yet)`
+      ? `must be one of ${Object.keys(numericRoles).join(', ')} (expert capacity needs an engine capacity function the facade does not expose yet)`
       : undefined,
 });
 export type NumericSpec = z.infer<typeof Generate>;

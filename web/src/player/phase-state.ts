@@ -3,12 +3,12 @@
 // lessons would put in their URLs, so the URL-state decoder validates it on
 // the way back in. A link that carries its own widget state wins over this.
 import type { StateSpec } from './url-state';
+import { localStore as storage } from './storage';
 
 export const PHASE_STATE_KEY = 'moe-tutor:phase-state';
 
 type Stored = Record<string, string>;
 
-const storage = (): Storage | undefined => (typeof localStorage === 'undefined' ? undefined : localStorage);
 
 function read(): Stored {
   try {

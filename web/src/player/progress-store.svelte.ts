@@ -1,12 +1,28 @@
 // Reactive progress for the player: the plain data of progress.ts in a
 // $state, saved to localStorage after every change.
-import { emptyLessonProgress, emptyProgress, loadProgress, saveProgress } from './progress';
+// What could not be read or saved is shown to the learner as a notice (progress-safety.ts).
+import { emptyLessonProgress, emptyProgress } from './progress';
 import type { LessonProgress, Progress } from './progress';
+import { loadProgressReport, saveProgressReport } from './progress-safety';
+import { notices } from './notices.svelte';
 
-const storage = (): Storage | undefined => (typeof localStorage === 'undefined' ? undefined : localStorage);
+import { localStore as storage } from './storage';
+
+function loadReported(): Progress {
+  const report = loadProgressReport(storage());
+  if (report.notice) notices.show('progress-load', report.notice);
+  return report.progress;
+}
+
+function saveProgress(target: Storage | undefined, progress: Progress): void {
+  if (!target) return; // no storage at all: the load notice already said so
+  const problem = saveProgressReport(target, progress);
+  if (problem) notices.show('progress-save', problem);
+  else if (notices.list.some((n) => n.key === 'progress-save')) notices.dismiss('progress-save');
+}
 
 export class ProgressStore {
-  data: Progress = $state(loadProgress(storage()));
+  data: Progress = $state(loadReported());
 
   /** Read-only view; lessons never visited read as fresh. */
   lesson(lessonId: string): LessonProgress {

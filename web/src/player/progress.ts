@@ -25,6 +25,35 @@ export interface Progress {
   lessons: Record<string, LessonProgress>;
   /** The last place visited, as a hash route, for "Continue where you left off". */
   last: { lessonId: string; hash: string } | null;
+  /**
+   * Quiz results by quiz id. Optional, so version-1 data without it stays valid (no migration
+   * needed). Written by the quiz widget through recordQuizResult, never by the store.
+   */
+  quizzes?: Record<string, QuizResult>;
+  /** The learner's last checked MoE design (lesson design-your-moe), written by recordDesignResult. */
+  design?: DesignResult;
+}
+
+export interface QuizResult {
+  /** Best score over all attempts, and the number of questions it was out of. */
+  best: number;
+  total: number;
+  /** Finished attempts. */
+  attempts: number;
+  /** Score of the latest finished attempt. */
+  last: number;
+}
+
+export interface DesignResult {
+  /** Probe tokens predicted right, of `total`. */
+  score: number;
+  total: number;
+  experts: number;
+  top_k: number;
+  /** The design as a shareable hash link. */
+  link: string;
+  /** When it was checked (ms since epoch); the newest design wins a merge. */
+  at: number;
 }
 
 export function emptyProgress(): Progress {
@@ -73,7 +102,85 @@ export function parseProgress(json: string | null): Progress {
   if (isRecord(last) && typeof last.lessonId === 'string' && typeof last.hash === 'string' && last.hash.startsWith('#/')) {
     progress.last = { lessonId: last.lessonId, hash: last.hash };
   }
+  const quizzes = readQuizzes(raw.quizzes);
+  if (quizzes) progress.quizzes = quizzes;
+  const design = readDesign(raw.design);
+  if (design) progress.design = design;
   return migrateProgress(progress);
+}
+
+const whole = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+function readQuizzes(raw: unknown): Record<string, QuizResult> | undefined {
+  if (!isRecord(raw)) return undefined;
+  const out: Record<string, QuizResult> = {};
+  for (const [id, r] of Object.entries(raw)) {
+    if (isRecord(r) && whole(r.best) && whole(r.total) && whole(r.attempts) && whole(r.last) && r.best <= r.total && r.last <= r.total) {
+      out[id] = { best: r.best, total: r.total, attempts: r.attempts, last: r.last };
+    }
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+function readDesign(raw: unknown): DesignResult | undefined {
+  if (!isRecord(raw)) return undefined;
+  const { score, total, experts, top_k, link, at } = raw;
+  if (!whole(score) || !whole(total) || score > total || !whole(experts) || !whole(top_k) || !whole(at)) return undefined;
+  if (typeof link !== 'string' || !link.startsWith('#/')) return undefined;
+  return { score, total, experts, top_k, link, at };
+}
+
+/**
+ * Quiz and design results kept in storage survive a save of progress that does not carry them
+ * (the player's store holds the progress it loaded; results are written beside it by widgets):
+ * best scores merge by maximum, the newer design wins. Saving fresh, empty progress (a reset)
+ * drops them.
+ */
+function withResults(progress: Progress, stored: Progress): Progress {
+  const isReset = Object.keys(progress.lessons).length === 0 && progress.last === null;
+  if (isReset) return progress;
+  const out: Progress = { ...progress };
+  const quizzes: Record<string, QuizResult> = { ...(stored.quizzes ?? {}) };
+  for (const [id, r] of Object.entries(progress.quizzes ?? {})) {
+    const s = quizzes[id];
+    quizzes[id] = s ? (r.attempts >= s.attempts ? { ...r, best: Math.max(r.best, s.best) } : { ...s, best: Math.max(r.best, s.best) }) : r;
+  }
+  if (Object.keys(quizzes).length) out.quizzes = quizzes;
+  const design = [progress.design, stored.design].filter((d): d is DesignResult => !!d).sort((a, b) => b.at - a.at)[0];
+  if (design) out.design = design;
+  return out;
+}
+
+type Storage2 = Pick<Storage, 'getItem' | 'setItem'> | undefined;
+
+/** Records a finished quiz attempt beside the stored progress; returns the quiz's result so far. */
+export function recordQuizResult(storage: Storage2, quizId: string, score: number, total: number): QuizResult {
+  const progress = loadProgress(storage);
+  const before = progress.quizzes?.[quizId];
+  const result: QuizResult = {
+    best: Math.max(score, before?.total === total ? before.best : 0),
+    total,
+    attempts: (before?.attempts ?? 0) + 1,
+    last: score,
+  };
+  progress.quizzes = { ...(progress.quizzes ?? {}), [quizId]: result };
+  writeProgress(storage, progress);
+  return result;
+}
+
+/** Records the learner's checked design beside the stored progress. */
+export function recordDesignResult(storage: Storage2, design: DesignResult): void {
+  const progress = loadProgress(storage);
+  progress.design = design;
+  writeProgress(storage, progress);
+}
+
+function writeProgress(storage: Pick<Storage, 'setItem'> | undefined, progress: Progress): void {
+  try {
+    storage?.setItem(PROGRESS_KEY, JSON.stringify(progress));
+  } catch {
+    // Full or blocked storage: the result lasts for this visit only.
+  }
 }
 
 export function loadProgress(storage: Pick<Storage, 'getItem'> | undefined): Progress {
@@ -84,9 +191,10 @@ export function loadProgress(storage: Pick<Storage, 'getItem'> | undefined): Pro
   }
 }
 
-export function saveProgress(storage: Pick<Storage, 'setItem'> | undefined, progress: Progress): void {
+export function saveProgress(storage: Pick<Storage, 'setItem'> | Storage2, progress: Progress): void {
   try {
-    storage?.setItem(PROGRESS_KEY, JSON.stringify(progress));
+    const stored = storage && 'getItem' in storage ? loadProgress(storage) : emptyProgress();
+    storage?.setItem(PROGRESS_KEY, JSON.stringify(withResults(progress, stored)));
   } catch {
     // Full or blocked storage: progress lasts for this visit only.
   }

@@ -5,15 +5,22 @@
 // retired links (a lesson that was split) to their new place before anyone sees them.
 import { parseHash } from './route';
 import type { Route } from './route';
+import { notices } from './notices.svelte';
+
+/** A damaged or over-long link is still opened; the player says what it ignored. */
+function reported(route: Route): Route {
+  if (route.notice) notices.show('link', route.notice);
+  return route;
+}
 
 export class Router {
   route: Route;
   visits = $state(0);
 
   constructor(private readonly rewrite: (hash: string) => string | null = () => null) {
-    this.route = $state(parseHash(this.current()));
+    this.route = $state(reported(parseHash(this.current())));
     window.addEventListener('hashchange', () => {
-      this.route = parseHash(this.current());
+      this.route = reported(parseHash(this.current()));
       this.visits += 1;
     });
   }

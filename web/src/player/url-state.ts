@@ -44,6 +44,8 @@ function decodeField(field: Field, raw: string | null): StateValue {
     }
     case 'ints': {
       if (raw === '') return [];
+      // Each number is at most 8 characters here (|n| ≤ 1e6 plus a sign), so anything longer is bad.
+      if (raw.length > field.maxLength * 9) return field.default;
       const parts = raw.split(',');
       const nums = parts.map((p) => (/^-?\d+$/.test(p) ? Number(p) : NaN));
       const ok = nums.length <= field.maxLength && nums.every((n) => n >= field.min && n <= field.max);
@@ -83,6 +85,48 @@ export function decodeState<S extends StateSpec>(spec: S, query: URLSearchParams
   const out: AnyState = {};
   for (const [key, field] of Object.entries(spec)) out[key] = decodeField(field, query.get(key));
   return out as StateOf<S>;
+}
+
+export interface DecodeReport<S extends StateSpec> {
+  state: StateOf<S>;
+  /** Keys of `spec` present in the query whose value could not be used (their default is used). */
+  rejected: string[];
+  /** Keys in the query that nothing reads (outside `spec` and `alsoKnown`). */
+  unknown: string[];
+}
+
+/**
+ * decodeState, plus what was wrong with the query: the values that fell back to their default
+ * and the keys nobody reads. `alsoKnown` lists keys that are fine to carry without reading them
+ * (other widgets' state shared along a phase). Never throws; a key like `__proto__` or
+ * `constructor` is just an unknown key.
+ */
+export function decodeStateReport<S extends StateSpec>(spec: S, query: URLSearchParams, alsoKnown: Iterable<string> = []): DecodeReport<S> {
+  const state = decodeState(spec, query);
+  const known = new Set<string>([...Object.keys(spec), ...alsoKnown]);
+  const rejected: string[] = [];
+  for (const [key, field] of Object.entries(spec)) {
+    const raw = query.get(key);
+    if (raw === null) continue;
+    const value = (state as AnyState)[key];
+    // A value equal to the default may still have been written as such (`pred=` for []); only
+    // a raw text that decodes to the default without being the default's own text is rejected.
+    if (sameValue(value, field.default) && raw !== encodeField(field, field.default)) rejected.push(key);
+  }
+  const unknown = [...new Set([...query.keys()].filter((k) => !known.has(k)))];
+  return { state, rejected, unknown };
+}
+
+/** A short sentence for the learner about a DecodeReport, or null when the link was fine. */
+export function stateNotice(report: { rejected: string[]; unknown: string[] }): string | null {
+  const names = (keys: string[]) => {
+    const shown = keys.slice(0, 4).map((k) => `“${k.length > 24 ? `${k.slice(0, 24)}…` : k}”`);
+    return keys.length > 4 ? `${shown.join(', ')} and ${keys.length - 4} more` : shown.join(', ');
+  };
+  const parts: string[] = [];
+  if (report.rejected.length) parts.push(`could not use ${names(report.rejected)} (out of range or malformed), so the defaults are shown`);
+  if (report.unknown.length) parts.push(`ignored ${names(report.unknown)}, which this lesson does not use`);
+  return parts.length ? `This link’s settings were partly unusable: the page ${parts.join('; it ')}.` : null;
 }
 
 /** Only values that differ from their default are written, to keep links short. */

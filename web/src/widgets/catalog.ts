@@ -9,6 +9,12 @@ import { expertFfnParams, expertFfnState } from './expert-ffn/spec';
 import { routerMatrixParams, routerMatrixState } from './router-matrix/spec';
 import { idleHeatmapParams, idleHeatmapState } from './idle-heatmap/spec';
 import { topkCutParams, topkCutState } from './topk-cut/spec';
+import { trainLoadParams, trainLoadState } from './train-load/spec';
+import { balanceCompareParams, balanceCompareState } from './balance-compare/spec';
+import { trainCostParams, trainCostState } from './train-cost/spec';
+import { expertWordsParams, expertWordsState } from './expert-words/spec';
+import { moeDesignerParams, moeDesignerState } from './moe-designer/spec';
+import { quizParams, quizState } from './quiz/spec';
 
 export interface WidgetSpec {
   params: z.ZodType;
@@ -22,6 +28,12 @@ export const widgetCatalog = {
   'router-matrix': { params: routerMatrixParams, state: routerMatrixState },
   'idle-heatmap': { params: idleHeatmapParams, state: idleHeatmapState },
   'topk-cut': { params: topkCutParams, state: topkCutState },
+  'train-load': { params: trainLoadParams, state: trainLoadState },
+  'balance-compare': { params: balanceCompareParams, state: balanceCompareState },
+  'train-cost': { params: trainCostParams, state: trainCostState },
+  'expert-words': { params: expertWordsParams, state: expertWordsState },
+  'moe-designer': { params: moeDesignerParams, state: moeDesignerState },
+  quiz: { params: quizParams, state: quizState },
 } satisfies Record<string, WidgetSpec>;
 
 export type WidgetName = keyof typeof widgetCatalog;

@@ -10,6 +10,12 @@ import ExpertFfn from './expert-ffn/ExpertFfn.svelte';
 import RouterMatrix from './router-matrix/RouterMatrix.svelte';
 import IdleHeatmap from './idle-heatmap/IdleHeatmap.svelte';
 import TopkCut from './topk-cut/TopkCut.svelte';
+import TrainLoad from './train-load/TrainLoad.svelte';
+import BalanceCompare from './balance-compare/BalanceCompare.svelte';
+import TrainCost from './train-cost/TrainCost.svelte';
+import ExpertWords from './expert-words/ExpertWords.svelte';
+import MoeDesigner from './moe-designer/MoeDesigner.svelte';
+import Quiz from './quiz/Quiz.svelte';
 
 // Each widget narrows its params/state; the host passes validated data.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -22,4 +28,10 @@ export const widgetRegistry: Record<WidgetName, AnyWidget> = {
   'router-matrix': RouterMatrix,
   'idle-heatmap': IdleHeatmap,
   'topk-cut': TopkCut,
+  'train-load': TrainLoad,
+  'balance-compare': BalanceCompare,
+  'train-cost': TrainCost,
+  'expert-words': ExpertWords,
+  'moe-designer': MoeDesigner,
+  quiz: Quiz,
 };

@@ -98,3 +98,17 @@ export class RunSeries {
     return this.loss.length;
   }
 }
+
+/** Copies of a series for a component to draw; replaced after every chunk. */
+export interface PaneView {
+  loads: number[][]; // [step][E]
+  loss: number[]; // [step]
+  auxLoss: number[]; // [step]
+  chunkEnds: number[];
+}
+
+export const emptyView = (): PaneView => ({ loads: [], loss: [], auxLoss: [], chunkEnds: [] });
+
+export function viewOf(series: RunSeries): PaneView {
+  return { loads: series.loads.slice(), loss: series.loss.slice(), auxLoss: series.auxLoss.slice(), chunkEnds: series.chunkEnds.slice() };
+}

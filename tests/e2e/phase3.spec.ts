@@ -1,0 +1,248 @@
+// Phase 3 end to end: the four "load balance, collapse, and the cost sheet" lessons in Chromium
+// against the production build. Training is deterministic, so every number a run shows is
+// recomputed here with the same wasm engine in Node (EngineCore) on the same config and steps.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { test, expect, shot, seriousA11yViolations } from './fixtures';
+import { parseLesson } from '../../web/src/lessons/parse';
+import { parseGlossary } from '../../web/src/lessons/glossary';
+import { renderInline } from '../../web/src/lessons/markdown';
+import { widgetCatalog } from '../../web/src/widgets/catalog';
+import type { Lesson } from '../../web/src/lessons/types';
+import type { TrainConfig } from '../../web/src/engine/types';
+import { fmt } from '../../web/src/widgets/format';
+import { COLLAPSE_CONFIG, SWITCH_AUX_CONFIG, BIAS_CONFIG, demoConfig } from '../../web/src/widgets/train-common/demo';
+import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
+import { bytesText, parameterMemory } from '../../web/src/widgets/train-common/comm';
+import type { TrainCostParams } from '../../web/src/widgets/train-cost/spec';
+import type { ExpertWordsParams } from '../../web/src/widgets/expert-words/spec';
+
+const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+const glossary = parseGlossary('lessons/glossary.yaml', fs.readFileSync(root('lessons/glossary.yaml'), 'utf8'), (md) => renderInline(md));
+const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'), widgetCatalog, glossary);
+const lessons = {
+  collapse: load('expert-collapse'),
+  aux: load('aux-loss'),
+  cost: load('inference-vs-training'),
+  surface: load('surface-features'),
+};
+const widgetParams = <T>(lesson: Lesson): T => lesson.steps[0].blocks.find((b) => b.kind === 'widget')!.params as T;
+const costParams = widgetParams<TrainCostParams>(lessons.cost);
+const wordsParams = widgetParams<ExpertWordsParams>(lessons.surface);
+const CHUNK = 25;
+
+const want = {
+  collapse: [] as string[],
+  collapseShare: '',
+  auxBaseline: [] as string[],
+  auxSwitch: [] as string[],
+  auxAlpha003: [] as string[],
+  nmiSurface: '',
+  nmiTopic: '',
+  assigned: [] as string[],
+  servingMemory8: '',
+  trainingMemory8: '',
+  servingMemory64: '',
+};
+
+test.beforeAll(async () => {
+  const g = globalThis as Record<string, unknown>;
+  g.__dirname ??= root('build/wasm');
+  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
+  const { EngineCore } = await import('../../web/src/engine/core');
+  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
+    if (!r.ok) throw new Error(r.error);
+    return r.value;
+  };
+  const train = (config: TrainConfig, steps: number) => {
+    const id = ok(core.trainCreate(config));
+    for (let done = 0; done < steps; done += CHUNK) ok(core.trainRun(id, Math.min(CHUNK, steps - done)));
+    return id;
+  };
+  const finalLoads = (config: TrainConfig, steps: number) => {
+    const id = train(config, steps);
+    const s = ok(core.trainStats(id));
+    core.trainDelete(id);
+    return { loads: Array.from(s.expert_load, (v) => fmt(v, 3)), max: s.max_share };
+  };
+  try {
+    const c = finalLoads(demoConfig(COLLAPSE_CONFIG, 1), 400);
+    want.collapse = c.loads;
+    want.collapseShare = `${(c.max * 100).toFixed(1)}%`;
+    // The demonstration must hold, or the lesson would show a failure.
+    expect(c.max).toBeGreaterThan(0.8);
+    want.auxBaseline = finalLoads(comparedConfigs(0, 3, 2, 1).baseline, 400).loads;
+    want.auxSwitch = finalLoads(demoConfig(SWITCH_AUX_CONFIG, 1), 400).loads;
+    want.auxAlpha003 = finalLoads(comparedConfigs(0, 4, 2, 1).balanced, 400).loads;
+    const id = train(demoConfig(BIAS_CONFIG, 1), 300);
+    const s = ok(core.trainStats(id));
+    want.nmiSurface = fmt(s.nmi_surface ?? 0, 3);
+    want.nmiTopic = fmt(s.nmi_topic ?? 0, 3);
+    want.assigned = Array.from(ok(core.trainAssign(id, wordsParams.sentence)).experts, (e) => `E${e + 1}`);
+    core.trainDelete(id);
+    const big = (E: number) =>
+      ok(core.cost({ d_model: costParams.d_model, d_ff: costParams.d_ff, num_experts: E, top_k: costParams.top_k, layers: costParams.layers, shared_params: costParams.shared_params, expert_kind: 'swiglu' }));
+    const m8 = parameterMemory(big(8).total_params, 2);
+    want.servingMemory8 = bytesText(m8.serving);
+    want.trainingMemory8 = bytesText(m8.training);
+    want.servingMemory64 = bytesText(parameterMemory(big(64).total_params, 2).serving);
+  } finally {
+    core.dispose();
+  }
+});
+
+const decode = (html: string) =>
+  html.replace(/<[^>]+>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+function answer(lesson: Lesson, stepId: string, correct: boolean): string {
+  const check = lesson.steps.find((s) => s.id === stepId)!.blocks.find((b) => b.kind === 'check');
+  if (check?.kind !== 'check') throw new Error(`step ${stepId} has no check`);
+  return decode(check.options.find((o) => !!o.correct === correct)!.html);
+}
+const step = (page: Page, id: string) => page.locator(`section[data-step="${id}"]`);
+
+async function open(page: Page, lesson: Lesson, query = '') {
+  await page.goto(`/#/lesson/${lesson.id}${query}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(lesson.title);
+  await expect(page.locator('.engine-status')).toHaveText('Engine ready');
+}
+
+/** A wrong option shows its feedback, then the right one is marked right. */
+async function answerCheck(page: Page, lesson: Lesson, stepId: string) {
+  const section = step(page, stepId);
+  await section.getByRole('button', { name: answer(lesson, stepId, false), exact: true }).click();
+  await expect(section.locator('.check .feedback.miss')).toBeVisible();
+  await section.getByRole('button', { name: answer(lesson, stepId, true), exact: true }).click();
+  await expect(section.locator('.check .feedback.good')).toBeVisible();
+}
+
+async function finish(page: Page, lesson: Lesson, from = 0) {
+  for (const s of lesson.steps.slice(from)) {
+    const section = step(page, s.id);
+    await section.getByRole('button', { name: answer(lesson, s.id, true), exact: true }).click();
+    await section.getByRole('button', { name: s === lesson.steps.at(-1) ? 'Finish lesson' : 'Continue' }).click();
+  }
+  await expect(page.getByRole('heading', { name: /Lesson complete/ })).toBeVisible();
+}
+
+async function screenshots(page: Page, name: string, target: ReturnType<Page['locator']>) {
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await shot(page, `phase3-${name}-desktop`);
+  await page.setViewportSize({ width: 375, height: 800 });
+  await target.scrollIntoViewIfNeeded();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await shot(page, `phase3-${name}-375`);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await shot(page, `phase3-${name}-375-dark`);
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+test('expert-collapse: the demo run collapses with the engine’s exact loads, and a run can be cancelled', async ({ page }) => {
+  await open(page, lessons.collapse);
+  const w = page.locator('[data-widget="train-load"]').first();
+  await w.locator('[data-action="train"]').click();
+  await expect(w.locator('[data-final]')).toBeVisible({ timeout: 30_000 });
+  await expect(w.locator('[data-final-load]')).toHaveText(want.collapse);
+  await expect(w.locator('[data-max-share]')).toHaveText(want.collapseShare);
+  await expect(w.locator('[data-step-count]')).toHaveText('step 400 of 400');
+  console.log(`train-load demo config: ${await w.locator('[data-rate]').innerText()} steps/s in Chromium (page round trips included)`);
+  expect(await w.locator('path[data-band]').count()).toBe(8);
+  await w.getByRole('button', { name: 'Show as a data table' }).click();
+  await expect(w.locator('[data-view="table"] tbody tr')).toHaveCount(400 / CHUNK);
+  await expect(page).toHaveURL(/tl_table=1/);
+  await w.getByRole('button', { name: 'Show as a data table' }).click();
+  await answerCheck(page, lessons.collapse, 'watch');
+  await screenshots(page, 'expert-collapse', w);
+
+  // Cancel: a long run stops between chunks, the progress stays put, the button resets.
+  await w.locator('[data-control="steps"]').selectOption('1600');
+  await expect(page).toHaveURL(/tl_steps=1600/);
+  await w.locator('[data-action="train"]').click();
+  await expect(w.locator('[data-action="cancel"]')).toBeVisible();
+  await expect.poll(async () => Number(await w.locator('progress').getAttribute('value')), { timeout: 10_000 }).toBeGreaterThan(0);
+  await w.locator('[data-action="cancel"]').click();
+  await expect(w.locator('[data-cancelled]')).toBeVisible();
+  await expect(w.locator('[data-action="train"]')).toHaveText('Train again');
+  const stopped = await w.locator('progress').getAttribute('value');
+  expect(Number(stopped)).toBeLessThan(1600);
+  await page.waitForTimeout(600);
+  await expect(w.locator('progress')).toHaveAttribute('value', stopped!);
+  await expect(w.locator('[data-cancelled]')).toContainText(`Cancelled at step ${stopped} of 1600`);
+  await step(page, 'watch').getByRole('button', { name: 'Continue' }).click();
+  await finish(page, lessons.collapse, 1);
+});
+
+test('aux-loss: both runs match the engine, α changes through the slider and the URL', async ({ page }) => {
+  await open(page, lessons.aux);
+  const w = page.locator('[data-widget="balance-compare"]').first();
+  await expect(w.locator('[data-strength]')).toHaveText('α = 0.01');
+  await w.locator('[data-action="train"]').click();
+  await expect(w.locator('[data-pane="balanced"] [data-cv]')).toBeVisible({ timeout: 30_000 });
+  await expect(w.locator('[data-pane="baseline"] [data-final-load]')).toHaveText(want.auxBaseline);
+  await expect(w.locator('[data-pane="balanced"] [data-final-load]')).toHaveText(want.auxSwitch);
+  await expect(w.locator('[data-pane="balanced"] [data-aux]')).toBeVisible();
+  await answerCheck(page, lessons.aux, 'switch');
+  await screenshots(page, 'aux-loss', w);
+
+  // Keyboard: one step right on the slider is the next α; the URL keeps it.
+  await w.locator('[data-control="alpha"]').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(w.locator('[data-strength]')).toHaveText('α = 0.03');
+  await expect(page).toHaveURL(/bc_alpha=4/);
+  await w.locator('[data-action="train"]').click();
+  await expect(w.locator('[data-pane="balanced"] [data-final-load]')).toHaveText(want.auxAlpha003, { timeout: 30_000 });
+
+  // A shared link restores the method and γ; bias balancing shows no aux-loss curve.
+  await open(page, lessons.aux, '/switch?bc_method=2&bc_gamma=1');
+  const w2 = page.locator('[data-widget="balance-compare"]').first();
+  await expect(w2.locator('[data-control="method"]')).toHaveValue('2');
+  await expect(w2.locator('[data-strength]')).toHaveText('γ = 0.002');
+  await finish(page, lessons.aux);
+});
+
+test('inference-vs-training: timing from the worker, memory from the engine’s counts', async ({ page }) => {
+  await open(page, lessons.cost);
+  const w = page.locator('[data-widget="train-cost"]').first();
+  const sheet = w.locator('[data-part="sheet"]');
+  await expect(sheet.locator('[data-row="memory"] [data-serve]')).toHaveText(want.servingMemory8);
+  await expect(sheet.locator('[data-row="memory"] [data-train]')).toHaveText(want.trainingMemory8);
+  await w.getByRole('button', { name: 'Measure on this device' }).click();
+  await expect(w.locator('[data-ratio]')).toBeVisible({ timeout: 30_000 });
+  const ratio = Number((await w.locator('[data-ratio]').innerText()).replace('×', ''));
+  const serveMs = await w.locator('[data-row="serve"] [data-ms]').innerText();
+  const trainMs = await w.locator('[data-row="train"] [data-ms]').innerText();
+  console.log(`inference-vs-training: forward ${serveMs} ms, training step ${trainMs} ms per 128 tokens, ratio ${ratio}; ${await w.locator('[data-summary]').innerText()}`);
+  expect(ratio).toBeGreaterThan(0);
+  await expect(sheet.locator('[data-row="flops"] [data-train]')).toContainText('× forward');
+  await answerCheck(page, lessons.cost, 'measure');
+  await screenshots(page, 'inference-vs-training', w);
+  await sheet.locator('[data-control="experts"]').selectOption('64');
+  await expect(page).toHaveURL(/tc_e=64/);
+  await expect(sheet.locator('[data-row="memory"] [data-serve]')).toHaveText(want.servingMemory64);
+  await finish(page, lessons.cost);
+});
+
+test('surface-features: NMI and the coloured sentence come from the trained engine', async ({ page }) => {
+  await open(page, lessons.surface);
+  const w = page.locator('[data-widget="expert-words"]').first();
+  await w.locator('[data-action="train"]').click();
+  await expect(w.locator('[data-nmi-surface]')).toHaveText(want.nmiSurface, { timeout: 30_000 });
+  await expect(w.locator('[data-nmi-topic]')).toHaveText(want.nmiTopic);
+  await expect(w.locator('[data-view="tokens"] [data-expert]')).toHaveText(want.assigned);
+  await w.getByLabel('Your sentence').fill('The striker scored 2 goals, and the bank lost money!');
+  await w.getByRole('button', { name: 'Colour it' }).click();
+  await expect(page).toHaveURL(/ew_text=/);
+  await expect(w.locator('[data-view="tokens"] li').first()).toContainText('The');
+  await w.getByRole('button', { name: 'Show as a data table' }).click();
+  await expect(w.locator('[data-view="table"]')).toBeVisible();
+  await w.getByRole('button', { name: 'Show as a data table' }).click();
+  await answerCheck(page, lessons.surface, 'colour');
+  await screenshots(page, 'surface-features', w);
+  await finish(page, lessons.surface);
+});

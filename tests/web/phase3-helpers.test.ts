@@ -1,0 +1,149 @@
+// Phase 3 helpers: the lesson demos match the engine's demonstration configs, chart geometry,
+// the labelled byte formulas, and chunked training with cancel against a fake engine.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Result, TrainChunk, TrainConfig, TrainStats } from '../../web/src/engine/types';
+import { BIAS_CONFIG, COLLAPSE_CONFIG, DEMO_SEEDS, SWITCH_AUX_CONFIG } from '../../web/src/widgets/train-common/demo';
+import { RunSeries, trainInChunks, type TrainEngine } from '../../web/src/widgets/train-common/run';
+import { argmax, linePath, niceMax, stackedAreaPaths } from '../../web/src/widgets/train-common/stack';
+import { bytesText, expertParallelBytes, parameterMemory } from '../../web/src/widgets/train-common/comm';
+import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
+import { handleRequest, type EngineMethods } from '../../web/src/engine/rpc';
+
+const header = readFileSync(fileURLToPath(new URL('../../engine/include/moe/train/demo_seeds.hpp', import.meta.url)), 'utf8');
+function demo(name: string): unknown {
+  const m = new RegExp(`${name} = R"\\((\\{[\\s\\S]*?\\})\\)"`).exec(header);
+  if (!m) throw new Error(`${name} not found in demo_seeds.hpp`);
+  return JSON.parse(m[1]);
+}
+
+describe('demonstration configs', () => {
+  it('are the engine tests’ configs, field for field', () => {
+    expect(COLLAPSE_CONFIG).toEqual(demo('kCollapseConfig'));
+    expect(SWITCH_AUX_CONFIG).toEqual(demo('kSwitchAuxConfig'));
+    expect(BIAS_CONFIG).toEqual(demo('kBiasConfig'));
+    expect([...DEMO_SEEDS]).toEqual(JSON.parse(/kSeeds = \{([^}]*)\}/.exec(header)![1].replace(/^/, '[').replace(/$/, ']')));
+  });
+
+  it('compare the same run with and without balancing', () => {
+    const a = comparedConfigs(0, 3, 2, 1);
+    expect(a.baseline).toEqual({ ...COLLAPSE_CONFIG, seed: 1 });
+    expect(a.balanced).toEqual({ ...SWITCH_AUX_CONFIG, seed: 1 });
+    const z = comparedConfigs(1, 0, 2, 2);
+    expect(z.balanced.balancing).toEqual({ kind: 'z_loss', alpha: 0.0001 });
+    const b = comparedConfigs(2, 3, 2, 1);
+    expect(b.balanced).toEqual({ ...BIAS_CONFIG, seed: 1 });
+    expect(b.baseline).toEqual({ ...BIAS_CONFIG, seed: 1, balancing: { kind: 'none' } });
+  });
+});
+
+describe('chart geometry', () => {
+  it('stacks shares bottom to top and spans the planned steps', () => {
+    const paths = stackedAreaPaths(
+      [
+        [0.5, 0.5],
+        [1, 0],
+      ],
+      3,
+      100,
+      10,
+    );
+    expect(paths).toEqual(['M0,5L50,0L50,10L0,10Z', 'M0,0L50,0L50,0L0,5Z']);
+    expect(stackedAreaPaths([], 10, 100, 10)).toEqual([]);
+    expect(stackedAreaPaths([[1]], 10, 90, 10)).toEqual(['M0,0L5,0L5,10L0,10Z']);
+  });
+  it('draws lines and picks axis tops', () => {
+    expect(linePath([0, 1], 2, 10, 10, 1)).toBe('M0,10L10,0');
+    expect(linePath([], 2, 10, 10, 1)).toBe('');
+    expect(niceMax(0.0105)).toBe(0.02);
+    expect(niceMax(0.3)).toBeCloseTo(0.5);
+    expect(niceMax(0)).toBe(1);
+    expect(argmax([0.1, 0.7, 0.7])).toBe(1);
+    expect(argmax([])).toBe(-1);
+  });
+});
+
+describe('memory and all-to-all formulas', () => {
+  it('counts dispatch + combine per layer, doubled for training, and the cross-device share', () => {
+    const c = expertParallelBytes({ tokens: 4096, topK: 2, dModel: 4096, bytesPerValue: 2, layers: 32, devices: 8 });
+    expect(c.perForward).toBe(4096 * 2 * 4096 * 2 * 2 * 32);
+    expect(c.perTrainingStep).toBe(2 * c.perForward);
+    expect(c.crossDeviceShare).toBe(7 / 8);
+    expect(expertParallelBytes({ tokens: 1, topK: 1, dModel: 1, bytesPerValue: 1, layers: 1, devices: 1 }).crossDeviceShare).toBe(0);
+  });
+  it('adds gradients and two fp32 Adam moments for training', () => {
+    expect(parameterMemory(1e9, 2)).toEqual({ serving: 2e9, training: 12e9 });
+    expect(bytesText(46.7e9 * 2)).toBe('93.4 GB');
+    expect(bytesText(512)).toBe('512 B');
+  });
+});
+
+function fakeEngine(opts: { failRunAt?: number } = {}) {
+  const log: string[] = [];
+  let step = 0;
+  const engine: TrainEngine = {
+    trainCreate: async () => (log.push('create'), { ok: true, value: 7 }),
+    trainRun: async (id, steps): Promise<Result<TrainChunk>> => {
+      log.push(`run ${steps}`);
+      if (opts.failRunAt !== undefined && step >= opts.failRunAt) return { ok: false, error: 'engine: boom' };
+      const E = 2;
+      const chunk: TrainChunk = {
+        steps,
+        step: step + steps,
+        num_experts: E,
+        loss: Float32Array.from({ length: steps }, (_, i) => step + i),
+        aux_loss: new Float32Array(steps),
+        expert_load: Float32Array.from({ length: steps * E }, (_, i) => (i % 2 ? 0.25 : 0.75)),
+      };
+      step += steps;
+      return { ok: true, value: chunk };
+    },
+    trainStats: async (): Promise<Result<TrainStats>> => ({ ok: true, value: { load_cv: 0.5, max_share: 0.75, loss: 1, expert_load: Float32Array.of(0.75, 0.25) } }),
+    trainDelete: async (id) => (log.push(`delete ${id}`), { ok: true, value: null }),
+  };
+  return { engine, log };
+}
+
+describe('trainInChunks', () => {
+  const config: TrainConfig = { task: 'tokens' };
+  it('runs in chunks, reports each, and keeps the trainer for the caller', async () => {
+    const { engine, log } = fakeEngine();
+    const series = new RunSeries();
+    const out = await trainInChunks(engine, config, { steps: 60, chunk: 25, cancel: { cancelled: false }, onChunk: (c) => series.append(c) });
+    expect(out.ok && out.value.status).toBe('done');
+    expect(log).toEqual(['create', 'run 25', 'run 25', 'run 10']);
+    expect(series.steps).toBe(60);
+    expect(series.loads[59]).toEqual([0.75, 0.25]);
+    expect(series.chunkEnds).toEqual([25, 50, 60]);
+  });
+  it('stops between chunks when cancelled and frees the trainer', async () => {
+    const { engine, log } = fakeEngine();
+    const cancel = { cancelled: false };
+    const out = await trainInChunks(engine, config, { steps: 100, chunk: 25, cancel, onChunk: (c) => c.step >= 50 && (cancel.cancelled = true) });
+    expect(out).toEqual({ ok: true, value: { status: 'cancelled', stepsDone: 50, engineMs: expect.any(Number) } });
+    expect(log).toEqual(['create', 'run 25', 'run 25', 'delete 7']);
+  });
+  it('returns an engine error as a value and frees the trainer', async () => {
+    const { engine, log } = fakeEngine({ failRunAt: 25 });
+    const out = await trainInChunks(engine, config, { steps: 100, chunk: 25, cancel: { cancelled: false }, onChunk: () => {} });
+    expect(out).toEqual({ ok: false, error: 'engine: boom' });
+    expect(log.at(-1)).toBe('delete 7');
+    expect(await trainInChunks(engine, config, { steps: -1, chunk: 25, cancel: { cancelled: false }, onChunk: () => {} })).toMatchObject({ ok: false });
+  });
+});
+
+describe('worker protocol for training', () => {
+  it('routes the train* methods to the engine', () => {
+    const calls: string[] = [];
+    const engine = {
+      trainCreate: () => (calls.push('create'), { ok: true, value: 3 }),
+      trainDelete: (id: number) => void calls.push(`delete ${id}`),
+      trainTime: (id: number, steps: number) => (calls.push(`time ${id} ${steps}`), { ok: false, error: 'x' }),
+    } as unknown as EngineMethods;
+    expect(handleRequest(engine, { id: 1, method: 'trainCreate', args: [{ task: 'tokens' }] }).result).toEqual({ ok: true, value: 3 });
+    expect(handleRequest(engine, { id: 2, method: 'trainDelete', args: [3] }).result).toEqual({ ok: true, value: null });
+    expect(handleRequest(engine, { id: 3, method: 'trainTime', args: [3, 20] }).result).toEqual({ ok: false, error: 'x' });
+    expect(calls).toEqual(['create', 'delete 3', 'time 3 20']);
+  });
+});

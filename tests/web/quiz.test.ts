@@ -1,0 +1,218 @@
+// Quizzes: the data files validate, malformed files are rejected with a message naming file and
+// place, numeric questions get their answers from the real engine, and the review queue.
+import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { QuizError, parseQuiz, type QuizQuestion } from '../../web/src/lessons/quiz';
+import { loadCourseFrom, loadQuizzesFrom } from '../../web/lesson-plugin';
+import { generateNumeric } from '../../web/src/widgets/quiz/numeric';
+import { hashSeed, seededRandom, shuffledOrder } from '../../web/src/widgets/quiz/rng';
+import { BOX_WAIT_MS, dueQuestions, readQueue, recordAnswer, writeQueue, REVIEW_KEY } from '../../web/src/widgets/quiz/review';
+import { compactWords } from '../../web/src/widgets/common/numbers';
+import { PROGRESS_KEY, emptyProgress, loadProgress, recordDesignResult, recordQuizResult, saveProgress } from '../../web/src/player/progress';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const wasmDir = path.join(repo, 'build/wasm');
+const g = globalThis as Record<string, unknown>;
+g.__dirname ??= wasmDir;
+g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
+const { EngineCore } = await import('../../web/src/engine/core');
+
+const lessons = path.join(repo, 'lessons');
+const { course } = loadCourseFrom(lessons);
+const { quizzes } = loadQuizzesFrom(lessons, course);
+
+const reject = (source: string, file = 'lessons/quizzes/bad.yaml') => {
+  try {
+    parseQuiz(file, source);
+  } catch (err) {
+    expect(err).toBeInstanceOf(QuizError);
+    return (err as QuizError).problems;
+  }
+  throw new Error('expected the quiz to be rejected');
+};
+
+describe('quiz files', () => {
+  it('the final quiz has 15 questions and the check 10, each with exactly one correct option and feedback for every option', () => {
+    expect(quizzes['final-quiz'].questions).toHaveLength(15);
+    expect(quizzes['check'].questions).toHaveLength(10);
+    for (const quiz of Object.values(quizzes)) {
+      for (const q of quiz.questions) {
+        if (q.kind === 'choice') {
+          expect(q.options.filter((o) => o.correct), `${quiz.id}/${q.id}`).toHaveLength(1);
+          for (const o of q.options) expect(o.feedbackHtml.trim().length, `${quiz.id}/${q.id}`).toBeGreaterThan(0);
+        } else {
+          expect(Object.keys(q.feedbackHtml).sort()).toContain('correct');
+        }
+      }
+    }
+  });
+
+  it('every quiz a lesson places exists', () => {
+    const placed = Object.values(course.lessons).flatMap((l) =>
+      l.steps.flatMap((s) => s.blocks.flatMap((b) => (b.kind === 'widget' && b.name === 'quiz' ? [String(b.params.quiz)] : []))),
+    );
+    expect(placed.sort()).toEqual(['check', 'final-quiz']);
+  });
+
+  it('rejects a question with no correct option or two, naming the file and the question', () => {
+    const none = reject(`id: bad\ntitle: Bad\nquestions:\n  - id: q1\n    question: Why?\n    options:\n      - { text: A, feedback: fa }\n      - { text: B, feedback: fb }\n`);
+    expect(none).toEqual(['lessons/quizzes/bad.yaml: question 1 ("q1"): options: exactly one option must be correct, found 0']);
+    const two = reject(
+      `id: bad\ntitle: Bad\nquestions:\n  - id: q1\n    question: Why?\n    options:\n      - { text: A, correct: true, feedback: fa }\n      - { text: B, correct: true, feedback: fb }\n`,
+    );
+    expect(two).toEqual(['lessons/quizzes/bad.yaml: question 1 ("q1"): options: exactly one option must be correct, found 2']);
+  });
+
+  it('rejects an option without feedback, and a numeric question missing feedback for one of its options', () => {
+    const missing = reject(`id: bad\ntitle: Bad\nquestions:\n  - id: q1\n    question: Why?\n    options:\n      - { text: A, correct: true }\n      - { text: B, feedback: fb }\n`);
+    expect(missing).toEqual(['lessons/quizzes/bad.yaml: question 1 ("q1"): options[0].feedback: missing field']);
+    const numeric = reject(
+      `id: bad\ntitle: Bad\nquestions:\n  - id: n1\n    generate: { kind: active-from-total, experts: [8], top_k: [2], total_billions: [400], shared_percent: [0] }\n    question: How many?\n    feedback: { correct: yes, total: no, wrong_k: no }\n`,
+    );
+    expect(numeric).toEqual(['lessons/quizzes/bad.yaml: question 1 ("n1"): feedback.idle: missing feedback for this option']);
+  });
+
+  it('rejects an unknown numeric kind, bad YAML, a wrong id and duplicate question ids', () => {
+    const kind = reject(`id: bad\ntitle: Bad\nquestions:\n  - id: n1\n    generate: { kind: expert-capacity }\n    question: How many?\n    feedback: { correct: yes }\n`);
+    expect(kind[0]).toMatch(/^lessons\/quizzes\/bad.yaml: question 1 \("n1"\): generate.kind: must be one of active-from-total, active-from-shape/);
+    expect(reject('id: [unclosed')[0]).toMatch(/^lessons\/quizzes\/bad.yaml: invalid YAML/);
+    const choice = `\n    question: Why?\n    options:\n      - { text: A, correct: true, feedback: fa }\n      - { text: B, feedback: fb }\n`;
+    expect(reject(`id: other\ntitle: T\nquestions:\n  - id: q1${choice}`)).toEqual(['lessons/quizzes/bad.yaml: id: must match the file name "bad", got "other"']);
+    expect(reject(`id: bad\ntitle: T\nquestions:\n  - id: q1${choice}  - id: q1${choice}`)).toEqual([
+      'lessons/quizzes/bad.yaml: question 2 ("q1"): id: duplicate question id "q1"',
+    ]);
+  });
+});
+
+describe('numeric questions against the engine', () => {
+  let core: InstanceType<typeof EngineCore>;
+  beforeAll(async () => {
+    core = await EngineCore.load({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  });
+  const numeric = Object.values(quizzes).flatMap((q) => q.questions.filter((x): x is Extract<QuizQuestion, { kind: 'numeric' }> => x.kind === 'numeric'));
+
+  it('the final quiz has one question of each numeric kind', () => {
+    expect(numeric.map((q) => q.generate.kind).sort()).toEqual(['active-from-shape', 'active-from-total']);
+  });
+
+  it('draws fresh numbers per seed and takes the correct answer from the engine', async () => {
+    for (const q of numeric) {
+      const seen = new Set<string>();
+      for (let seed = 1; seed <= 12; seed++) {
+        const r = await generateNumeric(q, seededRandom(hashSeed(q.id, seed)), core);
+        if (!r.ok) throw new Error(r.error);
+        const { values, options, questionHtml } = r.value;
+        seen.add(JSON.stringify(values));
+        expect(questionHtml).not.toMatch(/\{\w+\}/);
+        expect(options.filter((o) => o.correct)).toHaveLength(1);
+        expect(new Set(options.map((o) => o.html)).size).toBe(options.length);
+        expect(options.length).toBeGreaterThanOrEqual(3);
+        const correct = options.find((o) => o.correct)!;
+        const E = Number(values.experts);
+        const k = Number(values.k);
+        expect(k).toBeLessThan(E);
+        let expected: number;
+        if (q.generate.kind === 'active-from-total') {
+          const total = options.find((o) => o.role === 'total')?.value ?? NaN;
+          const shared = values.shared === 'None' ? 0 : Number(values.shared.replace('%', '')) / 100;
+          const solved = core.solveActive(total, shared, E, k);
+          if (!solved.ok) throw new Error(solved.error);
+          expected = solved.value.active_params;
+        } else {
+          const c = core.cost({ d_model: Number(values.d_model), d_ff: Number(values.d_ff), num_experts: E, top_k: k, layers: Number(values.layers), expert_kind: 'mlp' });
+          if (!c.ok) throw new Error(c.error);
+          expected = c.value.active_params;
+        }
+        expect(correct.value).toBe(expected);
+        expect(correct.html).toBe(`about ${compactWords(expected)}`);
+        for (const o of options) expect(o.feedbackHtml).not.toMatch(/\{\w+\}/);
+      }
+      expect(seen.size, `${q.id} draws different numbers`).toBeGreaterThan(3);
+    }
+  });
+
+  it('the 8-expert, top-2, 400B case gives 100B active from the engine', () => {
+    const r = core.solveActive(400e9, 0, 8, 2);
+    expect(r.ok && r.value.active_params).toBe(100e9);
+  });
+});
+
+describe('option order', () => {
+  it('is a permutation, seeded, and a retake never repeats the previous order', () => {
+    for (let seed = 0; seed < 50; seed++) {
+      const first = shuffledOrder(4, seededRandom(seed));
+      expect([...first].sort()).toEqual([0, 1, 2, 3]);
+      expect(shuffledOrder(4, seededRandom(seed))).toEqual(first);
+      const again = shuffledOrder(4, seededRandom(seed), first);
+      expect(again).not.toEqual(first);
+      expect([...again].sort()).toEqual([0, 1, 2, 3]);
+    }
+  });
+});
+
+describe('review queue (Leitner)', () => {
+  const day = 24 * 3600 * 1000;
+  it('a missed question is due on a later visit, not in the visit it was missed', () => {
+    const q = recordAnswer([], 'final-quiz', 'router-job', false, 1000, 'visit-a');
+    expect(dueQuestions(q, 'final-quiz', 1000, 'visit-a')).toEqual([]);
+    expect(dueQuestions(q, 'final-quiz', 2000, 'visit-b')).toEqual(['router-job']);
+    expect(dueQuestions(q, 'check', 2000, 'visit-b')).toEqual([]);
+  });
+  it('right answers move it up a box with a longer wait, then retire it; a wrong answer sends it back to box 1', () => {
+    let q = recordAnswer([], 'quiz', 'a', false, 0, 'v1');
+    q = recordAnswer(q, 'quiz', 'a', true, 10, 'v2');
+    expect(q[0]).toMatchObject({ box: 2, due: 10 + BOX_WAIT_MS[1] });
+    expect(dueQuestions(q, 'quiz', 10 + day - 1, 'v3')).toEqual([]);
+    expect(dueQuestions(q, 'quiz', 10 + day, 'v3')).toEqual(['a']);
+    const wrong = recordAnswer(q, 'quiz', 'a', false, 20, 'v3');
+    expect(wrong[0]).toMatchObject({ box: 1 });
+    q = recordAnswer(q, 'quiz', 'a', true, 2 * day, 'v3');
+    expect(q[0]).toMatchObject({ box: 3 });
+    q = recordAnswer(q, 'quiz', 'a', true, 6 * day, 'v4');
+    expect(q).toEqual([]);
+  });
+  it('a right answer to a question never missed changes nothing; storage round-trips and tolerates junk', () => {
+    expect(recordAnswer([], 'quiz', 'a', true, 0, 'v')).toEqual([]);
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    const q = recordAnswer([], 'quiz', 'a', false, 5, 'v');
+    writeQueue(storage, q);
+    expect(readQueue(storage)).toEqual(q);
+    store.set(REVIEW_KEY, '{oops');
+    expect(readQueue(storage)).toEqual([]);
+    store.set(REVIEW_KEY, JSON.stringify([{ quiz: 'x' }, ...q]));
+    expect(readQueue(storage)).toEqual(q);
+  });
+});
+
+describe('quiz and design results in progress', () => {
+  const memory = () => {
+    const store = new Map<string, string>();
+    return { store, storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) } };
+  };
+  it('keeps the best score, and survives a save of progress loaded before the result', () => {
+    const { storage } = memory();
+    const loadedEarlier = { ...emptyProgress(), last: { lessonId: 'final-quiz', hash: '#/lesson/final-quiz' } };
+    saveProgress(storage, loadedEarlier);
+    expect(recordQuizResult(storage, 'final-quiz', 9, 15)).toEqual({ best: 9, total: 15, attempts: 1, last: 9 });
+    expect(recordQuizResult(storage, 'final-quiz', 7, 15)).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
+    recordDesignResult(storage, { score: 4, total: 6, experts: 4, top_k: 2, link: '#/lesson/design-your-moe', at: 5 });
+    saveProgress(storage, loadedEarlier); // the player's store saving what it loaded earlier
+    const after = loadProgress(storage);
+    expect(after.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
+    expect(after.design?.score).toBe(4);
+    expect(after.version).toBe(1);
+  });
+  it('a reset (saving empty progress) drops the results; junk results are ignored', () => {
+    const { store, storage } = memory();
+    saveProgress(storage, { ...emptyProgress(), last: { lessonId: 'x', hash: '#/lesson/x' } });
+    recordQuizResult(storage, 'check', 10, 10);
+    saveProgress(storage, emptyProgress());
+    expect(loadProgress(storage).quizzes).toBeUndefined();
+    store.set(PROGRESS_KEY, JSON.stringify({ ...emptyProgress(), quizzes: { a: { best: 20, total: 10, attempts: 1, last: 1 } }, design: { score: 'x' } }));
+    expect(loadProgress(storage)).toEqual(emptyProgress());
+  });
+});

@@ -1,0 +1,65 @@
+// Parameters and URL state of the train-cost widget: serving versus training cost, measured on
+// this device for the demonstration layer, and counted by the engine for a large MoE.
+import * as z from 'zod';
+import { int } from '../../player/url-state';
+import type { CostConfig, LayerSpec, TrainConfig } from '../../engine';
+import { COLLAPSE_CONFIG, DEMO_SEED, demoConfig } from '../train-common/demo';
+
+export const trainCostParams = z
+  .object({
+    /** The large model of the cost sheet (a Mixtral-8x7B-sized stack by default). */
+    d_model: z.number().int().min(1).max(65536).default(4096),
+    d_ff: z.number().int().min(1).max(65536).default(14336),
+    layers: z.number().int().min(1).max(1000).default(32),
+    top_k: z.number().int().min(1).max(64).default(2),
+    shared_params: z.number().min(0).default(1.605e9),
+  })
+  .strict();
+export type TrainCostParams = z.infer<typeof trainCostParams>;
+
+export const expertChoices = [8, 16, 64] as const;
+export const deviceChoices = [1, 2, 8, 64] as const;
+export const tokenChoices = [1024, 4096, 16384] as const;
+export const formatChoices = ['fp32', 'bf16'] as const;
+
+export const trainCostState = {
+  tc_e: int(8, 1, 64),
+  tc_dev: int(8, 1, 64),
+  tc_tokens: int(4096, 1, 16384),
+  /** Index into formatChoices. */
+  tc_fmt: int(1, 0, 1),
+};
+
+export const snap = <T extends number>(choices: readonly T[], raw: number, fallback: T): T => (choices.includes(raw as T) ? (raw as T) : fallback);
+
+/** The demonstration layer, trained: the collapse config with seed 1. */
+export const timedTrainConfig: TrainConfig = demoConfig(COLLAPSE_CONFIG, DEMO_SEED);
+/** The same layer as a forward-only spec (the trainer's experts are SwiGLU). */
+export const timedLayerSpec: LayerSpec = {
+  config: {
+    d_model: COLLAPSE_CONFIG.d_model ?? 16,
+    d_ff: COLLAPSE_CONFIG.d_ff ?? 32,
+    num_experts: COLLAPSE_CONFIG.num_experts ?? 8,
+    top_k: COLLAPSE_CONFIG.top_k ?? 1,
+    router_kind: 'softmax_topk',
+    activation: 'silu',
+    expert_kind: 'swiglu',
+  },
+  seed: DEMO_SEED,
+};
+export const timedCost: CostConfig = {
+  d_model: timedLayerSpec.config.d_model,
+  d_ff: timedLayerSpec.config.d_ff,
+  num_experts: timedLayerSpec.config.num_experts,
+  top_k: timedLayerSpec.config.top_k,
+  expert_kind: 'swiglu',
+};
+/** Tokens per timed call: one training batch. */
+export const TIMED_TOKENS = COLLAPSE_CONFIG.batch ?? 128;
+
+/** A fixed, varied input [tokens, d] for the timed forward (values only need to be ordinary). */
+export function timingInput(tokens: number, d: number): Float32Array {
+  const x = new Float32Array(tokens * d);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.7) * 0.8;
+  return x;
+}
