@@ -3,7 +3,7 @@
 // including a suite that crashed before reporting its count.
 // Usage: node scripts/test.mjs [suite-name ...]   (default: all suites)
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -84,6 +84,36 @@ const suites = [
     about: 'doctest suite, native, through ctest',
     run: () => run('ctest', ['--test-dir', 'build/native', '--output-on-failure', '-V']),
     count: doctestCounts,
+  },
+  {
+    name: 'engine-asan',
+    about: 'the same doctest suite, native, under AddressSanitizer + UndefinedBehaviorSanitizer (build/fuzz)',
+    run: async () => {
+      // clang -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all. It shares build/fuzz
+      // with the fuzzers (MOE_FUZZ implies the sanitizers), so the engine is compiled once for both.
+      if (!existsSync('build/fuzz/CMakeCache.txt')) {
+        const conf = await run('cmake', ['-S', '.', '-B', 'build/fuzz', '-DMOE_FUZZ=ON', '-DCMAKE_BUILD_TYPE=Debug'], { CXX: 'clang++' });
+        if (conf.code !== 0) return conf;
+      }
+      const built = await run('cmake', ['--build', 'build/fuzz', '-j2', '--target', 'moe_tests']);
+      if (built.code !== 0) return built;
+      return run('build/fuzz/moe_tests', ['--no-colors'], {
+        ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:allocator_may_return_null=1',
+        UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
+      });
+    },
+    count: doctestCounts,
+  },
+  {
+    name: 'fuzz',
+    about: 'libFuzzer targets (spec parser; case parser + forward), 10 s each, ASan + UBSan (build/fuzz)',
+    run: () => run('node', ['scripts/fuzz.mjs', '--seconds', process.env.MOE_FUZZ_SECONDS || '10']),
+    count: ({ code, output }) => {
+      const m = [...output.matchAll(/^fuzz: (\d+) passed, (\d+) failed/gm)].pop();
+      if (!m) return { passed: 0, failed: 1, note: 'no fuzz summary' };
+      const failed = Number(m[2]);
+      return { passed: Number(m[1]), failed: failed === 0 && code !== 0 ? 1 : failed };
+    },
   },
   {
     name: 'engine-wasm-node',

@@ -1,7 +1,9 @@
 #include "moe/cost.hpp"
 
 #include <cmath>
+
 #include <string>
+#include "moe/routing/switch_capacity.hpp"
 
 namespace moe {
 
@@ -94,6 +96,29 @@ Result<ActiveSolve> solve_active_from_total(double total_params, double shared_f
                     s.expert_params * static_cast<double>(top_k) / static_cast<double>(num_experts);
   s.active_fraction = s.active_params / total_params;
   return s;
+}
+
+Result<int64_t> expert_capacity_for(double capacity_factor, int64_t tokens, int64_t num_experts,
+                                    int64_t top_k) {
+  if (num_experts < 1)
+    return Error{"capacity.num_experts", "must be >= 1, got " + std::to_string(num_experts)};
+  if (top_k < 1 || top_k > num_experts) {
+    return Error{"capacity.top_k", "must be between 1 and num_experts (" +
+                                       std::to_string(num_experts) + "), got " +
+                                       std::to_string(top_k)};
+  }
+  if (tokens < 1 || tokens > (int64_t{1} << 30)) {
+    return Error{"capacity.tokens", "must be between 1 and 2^30, got " + std::to_string(tokens)};
+  }
+  if (!std::isfinite(capacity_factor) || capacity_factor <= 0.0 || capacity_factor > 1e6) {
+    return Error{"capacity.capacity_factor",
+                 "must be a finite number > 0, got " + std::to_string(capacity_factor)};
+  }
+  const routing::ExpertCapacity r =
+      routing::expert_capacity(capacity_factor * static_cast<double>(top_k),
+                               static_cast<int>(tokens), static_cast<int>(num_experts));
+  if (!r.ok()) return Error{"capacity", r.error};
+  return static_cast<int64_t>(r.value);
 }
 
 }  // namespace moe

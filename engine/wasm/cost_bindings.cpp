@@ -111,6 +111,29 @@ val layer_cost(val config) {
   }
 }
 
+//   expertCapacity(capacity_factor, tokens, num_experts, top_k) -> {ok, capacity}
+val expert_capacity(double capacity_factor, double tokens, double num_experts, double top_k) {
+  try {
+    for (double v : {tokens, num_experts, top_k}) {
+      if (!std::isfinite(v) || std::trunc(v) != v || std::fabs(v) > 9.0e15) {
+        return error_value("capacity.tokens/num_experts/top_k: must be whole numbers");
+      }
+    }
+    moe::Result<int64_t> r =
+        moe::expert_capacity_for(capacity_factor, static_cast<int64_t>(tokens),
+                                 static_cast<int64_t>(num_experts), static_cast<int64_t>(top_k));
+    if (!r.ok()) return error_value(r.error().message());
+    val out = val::object();
+    out.set("ok", true);
+    out.set("capacity", static_cast<double>(r.value()));
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
 val solve_active(double total_params, double shared_fraction, double num_experts, double top_k) {
   try {
     for (double v : {num_experts, top_k}) {
@@ -178,5 +201,6 @@ val probe_expert(std::string spec_json, int expert, val input) {
 EMSCRIPTEN_BINDINGS(cost) {
   emscripten::function("layerCost", &layer_cost);
   emscripten::function("solveActive", &solve_active);
+  emscripten::function("expertCapacity", &expert_capacity);
   emscripten::function("probeExpert", &probe_expert);
 }

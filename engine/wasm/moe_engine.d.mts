@@ -145,6 +145,7 @@ export interface MoeEngineModule {
     numExperts: number,
     topK: number,
   ): { ok: true; solve: RawActiveSolve } | RawError;
+  expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): { ok: true; capacity: number } | RawError;
   probeExpert(specJson: string, expert: number, input: Float32Array): { ok: true; probe: RawExpertProbe } | RawError;
   createLayer(specJson: string): { ok: true; layer: RawLayer } | RawError;
   modRoute(

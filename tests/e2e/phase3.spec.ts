@@ -10,6 +10,7 @@ import { parseLesson } from '../../web/src/lessons/parse';
 import { parseGlossary } from '../../web/src/lessons/glossary';
 import { renderInline } from '../../web/src/lessons/markdown';
 import { widgetCatalog } from '../../web/src/widgets/catalog';
+import { TIMED_TOKENS } from '../../web/src/widgets/train-cost/spec';
 import type { Lesson } from '../../web/src/lessons/types';
 import type { TrainConfig } from '../../web/src/engine/types';
 import { fmt } from '../../web/src/widgets/format';
@@ -217,8 +218,8 @@ test('inference-vs-training: timing from the worker, memory from the engine’s 
   const ratio = Number((await w.locator('[data-ratio]').innerText()).replace('×', ''));
   const serveMs = await w.locator('[data-row="serve"] [data-ms]').innerText();
   const trainMs = await w.locator('[data-row="train"] [data-ms]').innerText();
-  console.log(`inference-vs-training: forward ${serveMs} ms, training step ${trainMs} ms per 128 tokens, ratio ${ratio}; ${await w.locator('[data-summary]').innerText()}`);
-  expect(ratio).toBeGreaterThan(0);
+  console.log(`inference-vs-training: forward ${serveMs} ms, training step ${trainMs} ms per ${TIMED_TOKENS} tokens, ratio ${ratio}; ${await w.locator('[data-summary]').innerText()}`);
+  expect(ratio).toBeGreaterThan(0); // a timing: shown to the learner, never asserted beyond being measured
   await expect(sheet.locator('[data-row="flops"] [data-train]')).toContainText('× forward');
   await answerCheck(page, lessons.cost, 'measure');
   await screenshots(page, 'inference-vs-training', w);

@@ -175,3 +175,20 @@ TEST_CASE("expert_probe: a bad expert index or input is an error value") {
   REQUIRE(!short_input.ok());
   CHECK(short_input.error().where == "input");
 }
+
+TEST_CASE("expert_capacity_for: Switch and GShard rules, and its errors") {
+  // Switch (k = 1): floor(1.25 · 512 / 8) = 80; the oracle's groups: 1.0 · 8 / 4 = 2, 0.5 · 8 / 4
+  // = 1.
+  CHECK(moe::expert_capacity_for(1.25, 512, 8, 1).value() == 80);
+  CHECK(moe::expert_capacity_for(1.0, 8, 4, 1).value() == 2);
+  CHECK(moe::expert_capacity_for(0.5, 8, 4, 1).value() == 1);
+  // GShard (k = 2): each token sends two pairs, so the room doubles: floor(1.0 · 2 · 64 / 8) = 16.
+  CHECK(moe::expert_capacity_for(1.0, 64, 8, 2).value() == 16);
+  // Floor, not round: 1.1 · 10 / 4 = 2.75 -> 2; and never more than the group holds.
+  CHECK(moe::expert_capacity_for(1.1, 10, 4, 1).value() == 2);
+  CHECK(moe::expert_capacity_for(100.0, 10, 2, 1).value() == 10);
+  CHECK(moe::expert_capacity_for(1.0, 8, 4, 5).error().message() ==
+        "capacity.top_k: must be between 1 and num_experts (4), got 5");
+  CHECK(moe::expert_capacity_for(0.0, 8, 4, 1).error().where == "capacity.capacity_factor");
+  CHECK(moe::expert_capacity_for(1.0, 0, 4, 1).error().where == "capacity.tokens");
+}

@@ -2,6 +2,7 @@
 // must be rejected with a message that names the file, the place and the reason.
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LessonError, parseCourse, parseLesson } from '../../web/src/lessons/parse';
@@ -92,11 +93,17 @@ describe('real lessons', () => {
     expect(cut.blocks.map((b) => (b.kind === 'widget' ? b.name : b.kind))).toEqual(['prose', 'topk-cut', 'formula', 'check']);
   });
 
-  it('lessons not written yet show as coming soon', () => {
-    const { course } = loadCourseFrom(lessonsDir);
-    const entries = course.phases.flatMap((p) => p.lessons);
+  it('a lesson the map lists but nobody has written yet shows as coming soon', () => {
+    // A copy of the real lessons folder whose map names one lesson with no file.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-lessons-'));
+    fs.cpSync(lessonsDir, dir, { recursive: true });
+    const map = fs.readFileSync(path.join(dir, 'path.yaml'), 'utf8');
+    const unwritten = '      - { id: not-written-yet, title: "A lesson still being written", minutes: 5 }\n';
+    fs.writeFileSync(path.join(dir, 'path.yaml'), map.replace(/(    lessons:\n)/, `$1${unwritten}`));
+    const entries = loadCourseFrom(dir).course.phases.flatMap((p) => p.lessons);
     expect(entries.find((e) => e.id === 'pick-and-predict')?.available).toBe(true);
-    expect(entries.filter((e) => !e.available).length).toBeGreaterThan(0);
+    expect(entries.filter((e) => !e.available).map((e) => e.id)).toEqual(['not-written-yet']);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 

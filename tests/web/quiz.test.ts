@@ -77,7 +77,7 @@ describe('quiz files', () => {
 
   it('rejects an unknown numeric kind, bad YAML, a wrong id and duplicate question ids', () => {
     const kind = reject(`id: bad\ntitle: Bad\nquestions:\n  - id: n1\n    generate: { kind: expert-capacity }\n    question: How many?\n    feedback: { correct: yes }\n`);
-    expect(kind[0]).toMatch(/^lessons\/quizzes\/bad.yaml: question 1 \("n1"\): generate.kind: must be one of active-from-total, active-from-shape/);
+    expect(kind[0]).toMatch(/^lessons\/quizzes\/bad.yaml: question 1 \("n1"\): generate.kind: must be one of active-from-total, active-from-shape, capacity/);
     expect(reject('id: [unclosed')[0]).toMatch(/^lessons\/quizzes\/bad.yaml: invalid YAML/);
     const choice = `\n    question: Why?\n    options:\n      - { text: A, correct: true, feedback: fa }\n      - { text: B, feedback: fb }\n`;
     expect(reject(`id: other\ntitle: T\nquestions:\n  - id: q1${choice}`)).toEqual(['lessons/quizzes/bad.yaml: id: must match the file name "bad", got "other"']);
@@ -95,7 +95,7 @@ describe('numeric questions against the engine', () => {
   const numeric = Object.values(quizzes).flatMap((q) => q.questions.filter((x): x is Extract<QuizQuestion, { kind: 'numeric' }> => x.kind === 'numeric'));
 
   it('the final quiz has one question of each numeric kind', () => {
-    expect(numeric.map((q) => q.generate.kind).sort()).toEqual(['active-from-shape', 'active-from-total']);
+    expect(numeric.map((q) => q.generate.kind).sort()).toEqual(['active-from-total', 'capacity']);
   });
 
   it('draws fresh numbers per seed and takes the correct answer from the engine', async () => {
@@ -121,17 +121,28 @@ describe('numeric questions against the engine', () => {
           const solved = core.solveActive(total, shared, E, k);
           if (!solved.ok) throw new Error(solved.error);
           expected = solved.value.active_params;
+        } else if (q.generate.kind === 'capacity') {
+          const c = core.expertCapacity(Number(values.factor), Number(values.tokens), E, k);
+          if (!c.ok) throw new Error(c.error);
+          expected = c.value;
         } else {
           const c = core.cost({ d_model: Number(values.d_model), d_ff: Number(values.d_ff), num_experts: E, top_k: k, layers: Number(values.layers), expert_kind: 'mlp' });
           if (!c.ok) throw new Error(c.error);
           expected = c.value.active_params;
         }
         expect(correct.value).toBe(expected);
-        expect(correct.html).toBe(`about ${compactWords(expected)}`);
+        expect(correct.html).toBe(q.generate.kind === 'capacity' ? `${expected} per expert` : `about ${compactWords(expected)}`);
         for (const o of options) expect(o.feedbackHtml).not.toMatch(/\{\w+\}/);
       }
       expect(seen.size, `${q.id} draws different numbers`).toBeGreaterThan(3);
     }
+  });
+
+  it('capacity for factor 1.25, 512 tokens over 8 experts is 80 from the engine', () => {
+    const r = core.expertCapacity(1.25, 512, 8, 1);
+    expect(r.ok && r.value).toBe(80);
+    const bad = core.expertCapacity(1, 8, 4, 5);
+    expect(bad.ok ? '' : bad.error).toBe('capacity.top_k: must be between 1 and num_experts (4), got 5');
   });
 
   it('the 8-expert, top-2, 400B case gives 100B active from the engine', () => {

@@ -59,4 +59,11 @@ struct ActiveSolve {
 Result<ActiveSolve> solve_active_from_total(double total_params, double shared_fraction,
                                             int64_t num_experts, int64_t top_k);
 
+// Expert capacity: the most (token, slot) pairs one expert takes from a group of T tokens.
+//   capacity = floor(capacity_factor · k · T / E), clamped to [0, T]
+// k = 1 is Switch's rule; k > 1 is GShard's (each token sends k pairs). Same rule as the layer's
+// capacity routers (routing::expert_capacity); 1.25 · 512 / 8 → 80.
+Result<int64_t> expert_capacity_for(double capacity_factor, int64_t tokens, int64_t num_experts,
+                                    int64_t top_k);
+
 }  // namespace moe

@@ -74,6 +74,11 @@ export class Engine {
     return this.call({ method: 'solveActive', args: [totalParams, sharedFraction, numExperts, topK] }) as Promise<Result<ActiveSolve>>;
   }
 
+  /** Expert capacity for a factor, a group of tokens, E and k (engine `expert_capacity_for`). */
+  expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): Promise<Result<number>> {
+    return this.call({ method: 'expertCapacity', args: [capacityFactor, tokens, numExperts, topK] }) as Promise<Result<number>>;
+  }
+
   /** One expert's intermediates for one token (engine `expert_probe`). */
   probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Promise<Result<ExpertProbe>> {
     return this.call({ method: 'probeExpert', args: [spec, expert, input] }) as Promise<Result<ExpertProbe>>;

@@ -187,6 +187,19 @@ export class EngineCore {
     }
   }
 
+  /** Most (token, slot) pairs one expert takes from a group: floor(factor · k · tokens / E) (engine `expert_capacity_for`). */
+  expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): Result<number> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    const args = [capacityFactor, tokens, numExperts, topK];
+    if (!args.every((a) => typeof a === 'number')) return { ok: false, error: 'capacity: every argument must be a number' };
+    try {
+      const r = this.module.expertCapacity(capacityFactor, tokens, numExperts, topK);
+      return r.ok ? { ok: true, value: r.capacity } : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
   /** Expert `expert` of the layer `spec` opened up for one token `input` [d_model] (engine `expert_probe`). */
   probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Result<ExpertProbe> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };

@@ -10,6 +10,7 @@ export interface EngineMethods {
   embed(text: string): Result<Embedding>;
   cost(config: CostConfig): Result<CostReport>;
   solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Result<ActiveSolve>;
+  expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): Result<number>;
   probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Result<ExpertProbe>;
   timeForward(spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions): Result<ForwardTiming>;
   trainCreate(config: TrainConfig): Result<number>;
@@ -32,6 +33,7 @@ export type Call =
   | { method: 'embed'; args: [text: string] }
   | { method: 'cost'; args: [config: CostConfig] }
   | { method: 'solveActive'; args: [totalParams: number, sharedFraction: number, numExperts: number, topK: number] }
+  | { method: 'expertCapacity'; args: [capacityFactor: number, tokens: number, numExperts: number, topK: number] }
   | { method: 'probeExpert'; args: [spec: LayerSpec, expert: number, input: Float32Array] }
   | { method: 'timeForward'; args: [spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions] }
   | { method: 'trainCreate'; args: [config: TrainConfig] }
@@ -66,6 +68,8 @@ export function handleRequest(engine: EngineMethods, request: Request): Reply {
         return { id: request.id, result: engine.cost(...request.args) };
       case 'solveActive':
         return { id: request.id, result: engine.solveActive(...request.args) };
+      case 'expertCapacity':
+        return { id: request.id, result: engine.expertCapacity(...request.args) };
       case 'probeExpert':
         return { id: request.id, result: engine.probeExpert(...request.args) };
       case 'timeForward':

@@ -26,6 +26,8 @@ export const numericRoles = {
   'active-from-total': ['correct', 'total', 'wrong_k', 'idle'],
   /** Active parameters of a stack of MoE layers from its shape (engine `layer_cost`). */
   'active-from-shape': ['correct', 'total', 'wrong_k', 'one_layer'],
+  /** Expert capacity for a capacity factor, a group of tokens, E and k (engine `expert_capacity_for`). */
+  capacity: ['correct', 'no_factor', 'wrong_k', 'tokens'],
 } as const;
 export type NumericKind = keyof typeof numericRoles;
 export type NumericRole = (typeof numericRoles)[NumericKind][number];
@@ -53,11 +55,19 @@ const ActiveFromShape = z
   })
   .strict();
 
-const Generate = z.discriminatedUnion('kind', [ActiveFromTotal, ActiveFromShape], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? `must be one of ${Object.keys(numericRoles).join(', ')} (expert capacity needs an engine capacity function the facade does not expose yet)`
-      : undefined,
+const Capacity = z
+  .object({
+    kind: z.literal('capacity'),
+    experts: pool(2, 256),
+    top_k: pool(1, 16),
+    /** Tokens in one group (a batch row). */
+    tokens: pool(1, 1 << 20),
+    capacity_factor: z.array(z.number().positive().max(16)).min(1, 'needs at least one value'),
+  })
+  .strict();
+
+const Generate = z.discriminatedUnion('kind', [ActiveFromTotal, ActiveFromShape, Capacity], {
+  error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${Object.keys(numericRoles).join(', ')}` : undefined),
 });
 export type NumericSpec = z.infer<typeof Generate>;
 

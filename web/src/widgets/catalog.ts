@@ -15,6 +15,10 @@ import { trainCostParams, trainCostState } from './train-cost/spec';
 import { expertWordsParams, expertWordsState } from './expert-words/spec';
 import { moeDesignerParams, moeDesignerState } from './moe-designer/spec';
 import { quizParams, quizState } from './quiz/spec';
+import { rebatchParams, rebatchState } from './rebatch-flakiness/spec';
+import { epShardingParams, epShardingState } from './ep-sharding/spec';
+import { ownDataParams, ownDataState } from './own-data-bench/spec';
+import { modCapacityParams, modCapacityState } from './mod-capacity/spec';
 
 export interface WidgetSpec {
   params: z.ZodType;
@@ -34,6 +38,10 @@ export const widgetCatalog = {
   'expert-words': { params: expertWordsParams, state: expertWordsState },
   'moe-designer': { params: moeDesignerParams, state: moeDesignerState },
   quiz: { params: quizParams, state: quizState },
+  'rebatch-flakiness': { params: rebatchParams, state: rebatchState },
+  'ep-sharding': { params: epShardingParams, state: epShardingState },
+  'own-data-bench': { params: ownDataParams, state: ownDataState },
+  'mod-capacity': { params: modCapacityParams, state: modCapacityState },
 } satisfies Record<string, WidgetSpec>;
 
 export type WidgetName = keyof typeof widgetCatalog;

@@ -16,6 +16,10 @@ import TrainCost from './train-cost/TrainCost.svelte';
 import ExpertWords from './expert-words/ExpertWords.svelte';
 import MoeDesigner from './moe-designer/MoeDesigner.svelte';
 import Quiz from './quiz/Quiz.svelte';
+import RebatchFlakiness from './rebatch-flakiness/RebatchFlakiness.svelte';
+import EpSharding from './ep-sharding/EpSharding.svelte';
+import OwnDataBench from './own-data-bench/OwnDataBench.svelte';
+import ModCapacity from './mod-capacity/ModCapacity.svelte';
 
 // Each widget narrows its params/state; the host passes validated data.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -34,4 +38,8 @@ export const widgetRegistry: Record<WidgetName, AnyWidget> = {
   'expert-words': ExpertWords,
   'moe-designer': MoeDesigner,
   quiz: Quiz,
+  'rebatch-flakiness': RebatchFlakiness,
+  'ep-sharding': EpSharding,
+  'own-data-bench': OwnDataBench,
+  'mod-capacity': ModCapacity,
 };

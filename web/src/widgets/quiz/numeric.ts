@@ -11,6 +11,7 @@ import { pick } from './rng';
 export interface NumericEngine {
   solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Result<ActiveSolve> | Promise<Result<ActiveSolve>>;
   cost(config: CostConfig): Result<CostReport> | Promise<Result<CostReport>>;
+  expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): Result<number> | Promise<Result<number>>;
 }
 
 export interface GeneratedOption extends QuizOption {
@@ -75,6 +76,15 @@ export async function generateNumeric(question: Numeric, random: () => number, e
       answers.push(['total', total]);
       answers.push(['wrong_k', (await unwrap(engine.solveActive(total, s, experts, wrongK))).active_params]);
       answers.push(['idle', (await unwrap(engine.solveActive(total, s, experts, experts - k))).active_params]);
+    } else if (spec.kind === 'capacity') {
+      const { experts, k, wrongK } = drawExpertsAndK(spec, random);
+      const tokens = pick(spec.tokens, random);
+      const factor = pick(spec.capacity_factor, random);
+      Object.assign(values, { experts: String(experts), k: String(k), wrong_k: String(wrongK), tokens: String(tokens), factor: String(factor) });
+      answers.push(['correct', await unwrap(engine.expertCapacity(factor, tokens, experts, k))]);
+      answers.push(['no_factor', await unwrap(engine.expertCapacity(1, tokens, experts, k))]);
+      answers.push(['wrong_k', await unwrap(engine.expertCapacity(factor, tokens, experts, wrongK))]);
+      answers.push(['tokens', tokens]);
     } else {
       const { experts, k, wrongK } = drawExpertsAndK(spec, random);
       const shape = { d_model: pick(spec.d_model, random), d_ff: pick(spec.d_ff, random), layers: pick(spec.layers, random) };
@@ -97,7 +107,7 @@ export async function generateNumeric(question: Numeric, random: () => number, e
     const shown = new Set<string>();
     const options: GeneratedOption[] = [];
     for (const [role, value] of answers) {
-      const html = `about ${compactWords(value)}`;
+      const html = spec.kind === 'capacity' ? `${value} per expert` : `about ${compactWords(value)}`;
       if (shown.has(html)) continue;
       shown.add(html);
       options.push({ role, value, html, correct: role === 'correct', feedbackHtml: fill(question.feedbackHtml[role] ?? '', values) });

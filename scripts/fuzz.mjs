@@ -1,0 +1,137 @@
+// Builds the engine's libFuzzer targets (tests/fuzz/*.cpp, clang with ASan + UBSan) into
+// build/fuzz and runs each for a fixed time, seeded from tests/oracle/*.json.
+// Ends with one line `fuzz: N passed, N failed` (one test per target that finished without a
+// crash, sanitizer report, leak or timeout). A failing input is saved as
+// build/fuzz/crashes/<target>-crash-<sha1> and the command to replay it is printed.
+// Usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward] [--verbose]   (npm run fuzz -- --seconds N)
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+
+const targets = ['fuzz_spec', 'fuzz_forward'];
+const opts = { seconds: 60, only: targets, verbose: false };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const value = () => argv[++i] ?? '';
+  if (a === '--seconds') opts.seconds = Number(value());
+  else if (a.startsWith('--seconds=')) opts.seconds = Number(a.slice(10));
+  else if (a === '--only') opts.only = value().split(',');
+  else if (a === '--verbose') opts.verbose = true;
+  else if (a === '-h' || a === '--help') {
+    console.log('usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward] [--verbose]');
+    process.exit(0);
+  } else {
+    console.error(`fuzz: unknown argument ${a}`);
+    process.exit(2);
+  }
+}
+if (!Number.isInteger(opts.seconds) || opts.seconds < 1) {
+  console.error('fuzz: --seconds must be a whole number of at least 1');
+  process.exit(2);
+}
+const chosen = targets.filter((t) => opts.only.includes(t));
+
+/** Runs a command; `echo: false` keeps its output (libFuzzer's per-input lines) for the caller to show. */
+function run(cmd, args, env = {}, echo = true) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const relay = (chunk) => {
+      output += chunk;
+      if (echo) process.stdout.write(chunk);
+    };
+    child.stdout.on('data', relay);
+    child.stderr.on('data', relay);
+    child.on('error', (err) => resolve({ code: 127, output: String(err) }));
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
+  });
+}
+
+function finish(passed, failed) {
+  console.log(`fuzz: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+// ---- build ---------------------------------------------------------------------------------------
+const build = 'build/fuzz';
+if (!existsSync(`${build}/CMakeCache.txt`)) {
+  const r = await run('cmake', ['-S', '.', '-B', build, '-DMOE_FUZZ=ON', '-DCMAKE_BUILD_TYPE=Debug'], { CXX: 'clang++' });
+  if (r.code !== 0) finish(0, chosen.length);
+}
+const built = await run('cmake', ['--build', build, '-j2', '--target', ...chosen]);
+if (built.code !== 0) finish(0, chosen.length);
+
+// ---- seeds: the oracle cases as they are (fuzz_forward) and as layer specs (fuzz_spec) ------------
+const oracle = readdirSync('tests/oracle').filter((f) => f.endsWith('.json'));
+const seeds = {};
+for (const t of chosen) {
+  seeds[t] = `${build}/seeds/${t}`;
+  rmSync(seeds[t], { recursive: true, force: true });
+  mkdirSync(seeds[t], { recursive: true });
+  mkdirSync(`${build}/corpus/${t}`, { recursive: true });
+}
+mkdirSync(`${build}/crashes`, { recursive: true });
+for (const file of oracle) {
+  const text = readFileSync(`tests/oracle/${file}`, 'utf8');
+  if (seeds.fuzz_forward) writeFileSync(`${seeds.fuzz_forward}/${file}`, text);
+  if (seeds.fuzz_spec) {
+    const c = JSON.parse(text);
+    if (!c.config || !c.weights) continue;
+    const { family: _f, input_shape: _s, ...config } = c.config;
+    writeFileSync(`${seeds.fuzz_spec}/${file}`, JSON.stringify({ config, weights: c.weights }));
+    writeFileSync(`${seeds.fuzz_spec}/seeded-${file}`, JSON.stringify({ config, seed: 7 }));
+  }
+}
+if (seeds.fuzz_spec) {
+  const small = {
+    config: { d_model: 8, d_ff: 16, num_experts: 4, top_k: 2, router_kind: 'softmax_topk_renorm', activation: 'silu', expert_kind: 'swiglu' },
+    seed: 7,
+  };
+  writeFileSync(`${seeds.fuzz_spec}/small.json`, JSON.stringify(small));
+  writeFileSync(`${seeds.fuzz_spec}/small-mlp.json`, JSON.stringify({ ...small, config: { ...small.config, expert_kind: 'mlp', activation: 'gelu' } }));
+}
+
+// ---- run -----------------------------------------------------------------------------------------
+let passed = 0;
+let failed = 0;
+for (const t of chosen) {
+  console.log(`\n--- ${t}: ${opts.seconds} s`);
+  const started = Date.now();
+  const r = await run(
+    `${build}/${t}`,
+    [
+      `-max_total_time=${opts.seconds}`,
+      '-timeout=30',
+      '-rss_limit_mb=2560',
+      '-max_len=131072',
+      '-print_final_stats=1',
+      `-artifact_prefix=${build}/crashes/${t}-`,
+      `${build}/corpus/${t}`,
+      seeds[t],
+    ],
+    { ASAN_OPTIONS: 'detect_leaks=1:allocator_may_return_null=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
+    opts.verbose,
+  );
+  // The fuzzer's own report: its start, its last lines, and on failure everything from the crash on.
+  const lines = r.output.split('\n');
+  if (!opts.verbose) {
+    const crashAt = lines.findIndex((l) => /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|==\d+==|deadly signal/.test(l));
+    const shown = r.code === 0 ? lines.filter((l) => /INITED|DONE|seed corpus|stat::/.test(l)) : lines.slice(Math.max(0, crashAt < 0 ? lines.length - 80 : crashAt - 5));
+    console.log(shown.join('\n'));
+  }
+  const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(r.output)?.[1] ?? '?';
+  const secs = ((Date.now() - started) / 1000).toFixed(0);
+  if (r.code === 0) {
+    passed += 1;
+    console.log(`ok   ${t}: ${runs} inputs in ${secs} s, no crash`);
+  } else {
+    failed += 1;
+    const artifact = /Test unit written to (\S+)/.exec(r.output)?.[1];
+    console.log(`FAIL ${t}: exit ${r.code} after ${runs} inputs${artifact ? `; replay: ${build}/${t} ${artifact}` : ''}`);
+  }
+}
+finish(passed, failed);

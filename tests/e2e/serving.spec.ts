@@ -1,0 +1,313 @@
+// Eval and serving, and Mixture-of-Depths, end to end: the lessons eval-and-serving and
+// mixture-of-depths in Chromium against the production build. Every engine number a widget shows
+// is recomputed here with the same wasm engine in Node (EngineCore) for the same state.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { course } from './phase2';
+import { loadQuizzesFrom } from '../../web/lesson-plugin';
+import { test, expect, shot, seriousA11yViolations } from './fixtures';
+import { parseLesson } from '../../web/src/lessons/parse';
+import { parseGlossary } from '../../web/src/lessons/glossary';
+import { renderInline } from '../../web/src/lessons/markdown';
+import { widgetCatalog } from '../../web/src/widgets/catalog';
+import type { Lesson } from '../../web/src/lessons/types';
+import { fmt, percent } from '../../web/src/widgets/format';
+import { compact } from '../../web/src/widgets/common/numbers';
+import {
+  busiestOverMean,
+  capacityFactor,
+  capacitySpec,
+  deviceLoads,
+  gatherRows,
+  modCapacity,
+  quantile,
+  randomBatch,
+  shardingSpec,
+  shuffledOrder,
+  skewAt,
+} from '../../web/src/widgets/serving-common/serving';
+import { runSeed, type RebatchParams } from '../../web/src/widgets/rebatch-flakiness/spec';
+import { SERVED, type EpShardingParams } from '../../web/src/widgets/ep-sharding/spec';
+import { SERVED_MODEL, type OwnDataParams } from '../../web/src/widgets/own-data-bench/spec';
+import type { ModCapacityParams } from '../../web/src/widgets/mod-capacity/spec';
+import { bytesText, expertParallelBytes } from '../../web/src/widgets/train-common/comm';
+
+const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+const glossary = parseGlossary('lessons/glossary.yaml', fs.readFileSync(root('lessons/glossary.yaml'), 'utf8'), (md) => renderInline(md));
+const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'), widgetCatalog, glossary);
+const serving = load('eval-and-serving');
+const mod = load('mixture-of-depths');
+const paramsOf = <T>(lesson: Lesson, name: string): T =>
+  (lesson.steps.flatMap((s) => s.blocks).find((b) => b.kind === 'widget' && b.name === name) as { params: unknown }).params as T;
+const rb = paramsOf<RebatchParams>(serving, 'rebatch-flakiness');
+const ep = paramsOf<EpShardingParams>(serving, 'ep-sharding');
+const ob = paramsOf<OwnDataParams>(serving, 'own-data-bench');
+const mc = paramsOf<ModCapacityParams>(mod, 'mod-capacity');
+const OWN_TEXT = 'Invoice 5521 failed twice. Invoice 5522 failed too! Please refund invoice 5523, 5524 and 5525 today.';
+const MOD_TEXT = 'Tiny words go by, but Jupiter, 2024 and Copenhagen should stay.';
+
+type Bench = { tokens: string; cv: string; maxMean: string; dropped: string; before: string[]; after: string[]; flops: string };
+const want = {
+  flaky1: '',
+  dropped1: [] as string[],
+  scores1: [] as string[],
+  flaky4: '',
+  ep4: { median: '', p95: '', worst: '' },
+  ep8: { median: '', p95: '', worst: '' },
+  bytes4: '',
+  bytes16k: '',
+  benchSample: {} as Bench,
+  benchOwn: {} as Bench,
+  mod50: { ran: '', saved: '', flags: [] as string[] },
+  mod20: { ran: '', saved: '', flags: [] as string[] },
+  modOwn: { ran: '', flags: [] as string[] },
+};
+
+test.beforeAll(async () => {
+  const g = globalThis as Record<string, unknown>;
+  g.__dirname ??= root('build/wasm');
+  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
+  const { EngineCore } = await import('../../web/src/engine/core');
+  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
+    if (!r.ok) throw new Error(r.error);
+    return r.value;
+  };
+  try {
+    // rebatch-flakiness, default state (capacity factor index 2, 8 tokens per batch, seed 0) and index 6.
+    const rebatch = (cfIndex: number) => {
+      const emb = ok(core.embed(rb.text));
+      const T = Math.floor(emb.tokens.length / 8) * 8;
+      const spec = capacitySpec({ experts: rb.experts, capacityFactor: capacityFactor(cfIndex), groups: T / 8, groupSize: 8, seed: rb.seed });
+      const byToken: number[][] = Array.from({ length: T }, () => []);
+      const dropped: string[] = [];
+      const scores: string[] = [];
+      for (let r = 0; r < rb.runs; r++) {
+        const order = shuffledOrder(T, runSeed(0, r, false));
+        const tr = ok(core.forward(spec, gatherRows(emb.features, 8, order), T));
+        let sum = 0;
+        order.forEach((tok, i) => {
+          byToken[tok].push(tr.dropped[i]);
+          let s = 0;
+          for (let j = 0; j < 8; j++) s += tr.output[i * 8 + j] ** 2;
+          sum += Math.sqrt(s);
+        });
+        dropped.push(String(tr.stats.dropped_count));
+        scores.push(fmt(sum / T, 3));
+      }
+      const flaky = byToken.filter((row) => row.includes(0) && row.includes(1)).length;
+      return { flaky: `${flaky} of ${T}`, dropped, scores, n: flaky };
+    };
+    const r1 = rebatch(2);
+    expect(r1.n, 'the lesson needs flaky tokens at capacity factor 1').toBeGreaterThan(0);
+    Object.assign(want, { flaky1: r1.flaky, dropped1: r1.dropped, scores1: r1.scores, flaky4: rebatch(6).flaky });
+
+    // ep-sharding, skew index 2, data seed 1, on 4 and on 8 devices.
+    const ratios = (devices: number) => {
+      const spec = shardingSpec({ experts: ep.experts, tokens: ep.tokens, skew: skewAt(2), seed: ep.seed });
+      const out: number[] = [];
+      for (let b = 0; b < ep.batches; b++) {
+        const tr = ok(core.forward(spec, randomBatch(ep.tokens, 8, 1 * 100_003 + b + 1), ep.tokens));
+        out.push(busiestOverMean(deviceLoads(Array.from(tr.expert_load), devices)));
+      }
+      return { median: `${fmt(quantile(out, 0.5))}×`, p95: `${fmt(quantile(out, 0.95))}×`, worst: `${fmt(Math.max(...out))}×` };
+    };
+    want.ep4 = ratios(4);
+    want.ep8 = ratios(8);
+    const bytes = (tokens: number, devices: number) =>
+      bytesText(expertParallelBytes({ tokens, topK: SERVED.topK, dModel: SERVED.dModel, bytesPerValue: SERVED.bytesPerValue, layers: SERVED.layers, devices }).perForward);
+    want.bytes4 = bytes(4096, 4);
+    want.bytes16k = bytes(16384, 8);
+
+    // own-data-bench, capacity factor index 3 (1.25).
+    const cost = ok(core.cost({ ...SERVED_MODEL }));
+    const bench = (text: string): Bench => {
+      const emb = ok(core.embed(text));
+      const T = emb.tokens.length;
+      const tr = ok(core.forward(capacitySpec({ experts: ob.experts, capacityFactor: capacityFactor(3), groups: 1, groupSize: T, seed: ob.seed }), emb.features, T));
+      return {
+        tokens: String(T),
+        cv: fmt(tr.stats.load_cv, 3),
+        maxMean: fmt(tr.stats.max_over_mean, 3),
+        dropped: `${tr.stats.dropped_count} (${percent(tr.stats.dropped_count / T)})`,
+        before: Array.from(tr.counts_before_capacity, String),
+        after: Array.from(tr.counts_after_capacity, String),
+        flops: compact(cost.flops_per_token_active * T),
+      };
+    };
+    want.benchSample = bench(ob.sample);
+    want.benchOwn = bench(OWN_TEXT);
+
+    // mod-capacity at 50% and 20% of the lesson's sentence, and 50% of another sentence.
+    const route = (text: string, pct: number) => {
+      const emb = ok(core.embed(text));
+      const T = emb.tokens.length;
+      const r = ok(core.modRoute(emb.features, 1, T, 8, new Float32Array(mc.router), modCapacity(pct, T)));
+      return { ran: `${r.capacity} of ${T}`, saved: percent(r.saved_fraction), flags: Array.from(r.ran, String) };
+    };
+    want.mod50 = route(mc.sentence, 50);
+    want.mod20 = route(mc.sentence, 20);
+    want.modOwn = route(MOD_TEXT, 50);
+  } finally {
+    core.dispose();
+  }
+});
+
+const decode = (html: string) =>
+  html.replace(/<[^>]+>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+function answer(lesson: Lesson, stepId: string, correct: boolean): string {
+  const check = lesson.steps.find((s) => s.id === stepId)!.blocks.find((b) => b.kind === 'check');
+  if (check?.kind !== 'check') throw new Error(`step ${stepId} has no check`);
+  return decode(check.options.find((o) => !!o.correct === correct)!.html);
+}
+const step = (page: Page, id: string) => page.locator(`section[data-step="${id}"]`);
+
+async function open(page: Page, lesson: Lesson, query = '') {
+  await page.goto(`/#/lesson/${lesson.id}${query}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(lesson.title);
+  await expect(page.locator('.engine-status')).toHaveText('Engine ready');
+}
+
+/** A wrong option shows its feedback, the right one is marked right, then Continue. */
+async function answerCheck(page: Page, lesson: Lesson, stepId: string, thenContinue = true) {
+  const section = step(page, stepId);
+  await section.getByRole('button', { name: answer(lesson, stepId, false), exact: true }).click();
+  await expect(section.locator('.check .feedback.miss')).toBeVisible();
+  await section.getByRole('button', { name: answer(lesson, stepId, true), exact: true }).click();
+  await expect(section.locator('.check .feedback.good')).toBeVisible();
+  if (thenContinue) await section.getByRole('button', { name: /^(Continue|Finish lesson)$/ }).click();
+}
+
+async function screenshots(page: Page, name: string, target: ReturnType<Page['locator']>) {
+  await target.scrollIntoViewIfNeeded();
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await shot(page, `serving-${name}-desktop`);
+  await page.setViewportSize({ width: 375, height: 800 });
+  await target.scrollIntoViewIfNeeded();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await target.screenshot({ path: root(`tests/e2e/screenshots/serving-${name}-375.png`) });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await target.screenshot({ path: root(`tests/e2e/screenshots/serving-${name}-375-dark.png`) });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+test('eval-and-serving: rebatching, sharding and own-data numbers match the engine; the check quiz closes the lesson', async ({ page }) => {
+  test.setTimeout(120_000);
+  await open(page, serving);
+
+  // 1. rebatch-flakiness
+  const rw = page.locator('[data-widget="rebatch-flakiness"]');
+  await expect(rw.locator('[data-flaky]')).toHaveText(want.flaky1);
+  for (let r = 0; r < rb.runs; r++) {
+    await expect(rw.locator(`[data-run-dropped="${r}"]`)).toHaveText(want.dropped1[r]);
+    await expect(rw.locator(`[data-run-score="${r}"]`)).toHaveText(want.scores1[r]);
+  }
+  await screenshots(page, 'rebatch', rw);
+  await rw.locator('[data-control="capacity"]').focus();
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  await expect(rw.locator('[data-cf]')).toHaveText('4.00');
+  await expect(page).toHaveURL(/rf_cf=6/);
+  await expect(rw.locator('[data-flaky]')).toHaveText(want.flaky4);
+  await answerCheck(page, serving, 'rebatch');
+
+  // 2. ep-sharding
+  const ew = page.locator('[data-widget="ep-sharding"]');
+  await expect(ew.locator('[data-median]')).toHaveText(want.ep4.median, { timeout: 20_000 });
+  await expect(ew.locator('[data-p95]')).toHaveText(want.ep4.p95);
+  await expect(ew.locator('[data-worst]')).toHaveText(want.ep4.worst);
+  await expect(ew.locator('[data-bytes]')).toHaveText(want.bytes4);
+  expect(await ew.locator('rect[data-bin]').count()).toBe(9);
+  await screenshots(page, 'sharding', ew);
+  await ew.locator('[data-control="devices"]').selectOption('8');
+  await ew.locator('[data-control="step-tokens"]').selectOption('16384');
+  await expect(page).toHaveURL(/ep_dev=8/);
+  await expect(ew.locator('[data-median]')).toHaveText(want.ep8.median, { timeout: 20_000 });
+  await expect(ew.locator('[data-worst]')).toHaveText(want.ep8.worst);
+  await expect(ew.locator('[data-bytes]')).toHaveText(want.bytes16k);
+  await ew.getByRole('button', { name: 'Show as a data table' }).click();
+  await expect(ew.locator('[data-view="table"] tbody tr')).toHaveCount(ep.batches);
+  await answerCheck(page, serving, 'sharding');
+
+  // 3. own-data-bench: the sample, then the learner's text, then a text that is too long.
+  const bw = page.locator('[data-widget="own-data-bench"]');
+  const checkBench = async (b: Bench) => {
+    await expect(bw.locator('[data-tokens]')).toHaveText(b.tokens);
+    await expect(bw.locator('[data-load-cv]')).toHaveText(b.cv);
+    await expect(bw.locator('[data-max-mean]')).toHaveText(b.maxMean);
+    await expect(bw.locator('[data-dropped]')).toHaveText(b.dropped);
+    await expect(bw.locator('[data-before]')).toHaveText(b.before);
+    await expect(bw.locator('[data-after]')).toHaveText(b.after);
+    await expect(bw.locator('[data-flops]')).toHaveText(b.flops);
+  };
+  await checkBench(want.benchSample);
+  await bw.locator('[data-control="text"]').fill(OWN_TEXT);
+  await bw.locator('[data-action="bench"]').click();
+  await checkBench(want.benchOwn);
+  await expect(page).toHaveURL(/ob_text=/);
+  await bw.locator('[data-control="text"]').fill('x'.repeat(1600));
+  await expect(bw.locator('[data-input-error]')).toContainText('at most 1');
+  await bw.locator('[data-action="bench"]').click();
+  await expect(bw.locator('[data-tokens]')).toHaveText(want.benchOwn.tokens);
+  await bw.locator('[data-control="text"]').fill(OWN_TEXT);
+  await screenshots(page, 'own-data', bw);
+  await answerCheck(page, serving, 'own-data');
+
+  // 4. the 10-question check, moved here from the final quiz
+  const quiz = step(page, 'check').locator('[data-widget="quiz"][data-quiz="check"]');
+  await expect(quiz).toBeVisible();
+  await expect(quiz.locator('li[data-question]')).toHaveCount(10);
+  // Take it: one wrong answer, nine right, and the score says so.
+  const check = loadQuizzesFrom(root('lessons'), course).quizzes['check'];
+  for (const [i, q] of check.questions.entries()) {
+    if (q.kind !== 'choice') throw new Error(`${q.id}: the check has only choice questions`);
+    const question = quiz.locator(`li[data-question="${q.id}"]`);
+    const want = decode(q.options.find((o) => !!o.correct === (i !== 0))!.html);
+    const texts = (await question.locator('button[data-option] > span:last-child').allInnerTexts()).map((t) => t.trim());
+    await question.locator(`button[data-option="${texts.indexOf(want)}"]`).click();
+    await expect(question.locator('[data-verdict]')).toHaveAttribute('data-verdict', i === 0 ? 'wrong' : 'right');
+  }
+  await expect(quiz.locator('[data-score]')).toHaveText(`9 of ${check.questions.length}`);
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await step(page, 'check').getByRole('button', { name: 'Finish lesson' }).click();
+  await expect(page.getByRole('heading', { name: /Lesson complete/ })).toBeVisible();
+});
+
+test('eval-and-serving: a shared link restores every widget’s state', async ({ page }) => {
+  await open(page, serving, '?rf_cf=6&rf_fixed=1&ep_dev=8&ob_cf=0');
+  await expect(page.locator('[data-widget="rebatch-flakiness"] [data-flaky]')).toHaveText(want.flaky4);
+  await expect(page.locator('[data-widget="rebatch-flakiness"] [data-control="fixed"]')).toBeChecked();
+});
+
+test('mixture-of-depths: the capacity slider and the sentence box match the engine’s mod_route', async ({ page }) => {
+  await open(page, mod);
+  const w = page.locator('[data-widget="mod-capacity"]');
+  await expect(w.locator('[data-ran]')).toHaveText(want.mod50.ran);
+  await expect(w.locator('[data-saved]')).toHaveText(want.mod50.saved);
+  await expect(w.locator('[data-ran-flag]')).toHaveCount(want.mod50.flags.length);
+  expect(await w.locator('[data-ran-flag]').evaluateAll((els) => els.map((e) => e.getAttribute('data-ran-flag')))).toEqual(want.mod50.flags);
+  await screenshots(page, 'mod', w);
+  await w.locator('[data-control="capacity"]').focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+  await expect(page).toHaveURL(/mc_cap=20/);
+  await expect(w.locator('[data-ran]')).toHaveText(want.mod20.ran);
+  await expect(w.locator('[data-saved]')).toHaveText(want.mod20.saved);
+  await w.getByRole('button', { name: 'Show as a data table' }).click();
+  await expect(w.locator('[data-status]')).toHaveText(want.mod20.flags.map((f) => (f === '1' ? 'runs' : 'skips')));
+  await w.getByRole('button', { name: 'Show as a data table' }).click();
+  await w.locator('[data-control="capacity"]').focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await expect(w.locator("[data-cap]")).toHaveText("50%");
+  await w.getByLabel('Sentence').fill(MOD_TEXT);
+  await w.getByRole('button', { name: 'Route it' }).click();
+  await expect(w.locator('[data-ran]')).toHaveText(want.modOwn.ran);
+  expect(await w.locator('[data-ran-flag]').evaluateAll((els) => els.map((e) => e.getAttribute('data-ran-flag')))).toEqual(want.modOwn.flags);
+  await answerCheck(page, mod, 'route');
+  await answerCheck(page, mod, 'claims');
+  await expect(page.getByRole('heading', { name: /Lesson complete/ })).toBeVisible();
+});

@@ -1,0 +1,37 @@
+// Parameters and URL state of ep-sharding: experts spread over devices, many random batches routed
+// by the engine, and the busiest device's share turned into a step-time histogram.
+import * as z from 'zod';
+import { flag, int } from '../../player/url-state';
+
+export const epShardingParams = z
+  .object({
+    seed: z.number().int().min(0).default(11),
+    experts: z.number().int().min(2).max(64).default(8),
+    batches: z.number().int().min(4).max(200).default(48),
+    tokens: z.number().int().min(8).max(1024).default(64),
+  })
+  .strict();
+export type EpShardingParams = z.infer<typeof epShardingParams>;
+
+export const DEVICE_COUNTS = [2, 4, 8] as const;
+export const STEP_TOKENS = [1024, 4096, 16384] as const;
+
+export const epShardingState = {
+  ep_dev: int(4, 2, 8),
+  /** Index into SKEWS (default 0.5). */
+  ep_skew: int(2, 0, 4),
+  /** Batch-data seed. */
+  ep_data: int(1, 0, 9999),
+  ep_step: int(4096, 1024, 16384),
+  ep_table: flag(false),
+};
+
+export function deviceCount(raw: number): number {
+  return (DEVICE_COUNTS as readonly number[]).includes(raw) ? raw : 4;
+}
+export function stepTokens(raw: number): number {
+  return (STEP_TOKENS as readonly number[]).includes(raw) ? raw : 4096;
+}
+
+/** The serving model the traffic line describes (a Mixtral-8x7B-like shape, bf16). */
+export const SERVED = { dModel: 4096, topK: 2, layers: 32, bytesPerValue: 2 } as const;
