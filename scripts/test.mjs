@@ -128,6 +128,20 @@ const suites = [
     count: doctestCounts,
   },
   {
+    name: 'bench-smoke',
+    about: 'npm run bench on a tiny layer (native, Node, Chromium): it runs and every peer agrees with the engine; no timing is asserted',
+    run: () => {
+      rmSync('build/reports/bench-smoke.json', { force: true });
+      return run('node', ['bench/run.mjs', '--quick', '--no-build', '--out', 'build/reports/bench-smoke.json']);
+    },
+    count: ({ code }) => {
+      const r = readJson('build/reports/bench-smoke.json');
+      if (!r) return { passed: 0, failed: 1, note: 'no bench-smoke report' };
+      const failed = r.checks.filter((c) => !c.ok).length + (r.results.length ? 0 : 1);
+      return { passed: r.checks.length - failed, failed: failed === 0 && code !== 0 ? 1 : failed };
+    },
+  },
+  {
     name: 'web-unit',
     about: 'vitest against the real wasm build',
     run: () => {

@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "moe/kernels.hpp"
+#include "moe/packed_weights.hpp"
 
 namespace moe {
 
@@ -47,7 +48,8 @@ void expert_ffn_forward(const ExpertWeights& w, const LayerConfig& c, const floa
 }
 
 void experts_forward(const LayerWeights& weights, const LayerConfig& c, const float* x, int T,
-                     const ExpertDispatch& dispatch, ExpertWorkspace& ws, float* expert_outputs) {
+                     const ExpertDispatch& dispatch, ExpertWorkspace& ws, float* expert_outputs,
+                     const PackedExpert* packed) {
   const size_t d = static_cast<size_t>(c.d_model), f = static_cast<size_t>(c.d_ff);
   const size_t n_pairs = dispatch.pairs.size();
   const size_t slots = static_cast<size_t>(dispatch.slots);
@@ -67,9 +69,15 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& c, const fl
       std::copy_n(x + t * d, d, ws.x_grouped.data() + (begin + r) * d);
     }
     float* up = ws.up.empty() ? nullptr : ws.up.data() + begin * f;
-    expert_ffn_forward(weights.experts[static_cast<size_t>(e)], c, ws.x_grouped.data() + begin * d,
-                       static_cast<int>(n), ws.hidden.data() + begin * f, up,
-                       ws.y_grouped.data() + begin * d);
+    if (packed != nullptr) {
+      expert_ffn_forward_packed(weights.experts[static_cast<size_t>(e)], packed[e], c,
+                                ws.x_grouped.data() + begin * d, static_cast<int>(n),
+                                ws.hidden.data() + begin * f, up, ws.y_grouped.data() + begin * d);
+    } else {
+      expert_ffn_forward(weights.experts[static_cast<size_t>(e)], c,
+                         ws.x_grouped.data() + begin * d, static_cast<int>(n),
+                         ws.hidden.data() + begin * f, up, ws.y_grouped.data() + begin * d);
+    }
     for (size_t r = 0; r < n; ++r) {  // scatter: expert_outputs[t, j] = y_grouped[begin + r]
       const size_t tj = static_cast<size_t>(dispatch.pairs[begin + r]);
       std::copy_n(ws.y_grouped.data() + (begin + r) * d, d, expert_outputs + tj * d);

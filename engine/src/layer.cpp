@@ -69,7 +69,12 @@ Result<const Trace*> Layer::forward(const float* x, size_t n, int64_t T) {
     // Experts on the kept (token, slot) pairs only; a dropped pair keeps a zero row.
     tr.expert_outputs.assign(static_cast<size_t>(T * s * d), 0.0f);  // [T, s, d]
     experts_group_kept(tr.topk_ids.data(), tr.kept.data(), t, s, c.num_experts, dispatch_);
-    experts_forward(weights_, c, x, t, dispatch_, workspace_, tr.expert_outputs.data());
+    if (packed_stale_) {
+      pack_experts(weights_, c, packed_experts_);
+      packed_stale_ = false;
+    }
+    experts_forward(weights_, c, x, t, dispatch_, workspace_, tr.expert_outputs.data(),
+                    packed_experts_.data());
     tr.output.resize(static_cast<size_t>(T * d));  // [T, d]
     moe_combine(tr.combine_weights.data(), tr.expert_outputs.data(), t, s, c.d_model,
                 tr.output.data());

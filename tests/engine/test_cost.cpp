@@ -118,7 +118,7 @@ TEST_CASE("layer_cost and solve_active_from_total: errors name the field") {
   CHECK(bad_k.error().message() == "cost.top_k: must be between 1 and num_experts (8), got 9");
 }
 
-TEST_CASE("expert_probe: output equals the layer's expert_outputs for the routed experts") {
+TEST_CASE("expert_probe: output matches the layer's expert_outputs for the routed experts") {
   for (const char* kind : {"mlp", "swiglu"}) {
     for (const char* act : {"relu", "gelu", "silu"}) {
       if (std::string(kind) == "swiglu" && std::string(act) != "silu") continue;  // engine rule
@@ -141,7 +141,10 @@ TEST_CASE("expert_probe: output equals the layer's expert_outputs for the routed
         const moe::ExpertProbe& probe = p.value();
         CHECK(probe.expert == e);
         REQUIRE(probe.output.size() == 8);
-        for (size_t o = 0; o < 8; ++o) CHECK(probe.output[o] == tr.expert_outputs[j * 8 + o]);
+        // Same math through different kernels (the layer uses packed weights): equal to rounding.
+        for (size_t o = 0; o < 8; ++o) {
+          CHECK(probe.output[o] == doctest::Approx(tr.expert_outputs[j * 8 + o]).epsilon(1e-5));
+        }
         // The pre-activation is w1 · x, as the scalar reference computes it.
         std::vector<float> pre(16);
         moe::f32_matmul__scalar(x.data(), layer.weights().experts[e].w1.data(), pre.data(), 1, 8,

@@ -224,6 +224,76 @@ TEST_CASE("matmul y = x · Wᵀ matches its reference for every tail shape") {
   }
 }
 
+// The register-tiled GEMM: rows and outputs below, equal to, above and multiples of the 4×8 tile.
+namespace {
+using TiledFn = void (*)(const float*, const float*, float*, size_t, size_t, size_t);
+void tiled_on_the_fly(const float* x, const float* w, float* y, size_t rows, size_t in,
+                      size_t out) {
+  std::vector<float> panel(in * moe::kMatmulPanel + 1);
+  moe::f32_matmul_tiled__xsimd<Arch>(x, w, y, rows, in, out, panel.data() + 1);  // unaligned
+}
+void packed_scalar(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
+  moe::f32_pack_nt(w, packed.data(), in, out);
+  moe::f32_matmul_packed__scalar(x, packed.data(), y, rows, in, out);
+}
+void packed_dispatch(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
+  moe::f32_pack_nt(w, packed.data(), in, out);
+  moe::f32_matmul_packed(x, packed.data(), y, rows, in, out);
+}
+void packed_xsimd(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+  std::vector<float> packed(moe::f32_pack_nt_size__xsimd<Arch>(in, out));
+  moe::f32_pack_nt__xsimd<Arch>(w, packed.data(), in, out);
+  moe::f32_matmul_packed__xsimd<Arch>(x, packed.data(), y, rows, in, out);
+}
+struct TiledVariant {
+  const char* name;
+  TiledFn fn;
+};
+const TiledVariant kTiledVariants[] = {
+    {"f32_matmul_tiled__xsimd", tiled_on_the_fly},
+    {"f32_matmul_packed__scalar", packed_scalar},
+    {"f32_matmul_packed__xsimd", packed_xsimd},
+    {"f32_matmul_packed", packed_dispatch},
+    {"f32_matmul", moe::f32_matmul},
+};
+}  // namespace
+
+TEST_CASE("tiled and packed matmul match the reference below, at, above and past the 4x8 tile") {
+  if (moe::simd::gemm_nr<Arch>() != moe::kMatmulPanel) return;  // packed format is 8 wide
+  for (const TiledVariant& v : kTiledVariants) {
+    for (size_t rows : {size_t{1}, size_t{2}, size_t{3}, size_t{4}, size_t{5}, size_t{7}, size_t{8},
+                        size_t{9}, size_t{12}, size_t{13}}) {
+      for (size_t out :
+           {size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{16}, size_t{17}, size_t{24}}) {
+        for (size_t in : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{8}, size_t{33}}) {
+          CAPTURE(v.name);
+          CAPTURE(rows);
+          CAPTURE(out);
+          CAPTURE(in);
+          const std::vector<float> x = random_floats(rows * in, 9000 + rows * 131 + in * 7 + out);
+          const std::vector<float> w = random_floats(out * in, 9500 + in * 19 + out);
+          std::vector<float> expected(rows * out), actual(rows * out, -7.0f);
+          moe::f32_matmul__scalar(x.data(), w.data(), expected.data(), rows, in, out);
+          v.fn(x.data(), w.data(), actual.data(), rows, in, out);
+          check_close(actual, expected, 1e-5, 1e-5, v.name);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("packing puts output j of panel p at packed[p, i, j], zero past the last output") {
+  // w [3, 2] = [[1, 2], [3, 4], [5, 6]] -> one panel [2, 8]
+  const float w[] = {1, 2, 3, 4, 5, 6};
+  std::vector<float> packed(moe::f32_pack_nt_size(2, 3), -1.0f);
+  REQUIRE(packed.size() == 16);
+  moe::f32_pack_nt(w, packed.data(), 2, 3);
+  const std::vector<float> expected = {1, 3, 5, 0, 0, 0, 0, 0, 2, 4, 6, 0, 0, 0, 0, 0};
+  CHECK(packed == expected);
+}
+
 TEST_CASE("matmul reference follows the torch layout") {
   // x [1, 2] = [1, 2]; W [3, 2] = [[1, 0], [0, 1], [3, 4]] -> y = [1, 2, 11]
   const float x[] = {1, 2};

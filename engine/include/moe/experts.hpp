@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "moe/config.hpp"
+#include "moe/packed_weights.hpp"
 #include "moe/weights.hpp"
 
 namespace moe {
@@ -51,7 +52,7 @@ void expert_ffn_forward(const ExpertWeights& w, const LayerConfig& config, const
 //   x [T, d], expert_outputs [T, s, d]
 void experts_forward(const LayerWeights& weights, const LayerConfig& config, const float* x, int T,
                      const ExpertDispatch& dispatch, ExpertWorkspace& workspace,
-                     float* expert_outputs);
+                     float* expert_outputs, const PackedExpert* packed = nullptr);
 
 // output[t,:] = Σ_j topk_weights[t,j] · expert_outputs[t,j,:]   (slots summed in order j = 0..k-1)
 //   topk_weights [T, k], expert_outputs [T, k, d], output [T, d]

@@ -3,7 +3,9 @@
 //   <op>__xsimd<Arch>     (kernels_simd.hpp) the SIMD variant with an explicit scalar tail;
 //   <op>                  the dispatcher the engine calls (the SIMD variant for the build's arch).
 // Names follow XNNPACK: datatype, op, variant. Unary ops and softmax may run in place (y == x).
-// Deliberately left out: blocking/packing for large GEMMs, threads, FMA (absent in wasm here).
+// The matmul has a packed, register-tiled 4×8 variant (f32_pack_nt + f32_matmul_packed) for
+// weights used many times; f32_matmul packs panel by panel on the fly when rows >= 4.
+// Deliberately left out: threads, FMA (absent in wasm here).
 #pragma once
 
 #include <cstddef>
@@ -15,6 +17,18 @@ namespace moe {
 void f32_matmul__scalar(const float* x, const float* w, float* y, size_t rows, size_t in,
                         size_t out);
 void f32_matmul(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out);
+
+// ---- packed matmul: the same product with w packed once into panels of 8 outputs,
+//   packed[p, i, j] = w[8p + j, i]   [ceil(out / 8), in, 8], zero past `out`
+// f32_pack_nt_size gives the floats of `packed`; `packed` must be 16-byte aligned (std::vector
+// and malloc memory is). y[t,o] = Σ_i x[t,i] · w[o,i]   x [rows, in], y [rows, out]
+constexpr size_t kMatmulPanel = 8;
+size_t f32_pack_nt_size(size_t in, size_t out);
+void f32_pack_nt(const float* w, float* packed, size_t in, size_t out);
+void f32_matmul_packed__scalar(const float* x, const float* packed, float* y, size_t rows,
+                               size_t in, size_t out);
+void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                       size_t out);
 
 // ---- row softmax: y[r,c] = exp(x[r,c] - m_r) / Σ_c' exp(x[r,c'] - m_r), m_r = max_c x[r,c]
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);

@@ -221,4 +221,182 @@ void f32_matmul__xsimd(const float* x, const float* w, float* y, size_t rows, si
   }
 }
 
+// ---- register-tiled GEMM (XNNPACK gemm 4x8 style) ---------------------------------------------
+// The weight w [out, in] is packed into panels of NR = 2·W outputs (8 on SSE/wasm128):
+//   packed[p, i, j] = w[NR·p + j, i]   [ceil(out / NR), in, NR], zero past `out`
+// so one step of i loads two vectors of the panel and broadcasts one x per row: an MR×NR tile of
+// y stays in 2·MR accumulators (MR = 4: 8 accumulators + 2 panel vectors + 1 broadcast, within
+// the 16 registers of SSE and V8's wasm; 6×8 or 4×12 spill). Every y[t,o] sums x[t,i]·w[o,i] in
+// ascending i with one mul and one add per term, like the scalar reference (rows < 3 split i
+// into even and odd halves to hide the add latency, then add the halves).
+namespace simd {
+
+template <class Arch>
+constexpr size_t gemm_nr() {
+  return 2 * f32<Arch>::size;
+}
+
+// Packs panel p of w [out, in] (outputs NR·p .. NR·p + NR) into panel [in, NR]. A full panel of
+// 4-lane batches moves 4×4 blocks with an in-register transpose (zip of floats, then of float
+// pairs), so packing costs a few percent of the tile's arithmetic even for ~16 rows.
+template <class Arch>
+inline void gemm_pack_panel(const float* w, float* panel, size_t in, size_t out, size_t p) {
+  using B = f32<Arch>;
+  using D = xsimd::batch<double, Arch>;
+  constexpr size_t NR = gemm_nr<Arch>();
+  const size_t o0 = p * NR;
+  const size_t nr = out - o0 < NR ? out - o0 : NR;
+  size_t i0 = 0;
+  if constexpr (B::size == 4) {
+    if (nr == NR) {
+      for (; i0 + 4 <= in; i0 += 4) {
+        for (size_t h = 0; h < 2; ++h) {  // outputs o0 + 4h .. o0 + 4h + 3
+          const float* wr = w + (o0 + 4 * h) * in + i0;
+          const B r0 = B::load_unaligned(wr), r1 = B::load_unaligned(wr + in);
+          const B r2 = B::load_unaligned(wr + 2 * in), r3 = B::load_unaligned(wr + 3 * in);
+          const D t0 = xsimd::bitwise_cast<D>(xsimd::zip_lo(r0, r1));  // r0[0] r1[0] r0[1] r1[1]
+          const D t1 = xsimd::bitwise_cast<D>(xsimd::zip_lo(r2, r3));
+          const D t2 = xsimd::bitwise_cast<D>(xsimd::zip_hi(r0, r1));  // r0[2] r1[2] r0[3] r1[3]
+          const D t3 = xsimd::bitwise_cast<D>(xsimd::zip_hi(r2, r3));
+          float* dst = panel + i0 * NR + 4 * h;
+          xsimd::bitwise_cast<B>(xsimd::zip_lo(t0, t1)).store_unaligned(dst);  // column i0
+          xsimd::bitwise_cast<B>(xsimd::zip_hi(t0, t1)).store_unaligned(dst + NR);
+          xsimd::bitwise_cast<B>(xsimd::zip_lo(t2, t3)).store_unaligned(dst + 2 * NR);
+          xsimd::bitwise_cast<B>(xsimd::zip_hi(t2, t3)).store_unaligned(dst + 3 * NR);
+        }
+      }
+    }
+  }
+  for (size_t j = 0; j < nr; ++j) {
+    const float* wo = w + (o0 + j) * in;
+    for (size_t i = i0; i < in; ++i) panel[i * NR + j] = wo[i];
+  }
+  for (size_t j = nr; j < NR; ++j) {
+    for (size_t i = i0; i < in; ++i) panel[i * NR + j] = 0.0f;
+  }
+}
+
+// y[r, 0..nr) = Σ_i x[r, i] · panel[i, 0..nr) for r < MR.   x [MR, in] (row stride in),
+// panel [in, NR], y [MR, nr] (row stride ldy)
+template <class Arch, int MR>
+inline void gemm_tile(const float* x, const float* panel, float* y, size_t in, size_t ldy,
+                      size_t nr) {
+  using B = f32<Arch>;
+  constexpr size_t W = B::size;
+  constexpr size_t NR = 2 * W;
+  constexpr int KS = MR < 3 ? 2 : 1;  // accumulator sets along i
+  B c0[KS][MR], c1[KS][MR];
+  for (int s = 0; s < KS; ++s) {
+    for (int r = 0; r < MR; ++r) c0[s][r] = c1[s][r] = B(0.0f);
+  }
+  size_t i = 0;
+  if constexpr (KS == 2) {
+    for (; i + 2 <= in; i += 2) {
+      for (int s = 0; s < 2; ++s) {
+        const B b0 = B::load_unaligned(panel + (i + s) * NR);
+        const B b1 = B::load_unaligned(panel + (i + s) * NR + W);
+        for (int r = 0; r < MR; ++r) {
+          const B a(x[r * in + i + s]);
+          c0[s][r] += a * b0;
+          c1[s][r] += a * b1;
+        }
+      }
+    }
+  }
+  for (; i < in; ++i) {
+    const B b0 = B::load_unaligned(panel + i * NR);
+    const B b1 = B::load_unaligned(panel + i * NR + W);
+    for (int r = 0; r < MR; ++r) {
+      const B a(x[r * in + i]);
+      c0[0][r] += a * b0;
+      c1[0][r] += a * b1;
+    }
+  }
+  if constexpr (KS == 2) {
+    for (int r = 0; r < MR; ++r) {
+      c0[0][r] += c0[1][r];
+      c1[0][r] += c1[1][r];
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    float* yr = y + r * ldy;
+    if (nr == NR) {
+      c0[0][r].store_unaligned(yr);
+      c1[0][r].store_unaligned(yr + W);
+    } else {
+      alignas(64) float tmp[NR];
+      c0[0][r].store_aligned(tmp);
+      c1[0][r].store_aligned(tmp + W);
+      for (size_t j = 0; j < nr; ++j) yr[j] = tmp[j];
+    }
+  }
+}
+
+// All rows of x against one packed panel: tiles of 4 rows, then a 1-3 row tile.
+//   x [rows, in], panel [in, NR], y [rows, out] (columns o0 .. o0 + nr)
+template <class Arch>
+inline void gemm_panel(const float* x, const float* panel, float* y, size_t rows, size_t in,
+                       size_t out, size_t o0, size_t nr) {
+  size_t t = 0;
+  for (; t + 4 <= rows; t += 4) {
+    gemm_tile<Arch, 4>(x + t * in, panel, y + t * out + o0, in, out, nr);
+  }
+  switch (rows - t) {
+    case 3:
+      gemm_tile<Arch, 3>(x + t * in, panel, y + t * out + o0, in, out, nr);
+      break;
+    case 2:
+      gemm_tile<Arch, 2>(x + t * in, panel, y + t * out + o0, in, out, nr);
+      break;
+    case 1:
+      gemm_tile<Arch, 1>(x + t * in, panel, y + t * out + o0, in, out, nr);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace simd
+
+// Floats of the packed form of a w [out, in].
+template <class Arch>
+size_t f32_pack_nt_size__xsimd(size_t in, size_t out) {
+  constexpr size_t NR = simd::gemm_nr<Arch>();
+  return (out + NR - 1) / NR * NR * in;
+}
+
+// packed = the panels of w [out, in] (layout above). `packed` must be 16-byte aligned.
+template <class Arch>
+void f32_pack_nt__xsimd(const float* w, float* packed, size_t in, size_t out) {
+  constexpr size_t NR = simd::gemm_nr<Arch>();
+  for (size_t p = 0; p * NR < out; ++p)
+    simd::gemm_pack_panel<Arch>(w, packed + p * NR * in, in, out, p);
+}
+
+// y[t,o] = Σ_i x[t,i] · w[o,i] from the packed w (f32_pack_nt__xsimd).
+//   x [rows, in], packed [ceil(out/NR), in, NR], y [rows, out]
+template <class Arch>
+void f32_matmul_packed__xsimd(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                              size_t out) {
+  constexpr size_t NR = simd::gemm_nr<Arch>();
+  for (size_t p = 0; p * NR < out; ++p) {
+    const size_t o0 = p * NR;
+    simd::gemm_panel<Arch>(x, packed + p * NR * in, y, rows, in, out, o0,
+                           out - o0 < NR ? out - o0 : NR);
+  }
+}
+
+// The same from the torch-layout w: each panel is packed into `panel` (>= in·NR floats, 16-byte
+// aligned) just before all rows use it, so the copy costs 1/rows of the arithmetic.
+template <class Arch>
+void f32_matmul_tiled__xsimd(const float* x, const float* w, float* y, size_t rows, size_t in,
+                             size_t out, float* panel) {
+  constexpr size_t NR = simd::gemm_nr<Arch>();
+  for (size_t p = 0; p * NR < out; ++p) {
+    const size_t o0 = p * NR;
+    simd::gemm_pack_panel<Arch>(w, panel, in, out, p);
+    simd::gemm_panel<Arch>(x, panel, y, rows, in, out, o0, out - o0 < NR ? out - o0 : NR);
+  }
+}
+
 }  // namespace moe

@@ -6,6 +6,7 @@
 
 #include "moe/config.hpp"
 #include "moe/experts.hpp"
+#include "moe/packed_weights.hpp"
 #include "moe/result.hpp"
 #include "moe/trace.hpp"
 #include "moe/weights.hpp"
@@ -19,7 +20,10 @@ class Layer {
 
   const LayerConfig& config() const { return config_; }
   const LayerWeights& weights() const { return weights_; }
-  LayerWeights& weights() { return weights_; }
+  LayerWeights& weights() {
+    packed_stale_ = true;  // the caller may change them: repack before the next forward
+    return weights_;
+  }
 
   // The MoE forward pass over T tokens, x [T, d] row-major (n = T·d floats), s slots per token:
   //   router_logits = x · W_gᵀ                               [T, R]
@@ -41,6 +45,8 @@ class Layer {
   Trace trace_;
   ExpertDispatch dispatch_;
   ExpertWorkspace workspace_;
+  std::vector<PackedExpert> packed_experts_;  // [E]  weights_.experts packed for the 4x8 GEMM
+  bool packed_stale_ = true;
 };
 
 }  // namespace moe

@@ -1,0 +1,262 @@
+// The engine side of `npm run bench` (bench/run.mjs): a C API over the real engine (Layer built by
+// make_layer from a spec, Trainer) plus the peak microbenchmark, compiled
+//   natively        -> build/native/moe_bench   (its main() times everything and prints JSON)
+//   to wasm (SIMD)  -> build/wasm/moe_bench.mjs (timed from JS in Node and Chromium)
+//   to wasm scalar  -> build/wasm-scalar/moe_bench.mjs (MOE_SCALAR=ON: no -msimd128, scalar
+//   kernels)
+// Nothing here re-implements MoE math: forward is moe::Layer::forward, training
+// moe::train::Trainer.
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "moe/spec.hpp"
+#include "moe/train/config.hpp"
+#include "moe/train/trainer.hpp"
+
+#if !MOE_SCALAR
+#include <xsimd/xsimd.hpp>
+#endif
+
+#ifdef __EMSCRIPTEN__
+#include <emscripten/emscripten.h>
+#define BENCH_API extern "C" EMSCRIPTEN_KEEPALIVE
+#else
+#define BENCH_API extern "C"
+#endif
+
+namespace {
+
+std::unique_ptr<moe::Layer> g_layer;
+std::unique_ptr<moe::train::Trainer> g_trainer;
+std::string g_error;
+
+}  // namespace
+
+// Builds the benchmark layer: softmax router, top-k renormalised, mlp+silu or swiglu, weights
+// from `seed`. Returns 0, or -1 (bench_error() says why).
+BENCH_API int bench_layer_create(int d, int f, int E, int k, int swiglu, int seed) {
+  char spec[512];
+  std::snprintf(spec, sizeof spec,
+                R"({"config": {"d_model": %d, "d_ff": %d, "num_experts": %d, "top_k": %d,
+                    "router_kind": "softmax_topk_renorm", "activation": "silu",
+                    "expert_kind": "%s"}, "seed": %d})",
+                d, f, E, k, swiglu ? "swiglu" : "mlp", seed);
+  moe::Result<moe::Layer> layer = moe::make_layer(std::string_view(spec));
+  if (!layer.ok()) {
+    g_error = layer.error().message();
+    return -1;
+  }
+  g_layer = std::make_unique<moe::Layer>(std::move(layer.value()));
+  return 0;
+}
+
+BENCH_API const char* bench_error() {
+  return g_error.c_str();
+}
+
+// Weights of the layer, torch layout: which 0 = router [E, d]; 1, 2, 3 = expert e's w1 [f, d],
+// w2 [d, f], w3 [f, d].
+BENCH_API const float* bench_layer_weight(int which, int e) {
+  const moe::LayerWeights& w = g_layer->weights();
+  if (which == 0) return w.router.data();
+  const moe::ExpertWeights& x = w.experts[static_cast<size_t>(e)];
+  return which == 1 ? x.w1.data() : which == 2 ? x.w2.data() : x.w3.data();
+}
+
+// `reps` forward passes over x [T, d]; 0 or -1.
+BENCH_API int bench_layer_forward(const float* x, int T, int reps) {
+  const size_t n = static_cast<size_t>(T) * static_cast<size_t>(g_layer->config().d_model);
+  for (int r = 0; r < reps; ++r) {
+    auto out = g_layer->forward(x, n, T);
+    if (!out.ok()) {
+      g_error = out.error().message();
+      return -1;
+    }
+  }
+  return 0;
+}
+
+// output [T, d] of the last forward
+BENCH_API const float* bench_layer_output() {
+  return g_layer->trace().output.data();
+}
+
+BENCH_API float* bench_alloc(int n) {
+  return static_cast<float*>(std::calloc(static_cast<size_t>(n), sizeof(float)));
+}
+BENCH_API void bench_free(float* p) {
+  std::free(p);
+}
+
+// The `moe bench-train` reference config: tokens task, E 8, d 32, ff 64, batch 256, top-2,
+// swiglu, Adam.
+BENCH_API int bench_train_create() {
+  auto config = moe::train::parse_train_config(
+      R"({"task": "tokens", "num_experts": 8, "d_model": 32, "d_ff": 64, "batch": 256,
+          "top_k": 2, "optimizer": "adam", "lr": 0.003})");
+  if (!config.ok()) {
+    g_error = config.error().message();
+    return -1;
+  }
+  auto trainer = moe::train::Trainer::create(config.value());
+  if (!trainer.ok()) {
+    g_error = trainer.error().message();
+    return -1;
+  }
+  g_trainer = std::make_unique<moe::train::Trainer>(std::move(trainer.value()));
+  return 0;
+}
+
+// `steps` Adam steps; returns the last loss.
+BENCH_API float bench_train_run(int steps) {
+  moe::train::ChunkResult r = g_trainer->run(steps);
+  return r.loss.empty() ? 0.0f : r.loss.back();
+}
+
+// Peak microbenchmark: `chains` independent f32 vector chains a = a·m + c, `iters` steps each.
+// Flops = iters · chains · lanes · 2. Returns a checksum so nothing is optimised away.
+#if !MOE_SCALAR
+namespace {
+template <int N>
+float peak_chains(int iters, float m, float c) {
+  using B = xsimd::batch<float>;
+  B a[N];
+  for (int j = 0; j < N; ++j) a[j] = B(1.0f + 0.001f * static_cast<float>(j));
+  const B mv(m), cv(c);
+  for (int i = 0; i < iters; ++i) {
+    for (int j = 0; j < N; ++j) a[j] = a[j] * mv + cv;
+  }
+  B s = a[0];
+  for (int j = 1; j < N; ++j) s += a[j];
+  return xsimd::hadd(s);
+}
+}  // namespace
+#endif
+
+BENCH_API int bench_simd_lanes() {
+#if MOE_SCALAR
+  return 1;
+#else
+  return static_cast<int>(xsimd::batch<float>::size);
+#endif
+}
+
+BENCH_API float bench_peak(int chains, int iters, float m, float c) {
+#if MOE_SCALAR
+  (void)chains, (void)iters, (void)m, (void)c;
+  return 0.0f;
+#else
+  switch (chains) {
+    case 8:
+      return peak_chains<8>(iters, m, c);
+    case 10:
+      return peak_chains<10>(iters, m, c);
+    case 12:
+      return peak_chains<12>(iters, m, c);
+    default:
+      return peak_chains<16>(iters, m, c);
+  }
+#endif
+}
+
+#ifndef __EMSCRIPTEN__
+// Native: `moe_bench LAYERS_JSON` -- times each case and prints one JSON object per line.
+// Argument: "d,f,E,k,swiglu,T,name;..." ; the timings follow the same protocol as bench/run.mjs
+// (warm-up, then `runs` medians of chunks of at least ~50 ms).
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+template <class F>
+std::vector<double> time_runs(F&& body, int runs, double min_seconds) {
+  // calibrate reps so one run takes >= min_seconds
+  int reps = 1;
+  for (;;) {
+    const double t0 = now_s();
+    body(reps);
+    const double dt = now_s() - t0;
+    if (dt >= min_seconds || reps > (1 << 24)) break;
+    reps = dt <= 0 ? reps * 10 : static_cast<int>(reps * 1.3 * min_seconds / dt) + 1;
+  }
+  std::vector<double> per_rep;
+  for (int r = 0; r < runs; ++r) {
+    const double t0 = now_s();
+    body(reps);
+    per_rep.push_back((now_s() - t0) / reps);
+  }
+  return per_rep;
+}
+
+void print_times(const char* kind, const char* layer, int T, double work,
+                 const std::vector<double>& s) {
+  std::printf(
+      "{\"kind\": \"%s\", \"layer\": \"%s\", \"tokens\": %d, \"work\": %.17g, \"seconds\": [", kind,
+      layer, T, work);
+  for (size_t i = 0; i < s.size(); ++i) std::printf("%s%.9g", i ? ", " : "", s[i]);
+  std::printf("]}\n");
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int runs = argc > 2 ? std::atoi(argv[2]) : 7;
+  const double min_s = argc > 3 ? std::atof(argv[3]) : 0.05;
+  std::string cases = argc > 1 ? argv[1] : "256,1024,8,2,0,512,ref";
+  // peak: best of 8, 12, 16 chains
+  const int lanes = bench_simd_lanes();
+  for (int chains : {8, 12, 16}) {
+    volatile float sink = 0;
+    const int iters = 1 << 16;
+    auto s = time_runs(
+        [&](int reps) {
+          for (int r = 0; r < reps; ++r) sink = sink + bench_peak(chains, iters, 0.9999f, 0.0001f);
+        },
+        runs, min_s);
+    char name[32];
+    std::snprintf(name, sizeof name, "chains%d", chains);
+    print_times("peak", name, 0, 2.0 * iters * chains * lanes, s);
+  }
+  size_t pos = 0;
+  while (pos < cases.size()) {
+    size_t end = cases.find(';', pos);
+    if (end == std::string::npos) end = cases.size();
+    const std::string item = cases.substr(pos, end - pos);
+    pos = end + 1;
+    int d, f, E, k, sw, T;
+    char name[64];
+    if (std::sscanf(item.c_str(), "%d,%d,%d,%d,%d,%d,%63s", &d, &f, &E, &k, &sw, &T, name) != 7) {
+      std::fprintf(stderr, "bad case %s\n", item.c_str());
+      return 2;
+    }
+    if (bench_layer_create(d, f, E, k, sw, 1) != 0) {
+      std::fprintf(stderr, "error: %s\n", bench_error());
+      return 2;
+    }
+    std::vector<float> x(static_cast<size_t>(T) * d);
+    uint64_t z = 12345;
+    for (float& v : x) {
+      z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+      v = static_cast<float>((z >> 40) & 0xFFFFFF) / 16777216.0f * 2.0f - 1.0f;
+    }
+    auto s = time_runs([&](int reps) { bench_layer_forward(x.data(), T, reps); }, runs, min_s);
+    print_times("layer", name, T, static_cast<double>(T), s);
+  }
+  if (bench_train_create() != 0) {
+    std::fprintf(stderr, "error: %s\n", bench_error());
+    return 2;
+  }
+  bench_train_run(50);  // warm-up
+  auto s = time_runs([&](int reps) { bench_train_run(reps); }, runs, 0.2);
+  print_times("train", "train", 256, 1.0, s);
+  return 0;
+}
+#endif

@@ -1,0 +1,235 @@
+// `npm run bench`: builds what it needs, then in one run measures native, wasm in Node and wasm in
+// headless Chromium (our engine, our scalar wasm build, tfjs-backend-wasm, onnxruntime-web, the
+// SIMD peak), prints a table and writes the same as JSON (path printed at the end).
+//
+//   node bench/run.mjs [--quick] [--envs native,node,chromium] [--out FILE] [--no-build]
+//                      [--runs N] [--no-peers] [--no-scalar] [--cases ref:1,64,512;tutor:1]
+//                      [--native-dir build/native] [--wasm-dir build/wasm] [--scalar-dir build/wasm-scalar]
+//   --quick  the smoke run: the tiny layer at T = 1 and 5, one short sample each (npm test runs
+//            it with --no-build on the folders scripts/setup.sh builds; the scalar build is used
+//            when present)
+//
+// Build folders (only their moe_bench target is built here): the native and wasm builds of
+// scripts/setup.sh, and build/wasm-scalar (-DMOE_SCALAR=ON: no -msimd128, scalar kernels).
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LAYERS, flopsPerToken, median, runSuite } from './suite.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const option = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const quick = flag('--quick');
+const envs = option('--envs', 'native,node,chromium').split(',');
+const peers = !flag('--no-peers');
+const nativeDir = option('--native-dir', 'build/native');
+const wasmDir = option('--wasm-dir', 'build/wasm');
+const scalarDir = option('--scalar-dir', 'build/wasm-scalar');
+const noBuild = flag('--no-build');
+const withScalar = !flag('--no-scalar') && (!noBuild || existsSync(`${scalarDir}/moe_bench.mjs`));
+const runs = Number(option('--runs', quick ? 1 : 7));
+const timing = quick ? { runs, minS: 0.005, warm: 0.02 } : { runs, minS: 0.1, warm: 0.5 };
+const casesOpt = option('--cases', null); // e.g. "ref:1,512;tutor:64"
+const cases = casesOpt
+  ? casesOpt.split(';').map((c) => ({ layer: c.split(':')[0], tokens: c.split(':')[1].split(',').map(Number) }))
+  : quick
+  ? [{ layer: 'tiny', tokens: [1, 5] }]
+  : [
+      { layer: 'ref', tokens: [1, 64, 512] },
+      { layer: 'ref-swiglu', tokens: [1, 512] },
+      { layer: 'tutor', tokens: [1, 64] },
+    ];
+const log = (s) => console.log(s);
+
+// ---- build ---------------------------------------------------------------------------------------
+function sh(cmd, args, extraEnv = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_PATH: '/usr/share/nodejs', ...extraEnv } });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${out.slice(-4000)}`))));
+  });
+}
+async function build(dir, { wasm, scalar = false }) {
+  if (!existsSync(`${dir}/CMakeCache.txt`)) {
+    const conf = ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', ...(scalar ? ['-DMOE_SCALAR=ON'] : [])];
+    await (wasm ? sh('emcmake', ['cmake', ...conf]) : sh('cmake', conf));
+  }
+  await sh('cmake', ['--build', dir, '-j2', '--target', 'moe_bench']);
+}
+if (!noBuild) {
+  log(`bench: building moe_bench in ${nativeDir}, ${wasmDir}, ${scalarDir}`);
+  if (envs.includes('native')) await build(nativeDir, { wasm: false });
+  if (envs.some((e) => e !== 'native')) {
+    await build(wasmDir, { wasm: true });
+    if (withScalar) await build(scalarDir, { wasm: true, scalar: true });
+  }
+}
+
+// ---- machine ---------------------------------------------------------------------------------------
+const version = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n')[0].trim();
+  } catch {
+    return null;
+  }
+};
+const machine = {
+  cpu: os.cpus()[0]?.model,
+  cores: os.cpus().length,
+  loadavg_start: os.loadavg(),
+  node: process.version,
+  chromium: envs.includes('chromium') ? version('/usr/bin/chromium', ['--version']) : null,
+  emscripten: version('emcc', ['--version']),
+  compiler: version('c++', ['--version']),
+  date: new Date().toISOString(),
+  quick,
+};
+const results = [];
+const checks = [];
+
+// ---- native ----------------------------------------------------------------------------------------
+if (envs.includes('native')) {
+  const spec = cases
+    .flatMap(({ layer, tokens }) => tokens.map((T) => {
+      const L = LAYERS[layer];
+      return `${L.d},${L.f},${L.E},${L.k},${L.swiglu},${T},${layer}`;
+    }))
+    .join(';');
+  const out = await sh(`${nativeDir}/moe_bench`, [spec, String(runs), String(timing.minS)]);
+  let peak = null;
+  for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
+    const r = JSON.parse(line);
+    if (r.kind === 'peak') {
+      const gf = r.seconds.map((s) => r.work / s / 1e9);
+      if (!peak || median(gf) > peak.gflops) peak = { env: 'native', impl: 'peak', layer: null, tokens: null, threads: 1, gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains: Number(r.layer.slice(6)) };
+    } else if (r.kind === 'layer') {
+      const tps = r.seconds.map((s) => r.tokens / s);
+      const gf = tps.map((v) => (v * flopsPerToken(LAYERS[r.layer])) / 1e9);
+      results.push({ env: 'native', impl: 'moe-tutor', layer: r.layer, tokens: r.tokens, threads: 1, tokens_per_s: median(tps), gflops: median(gf), min: Math.min(...tps), max: Math.max(...tps), gflops_min: Math.min(...gf), gflops_max: Math.max(...gf) });
+    } else if (r.kind === 'train' && !quick && !flag('--no-train')) {
+      const sps = r.seconds.map((s) => 1 / s);
+      results.push({ env: 'native', impl: 'moe-tutor', layer: 'train', tokens: 256, threads: 1, steps_per_s: median(sps), min: Math.min(...sps), max: Math.max(...sps) });
+    }
+  }
+  results.unshift(peak);
+  log(`native: peak ${peak.gflops.toFixed(2)} GFLOP/s; ${results.filter((r) => r.env === 'native').length - 1} rows`);
+}
+
+// ---- Node ------------------------------------------------------------------------------------------
+async function loadNodeModule(dir) {
+  const g = globalThis;
+  const abs = path.join(root, dir);
+  g.__dirname = abs; // Emscripten 3.1.6's ES module reads __dirname / require under Node
+  g.require = createRequire(path.join(abs, 'moe_bench.mjs'));
+  const { default: create } = await import(path.join(abs, 'moe_bench.mjs') + `?${dir}`);
+  return create({ wasmBinary: readFileSync(path.join(abs, 'moe_bench.wasm')) });
+}
+if (envs.includes('node')) {
+  const mods = {
+    simd: await loadNodeModule(wasmDir),
+    scalar: withScalar ? await loadNodeModule(scalarDir) : null,
+  };
+  let tf = null;
+  let ort = null;
+  if (peers) {
+    const require = createRequire(import.meta.url);
+    tf = require('@tensorflow/tfjs-core');
+    const tfwasm = require('@tensorflow/tfjs-backend-wasm');
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    tfwasm.setWasmPaths(path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + '/');
+    await tf.setBackend('wasm');
+    await tf.ready();
+    ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+  }
+  const out = await runSuite({ env: 'node', mods, tf, ort, cases, train: !quick && !flag('--no-train'), timing, log });
+  results.push(...out.results);
+  checks.push(...out.checks);
+}
+
+// ---- Chromium --------------------------------------------------------------------------------------
+if (envs.includes('chromium')) {
+  const { chromium } = await import('playwright-core');
+  const { launchOptions } = await import('../scripts/lib/chromium.mjs');
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+  const allowed = ['bench/', `${wasmDir}/`, `${scalarDir}/`, 'node_modules/@tensorflow/', 'node_modules/onnxruntime-web/'];
+  const server = createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
+    if (rel === 'favicon.ico') return res.writeHead(204).end();
+    if (rel.includes('..') || !allowed.some((a) => rel.startsWith(a))) return res.writeHead(404).end();
+    try {
+      const body = readFileSync(path.join(root, rel));
+      res.writeHead(200, { 'Content-Type': types[path.extname(rel)] || 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const params = { simdDir: wasmDir, scalarDir: withScalar ? scalarDir : null, peers, cases, train: !quick && !flag('--no-train'), timing };
+  const url = `http://127.0.0.1:${server.address().port}/bench/bench.html#${encodeURIComponent(JSON.stringify(params))}`;
+  const browser = await chromium.launch(launchOptions);
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (err) => log(`chromium page error: ${err.message}`));
+    page.on('console', (m) => m.type() === 'error' && log(`chromium console: ${m.text()}`));
+    await page.goto(url);
+    let shown = 0;
+    for (;;) {
+      const state = await page.evaluate(() => ({ done: window.bench?.done, lines: window.bench?.lines ?? [] }));
+      for (; shown < state.lines.length; ++shown) log(state.lines[shown]);
+      if (state.done) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const b = await page.evaluate(() => window.bench);
+    if (b.error) throw new Error(`chromium: ${b.error}`);
+    results.push(...b.output.results);
+    checks.push(...b.output.checks);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+// ---- table and JSON --------------------------------------------------------------------------------
+machine.loadavg_end = os.loadavg();
+const fmt = (v, d = 0) => (v == null ? '' : Number(v).toFixed(d));
+const peakOf = (env) => results.find((r) => r.env === env && r.impl === 'peak')?.gflops;
+const find = (env, impl, layer, T) => results.find((r) => r.env === env && r.impl === impl && r.layer === layer && r.tokens === T);
+const lines = [];
+lines.push('| env | impl | layer | T | tokens/s (median, min–max) | GFLOP/s | % of peak | ×tfjs-wasm | ×ort-web |');
+lines.push('|---|---|---|---:|---|---:|---:|---:|---:|');
+for (const r of results) {
+  if (r.impl === 'peak') {
+    lines.push(`| ${r.env} | peak (${r.chains} chains) | | | | ${fmt(r.gflops, 1)} (${fmt(r.min, 1)}–${fmt(r.max, 1)}) | 100 | | |`);
+  } else if (r.layer === 'train') {
+    lines.push(`| ${r.env} | ${r.impl} | train (1000 Adam steps: ${fmt(1000 / r.steps_per_s, 2)} s) | 256 | ${fmt(r.steps_per_s)} steps/s (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);
+  } else {
+    const p = peakOf(r.env);
+    const tfr = find(r.env, 'tfjs-wasm', r.layer, r.tokens);
+    const orr = find(r.env, 'onnxruntime-web', r.layer, r.tokens);
+    const ratio = (peer) => (peer && r.impl !== peer.impl ? fmt(r.tokens_per_s / peer.tokens_per_s, 2) : '');
+    lines.push(`| ${r.env} | ${r.impl} | ${r.layer} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${p ? fmt((100 * r.gflops) / p, 1) : ''} | ${ratio(tfr)} | ${ratio(orr)} |`);
+  }
+}
+const table = lines.join('\n');
+console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg_start.map((v) => v.toFixed(2)).join(' ')} (start) / ${machine.loadavg_end.map((v) => v.toFixed(2)).join(' ')} (end); node ${machine.node}; ${machine.chromium ?? ''}`);
+console.log(table);
+const bad = checks.filter((c) => !c.ok);
+console.log(`\ncorrectness: ${checks.length - bad.length}/${checks.length} peer outputs equal to moe-tutor within tolerance` + (bad.length ? `; differing: ${bad.map((c) => `${c.env}/${c.impl}/${c.layer}/T${c.tokens} (${c.max_rel_err})`).join(', ')}` : ''));
+const outFile = option('--out', path.join('build/bench', `bench-${quick ? 'quick' : 'full'}-${machine.date.replace(/[:.]/g, '-')}.json`));
+mkdirSync(path.dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify({ machine, results, checks, table }, null, 2) + '\n');
+console.log(`bench: wrote ${path.resolve(outFile)}`);
+process.exit(bad.length ? 1 : 0);
