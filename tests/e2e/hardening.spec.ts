@@ -122,13 +122,12 @@ test.describe('hostile links', () => {
     await expect(w.locator('[data-summary]')).toBeVisible();
     await expect(w.locator('[data-control="experts"]')).toHaveValue('8'); // the whole query was ignored
     expect((await page.evaluate(() => location.hash)).length).toBeLessThan(200);
-    // A second, in-page navigation to an even longer hash does not hang the page either.
-    const started = Date.now();
+    // A second, in-page navigation to an even longer hash does not hang the page either
+    // (a hang fails on the expectation's own timeout).
     await page.evaluate(() => {
       location.hash = `#/lesson/idle-experts?ih_k=${'9'.repeat(3_000_000)}`;
     });
     await expect(w.locator('[data-summary]')).toBeVisible();
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   test('a malformed escape in the path opens the map with a notice', async ({ page }) => {
