@@ -72,7 +72,10 @@ describe('probeExpert', () => {
         const e = run.value.topk_ids[j];
         const p = core.probeExpert(s, e, x);
         if (!p.ok) throw new Error(p.error);
-        expect(Array.from(p.value.output)).toEqual(Array.from(run.value.expert_outputs.slice(j * 8, j * 8 + 8)));
+        // Same math through different kernels (the layer uses packed weights): equal to rounding.
+        const layerOut = run.value.expert_outputs.slice(j * 8, j * 8 + 8);
+        expect(p.value.output.length).toBe(8);
+        p.value.output.forEach((v, o) => expect(Math.abs(v - layerOut[o])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(layerOut[o]))));
         expect(p.value.pre_activation.length).toBe(16);
         expect(p.value.up.length).toBe(s.config.expert_kind === 'swiglu' ? 16 : 0);
       }
