@@ -17,6 +17,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include "js_values.hpp"
 #include "moe/dense_baseline.hpp"
 #include "moe/embed.hpp"
 #include "moe/layer.hpp"
@@ -26,22 +27,10 @@
 namespace {
 
 using emscripten::val;
-
-val error_value(const std::string& message) {
-  val out = val::object();
-  out.set("ok", false);
-  out.set("error", message);
-  return out;
-}
-
-val internal_error(const char* what) {
-  return error_value(std::string("engine: internal error: ") + what);
-}
-
-template <class T>
-val view(const std::vector<T>& v) {
-  return val(emscripten::typed_memory_view(v.size(), v.data()));
-}
+using moe::wasm::copy_of;
+using moe::wasm::error_value;
+using moe::wasm::internal_error;
+using moe::wasm::view;
 
 // The router-kind fields of a trace (trace.hpp): views like the rest, plus plain numbers.
 void set_routing_fields(val& trace, const moe::Trace& tr) {
@@ -82,14 +71,6 @@ void set_routing_fields(val& trace, const moe::Trace& tr) {
   stats.set("max_over_mean", tr.stats.max_over_mean);
   stats.set("dropped_count", tr.stats.dropped_count);
   trace.set("stats", stats);
-}
-
-// A copy of a vector as a new JS typed array (for results that are temporaries).
-template <class T>
-val copy_of(const std::vector<T>& v, const char* array_type) {
-  val out = val::global(array_type).new_(v.size());
-  out.call<void>("set", view(v));
-  return out;
 }
 
 // A layer owned by JS (free it with .delete()); its trace buffers back the views that

@@ -18,6 +18,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include "js_values.hpp"
 #include "moe/cost.hpp"
 #include "moe/expert_probe.hpp"
 #include "moe/spec.hpp"
@@ -25,23 +26,12 @@
 namespace {
 
 using emscripten::val;
-
-val error_value(const std::string& message) {
-  val out = val::object();
-  out.set("ok", false);
-  out.set("error", message);
-  return out;
-}
-
-val internal_error(const char* what) {
-  return error_value(std::string("engine: internal error: ") + what);
-}
+using moe::wasm::error_value;
+using moe::wasm::internal_error;
 
 // A Float32Array that owns a copy of v (the vectors here are temporaries).
 val float_copy(const std::vector<float>& v) {
-  val out = val::global("Float32Array").new_(v.size());
-  out.call<void>("set", val(emscripten::typed_memory_view(v.size(), v.data())));
-  return out;
+  return moe::wasm::copy_of(v, "Float32Array");
 }
 
 // Reads obj[name] as an integer; an absent optional field keeps `out`.

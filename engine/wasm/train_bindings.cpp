@@ -17,31 +17,16 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include "js_values.hpp"
 #include "moe/embed.hpp"
 #include "moe/train/trainer.hpp"
 
 namespace {
 
 using emscripten::val;
-
-val train_error(const std::string& message) {
-  val out = val::object();
-  out.set("ok", false);
-  out.set("error", message);
-  return out;
-}
-
-template <class T>
-val copy_of(const std::vector<T>& v, const char* array_type) {
-  val a = val::global(array_type).new_(v.size());
-  a.call<void>("set", val(emscripten::typed_memory_view(v.size(), v.data())));
-  return a;
-}
-
-template <class T>
-val view_of(const std::vector<T>& v) {
-  return val(emscripten::typed_memory_view(v.size(), v.data()));
-}
+using moe::wasm::copy_of;
+using moe::wasm::error_value;
+using moe::wasm::view;
 
 class TrainerHandle {
  public:
@@ -52,10 +37,10 @@ class TrainerHandle {
 
   val run(val steps) {
     try {
-      if (!steps.isNumber()) return train_error("steps: must be a number");
+      if (!steps.isNumber()) return error_value("steps: must be a number");
       const double s = steps.as<double>();
       if (!std::isfinite(s) || std::trunc(s) != s || s < 0 || s > 100000) {
-        return train_error("steps: must be an integer between 0 and 100000, got " +
+        return error_value("steps: must be an integer between 0 and 100000, got " +
                            std::to_string(s));
       }
       last_ = trainer_.run(static_cast<int>(s));
@@ -63,21 +48,21 @@ class TrainerHandle {
       out.set("ok", true);
       out.set("steps", last_.steps);
       out.set("step", trainer_.step());
-      out.set("loss", view_of(last_.loss));
-      out.set("aux_loss", view_of(last_.aux_loss));
-      out.set("expert_load", view_of(last_.expert_load));
+      out.set("loss", view(last_.loss));
+      out.set("aux_loss", view(last_.aux_loss));
+      out.set("expert_load", view(last_.expert_load));
       return out;
     } catch (const std::exception& e) {
-      return train_error(std::string("engine: internal error: ") + e.what());
+      return error_value(std::string("engine: internal error: ") + e.what());
     } catch (...) {
-      return train_error("engine: internal error: unknown exception");
+      return error_value("engine: internal error: unknown exception");
     }
   }
 
   val assign(std::string text) {
     try {
       moe::Result<std::vector<int32_t>> r = trainer_.assign(text);
-      if (!r.ok()) return train_error(r.error().message());
+      if (!r.ok()) return error_value(r.error().message());
       val tokens = val::array();
       for (const std::string& t : moe::embed_tokenize(text)) tokens.call<void>("push", t);
       val out = val::object();
@@ -86,9 +71,9 @@ class TrainerHandle {
       out.set("experts", copy_of(r.value(), "Int32Array"));
       return out;
     } catch (const std::exception& e) {
-      return train_error(std::string("engine: internal error: ") + e.what());
+      return error_value(std::string("engine: internal error: ") + e.what());
     } catch (...) {
-      return train_error("engine: internal error: unknown exception");
+      return error_value("engine: internal error: unknown exception");
     }
   }
 
@@ -106,9 +91,9 @@ class TrainerHandle {
       if (st.has_cluster) out.set("nmi_cluster", st.nmi_cluster);
       return out;
     } catch (const std::exception& e) {
-      return train_error(std::string("engine: internal error: ") + e.what());
+      return error_value(std::string("engine: internal error: ") + e.what());
     } catch (...) {
-      return train_error("engine: internal error: unknown exception");
+      return error_value("engine: internal error: unknown exception");
     }
   }
 
@@ -120,17 +105,17 @@ class TrainerHandle {
 val create_trainer(std::string config_json) {
   try {
     moe::Result<moe::train::TrainConfig> config = moe::train::parse_train_config(config_json);
-    if (!config.ok()) return train_error(config.error().message());
+    if (!config.ok()) return error_value(config.error().message());
     moe::Result<moe::train::Trainer> trainer = moe::train::Trainer::create(config.value());
-    if (!trainer.ok()) return train_error(trainer.error().message());
+    if (!trainer.ok()) return error_value(trainer.error().message());
     val out = val::object();
     out.set("ok", true);
     out.set("trainer", val(TrainerHandle(std::move(trainer.value()))));
     return out;
   } catch (const std::exception& e) {
-    return train_error(std::string("engine: internal error: ") + e.what());
+    return error_value(std::string("engine: internal error: ") + e.what());
   } catch (...) {
-    return train_error("engine: internal error: unknown exception");
+    return error_value("engine: internal error: unknown exception");
   }
 }
 

@@ -1,0 +1,40 @@
+// The JS values every embind entry point returns, shared by bindings.cpp, cost_bindings.cpp and
+// train_bindings.cpp: `{ok: false, error: "where: reason"}` for failures, and typed arrays that
+// either view wasm memory (valid until the owner's next call) or own a copy.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <emscripten/val.h>
+
+namespace moe::wasm {
+
+using emscripten::val;
+
+inline val error_value(const std::string& message) {
+  val out = val::object();
+  out.set("ok", false);
+  out.set("error", message);
+  return out;
+}
+
+inline val internal_error(const char* what) {
+  return error_value(std::string("engine: internal error: ") + what);
+}
+
+// A typed-array view of v's storage: no copy, valid while v is alive and unchanged.
+template <class T>
+val view(const std::vector<T>& v) {
+  return val(emscripten::typed_memory_view(v.size(), v.data()));
+}
+
+// A new JS typed array (array_type, e.g. "Float32Array") holding a copy of v.
+template <class T>
+val copy_of(const std::vector<T>& v, const char* array_type) {
+  val out = val::global(array_type).new_(v.size());
+  out.call<void>("set", view(v));
+  return out;
+}
+
+}  // namespace moe::wasm
