@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
 export default defineConfig({
-  resolve: { alias: { '@engine-wasm': fileURLToPath(new URL('./build/wasm', import.meta.url)) } },
+  resolve: {
+    alias: {
+      // MOE_WASM_DIR: test against another wasm build directory (same as web/vite.config.ts).
+      '@engine-wasm': process.env.MOE_WASM_DIR ?? fileURLToPath(new URL('./build/wasm', import.meta.url)),
+    },
+  },
   test: {
     include: ['tests/web/**/*.test.ts'],
     environment: 'node',

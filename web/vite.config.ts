@@ -7,7 +7,8 @@ import path from 'node:path';
 import { lessonsPlugin } from './lesson-plugin';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const engineWasm = path.join(repo, 'build/wasm');
+// MOE_WASM_DIR lets a second checkout or build (e.g. a threaded or experimental one) stand in.
+const engineWasm = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
 
 // Strict CSP: no eval (the engine is built with -sDYNAMIC_EXECUTION=0), wasm allowed.
 // COOP/COEP make the page cross-origin isolated, ready for a threaded engine.
