@@ -8,7 +8,7 @@ export const heatmapExpertCounts = [4, 8, 16] as const;
 export const idleHeatmapParams = z
   .object({
     sentence: z.string().trim().min(1).max(200),
-    seed: z.number().int().min(0).default(3),
+    seed: z.number().int().min(0).default(13),
     d_ff: z.number().int().min(1).max(64).default(8),
   })
   .strict();
