@@ -16,7 +16,7 @@ g.__dirname ??= wasmDir;
 g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
 
 const { EngineCore } = await import('../../web/src/engine/core');
-type Core = InstanceType<typeof EngineCore>;
+type Core = import('../../web/src/engine/core').EngineCore;
 
 const spec: LayerSpec = {
   config: {

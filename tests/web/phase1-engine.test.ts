@@ -14,7 +14,7 @@ g.__dirname ??= wasmDir;
 g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
 
 const { EngineCore } = await import('../../web/src/engine/core');
-let core: InstanceType<typeof EngineCore>;
+let core: import('../../web/src/engine/core').EngineCore;
 
 beforeAll(async () => {
   core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });

@@ -88,7 +88,7 @@ describe('quiz files', () => {
 });
 
 describe('numeric questions against the engine', () => {
-  let core: InstanceType<typeof EngineCore>;
+  let core: import('../../web/src/engine/core').EngineCore;
   beforeAll(async () => {
     core = await EngineCore.load({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
   });
