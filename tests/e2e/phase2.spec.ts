@@ -179,6 +179,21 @@ test('progress: export, reset with confirmation, import round-trips; a bad file 
   expect(await seriousA11yViolations(page)).toEqual([]);
 });
 
+test('with no pick the page follows the system theme, also when it changes', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto('/');
+  const toggle = page.getByRole('button', { name: 'Dark theme' });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const dark = await bg();
+  await page.emulateMedia({ colorScheme: 'light' });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  expect(await bg()).not.toBe(dark);
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  expect(await bg()).toBe(dark);
+});
+
 test('the theme toggle overrides the system setting and persists', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });
   await page.goto('/');

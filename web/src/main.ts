@@ -7,9 +7,9 @@ import 'katex/dist/katex.min.css';
 import './app.css';
 import App from './App.svelte';
 import { Engine } from './engine';
-import { applyTheme, storedTheme } from './player/theme';
+import { applyTheme, effectiveTheme } from './player/theme';
 
-applyTheme(storedTheme()); // before the first paint: no flash of the other theme
+applyTheme(effectiveTheme()); // before the first paint: no flash of the other theme
 
 const engine = Engine.start();
 

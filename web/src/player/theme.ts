@@ -1,6 +1,7 @@
 // Light or dark: follows prefers-color-scheme until the learner picks one with
-// the header toggle; the pick is remembered in localStorage and applied as
-// <html data-theme="…"> (app.css reads it) before the app mounts, so there is no flash.
+// the header toggle; the pick is remembered in localStorage. The theme in effect is
+// always written to <html data-theme="…"> before the app mounts (no flash), so app.css
+// keeps one set of dark colours instead of a second copy under a media query.
 export type Theme = 'light' | 'dark';
 export const THEME_KEY = 'moe-tutor:theme';
 
@@ -17,9 +18,13 @@ export function systemTheme(): Theme {
   return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 }
 
-export function applyTheme(theme: Theme | null): void {
-  if (theme) document.documentElement.dataset.theme = theme;
-  else delete document.documentElement.dataset.theme;
+/** The learner's pick, or the system's setting when there is none. */
+export function effectiveTheme(): Theme {
+  return storedTheme() ?? systemTheme();
+}
+
+export function applyTheme(theme: Theme): void {
+  document.documentElement.dataset.theme = theme;
 }
 
 export function saveTheme(theme: Theme): void {
