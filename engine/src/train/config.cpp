@@ -25,6 +25,8 @@ std::string_view to_string(BalancingKind kind) {
       return "seq_aux";
     case BalancingKind::aux_free_bias:
       return "aux_free_bias";
+    case BalancingKind::load_cv2:
+      return "load_cv2";
   }
   return "?";
 }
@@ -106,13 +108,14 @@ MaybeError read_balancing(const json& b, const std::string& where, TrainConfig& 
   if (MaybeError e = check_keys(b, where, {"kind", "alpha", "gamma", "z_loss"})) return e;
   if (!b.contains("kind"))
     return Error{detail::field(where, "kind"), "missing (expected a string)"};
-  constexpr std::array<std::pair<std::string_view, BalancingKind>, 6> kinds = {{
+  constexpr std::array<std::pair<std::string_view, BalancingKind>, 7> kinds = {{
       {"none", BalancingKind::none},
       {"switch_aux", BalancingKind::switch_aux},
       {"z_loss", BalancingKind::z_loss},
       {"importance_cv2", BalancingKind::importance_cv2},
       {"seq_aux", BalancingKind::seq_aux},
       {"aux_free_bias", BalancingKind::aux_free_bias},
+      {"load_cv2", BalancingKind::load_cv2},
   }};
   if (MaybeError e = opt_enum(b, "kind", where, kinds, c.balancing)) return e;
   const bool loss_kind =
@@ -151,10 +154,86 @@ MaybeError read_balancing(const json& b, const std::string& where, TrainConfig& 
     case BalancingKind::seq_aux:
       c.coefs.seq_aux = alpha;
       break;
+    case BalancingKind::load_cv2:
+      c.coefs.load_cv2 = alpha;
+      break;
     default:
       break;
   }
   return std::nullopt;
+}
+
+bool has_capacity(RouterKind r) {
+  return r == RouterKind::softmax_top1_capacity || r == RouterKind::topk_capacity ||
+         r == RouterKind::expert_choice;
+}
+
+// The fields only some router kinds read (top_k, capacity_factor, slots_per_expert), checked
+// against the kind once seq_len is known.
+MaybeError read_router_options(const json& j, TrainConfig& c) {
+  ModelShape& s = c.shape;
+  const std::string kind(to_string(s.router));
+  if (s.router == RouterKind::softmax_top1_capacity) {
+    if (j.contains("top_k") && s.top_k != 1) {
+      return Error{"config.top_k", "softmax_top1_capacity routes each token to 1 expert, got " +
+                                       std::to_string(s.top_k)};
+    }
+    s.top_k = 1;
+  }
+  if ((s.router == RouterKind::expert_choice || s.router == RouterKind::soft_moe) &&
+      j.contains("top_k")) {
+    return Error{"config.top_k", kind + " does not use top_k (" +
+                                     (s.router == RouterKind::expert_choice
+                                          ? "capacity_factor sets how many tokens each expert takes"
+                                          : "every token mixes all slots") +
+                                     ")"};
+  }
+  if (j.contains("capacity_factor")) {
+    if (!has_capacity(s.router)) {
+      return Error{
+          "config.capacity_factor",
+          "only used by softmax_top1_capacity, topk_capacity and expert_choice, not by " + kind};
+    }
+    float cf = 0;
+    if (MaybeError e = opt_float(j, "capacity_factor", "config", 0.0f, 64.0f, true, cf)) return e;
+    s.capacity_factor = j.at("capacity_factor").get<double>();  // exact, as inference reads it
+  }
+  if (j.contains("slots_per_expert") && s.router != RouterKind::soft_moe) {
+    return Error{"config.slots_per_expert", "only used by soft_moe, not by " + kind};
+  }
+  if (MaybeError e = opt_int(j, "slots_per_expert", "config", 1, 16, s.slots_per_expert)) return e;
+  if (has_capacity(s.router) && capacity_per_sequence(s, c.seq_len) == 0) {
+    return Error{"config.capacity_factor", "gives experts 0 tokens per sequence (seq_len " +
+                                               std::to_string(c.seq_len) + ", " +
+                                               std::to_string(s.num_experts) +
+                                               " experts): raise capacity_factor or seq_len"};
+  }
+  return std::nullopt;
+}
+
+// Balancing kinds that make no sense for the router kind are refused, not ignored.
+MaybeError check_balancing_for_router(const TrainConfig& c) {
+  const RouterKind r = c.shape.router;
+  const BalancingKind b = c.balancing;
+  const bool topk_router = r == RouterKind::softmax_topk || r == RouterKind::softmax_topk_renorm ||
+                           r == RouterKind::sigmoid_bias;
+  const bool load_loss = b == BalancingKind::switch_aux || b == BalancingKind::importance_cv2 ||
+                         b == BalancingKind::seq_aux;
+  std::string why;
+  if (b == BalancingKind::load_cv2 && r != RouterKind::noisy_topk) {
+    why = "the smooth load estimate needs noisy_topk's noise";
+  } else if (b == BalancingKind::aux_free_bias && !topk_router) {
+    why = "the selection bias is defined for softmax_topk, softmax_topk_renorm and sigmoid_bias";
+  } else if (load_loss && r == RouterKind::expert_choice) {
+    why =
+        "every expert takes exactly C tokens of each sequence, the load is balanced by "
+        "construction";
+  } else if (load_loss && r == RouterKind::soft_moe) {
+    why = "every expert processes the same number of slots, there is no load to balance";
+  }
+  if (why.empty()) return std::nullopt;
+  return Error{"config.balancing", std::string(to_string(b)) + " does not apply to router " +
+                                       std::string(to_string(r)) + ": " + why};
 }
 
 MaybeError read_config(const json& j, TrainConfig& c) {
@@ -168,6 +247,8 @@ MaybeError read_config(const json& j, TrainConfig& c) {
                                  "num_experts",
                                  "top_k",
                                  "router",
+                                 "capacity_factor",
+                                 "slots_per_expert",
                                  "expert",
                                  "activation",
                                  "optimizer",
@@ -207,10 +288,15 @@ MaybeError read_config(const json& j, TrainConfig& c) {
     return Error{"config.top_k", "must be <= num_experts (" + std::to_string(s.num_experts) +
                                      "), got " + std::to_string(s.top_k)};
   }
-  constexpr std::array<std::pair<std::string_view, RouterKind>, 3> routers = {{
+  constexpr std::array<std::pair<std::string_view, RouterKind>, 8> routers = {{
       {"softmax_topk", RouterKind::softmax_topk},
       {"softmax_topk_renorm", RouterKind::softmax_topk_renorm},
       {"sigmoid_bias", RouterKind::sigmoid_bias},
+      {"noisy_topk", RouterKind::noisy_topk},
+      {"softmax_top1_capacity", RouterKind::softmax_top1_capacity},
+      {"topk_capacity", RouterKind::topk_capacity},
+      {"expert_choice", RouterKind::expert_choice},
+      {"soft_moe", RouterKind::soft_moe},
   }};
   if (MaybeError e = opt_enum(j, "router", where, routers, s.router)) return e;
   constexpr std::array<std::pair<std::string_view, ExpertKind>, 2> experts = {
@@ -260,10 +346,11 @@ MaybeError read_config(const json& j, TrainConfig& c) {
   }
   if (MaybeError e = opt_seed(j, "seed", where, c.seed)) return e;
   if (MaybeError e = opt_seed(j, "data_seed", where, c.data_seed)) return e;
+  if (MaybeError e = read_router_options(j, c)) return e;
   if (j.contains("balancing")) {
     if (MaybeError e = read_balancing(j.at("balancing"), "config.balancing", c)) return e;
   }
-  return std::nullopt;
+  return check_balancing_for_router(c);
 }
 
 }  // namespace

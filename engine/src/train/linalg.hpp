@@ -1,7 +1,8 @@
 // Dense math of the trainable layer: the three matrix products, transposes, sigmoid and the
 // expert activations with their derivatives. Templated on the scalar: float goes through the SIMD
-// kernels (moe/kernels.hpp), double (the finite-difference checks) through plain loops.
-// Every matrix product goes through mm_nt (y = a · bᵀ); the other two transpose into scratch.
+// kernels (moe/kernels.hpp, moe/train/linalg_kernels.hpp), double (the finite-difference checks)
+// through plain loops: mm_nn and mm_tn transpose into scratch and call mm_nt (y = a · bᵀ); their
+// float overloads read the operands in place and leave the scratch alone.
 #pragma once
 
 #include <cmath>
@@ -10,6 +11,7 @@
 
 #include "moe/config.hpp"
 #include "moe/kernels.hpp"
+#include "moe/train/linalg_kernels.hpp"
 
 namespace moe::train::linalg {
 
@@ -32,6 +34,24 @@ inline void mm_nt(const double* a, const double* b, double* c, size_t n, size_t 
   }
 }
 
+// y[i] += a · x[i], n elements
+inline void axpy(float a, const float* x, float* y, size_t n) {
+  f32_axpy(a, x, y, n);
+}
+inline void axpy(double a, const double* x, double* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// Σ_i x[i] · y[i], n elements
+inline float dot(const float* x, const float* y, size_t n) {
+  return f32_dot(x, y, n);
+}
+inline double dot(const double* x, const double* y, size_t n) {
+  double s = 0;
+  for (size_t i = 0; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+
 // t[cols,rows] = m[rows,cols]ᵀ
 template <class Real>
 void transpose(const Real* m, size_t rows, size_t cols, Real* t) {
@@ -48,6 +68,10 @@ void mm_nn(const Real* a, const Real* b, Real* c, size_t n, size_t m, size_t p,
   transpose(b, m, p, scratch.data());  // [p,m]
   mm_nt(a, scratch.data(), c, n, m, p);
 }
+inline void mm_nn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p,
+                  std::vector<float>&) {
+  f32_matmul_nn(a, b, c, n, m, p);
+}
 
 // c[m,p] = a[n,m]ᵀ · b[n,p]
 template <class Real>
@@ -58,6 +82,10 @@ void mm_tn(const Real* a, const Real* b, Real* c, size_t n, size_t m, size_t p,
   transpose(a, n, m, s1.data());  // [m,n]
   transpose(b, n, p, s2.data());  // [p,n]
   mm_nt(s1.data(), s2.data(), c, m, n, p);
+}
+inline void mm_tn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p,
+                  std::vector<float>&, std::vector<float>&) {
+  f32_matmul_tn(a, b, c, n, m, p);
 }
 
 // out[i] = σ(x[i]) = 1 / (1 + e^-x[i]); float uses the SIMD exp (neg in place, then exp).
@@ -95,6 +123,57 @@ Real act_derivative(Activation act, Real a, Real sig) {
              a * std::exp(Real(-0.5) * a * a) * Real(0.39894228040143268);
   }
   return 0;
+}
+
+// Expert activation over n elements: sig[i] = σ(a[i]) (silu only; otherwise not written),
+// hid[i] = act(a[i]) · u[i] (u == nullptr: no factor). float silu: one SIMD pass.
+template <class Real>
+void act_forward_loop(Activation act, const Real* a, const Real* u, Real* sig, Real* hid,
+                      size_t n) {
+  if (act == Activation::silu) sigmoid_vec(a, sig, n);
+  for (size_t i = 0; i < n; ++i) {
+    hid[i] = act_value(act, a[i], sig[i]);
+    if (u) hid[i] *= u[i];
+  }
+}
+inline void act_forward(Activation act, const double* a, const double* u, double* sig, double* hid,
+                        size_t n) {
+  act_forward_loop(act, a, u, sig, hid, n);
+}
+inline void act_forward(Activation act, const float* a, const float* u, float* sig, float* hid,
+                        size_t n) {
+  if (act == Activation::silu) {
+    f32_silu_gate_forward(a, u, sig, hid, n);
+  } else {
+    act_forward_loop(act, a, u, sig, hid, n);
+  }
+}
+
+// Its backward from dhid = ∂L/∂hid: da[i] = dhid[i] · u[i] · act'(a[i]) and du[i] = dhid[i] ·
+// act(a[i]) (u == nullptr: da[i] = dhid[i] · act'(a[i]), du not written).
+template <class Real>
+void act_backward_loop(Activation act, const Real* a, const Real* u, const Real* sig,
+                       const Real* dhid, Real* da, Real* du, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (u) {
+      du[i] = dhid[i] * act_value(act, a[i], sig[i]);
+      da[i] = dhid[i] * u[i] * act_derivative(act, a[i], sig[i]);
+    } else {
+      da[i] = dhid[i] * act_derivative(act, a[i], sig[i]);
+    }
+  }
+}
+inline void act_backward(Activation act, const double* a, const double* u, const double* sig,
+                         const double* dhid, double* da, double* du, size_t n) {
+  act_backward_loop(act, a, u, sig, dhid, da, du, n);
+}
+inline void act_backward(Activation act, const float* a, const float* u, const float* sig,
+                         const float* dhid, float* da, float* du, size_t n) {
+  if (act == Activation::silu) {
+    f32_silu_gate_backward(a, u, sig, dhid, da, du, n);
+  } else {
+    act_backward_loop(act, a, u, sig, dhid, da, du, n);
+  }
 }
 
 }  // namespace moe::train::linalg

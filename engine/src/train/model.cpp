@@ -1,11 +1,17 @@
-// Forward and backward pass of the trainable MoE layer (see moe/train/model.hpp for the math).
-// The dense products and activations live in linalg.hpp.
+// Forward and backward pass of the trainable MoE layer (see moe/train/model.hpp for the math):
+// the router kind's routing (router_*.cpp), the experts over their grouped rows, the combine and
+// the task loss, then the same stages backwards. Dense products and activations: linalg.hpp.
 #include "moe/train/model.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
+#include "moe/rng.hpp"
+#include "moe/routing/expert_choice.hpp"
+#include "moe/routing/switch_capacity.hpp"
 #include "train/linalg.hpp"
+#include "train/router_stage.hpp"
 
 namespace moe::train {
 
@@ -17,148 +23,87 @@ std::string_view to_string(RouterKind kind) {
       return "softmax_topk_renorm";
     case RouterKind::sigmoid_bias:
       return "sigmoid_bias";
+    case RouterKind::noisy_topk:
+      return "noisy_topk";
+    case RouterKind::softmax_top1_capacity:
+      return "softmax_top1_capacity";
+    case RouterKind::topk_capacity:
+      return "topk_capacity";
+    case RouterKind::expert_choice:
+      return "expert_choice";
+    case RouterKind::soft_moe:
+      return "soft_moe";
   }
   return "?";
 }
 
 using namespace linalg;
 
+uint64_t noise_seed_for_step(uint64_t seed, int step) {
+  const uint64_t run = SplitMix64(seed ^ 0x6E6F697365ull).next_u64();  // "noise"
+  return SplitMix64(run + static_cast<uint64_t>(step)).next_u64() & ((uint64_t{1} << 53) - 1);
+}
+
+int capacity_per_sequence(const ModelShape& shape, int S) {
+  const int E = shape.num_experts;
+  switch (shape.router) {
+    case RouterKind::softmax_top1_capacity:
+      return routing::expert_capacity(shape.capacity_factor, S, E).value;
+    case RouterKind::topk_capacity:
+      return routing::expert_capacity(shape.capacity_factor * shape.top_k, S, E).value;
+    case RouterKind::expert_choice:
+      return routing::expert_choice_capacity(shape.capacity_factor, S, E).value;
+    default:
+      return -1;
+  }
+}
+
+namespace {
+
+// Groups the kept (token, slot) pairs by expert: ws.offsets, pair_of_row, row_of_pair, and the
+// expert inputs ws.xg [rows,d]. Returns the number of rows.
 template <class Real>
-LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs,
-                                 const Real* params, const Real* bias, const Real* x, const Real* y,
-                                 int T, int seq_len, Real* grad, Workspace<Real>& ws) {
-  const int d = shape.d_model, f = shape.d_ff, E = shape.num_experts, k = shape.top_k;
-  const bool swiglu = shape.expert_kind == ExpertKind::swiglu;
-  const Activation act = swiglu ? Activation::silu : shape.activation;
-  const bool sigmoid = shape.router == RouterKind::sigmoid_bias;
-  const bool renorm = shape.router != RouterKind::softmax_topk;
-  const size_t TE = static_cast<size_t>(T) * E, Tk = static_cast<size_t>(T) * k;
-  const int S = seq_len > 0 ? seq_len : T;
-  assert(T % S == 0 && "seq_len must divide the batch");
-  const int B = T / S;
-  const Real* w_gate = params;  // [E,d]
-  LossParts loss;
-
-  // ---- router: logits, scores, normalised affinities
-  grow(ws.logits, TE);
-  grow(ws.scores, TE);
-  grow(ws.probs, TE);
-  Real* l = ws.logits.data();  // [T,E]
-  Real* s = ws.scores.data();  // [T,E]
-  Real* q = ws.probs.data();   // [T,E]
-  mm_nt(x, w_gate, l, T, d, E);
-  if (sigmoid) {
-    sigmoid_vec(l, s, TE);
-    for (int t = 0; t < T; ++t) {
-      Real z = 0;
-      for (int e = 0; e < E; ++e) z += s[t * E + e];
-      for (int e = 0; e < E; ++e) q[t * E + e] = s[t * E + e] / z;
-    }
-  } else {
-    for (int t = 0; t < T; ++t) {
-      const Real* lt = l + static_cast<size_t>(t) * E;
-      Real m = lt[0];
-      for (int e = 1; e < E; ++e) m = lt[e] > m ? lt[e] : m;
-      Real z = 0;
-      for (int e = 0; e < E; ++e) z += (s[t * E + e] = std::exp(lt[e] - m));
-      for (int e = 0; e < E; ++e) q[t * E + e] = (s[t * E + e] /= z);
-    }
-  }
-
-  // ---- top-k on s + b (ties to the lower index), gates, loads
-  ws.topk_ids.resize(Tk);
-  grow(ws.gates, Tk);
-  ws.expert_load.assign(E, 0);
-  int32_t* ids = ws.topk_ids.data();  // [T,k]
-  Real* g = ws.gates.data();          // [T,k]
-  for (int t = 0; t < T; ++t) {
-    const Real* st = s + static_cast<size_t>(t) * E;
-    for (int j = 0; j < k; ++j) {
-      int best = -1;
-      Real best_v = 0;
-      for (int e = 0; e < E; ++e) {
-        bool taken = false;
-        for (int i = 0; i < j; ++i) taken |= ids[t * k + i] == e;
-        if (taken) continue;
-        const Real v = bias ? st[e] + bias[e] : st[e];
-        if (best < 0 || v > best_v) best = e, best_v = v;
-      }
-      ids[t * k + j] = best;
-      g[t * k + j] = st[best];
-      ++ws.expert_load[best];
-    }
-    if (renorm) {
-      Real sum = 0;
-      for (int j = 0; j < k; ++j) sum += g[t * k + j];
-      for (int j = 0; j < k; ++j) g[t * k + j] /= sum;
-    }
-  }
-
-  // ---- auxiliary losses (values)
-  std::vector<double> frac(E);  // f_e, no gradient
-  for (int e = 0; e < E; ++e) frac[e] = static_cast<double>(ws.expert_load[e]) / Tk;
-  std::vector<double> mean_q(E, 0.0);  // P_e
-  for (int t = 0; t < T; ++t) {
-    for (int e = 0; e < E; ++e) mean_q[e] += q[t * E + e];
-  }
-  for (int e = 0; e < E; ++e) {
-    mean_q[e] /= T;
-    loss.switch_aux += E * frac[e] * mean_q[e];
-  }
-  std::vector<double> lse(T);  // log Σ_e exp l[t,e]
-  for (int t = 0; t < T; ++t) {
-    const Real* lt = l + static_cast<size_t>(t) * E;
-    double m = lt[0];
-    for (int e = 1; e < E; ++e) m = lt[e] > m ? lt[e] : m;
-    double z = 0;
-    for (int e = 0; e < E; ++e) z += std::exp(lt[e] - m);
-    lse[t] = m + std::log(z);
-    loss.z_loss += lse[t] * lse[t] / T;
-  }
-  std::vector<double> seq_f(static_cast<size_t>(B) * E, 0.0);  // f[b,e]
-  for (int t = 0; t < T; ++t) {
-    for (int j = 0; j < k; ++j)
-      seq_f[(t / S) * E + ids[t * k + j]] += static_cast<double>(E) / (k * S);
-  }
-  for (int t = 0; t < T; ++t) {
-    for (int e = 0; e < E; ++e) loss.seq_aux += seq_f[(t / S) * E + e] * q[t * E + e] / (S * B);
-  }
-  std::vector<double> importance(E, 0.0);
-  for (size_t p = 0; p < Tk; ++p) importance[ids[p]] += g[p];
-  double imp_mean = 0, imp_var = 0;
-  for (int e = 0; e < E; ++e) imp_mean += importance[e] / E;
-  for (int e = 0; e < E; ++e)
-    imp_var += (importance[e] - imp_mean) * (importance[e] - imp_mean) / E;
-  loss.importance_cv2 = imp_mean > 0 ? imp_var / (imp_mean * imp_mean) : 0.0;
-
-  if (y == nullptr) return loss;
-
-  // ---- group (t, j) pairs by expert
+size_t group_kept_pairs(const ModelShape& shape, const Real* x, int T, Workspace<Real>& ws) {
+  const int d = shape.d_model, E = shape.num_experts, n = shape.slots_per_token();
+  const size_t Tn = static_cast<size_t>(T) * n;
+  const int32_t* ids = ws.topk_ids.data();  // [T,n]
+  const uint8_t* kept = ws.kept.data();     // [T,n]
   ws.offsets.assign(E + 1, 0);
-  for (size_t p = 0; p < Tk; ++p) ++ws.offsets[ids[p] + 1];
+  for (size_t p = 0; p < Tn; ++p) ws.offsets[ids[p] + 1] += kept[p];
   for (int e = 0; e < E; ++e) ws.offsets[e + 1] += ws.offsets[e];
-  ws.pair_of_row.resize(Tk);
-  ws.row_of_pair.resize(Tk);
-  {
-    std::vector<int32_t> next(ws.offsets.begin(), ws.offsets.end() - 1);
-    for (size_t p = 0; p < Tk; ++p) {
-      const int32_t r = next[ids[p]]++;
-      ws.pair_of_row[r] = static_cast<int32_t>(p);
-      ws.row_of_pair[p] = r;
+  const size_t rows = ws.offsets[E];
+  ws.pair_of_row.resize(rows);
+  ws.row_of_pair.resize(Tn);
+  ws.next_row.assign(ws.offsets.begin(), ws.offsets.end() - 1);  // next free row per expert
+  for (size_t p = 0; p < Tn; ++p) {
+    if (!kept[p]) {
+      ws.row_of_pair[p] = -1;
+      continue;
     }
+    const int32_t r = ws.next_row[ids[p]]++;
+    ws.pair_of_row[r] = static_cast<int32_t>(p);
+    ws.row_of_pair[p] = r;
   }
-
-  // ---- experts forward over their grouped rows
-  grow(ws.xg, Tk * d);
-  grow(ws.a, Tk * f);
-  grow(ws.act, Tk * f);  // σ(a) for silu, unused otherwise
-  grow(ws.hid, Tk * f);
-  grow(ws.h, Tk * d);
-  if (swiglu) grow(ws.u, Tk * f);
-  for (size_t r = 0; r < Tk; ++r) {
-    const Real* xt = x + static_cast<size_t>(ws.pair_of_row[r] / k) * d;
+  grow(ws.xg, rows * d);
+  for (size_t r = 0; r < rows; ++r) {
+    const Real* xt = x + static_cast<size_t>(ws.pair_of_row[r] / n) * d;
     for (int i = 0; i < d; ++i) ws.xg[r * d + i] = xt[i];
   }
+  return rows;
+}
+
+// h = FFN_e(xg) for the rows of each expert e.
+template <class Real>
+void experts_forward(const ModelShape& shape, const Real* params, size_t rows,
+                     Workspace<Real>& ws) {
+  const int d = shape.d_model, f = shape.d_ff, E = shape.num_experts;
+  const bool swiglu = shape.expert_kind == ExpertKind::swiglu;
+  const Activation act = swiglu ? Activation::silu : shape.activation;
+  grow(ws.a, rows * f);
+  grow(ws.act, rows * f);  // σ(a) for silu, unused otherwise
+  grow(ws.hid, rows * f);
+  grow(ws.h, rows * d);
+  if (swiglu) grow(ws.u, rows * f);
   for (int e = 0; e < E; ++e) {
     const size_t r0 = ws.offsets[e], n = ws.offsets[e + 1] - r0;
     if (n == 0) continue;
@@ -169,65 +114,24 @@ LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs
     if (swiglu)
       mm_nt(ws.xg.data() + r0 * d, params + shape.w3_offset(e), ws.u.data() + r0 * f, n, d, f);
     Real* sig = ws.act.data() + r0 * f;
-    if (act == Activation::silu) sigmoid_vec(a, sig, n * f);
     Real* hid = ws.hid.data() + r0 * f;
-    for (size_t i = 0; i < n * f; ++i) {
-      hid[i] = act_value(act, a[i], sig[i]);
-      if (swiglu) hid[i] *= ws.u[r0 * f + i];
-    }
+    act_forward(act, a, swiglu ? ws.u.data() + r0 * f : nullptr, sig, hid, n * f);
     mm_nt(hid, w2, ws.h.data() + r0 * d, n, f, d);
   }
+}
 
-  // ---- combine and task loss
-  grow(ws.out, static_cast<size_t>(T) * d);
-  grow(ws.dout, static_cast<size_t>(T) * d);
-  double sq = 0;
-  for (int t = 0; t < T; ++t) {
-    Real* ot = ws.out.data() + static_cast<size_t>(t) * d;
-    for (int i = 0; i < d; ++i) ot[i] = 0;
-    for (int j = 0; j < k; ++j) {
-      const Real gj = g[t * k + j];
-      const Real* hr = ws.h.data() + static_cast<size_t>(ws.row_of_pair[t * k + j]) * d;
-      for (int i = 0; i < d; ++i) ot[i] += gj * hr[i];
-    }
-    for (int i = 0; i < d; ++i) {
-      const Real diff = ot[i] - y[static_cast<size_t>(t) * d + i];
-      sq += static_cast<double>(diff) * diff;
-      ws.dout[static_cast<size_t>(t) * d + i] = Real(2) * diff / static_cast<Real>(T * d);
-    }
-  }
-  loss.task = sq / (static_cast<double>(T) * d);
-
-  if (grad == nullptr) return loss;
-  for (size_t i = 0; i < shape.num_params(); ++i) grad[i] = 0;
-
-  // ---- backward: gates and expert outputs
-  grow(ws.dgates, Tk);
-  grow(ws.dh, Tk * d);
-  for (size_t p = 0; p < Tk; ++p) {
-    const size_t t = p / k, r = ws.row_of_pair[p];
-    const Real* dt = ws.dout.data() + t * d;
-    const Real* hr = ws.h.data() + r * d;
-    Real* dhr = ws.dh.data() + r * d;
-    Real dg = 0;
-    for (int i = 0; i < d; ++i) {
-      dg += dt[i] * hr[i];
-      dhr[i] = g[p] * dt[i];
-    }
-    ws.dgates[p] = dg;
-  }
-  if (coefs.importance_cv2 != 0 && imp_mean > 0) {
-    for (size_t p = 0; p < Tk; ++p) {
-      const double dimp =
-          2.0 / (E * imp_mean * imp_mean) * ((importance[ids[p]] - imp_mean) - imp_var / imp_mean);
-      ws.dgates[p] += static_cast<Real>(coefs.importance_cv2 * dimp);
-    }
-  }
-
-  // ---- backward: experts
-  grow(ws.dhid, Tk * f);
-  grow(ws.da, Tk * f);
-  if (swiglu) grow(ws.du, Tk * f);
+// ws.dh [rows,d] → the experts' weight gradients; with `inputs`, also ws.dxg [rows,d], the
+// gradient of the rows' inputs (soft_moe's slot inputs).
+template <class Real>
+void experts_backward(const ModelShape& shape, const Real* params, size_t rows, bool inputs,
+                      Workspace<Real>& ws, Real* grad) {
+  const int d = shape.d_model, f = shape.d_ff, E = shape.num_experts;
+  const bool swiglu = shape.expert_kind == ExpertKind::swiglu;
+  const Activation act = swiglu ? Activation::silu : shape.activation;
+  grow(ws.dhid, rows * f);
+  grow(ws.da, rows * f);
+  if (swiglu) grow(ws.du, rows * f);
+  if (inputs) grow(ws.dxg, rows * d);
   for (int e = 0; e < E; ++e) {
     const size_t r0 = ws.offsets[e], n = ws.offsets[e + 1] - r0;
     if (n == 0) continue;
@@ -244,82 +148,151 @@ LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs
     if (swiglu) {
       const Real* u = ws.u.data() + r0 * f;
       Real* du = ws.du.data() + r0 * f;
-      for (size_t i = 0; i < n * f; ++i) {
-        du[i] = dhid[i] * act_value(act, a[i], sig[i]);
-        da[i] = dhid[i] * u[i] * act_derivative(act, a[i], sig[i]);
-      }
+      act_backward(act, a, u, sig, dhid, da, du, n * f);
       mm_tn(du, xg, grad + shape.w3_offset(e), n, f, d, ws.scratch1, ws.scratch2);  // dW3 [f,d]
     } else {
-      for (size_t i = 0; i < n * f; ++i) da[i] = dhid[i] * act_derivative(act, a[i], sig[i]);
+      act_backward(act, a, nullptr, sig, dhid, da, nullptr, n * f);
     }
     mm_tn(da, xg, grad + shape.w1_offset(e), n, f, d, ws.scratch1, ws.scratch2);  // dW1 [f,d]
+    if (inputs) {  // dxg = da · W1 (+ du · W3)   [n,d]
+      Real* dx = ws.dxg.data() + r0 * d;
+      mm_nn(da, params + shape.w1_offset(e), dx, n, f, d, ws.scratch1);
+      if (swiglu) {
+        grow(ws.scratch2, n * d);
+        mm_nn(ws.du.data() + r0 * f, params + shape.w3_offset(e), ws.scratch2.data(), n, f, d,
+              ws.scratch1);
+        for (size_t i = 0; i < n * d; ++i) dx[i] += ws.scratch2[i];
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <class Real>
+LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs,
+                                 const Real* params, const Real* bias, const Real* x, const Real* y,
+                                 int T, int seq_len, Real* grad, Workspace<Real>& ws,
+                                 std::optional<uint64_t> noise_seed) {
+  const int d = shape.d_model, n = shape.slots_per_token();
+  const bool soft = shape.router == RouterKind::soft_moe;
+  const int S = seq_len > 0 ? seq_len : T;
+  assert(T % S == 0 && "seq_len must divide the batch");
+  const detail::RouteArgs<Real> args{shape, coefs, params, bias, x, T, S, noise_seed};
+  LossParts loss;
+
+  // ---- router: the kind's routing and the auxiliary loss values
+  switch (shape.router) {
+    case RouterKind::softmax_topk:
+    case RouterKind::softmax_topk_renorm:
+    case RouterKind::sigmoid_bias:
+      detail::route_topk(args, ws, loss);
+      break;
+    case RouterKind::softmax_top1_capacity:
+    case RouterKind::topk_capacity:
+      detail::route_capacity(args, ws, loss);
+      break;
+    case RouterKind::noisy_topk:
+      detail::route_noisy(args, ws, loss);
+      break;
+    case RouterKind::expert_choice:
+      detail::route_expert_choice(args, ws, loss);
+      break;
+    case RouterKind::soft_moe:
+      detail::route_soft_moe(args, ws, loss);
+      break;
+  }
+  if (y == nullptr) return loss;
+
+  // ---- experts over their rows: kept (token, slot) pairs, or soft_moe's slots
+  size_t rows = 0;
+  if (soft) {
+    detail::soft_moe_dispatch(args, ws);
+    rows = ws.offsets[shape.num_experts];
+  } else {
+    rows = group_kept_pairs(shape, x, T, ws);
+  }
+  experts_forward(shape, params, rows, ws);
+
+  // ---- combine and task loss
+  grow(ws.out, static_cast<size_t>(T) * d);
+  grow(ws.dout, static_cast<size_t>(T) * d);
+  if (soft) detail::soft_moe_combine(args, ws);
+  double sq = 0;
+  for (int t = 0; t < T; ++t) {
+    Real* ot = ws.out.data() + static_cast<size_t>(t) * d;
+    if (!soft) {
+      for (int i = 0; i < d; ++i) ot[i] = 0;
+      for (int j = 0; j < n; ++j) {
+        const int32_t r = ws.row_of_pair[t * n + j];
+        if (r < 0) continue;  // dropped: contributes 0
+        const Real gj = ws.gates[t * n + j];
+        const Real* hr = ws.h.data() + static_cast<size_t>(r) * d;
+        axpy(gj, hr, ot, d);  // ot += gj · hr
+      }
+    }
+    for (int i = 0; i < d; ++i) {
+      const Real diff = ot[i] - y[static_cast<size_t>(t) * d + i];
+      sq += static_cast<double>(diff) * diff;
+      ws.dout[static_cast<size_t>(t) * d + i] = Real(2) * diff / static_cast<Real>(T * d);
+    }
+  }
+  loss.task = sq / (static_cast<double>(T) * d);
+
+  if (grad == nullptr) return loss;
+  std::fill_n(grad, shape.num_params(), Real(0));  // one memset (the loop re-read the shape)
+
+  // ---- backward: combine → gates (or combine weights) and expert outputs
+  grow(ws.dh, rows * d);
+  if (soft) {
+    detail::soft_moe_combine_backward(args, ws);
+  } else {
+    const size_t Tn = static_cast<size_t>(T) * n;
+    grow(ws.dgates, Tn);
+    for (size_t p = 0; p < Tn; ++p) {
+      const int32_t r = ws.row_of_pair[p];
+      if (r < 0) {  // dropped slots get no task gradient
+        ws.dgates[p] = 0;
+        continue;
+      }
+      const Real* dt = ws.dout.data() + (p / n) * d;
+      const Real* hr = ws.h.data() + static_cast<size_t>(r) * d;
+      Real* dhr = ws.dh.data() + static_cast<size_t>(r) * d;
+      for (int i = 0; i < d; ++i) dhr[i] = ws.gates[p] * dt[i];
+      ws.dgates[p] = dot(dt, hr, d);
+    }
   }
 
-  // ---- backward: gates -> scores s, aux terms -> affinities q -> scores, -> logits
-  grow(ws.dscores, TE);
-  grow(ws.dlogits, TE);
-  Real* ds = ws.dscores.data();
-  Real* dl = ws.dlogits.data();
-  for (size_t i = 0; i < TE; ++i) ds[i] = 0;
-  std::vector<Real> dq(E);  // aux gradient with respect to q[t,·]
-  for (int t = 0; t < T; ++t) {
-    const Real* gt = g + static_cast<size_t>(t) * k;
-    const Real* dgt = ws.dgates.data() + static_cast<size_t>(t) * k;
-    Real* dst = ds + static_cast<size_t>(t) * E;
-    if (renorm) {  // g_j = s_j / Σ s: ds_i = (dg_i - Σ_j dg_j g_j) / Σ s
-      Real sum = 0, dot = 0;
-      for (int j = 0; j < k; ++j) {
-        sum += s[t * E + ids[t * k + j]];
-        dot += dgt[j] * gt[j];
-      }
-      for (int j = 0; j < k; ++j) dst[ids[t * k + j]] += (dgt[j] - dot) / sum;
-    } else {
-      for (int j = 0; j < k; ++j) dst[ids[t * k + j]] += dgt[j];
-    }
-    bool any = false;
-    for (int e = 0; e < E; ++e) {
-      double v = 0;
-      if (coefs.switch_aux != 0) v += coefs.switch_aux * E * frac[e] / T;
-      if (coefs.seq_aux != 0) v += coefs.seq_aux * seq_f[(t / S) * E + e] / (S * B);
-      dq[e] = static_cast<Real>(v);
-      any |= v != 0;
-    }
-    if (any) {
-      if (sigmoid) {  // q = s / Z: ds_e += (dq_e - Σ dq q) / Z
-        Real z = 0, dot = 0;
-        for (int e = 0; e < E; ++e) {
-          z += s[t * E + e];
-          dot += dq[e] * q[t * E + e];
-        }
-        for (int e = 0; e < E; ++e) dst[e] += (dq[e] - dot) / z;
-      } else {
-        for (int e = 0; e < E; ++e) dst[e] += dq[e];
-      }
-    }
-    Real* dlt = dl + static_cast<size_t>(t) * E;
-    const Real* st = s + static_cast<size_t>(t) * E;
-    if (sigmoid) {
-      for (int e = 0; e < E; ++e) dlt[e] = dst[e] * st[e] * (Real(1) - st[e]);
-    } else {
-      Real dot = 0;
-      for (int e = 0; e < E; ++e) dot += dst[e] * st[e];
-      for (int e = 0; e < E; ++e) dlt[e] = st[e] * (dst[e] - dot);
-    }
-    if (coefs.z_loss != 0) {
-      const double c = coefs.z_loss * 2.0 * lse[t] / T;
-      for (int e = 0; e < E; ++e) dlt[e] += static_cast<Real>(c * std::exp(l[t * E + e] - lse[t]));
-    }
+  // ---- backward: experts, then the router
+  experts_backward(shape, params, rows, soft, ws, grad);
+  switch (shape.router) {
+    case RouterKind::softmax_topk:
+    case RouterKind::softmax_topk_renorm:
+    case RouterKind::sigmoid_bias:
+    case RouterKind::softmax_top1_capacity:
+    case RouterKind::topk_capacity:
+      detail::backward_topk(args, ws, grad);
+      break;
+    case RouterKind::noisy_topk:
+      detail::backward_noisy(args, ws, grad);
+      break;
+    case RouterKind::expert_choice:
+      detail::backward_expert_choice(args, ws, grad);
+      break;
+    case RouterKind::soft_moe:
+      detail::backward_soft_moe(args, ws, grad);
+      break;
   }
-  mm_tn(dl, x, grad, T, E, d, ws.scratch1, ws.scratch2);  // dW_g [E,d]
   return loss;
 }
 
 template LossParts model_forward_backward<float>(const ModelShape&, const LossCoefs&, const float*,
                                                  const float*, const float*, const float*, int, int,
-                                                 float*, Workspace<float>&);
+                                                 float*, Workspace<float>&,
+                                                 std::optional<uint64_t>);
 template LossParts model_forward_backward<double>(const ModelShape&, const LossCoefs&,
                                                   const double*, const double*, const double*,
                                                   const double*, int, int, double*,
-                                                  Workspace<double>&);
+                                                  Workspace<double>&, std::optional<uint64_t>);
 
 }  // namespace moe::train

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "moe/train/linalg_kernels.hpp"
+
 namespace moe::train {
 
 std::string_view to_string(OptimizerKind kind) {
@@ -15,9 +17,7 @@ Optimizer::Optimizer(OptimizerConfig config, size_t num_params)
 
 double Optimizer::step(float* params, float* grad) {
   const size_t n = m_.size();
-  double sq = 0;
-  for (size_t i = 0; i < n; ++i) sq += static_cast<double>(grad[i]) * grad[i];
-  const double norm = std::sqrt(sq);
+  const double norm = std::sqrt(f32_sum_squares(grad, n));
   if (config_.clip > 0 && norm > config_.clip) {
     const float scale = static_cast<float>(config_.clip / norm);
     for (size_t i = 0; i < n; ++i) grad[i] *= scale;
@@ -33,15 +33,16 @@ double Optimizer::step(float* params, float* grad) {
     }
     return norm;
   }
-  const float b1 = config_.beta1, b2 = config_.beta2;
-  const float c1 = static_cast<float>(1.0 - std::pow(static_cast<double>(b1), t_));
-  const float c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(b2), t_));
-  for (size_t i = 0; i < n; ++i) {
-    m_[i] = b1 * m_[i] + (1.0f - b1) * grad[i];
-    v_[i] = b2 * v_[i] + (1.0f - b2) * grad[i] * grad[i];
-    const float step = (m_[i] / c1) / (std::sqrt(v_[i] / c2) + config_.eps);
-    params[i] -= (i < lead ? lr_lead : config_.lr) * step;
-  }
+  AdamStep s;
+  s.beta1 = config_.beta1;
+  s.beta2 = config_.beta2;
+  s.c1 = static_cast<float>(1.0 - std::pow(static_cast<double>(s.beta1), t_));
+  s.c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(s.beta2), t_));
+  s.eps = config_.eps;
+  s.lr = lr_lead;  // the leading segment (router), then the rest
+  f32_adam_update(s, grad, m_.data(), v_.data(), params, lead);
+  s.lr = config_.lr;
+  f32_adam_update(s, grad + lead, m_.data() + lead, v_.data() + lead, params + lead, n - lead);
   return norm;
 }
 

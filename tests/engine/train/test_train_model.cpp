@@ -1,6 +1,7 @@
 // Finite-difference gradient checks of the trainable MoE layer, in double precision: every
-// parameter kind (router, w1, w3, w2) under every loss term, for each router and expert kind;
-// and the float (SIMD) pass against the double one.
+// parameter kind (router, w1, w3, w2) under every loss term, for the softmax and sigmoid top-k
+// routers and each expert kind; and the float (SIMD) pass against the double one. The other
+// router kinds: test_train_routers_grad.cpp.
 #include <cmath>
 #include <cstdio>
 #include <string>

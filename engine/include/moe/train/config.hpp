@@ -28,6 +28,7 @@ enum class BalancingKind {
   importance_cv2,  // + α · Shazeer importance CV²
   seq_aux,         // + α · DeepSeek-V3 sequence-wise balance loss
   aux_free_bias,   // DeepSeek-V3 bias update b_e += γ · sign(mean load - load_e), no loss
+  load_cv2,        // + α · Shazeer smooth-load CV² (noisy_topk only)
 };
 std::string_view to_string(BalancingKind kind);
 

@@ -1,0 +1,56 @@
+// f32 kernels of the training step (engine/src/train/linalg_kernels.cpp): the two backward matrix
+// products that read an operand down its columns, the SiLU gate of the experts forward and
+// backward, and the Adam update. Same naming as moe/kernels.hpp:
+//   <op>__scalar   a plain loop: the specification (the tests compare the dispatcher with it);
+//   <op>           the dispatcher the trainer calls (SIMD, or the scalar loop under MOE_SCALAR).
+// The products read both operands in place (no transposed copies) and round the same way as the
+// transpose-then-f32_matmul path they replace. Deliberately left out: threads, double (linalg.hpp
+// keeps plain loops for the finite-difference checks).
+#pragma once
+
+#include <cstddef>
+
+namespace moe::train {
+
+// ---- c[m,p] = a[n,m]ᵀ · b[n,p]:  c[i,j] = Σ_r a[r,i] · b[r,j]   (weight gradients: dW = dyᵀ · x)
+void f32_matmul_tn__scalar(const float* a, const float* b, float* c, size_t n, size_t m, size_t p);
+void f32_matmul_tn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p);
+
+// ---- c[n,p] = a[n,m] · b[m,p]:  c[r,j] = Σ_i a[r,i] · b[i,j]   (input gradients: dx = dy · W)
+void f32_matmul_nn__scalar(const float* a, const float* b, float* c, size_t n, size_t m, size_t p);
+void f32_matmul_nn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p);
+
+// ---- SiLU gate forward, n elements: sig[i] = σ(a[i]) = 1 / (1 + e^-a[i]),
+//   hid[i] = a[i] · sig[i] · u[i]   (SwiGLU; u == nullptr: hid[i] = a[i] · sig[i], SiLU)
+void f32_silu_gate_forward__scalar(const float* a, const float* u, float* sig, float* hid,
+                                   size_t n);
+void f32_silu_gate_forward(const float* a, const float* u, float* sig, float* hid, size_t n);
+
+// ---- SiLU gate backward, n elements, from dhid = ∂L/∂hid and sig = σ(a):
+//   da[i] = dhid[i] · u[i] · silu'(a[i]),  silu'(a) = sig · (1 + a · (1 - sig))
+//   du[i] = dhid[i] · a[i] · sig[i]
+// (u == nullptr, SiLU: da[i] = dhid[i] · silu'(a[i]) and du is not written)
+void f32_silu_gate_backward__scalar(const float* a, const float* u, const float* sig,
+                                    const float* dhid, float* da, float* du, size_t n);
+void f32_silu_gate_backward(const float* a, const float* u, const float* sig, const float* dhid,
+                            float* da, float* du, size_t n);
+
+// ---- Adam update, n elements (bias corrections c1 = 1 - β1^t, c2 = 1 - β2^t):
+//   m ← β1·m + (1-β1)·g,  v ← β2·v + (1-β2)·g²,  w ← w - lr · (m · c1⁻¹) / (√(v · c2⁻¹) + ε)
+// (the reciprocals are taken once per call: two fewer divisions per element)
+struct AdamStep {
+  float lr = 0, beta1 = 0, beta2 = 0, c1 = 1, c2 = 1, eps = 0;
+};
+void f32_adam_update__scalar(const AdamStep& s, const float* g, float* m, float* v, float* w,
+                             size_t n);
+void f32_adam_update(const AdamStep& s, const float* g, float* m, float* v, float* w, size_t n);
+
+// ---- Σ_i x[i] · y[i] in float (the SIMD variant sums lane-wise, then across lanes)
+float f32_dot__scalar(const float* x, const float* y, size_t n);
+float f32_dot(const float* x, const float* y, size_t n);
+
+// ---- Σ_i x[i]², accumulated in double (each square is exact in double)
+double f32_sum_squares__scalar(const float* x, size_t n);
+double f32_sum_squares(const float* x, size_t n);
+
+}  // namespace moe::train

@@ -1,0 +1,33 @@
+// Capacity router kinds of the trainable layer: Switch (softmax_top1_capacity: top-1, raw
+// probability) and GShard (topk_capacity: top-k renormalised). Routing is route_topk's; then per
+// sequence each expert takes at most C slots, visited slot-major (every token's first choice
+// before any token's second) in token order, as the inference routers do
+// (moe/routing/switch_capacity.hpp, gshard_capacity.hpp). The backward is backward_topk's: a
+// dropped slot's gate has no task gradient, the placement none at all.
+#include "train/router_stage.hpp"
+
+namespace moe::train::detail {
+
+template <class Real>
+void route_capacity(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
+  route_topk(a, ws, loss);
+  const int E = a.shape.num_experts, k = a.shape.top_k, S = a.S;
+  const int C = capacity_per_sequence(a.shape, S);  // model.hpp
+  const int32_t* ids = ws.topk_ids.data();          // [T,k]
+  uint8_t* kept = ws.kept.data();                   // [T,k]
+  for (int b = 0; b < a.T / S; ++b) {
+    ws.filled.assign(E, 0);
+    for (int j = 0; j < k; ++j) {
+      for (int s = 0; s < S; ++s) {
+        const size_t p = (static_cast<size_t>(b) * S + s) * k + j;
+        kept[p] = ws.filled[ids[p]] < C ? 1 : 0;
+        ws.filled[ids[p]] += kept[p];
+      }
+    }
+  }
+}
+
+template void route_capacity<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);
+template void route_capacity<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&);
+
+}  // namespace moe::train::detail

@@ -1,0 +1,90 @@
+// Expert-choice router of the trainable layer (Zhou et al. 2022), matching the inference router
+// moe/routing/expert_choice.hpp: s = softmax over experts per token; per sequence, expert e takes
+// the C tokens with the largest s[·,e] (ties to the lower token), C = round(cf·S/E). Slot j of
+// token t is expert j with gate s[t,j]; kept says whether expert j took t. The choice carries no
+// gradient; the gates pass theirs to the logits through the softmax.
+#include <cmath>
+
+#include "train/linalg.hpp"
+#include "train/router_stage.hpp"
+
+namespace moe::train::detail {
+
+using namespace linalg;
+
+template <class Real>
+void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
+  const ModelShape& shape = a.shape;
+  const int T = a.T, d = shape.d_model, E = shape.num_experts, S = a.S;
+  const size_t TE = static_cast<size_t>(T) * E;
+  grow(ws.logits, TE);
+  grow(ws.scores, TE);
+  grow(ws.probs, TE);
+  Real* l = ws.logits.data();  // [T,E]
+  Real* s = ws.scores.data();  // [T,E]
+  mm_nt(a.x, a.params, l, T, d, E);
+  for (int t = 0; t < T; ++t) {
+    const Real* lt = l + static_cast<size_t>(t) * E;
+    Real m = lt[0];
+    for (int e = 1; e < E; ++e) m = lt[e] > m ? lt[e] : m;
+    Real z = 0;
+    for (int e = 0; e < E; ++e) z += (s[t * E + e] = std::exp(lt[e] - m));
+    for (int e = 0; e < E; ++e) ws.probs[t * E + e] = (s[t * E + e] /= z);
+  }
+
+  // ---- each expert's C best tokens of each sequence; slot j = expert j
+  const int C = capacity_per_sequence(shape, S);
+  ws.topk_ids.resize(TE);
+  grow(ws.gates, TE);
+  ws.kept.assign(TE, 0);
+  ws.expert_load.assign(E, 0);
+  ws.filled.resize(C > 0 ? C : 1);
+  for (size_t i = 0; i < TE; ++i) {
+    ws.topk_ids[i] = static_cast<int32_t>(i % E);
+    ws.gates[i] = s[i];
+  }
+  for (int b = 0; b < T / S; ++b) {
+    for (int e = 0; e < E && C > 0; ++e) {
+      const size_t first = static_cast<size_t>(b) * S * E;  // row of the sequence's first token
+      topk_strided(s + first + e, S, E, C, ws.filled.data());
+      for (int c = 0; c < C; ++c) ws.kept[first + static_cast<size_t>(ws.filled[c]) * E + e] = 1;
+      ws.expert_load[e] += C;
+    }
+  }
+  // top expert: the taking expert with the largest gate, else the token's own preference
+  ws.top_expert.resize(T);
+  for (int t = 0; t < T; ++t) {
+    const size_t row = static_cast<size_t>(t) * E;
+    int best = -1, pref = 0;
+    for (int e = 0; e < E; ++e) {
+      if (s[row + e] > s[row + pref]) pref = e;
+      if (ws.kept[row + e] && (best < 0 || s[row + e] > s[row + best])) best = e;
+    }
+    ws.top_expert[t] = best >= 0 ? best : pref;
+  }
+  aux_forward<Real>(a, E, l, nullptr, nullptr, nullptr, E, ws, loss);  // z-loss only
+}
+
+template <class Real>
+void backward_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad) {
+  const int T = a.T, d = a.shape.d_model, E = a.shape.num_experts;
+  grow(ws.dlogits, static_cast<size_t>(T) * E);
+  const Real* s = ws.scores.data();   // [T,E]
+  const Real* ds = ws.dgates.data();  // [T,E] g = s on the kept slots, 0 elsewhere
+  Real* dl = ws.dlogits.data();       // [T,E]
+  for (int t = 0; t < T; ++t) {
+    const size_t row = static_cast<size_t>(t) * E;
+    Real dot = 0;
+    for (int e = 0; e < E; ++e) dot += ds[row + e] * s[row + e];
+    for (int e = 0; e < E; ++e) dl[row + e] = s[row + e] * (ds[row + e] - dot);
+    aux_z_backward(a, E, ws.logits.data() + row, ws, t, dl + row);
+  }
+  mm_tn(dl, a.x, grad, T, E, d, ws.scratch1, ws.scratch2);  // dW_g [E,d]
+}
+
+template void route_expert_choice<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);
+template void route_expert_choice<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&);
+template void backward_expert_choice<float>(const RouteArgs<float>&, Workspace<float>&, float*);
+template void backward_expert_choice<double>(const RouteArgs<double>&, Workspace<double>&, double*);
+
+}  // namespace moe::train::detail

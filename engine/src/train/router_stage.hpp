@@ -1,0 +1,119 @@
+// Internal: the router families of the trainable layer, one file each (model.hpp has the math).
+// model.cpp calls route_* for the forward routing; for the top-k kinds it then groups the kept
+// (token, slot) pairs by expert, for soft_moe soft_moe_dispatch builds the slot rows. After the
+// experts' backward, backward_* turns the gradient of the gates (top-k kinds) or of the combine
+// and dispatch weights (soft_moe) into the gradient of the router's parameters.
+//
+//   router_topk.cpp          softmax_topk, softmax_topk_renorm, sigmoid_bias, and the shared
+//                            softmax/sigmoid backward the capacity kinds reuse
+//   router_capacity.cpp      softmax_top1_capacity, topk_capacity
+//   router_noisy.cpp         noisy_topk
+//   router_expert_choice.cpp expert_choice
+//   router_soft_moe.cpp      soft_moe
+//   router_aux.cpp           the auxiliary losses shared by the top-k kinds (values, gradients)
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "moe/train/model.hpp"
+
+namespace moe::train::detail {
+
+template <class Real>
+struct RouteArgs {
+  const ModelShape& shape;
+  const LossCoefs& coefs;
+  const Real* params;  // [P] model.hpp layout
+  const Real* bias;    // [E] selection bias or nullptr
+  const Real* x;       // [T,d]
+  int T = 0;           // tokens
+  int S = 0;           // tokens per sequence (divides T)
+  std::optional<uint64_t> noise_seed;
+};
+
+// Kinds whose gates are divided by their sum (GShard renormalises before capacity).
+inline bool renormalises(RouterKind k) {
+  return k == RouterKind::softmax_topk_renorm || k == RouterKind::sigmoid_bias ||
+         k == RouterKind::topk_capacity;
+}
+
+// ids[0..k) = indices of the k largest v[i·stride], i < n, by value descending, exact ties to the
+// lower index (the insertion scheme of moe::routing::topk_row, for any scalar).
+template <class Real>
+void topk_strided(const Real* v, int n, size_t stride, int k, int32_t* ids) {
+  int filled = 0;
+  for (int i = 0; i < n; ++i) {
+    const Real vi = v[i * stride];
+    int pos;
+    if (filled < k) {
+      pos = filled++;
+    } else if (vi > v[ids[k - 1] * stride]) {
+      pos = k - 1;
+    } else {
+      continue;
+    }
+    while (pos > 0 && vi > v[ids[pos - 1] * stride]) {
+      ids[pos] = ids[pos - 1];
+      --pos;
+    }
+    ids[pos] = i;
+  }
+}
+
+// ---- forward routing. Top-k kinds fill ws.logits/scores/probs, topk_ids/gates/kept [T,n],
+// expert_load, top_expert and the aux loss values; soft_moe fills logits, dispatch, combine,
+// expert_load, top_expert and the z-loss.
+template <class Real>
+void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss);
+template <class Real>
+void route_capacity(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss);
+template <class Real>
+void route_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss);
+template <class Real>
+void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss);
+template <class Real>
+void route_soft_moe(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss);
+
+// ---- soft_moe's slot rows: dispatch builds ws.offsets and ws.xg (slot inputs, grouped by
+// expert), combine writes ws.out from ws.h, combine_backward turns ws.dout into ws.dh and
+// ws.dcombine.
+template <class Real>
+void soft_moe_dispatch(const RouteArgs<Real>& a, Workspace<Real>& ws);
+template <class Real>
+void soft_moe_combine(const RouteArgs<Real>& a, Workspace<Real>& ws);
+template <class Real>
+void soft_moe_combine_backward(const RouteArgs<Real>& a, Workspace<Real>& ws);
+
+// ---- backward into the router: grad[0 .. router_size()) is written (the rest is untouched).
+// Top-k kinds read ws.dgates [T,n] (the task gradient of each kept gate, 0 elsewhere); soft_moe
+// reads ws.dcombine and ws.dxg (the gradient of the slot inputs).
+template <class Real>
+void backward_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad);  // + capacity
+template <class Real>
+void backward_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad);
+template <class Real>
+void backward_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad);
+template <class Real>
+void backward_soft_moe(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad);
+
+// ---- auxiliary losses of the top-k kinds (router_aux.cpp).
+// Values from the logits l [T,L] (z-loss), the affinities q [T,E] (P) and the choices ids /
+// gates [T,n] (f, importance); ids == nullptr computes the z-loss only. Keeps the statistics
+// the backward needs in ws.
+template <class Real>
+void aux_forward(const RouteArgs<Real>& a, int L, const Real* l, const Real* q, const int32_t* ids,
+                 const Real* g, int n, Workspace<Real>& ws, LossParts& loss);
+// Adds the importance term's gradient to dgates [T,n] (all chosen slots, kept or not).
+template <class Real>
+void aux_importance_backward(const RouteArgs<Real>& a, const int32_t* ids, int n,
+                             const Workspace<Real>& ws, Real* dgates);
+// dq [E] = gradient of the switch and sequence-wise terms with respect to q[t,·]; false when 0.
+template <class Real>
+bool aux_dq(const RouteArgs<Real>& a, const Workspace<Real>& ws, int t, Real* dq);
+// Adds the z-loss gradient to dlt [L], the logits row of token t.
+template <class Real>
+void aux_z_backward(const RouteArgs<Real>& a, int L, const Real* lt, const Workspace<Real>& ws,
+                    int t, Real* dlt);
+
+}  // namespace moe::train::detail

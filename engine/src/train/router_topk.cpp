@@ -1,0 +1,147 @@
+// Top-k router kinds of the trainable layer: softmax_topk, softmax_topk_renorm and sigmoid_bias
+// (model.hpp), and the gates → scores → logits backward that the capacity kinds share.
+#include <cmath>
+
+#include "train/linalg.hpp"
+#include "train/router_stage.hpp"
+
+namespace moe::train::detail {
+
+using namespace linalg;
+
+template <class Real>
+void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
+  const ModelShape& shape = a.shape;
+  const int T = a.T, d = shape.d_model, E = shape.num_experts, k = shape.top_k;
+  const bool sigmoid = shape.router == RouterKind::sigmoid_bias;
+  const bool renorm = renormalises(shape.router);
+  const size_t TE = static_cast<size_t>(T) * E, Tk = static_cast<size_t>(T) * k;
+
+  // ---- logits, scores, normalised affinities
+  grow(ws.logits, TE);
+  grow(ws.scores, TE);
+  grow(ws.probs, TE);
+  Real* l = ws.logits.data();  // [T,E]
+  Real* s = ws.scores.data();  // [T,E]
+  Real* q = ws.probs.data();   // [T,E]
+  mm_nt(a.x, a.params, l, T, d, E);
+  if (sigmoid) {
+    sigmoid_vec(l, s, TE);
+    for (int t = 0; t < T; ++t) {
+      Real z = 0;
+      for (int e = 0; e < E; ++e) z += s[t * E + e];
+      for (int e = 0; e < E; ++e) q[t * E + e] = s[t * E + e] / z;
+    }
+  } else {
+    for (int t = 0; t < T; ++t) {
+      const Real* lt = l + static_cast<size_t>(t) * E;
+      Real m = lt[0];
+      for (int e = 1; e < E; ++e) m = lt[e] > m ? lt[e] : m;
+      Real z = 0;
+      for (int e = 0; e < E; ++e) z += (s[t * E + e] = std::exp(lt[e] - m));
+      for (int e = 0; e < E; ++e) q[t * E + e] = (s[t * E + e] /= z);
+    }
+  }
+
+  // ---- top-k on s + b (ties to the lower index), gates, loads
+  ws.topk_ids.resize(Tk);
+  grow(ws.gates, Tk);
+  ws.kept.assign(Tk, 1);
+  ws.expert_load.assign(E, 0);
+  ws.top_expert.resize(T);
+  int32_t* ids = ws.topk_ids.data();  // [T,k]
+  Real* g = ws.gates.data();          // [T,k]
+  for (int t = 0; t < T; ++t) {
+    const Real* st = s + static_cast<size_t>(t) * E;
+    for (int j = 0; j < k; ++j) {
+      int best = -1;
+      Real best_v = 0;
+      for (int e = 0; e < E; ++e) {
+        bool taken = false;
+        for (int i = 0; i < j; ++i) taken |= ids[t * k + i] == e;
+        if (taken) continue;
+        const Real v = a.bias ? st[e] + a.bias[e] : st[e];
+        if (best < 0 || v > best_v) best = e, best_v = v;
+      }
+      ids[t * k + j] = best;
+      g[t * k + j] = st[best];
+      ++ws.expert_load[best];
+    }
+    if (renorm) {
+      Real sum = 0;
+      for (int j = 0; j < k; ++j) sum += g[t * k + j];
+      for (int j = 0; j < k; ++j) g[t * k + j] /= sum;
+    }
+    ws.top_expert[t] = ids[t * k];
+  }
+  aux_forward(a, E, l, q, ids, g, k, ws, loss);
+}
+
+template <class Real>
+void backward_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad) {
+  const ModelShape& shape = a.shape;
+  const int T = a.T, d = shape.d_model, E = shape.num_experts, k = shape.top_k;
+  const bool sigmoid = shape.router == RouterKind::sigmoid_bias;
+  const bool renorm = renormalises(shape.router);
+  const size_t TE = static_cast<size_t>(T) * E;
+  const int32_t* ids = ws.topk_ids.data();  // [T,k]
+  const Real* g = ws.gates.data();          // [T,k]
+  const Real* s = ws.scores.data();         // [T,E]
+  const Real* q = ws.probs.data();          // [T,E]
+  const Real* l = ws.logits.data();         // [T,E]
+  aux_importance_backward(a, ids, k, ws, ws.dgates.data());
+
+  // ---- gates -> scores s, aux terms -> affinities q -> scores, -> logits
+  grow(ws.dscores, TE);
+  grow(ws.dlogits, TE);
+  grow(ws.scratch3, static_cast<size_t>(E));
+  Real* ds = ws.dscores.data();
+  Real* dl = ws.dlogits.data();
+  Real* dq = ws.scratch3.data();  // [E] aux gradient with respect to q[t,·]
+  for (size_t i = 0; i < TE; ++i) ds[i] = 0;
+  for (int t = 0; t < T; ++t) {
+    const Real* gt = g + static_cast<size_t>(t) * k;
+    const Real* dgt = ws.dgates.data() + static_cast<size_t>(t) * k;
+    Real* dst = ds + static_cast<size_t>(t) * E;
+    if (renorm) {  // g_j = s_j / Σ s: ds_i = (dg_i - Σ_j dg_j g_j) / Σ s
+      Real sum = 0, dot = 0;
+      for (int j = 0; j < k; ++j) {
+        sum += s[t * E + ids[t * k + j]];
+        dot += dgt[j] * gt[j];
+      }
+      for (int j = 0; j < k; ++j) dst[ids[t * k + j]] += (dgt[j] - dot) / sum;
+    } else {
+      for (int j = 0; j < k; ++j) dst[ids[t * k + j]] += dgt[j];
+    }
+    if (aux_dq(a, ws, t, dq)) {
+      if (sigmoid) {  // q = s / Z: ds_e += (dq_e - Σ dq q) / Z
+        Real z = 0, dot = 0;
+        for (int e = 0; e < E; ++e) {
+          z += s[t * E + e];
+          dot += dq[e] * q[t * E + e];
+        }
+        for (int e = 0; e < E; ++e) dst[e] += (dq[e] - dot) / z;
+      } else {
+        for (int e = 0; e < E; ++e) dst[e] += dq[e];
+      }
+    }
+    Real* dlt = dl + static_cast<size_t>(t) * E;
+    const Real* st = s + static_cast<size_t>(t) * E;
+    if (sigmoid) {
+      for (int e = 0; e < E; ++e) dlt[e] = dst[e] * st[e] * (Real(1) - st[e]);
+    } else {
+      Real dot = 0;
+      for (int e = 0; e < E; ++e) dot += dst[e] * st[e];
+      for (int e = 0; e < E; ++e) dlt[e] = st[e] * (dst[e] - dot);
+    }
+    aux_z_backward(a, E, l + static_cast<size_t>(t) * E, ws, t, dlt);
+  }
+  mm_tn(dl, a.x, grad, T, E, d, ws.scratch1, ws.scratch2);  // dW_g [E,d]
+}
+
+template void route_topk<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);
+template void route_topk<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&);
+template void backward_topk<float>(const RouteArgs<float>&, Workspace<float>&, float*);
+template void backward_topk<double>(const RouteArgs<double>&, Workspace<double>&, double*);
+
+}  // namespace moe::train::detail
