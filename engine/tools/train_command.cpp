@@ -22,9 +22,12 @@ constexpr const char* kTrainUsage =
     "Trains one MoE layer as CONFIG.json says (engine/README.md, \"Training config\") and prints\n"
     "one JSON object per chunk of `chunk` steps:\n"
     "  {\"step\": steps done, \"loss\": [per step], \"aux_loss\": [per step],\n"
-    "   \"expert_load\": [per step][E] fractions, \"elapsed_ms\": wall time of the chunk}\n"
+    "   \"expert_load\": [per step][E] fractions, \"router_prob\": [E] mean router probability\n"
+    "   P_e of the chunk's last step, \"selection_bias\": [E] (aux_free_bias runs only),\n"
+    "   \"elapsed_ms\": wall time of the chunk}\n"
     "then a summary over the whole dataset:\n"
-    "  {\"final_expert_load\": [E], \"load_cv\", \"max_share\", \"loss\", \"nmi_surface\",\n"
+    "  {\"final_expert_load\": [E], \"final_router_prob\": [E], \"final_switch_term\": [E]\n"
+    "   (E·f_e·P_e), \"load_cv\", \"max_share\", \"loss\", \"nmi_surface\",\n"
     "   \"nmi_topic\" (tokens task) or \"nmi_cluster\" (clusters task), \"steps_per_second\"}\n";
 
 constexpr const char* kBenchUsage =
@@ -96,11 +99,17 @@ int train_command(int argc, char** argv) {
                  {"loss", floats(r.loss.data(), r.loss.size())},
                  {"aux_loss", floats(r.aux_loss.data(), r.aux_loss.size())},
                  {"expert_load", std::move(loads)},
+                 {"router_prob", floats(r.router_prob.data() + (r.steps - 1) * E, E)},
                  {"elapsed_ms", std::round(ms * 1000) / 1000}};
+    if (config.value().balancing == moe::train::BalancingKind::aux_free_bias) {
+      line["selection_bias"] = floats(r.selection_bias.data(), r.selection_bias.size());
+    }
     std::cout << line.dump() << "\n";
   }
   const moe::train::TrainStats st = trainer.stats();
   json summary = {{"final_expert_load", floats(st.expert_load.data(), st.expert_load.size())},
+                  {"final_router_prob", floats(st.router_prob.data(), st.router_prob.size())},
+                  {"final_switch_term", floats(st.switch_term.data(), st.switch_term.size())},
                   {"load_cv", round6(st.load_cv)},
                   {"max_share", round6(st.max_share)},
                   {"loss", round6(st.task_loss)}};

@@ -10,6 +10,16 @@
 //       active_fraction}}
 //   probeExpert(specJson, expert, input)   input: Float32Array [d]
 //       -> {ok, probe: {expert, pre_activation, up, hidden, output}}   (Float32Array copies)
+//   commVolume({num_experts, devices, d_model, bytes_per_value, layers?, tokens, top_k,
+//               topk_ids: Int32Array [T·k], kept?: Uint8Array [T·k], token_device?: Int32Array
+//               [T]})
+//       -> {ok, volume: {devices, dispatch_bytes: Float64Array [D·D], sent_bytes, received_bytes:
+//           Float64Array [D], forward_bytes, cross_device_bytes, cross_device_fraction,
+//           training_step_bytes, training_step_cross_device_bytes, routed_slots, local_slots,
+//           dropped_slots}}
+//   trainingMemory(total_params, bytes_per_value)
+//       -> {ok, memory: {serving_bytes, weight_bytes, gradient_bytes, optimizer_bytes,
+//           master_bytes, training_bytes}}
 #include <cmath>
 #include <exception>
 #include <string>
@@ -19,6 +29,7 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
+#include "moe/comm.hpp"
 #include "moe/cost.hpp"
 #include "moe/expert_probe.hpp"
 #include "moe/spec.hpp"
@@ -186,6 +197,118 @@ val probe_expert(std::string spec_json, int expert, val input) {
   }
 }
 
+// Reads obj[name] as a whole number for comm_volume; an absent optional field keeps `out`.
+bool read_comm_int(const val& obj, const char* name, bool required, int& out, std::string& error) {
+  const val v = obj[name];
+  if (v.isUndefined() && !required) return true;
+  const std::string where = std::string("comm.") + name;
+  if (!v.isNumber()) {
+    error = where + ": must be a number";
+    return false;
+  }
+  const double x = v.as<double>();
+  if (!std::isfinite(x) || std::trunc(x) != x || std::fabs(x) > 2147483647.0) {
+    error = where + ": must be a whole number, got " + std::to_string(x);
+    return false;
+  }
+  out = static_cast<int>(x);
+  return true;
+}
+
+// Copies obj[name], a typed array of `array_type`, into `out`; absent and optional: left empty.
+template <class T>
+bool read_comm_array(const val& obj, const char* name, const char* array_type, bool required,
+                     std::vector<T>& out, std::string& error) {
+  const val v = obj[name];
+  if (v.isUndefined() && !required) return true;
+  const std::string where = std::string("comm.") + name;
+  if (!v.instanceof (val::global(array_type))) {
+    error = where + ": must be an " + array_type;
+    return false;
+  }
+  const size_t n = v["length"].as<size_t>();
+  if (n > (size_t{1} << 26)) {
+    error = where + ": too long (" + std::to_string(n) + " values)";
+    return false;
+  }
+  out.resize(n);
+  val(emscripten::typed_memory_view(n, out.data())).call<void>("set", v);
+  return true;
+}
+
+val comm_volume(val spec) {
+  try {
+    if (spec.typeOf().as<std::string>() != "object" || spec.isNull()) {
+      return error_value("comm: must be an object");
+    }
+    moe::CommSpec c;
+    std::string error;
+    if (!read_comm_int(spec, "num_experts", true, c.num_experts, error) ||
+        !read_comm_int(spec, "devices", true, c.devices, error) ||
+        !read_comm_int(spec, "layers", false, c.layers, error) ||
+        !read_comm_int(spec, "tokens", true, c.tokens, error) ||
+        !read_comm_int(spec, "top_k", true, c.top_k, error) ||
+        !read_comm_array(spec, "topk_ids", "Int32Array", true, c.topk_ids, error) ||
+        !read_comm_array(spec, "kept", "Uint8Array", false, c.kept, error) ||
+        !read_comm_array(spec, "token_device", "Int32Array", false, c.token_device, error)) {
+      return error_value(error);
+    }
+    int d_model = 0;
+    if (!read_comm_int(spec, "d_model", true, d_model, error)) return error_value(error);
+    c.d_model = d_model;
+    const val bytes = spec["bytes_per_value"];
+    if (!bytes.isNumber()) return error_value("comm.bytes_per_value: must be a number");
+    c.bytes_per_value = bytes.as<double>();
+    moe::Result<moe::CommVolume> r = moe::all_to_all_volume(c);
+    if (!r.ok()) return error_value(r.error().message());
+    const moe::CommVolume& v = r.value();
+    val volume = val::object();
+    volume.set("devices", v.devices);
+    volume.set("dispatch_bytes", moe::wasm::copy_of(v.dispatch_bytes, "Float64Array"));
+    volume.set("sent_bytes", moe::wasm::copy_of(v.sent_bytes, "Float64Array"));
+    volume.set("received_bytes", moe::wasm::copy_of(v.received_bytes, "Float64Array"));
+    volume.set("forward_bytes", v.forward_bytes);
+    volume.set("cross_device_bytes", v.cross_device_bytes);
+    volume.set("cross_device_fraction", v.cross_device_fraction);
+    volume.set("training_step_bytes", v.training_step_bytes);
+    volume.set("training_step_cross_device_bytes", v.training_step_cross_device_bytes);
+    volume.set("routed_slots", static_cast<double>(v.routed_slots));
+    volume.set("local_slots", static_cast<double>(v.local_slots));
+    volume.set("dropped_slots", static_cast<double>(v.dropped_slots));
+    val out = val::object();
+    out.set("ok", true);
+    out.set("volume", volume);
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
+val training_memory(double total_params, double bytes_per_value) {
+  try {
+    moe::Result<moe::TrainingMemory> r = moe::training_memory(total_params, bytes_per_value);
+    if (!r.ok()) return error_value(r.error().message());
+    const moe::TrainingMemory& m = r.value();
+    val memory = val::object();
+    memory.set("serving_bytes", m.serving_bytes);
+    memory.set("weight_bytes", m.weight_bytes);
+    memory.set("gradient_bytes", m.gradient_bytes);
+    memory.set("optimizer_bytes", m.optimizer_bytes);
+    memory.set("master_bytes", m.master_bytes);
+    memory.set("training_bytes", m.training_bytes);
+    val out = val::object();
+    out.set("ok", true);
+    out.set("memory", memory);
+    return out;
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(cost) {
@@ -193,4 +316,6 @@ EMSCRIPTEN_BINDINGS(cost) {
   emscripten::function("solveActive", &solve_active);
   emscripten::function("expertCapacity", &expert_capacity);
   emscripten::function("probeExpert", &probe_expert);
+  emscripten::function("commVolume", &comm_volume);
+  emscripten::function("trainingMemory", &training_memory);
 }

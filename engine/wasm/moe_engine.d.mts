@@ -115,6 +115,8 @@ export interface RawTrainChunk {
   loss: Float32Array; // [steps]
   aux_loss: Float32Array; // [steps]
   expert_load: Float32Array; // [steps, E]
+  router_prob: Float32Array; // [steps, E]
+  selection_bias: Float32Array; // [E]
 }
 
 export interface RawTrainStats {
@@ -122,9 +124,37 @@ export interface RawTrainStats {
   max_share: number;
   loss: number;
   expert_load: Float32Array; // [E] copy
+  router_prob: Float32Array; // [E] copy
+  switch_term: Float32Array; // [E] copy
+  switch_loss: number;
   nmi_surface?: number;
   nmi_topic?: number;
   nmi_cluster?: number;
+}
+
+/** cost_bindings.cpp commVolume: byte counts of one routed batch (copies). */
+export interface RawCommVolume {
+  devices: number;
+  dispatch_bytes: Float64Array; // [D, D]
+  sent_bytes: Float64Array; // [D]
+  received_bytes: Float64Array; // [D]
+  forward_bytes: number;
+  cross_device_bytes: number;
+  cross_device_fraction: number;
+  training_step_bytes: number;
+  training_step_cross_device_bytes: number;
+  routed_slots: number;
+  local_slots: number;
+  dropped_slots: number;
+}
+
+export interface RawTrainingMemory {
+  serving_bytes: number;
+  weight_bytes: number;
+  gradient_bytes: number;
+  optimizer_bytes: number;
+  master_bytes: number;
+  training_bytes: number;
 }
 
 export interface RawTrainer {
@@ -147,6 +177,8 @@ export interface MoeEngineModule {
   ): { ok: true; solve: RawActiveSolve } | RawError;
   expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): { ok: true; capacity: number } | RawError;
   probeExpert(specJson: string, expert: number, input: Float32Array): { ok: true; probe: RawExpertProbe } | RawError;
+  commVolume(spec: object): { ok: true; volume: RawCommVolume } | RawError;
+  trainingMemory(totalParams: number, bytesPerValue: number): { ok: true; memory: RawTrainingMemory } | RawError;
   createLayer(specJson: string): { ok: true; layer: RawLayer } | RawError;
   modRoute(
     input: Float32Array,

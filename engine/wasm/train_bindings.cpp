@@ -2,11 +2,13 @@
 // Same rules: every entry point returns {ok: true, ...} or {ok: false, error} and catches every
 // C++ exception. web/src/engine/core.ts wraps these names:
 //   createTrainer(configJson)  -> {ok, trainer} | {ok: false, error}
-//   Trainer.run(steps)         -> {ok, steps, step, loss, aux_loss, expert_load [steps·E]}
+//   Trainer.run(steps)         -> {ok, steps, step, loss, aux_loss, expert_load [steps·E],
+//                                  router_prob [steps·E], selection_bias [E]}
 //                                 (views of the trainer's buffers, valid until the next call)
 //   Trainer.assign(text)       -> {ok, tokens, experts: Int32Array} | {ok: false, error}
-//   Trainer.stats()            -> {ok, load_cv, max_share, loss, expert_load, nmi_surface?,
-//                                  nmi_topic?, nmi_cluster?}
+//   Trainer.stats()            -> {ok, load_cv, max_share, loss, expert_load, router_prob,
+//                                  switch_term, switch_loss, nmi_surface?, nmi_topic?,
+//                                  nmi_cluster?}
 //   Trainer.delete()
 #include <cmath>
 #include <exception>
@@ -51,6 +53,8 @@ class TrainerHandle {
       out.set("loss", view(last_.loss));
       out.set("aux_loss", view(last_.aux_loss));
       out.set("expert_load", view(last_.expert_load));
+      out.set("router_prob", view(last_.router_prob));
+      out.set("selection_bias", view(last_.selection_bias));
       return out;
     } catch (const std::exception& e) {
       return error_value(std::string("engine: internal error: ") + e.what());
@@ -86,6 +90,9 @@ class TrainerHandle {
       out.set("max_share", st.max_share);
       out.set("loss", st.task_loss);
       out.set("expert_load", copy_of(st.expert_load, "Float32Array"));
+      out.set("router_prob", copy_of(st.router_prob, "Float32Array"));
+      out.set("switch_term", copy_of(st.switch_term, "Float32Array"));
+      out.set("switch_loss", st.switch_loss);
       if (st.has_surface) out.set("nmi_surface", st.nmi_surface);
       if (st.has_topic) out.set("nmi_topic", st.nmi_topic);
       if (st.has_cluster) out.set("nmi_cluster", st.nmi_cluster);

@@ -16,8 +16,10 @@ import type { TrainConfig } from '../../web/src/engine/types';
 import { fmt } from '../../web/src/widgets/format';
 import { COLLAPSE_CONFIG, SWITCH_AUX_CONFIG, BIAS_CONFIG, demoConfig } from '../../web/src/widgets/train-common/demo';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
-import { bytesText, parameterMemory } from '../../web/src/widgets/train-common/comm';
-import type { TrainCostParams } from '../../web/src/widgets/train-cost/spec';
+import { bytesText } from '../../web/src/widgets/train-common/comm';
+import { ROUTE_D, ROUTE_SEED, routedBatchSpec, type TrainCostParams } from '../../web/src/widgets/train-cost/spec';
+import { randomBatch } from '../../web/src/widgets/serving-common/serving';
+import { ALPHAS } from '../../web/src/widgets/balance-compare/spec';
 import type { ExpertWordsParams } from '../../web/src/widgets/expert-words/spec';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -40,20 +42,33 @@ const want = {
   auxBaseline: [] as string[],
   auxSwitch: [] as string[],
   auxAlpha003: [] as string[],
+  auxBaselineP: [] as string[],
+  auxBaselineTerm: [] as string[],
+  auxSwitchP: [] as string[],
+  auxSwitchTerm: [] as string[],
+  auxSwitchContribution: [] as string[],
+  auxSwitchLoss: '',
+  biasLoads: [] as string[],
+  biasValues: [] as string[],
   nmiSurface: '',
   nmiTopic: '',
   assigned: [] as string[],
   servingMemory8: '',
   trainingMemory8: '',
   servingMemory64: '',
+  commServe8: '',
+  commTrain8: '',
+  commShare8: '',
+  commServe64: '',
 };
 
 test.beforeAll(async () => {
   const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= root('build/wasm');
-  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
+  const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm'); // the build the page under test uses
+  g.__dirname ??= wasmDir;
+  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
   const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`) });
   const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
     if (!r.ok) throw new Error(r.error);
     return r.value;
@@ -66,8 +81,18 @@ test.beforeAll(async () => {
   const finalLoads = (config: TrainConfig, steps: number) => {
     const id = train(config, steps);
     const s = ok(core.trainStats(id));
+    const bias = ok(core.trainRun(id, 0)).selection_bias;
     core.trainDelete(id);
-    return { loads: Array.from(s.expert_load, (v) => fmt(v, 3)), max: s.max_share };
+    const alpha = config.balancing?.alpha ?? 0;
+    return {
+      loads: Array.from(s.expert_load, (v) => fmt(v, 3)),
+      max: s.max_share,
+      P: Array.from(s.router_prob, (v) => fmt(v, 3)),
+      term: Array.from(s.switch_term, (v) => fmt(v, 3)),
+      contribution: Array.from(s.switch_term, (v) => fmt(alpha * v, 5)),
+      switchLoss: fmt(s.switch_loss, 3),
+      bias: Array.from(bias, (v) => fmt(v, 3)),
+    };
   };
   try {
     const c = finalLoads(demoConfig(COLLAPSE_CONFIG, 1), 400);
@@ -75,8 +100,13 @@ test.beforeAll(async () => {
     want.collapseShare = `${(c.max * 100).toFixed(1)}%`;
     // The demonstration must hold, or the lesson would show a failure.
     expect(c.max).toBeGreaterThan(0.8);
-    want.auxBaseline = finalLoads(comparedConfigs(0, 3, 2, 1).baseline, 400).loads;
-    want.auxSwitch = finalLoads(demoConfig(SWITCH_AUX_CONFIG, 1), 400).loads;
+    const baseline = finalLoads(comparedConfigs(0, 3, 2, 1).baseline, 400);
+    Object.assign(want, { auxBaseline: baseline.loads, auxBaselineP: baseline.P, auxBaselineTerm: baseline.term });
+    const sw = finalLoads(demoConfig(SWITCH_AUX_CONFIG, 1), 400);
+    Object.assign(want, { auxSwitch: sw.loads, auxSwitchP: sw.P, auxSwitchTerm: sw.term, auxSwitchContribution: sw.contribution, auxSwitchLoss: sw.switchLoss });
+    expect(SWITCH_AUX_CONFIG.balancing?.alpha).toBe(ALPHAS[3]); // the slider's default is the demo's α
+    const biasRun = finalLoads(comparedConfigs(2, 3, 1, 1).balanced, 300); // γ index 1 (0.002), as the shared link below sets
+    Object.assign(want, { biasLoads: biasRun.loads, biasValues: biasRun.bias });
     want.auxAlpha003 = finalLoads(comparedConfigs(0, 4, 2, 1).balanced, 400).loads;
     const id = train(demoConfig(BIAS_CONFIG, 1), 300);
     const s = ok(core.trainStats(id));
@@ -86,10 +116,29 @@ test.beforeAll(async () => {
     core.trainDelete(id);
     const big = (E: number) =>
       ok(core.cost({ d_model: costParams.d_model, d_ff: costParams.d_ff, num_experts: E, top_k: costParams.top_k, layers: costParams.layers, shared_params: costParams.shared_params, expert_kind: 'swiglu' }));
-    const m8 = parameterMemory(big(8).total_params, 2);
-    want.servingMemory8 = bytesText(m8.serving);
-    want.trainingMemory8 = bytesText(m8.training);
-    want.servingMemory64 = bytesText(parameterMemory(big(64).total_params, 2).serving);
+    const m8 = ok(core.trainingMemory(big(8).total_params, 2));
+    want.servingMemory8 = bytesText(m8.serving_bytes);
+    want.trainingMemory8 = bytesText(m8.training_bytes);
+    want.servingMemory64 = bytesText(ok(core.trainingMemory(big(64).total_params, 2)).serving_bytes);
+    // The sheet's traffic: the default 4096 tokens routed top-2 over E experts, on 8 devices, bf16.
+    const comm = (E: number) => {
+      const routed = ok(core.forward(routedBatchSpec(E, costParams.top_k), randomBatch(4096, ROUTE_D, ROUTE_SEED), 4096));
+      return ok(
+        core.commVolume({
+          num_experts: E,
+          devices: 8,
+          d_model: costParams.d_model,
+          bytes_per_value: 2,
+          layers: costParams.layers,
+          tokens: 4096,
+          top_k: costParams.top_k,
+          topk_ids: routed.topk_ids,
+        }),
+      );
+    };
+    const c8 = comm(8);
+    Object.assign(want, { commServe8: bytesText(c8.cross_device_bytes), commTrain8: bytesText(c8.training_step_cross_device_bytes), commShare8: `${(c8.cross_device_fraction * 100).toFixed(1)}%` });
+    want.commServe64 = bytesText(comm(64).cross_device_bytes);
   } finally {
     core.dispose();
   }
@@ -188,6 +237,15 @@ test('aux-loss: both runs match the engine, α changes through the slider and th
   await expect(w.locator('[data-pane="baseline"] [data-final-load]')).toHaveText(want.auxBaseline);
   await expect(w.locator('[data-pane="balanced"] [data-final-load]')).toHaveText(want.auxSwitch);
   await expect(w.locator('[data-pane="balanced"] [data-aux]')).toBeVisible();
+  // Per expert: P_e, E·f_e·P_e and, for the Switch run, α·E·f_e·P_e, all from the engine.
+  await expect(w.locator('[data-pane="baseline"] [data-router-prob]')).toHaveText(want.auxBaselineP);
+  await expect(w.locator('[data-pane="baseline"] [data-switch-term]')).toHaveText(want.auxBaselineTerm);
+  await expect(w.locator('[data-pane="baseline"] [data-contribution]')).toHaveCount(0);
+  await expect(w.locator('[data-pane="balanced"] [data-router-prob]')).toHaveText(want.auxSwitchP);
+  await expect(w.locator('[data-pane="balanced"] [data-switch-term]')).toHaveText(want.auxSwitchTerm);
+  await expect(w.locator('[data-pane="balanced"] [data-contribution]')).toHaveText(want.auxSwitchContribution);
+  await expect(w.locator('[data-pane="balanced"] [data-switch-loss]')).toHaveText(want.auxSwitchLoss);
+  await expect(w.locator('[data-pane="balanced"] [data-bias]')).toHaveCount(0);
   await answerCheck(page, lessons.aux, 'switch');
   await screenshots(page, 'aux-loss', w);
 
@@ -204,6 +262,12 @@ test('aux-loss: both runs match the engine, α changes through the slider and th
   const w2 = page.locator('[data-widget="balance-compare"]').first();
   await expect(w2.locator('[data-control="method"]')).toHaveValue('2');
   await expect(w2.locator('[data-strength]')).toHaveText('γ = 0.002');
+  await w2.locator('[data-action="train"]').click();
+  await expect(w2.locator('[data-pane="balanced"] [data-final-load]')).toHaveText(want.biasLoads, { timeout: 30_000 });
+  await expect(w2.locator('[data-pane="balanced"] [data-bias]')).toHaveText(want.biasValues);
+  await expect(w2.locator('[data-pane="balanced"] [data-contribution]')).toHaveCount(0);
+  await expect(w2.locator('[data-pane="baseline"] [data-bias]')).toHaveCount(0);
+  await shot(page, 'phase3-aux-loss-bias-desktop');
   await finish(page, lessons.aux);
 });
 
@@ -213,6 +277,9 @@ test('inference-vs-training: timing from the worker, memory from the engine’s 
   const sheet = w.locator('[data-part="sheet"]');
   await expect(sheet.locator('[data-row="memory"] [data-serve]')).toHaveText(want.servingMemory8);
   await expect(sheet.locator('[data-row="memory"] [data-train]')).toHaveText(want.trainingMemory8);
+  await expect(sheet.locator('[data-row="comm"] [data-serve]')).toHaveText(want.commServe8);
+  await expect(sheet.locator('[data-row="comm"] [data-train]')).toHaveText(want.commTrain8);
+  await expect(sheet.locator('[data-row="comm"] [data-cross-share]')).toHaveText(want.commShare8);
   await w.getByRole('button', { name: 'Measure on this device' }).click();
   await expect(w.locator('[data-ratio]')).toBeVisible({ timeout: 30_000 });
   const ratio = Number((await w.locator('[data-ratio]').innerText()).replace('×', ''));
@@ -226,6 +293,7 @@ test('inference-vs-training: timing from the worker, memory from the engine’s 
   await sheet.locator('[data-control="experts"]').selectOption('64');
   await expect(page).toHaveURL(/tc_e=64/);
   await expect(sheet.locator('[data-row="memory"] [data-serve]')).toHaveText(want.servingMemory64);
+  await expect(sheet.locator('[data-row="comm"] [data-serve]')).toHaveText(want.commServe64);
   await finish(page, lessons.cost);
 });
 

@@ -29,10 +29,10 @@ import {
   skewAt,
 } from '../../web/src/widgets/serving-common/serving';
 import { runSeed, type RebatchParams } from '../../web/src/widgets/rebatch-flakiness/spec';
-import { SERVED, type EpShardingParams } from '../../web/src/widgets/ep-sharding/spec';
+import { SERVED, TRAFFIC_D, trafficSeed, trafficSpec, type EpShardingParams } from '../../web/src/widgets/ep-sharding/spec';
 import { SERVED_MODEL, type OwnDataParams } from '../../web/src/widgets/own-data-bench/spec';
 import type { ModCapacityParams } from '../../web/src/widgets/mod-capacity/spec';
-import { bytesText, expertParallelBytes } from '../../web/src/widgets/train-common/comm';
+import { bytesText } from '../../web/src/widgets/train-common/comm';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const glossary = parseGlossary('lessons/glossary.yaml', fs.readFileSync(root('lessons/glossary.yaml'), 'utf8'), (md) => renderInline(md));
@@ -56,8 +56,8 @@ const want = {
   flaky4: '',
   ep4: { median: '', p95: '', worst: '' },
   ep8: { median: '', p95: '', worst: '' },
-  bytes4: '',
-  bytes16k: '',
+  traffic4: { bytes: '', cross: '', share: '', train: '', received: [] as string[] },
+  traffic16k: { bytes: '', cross: '', share: '', train: '', received: [] as string[] },
   benchSample: {} as Bench,
   benchOwn: {} as Bench,
   mod50: { ran: '', saved: '', flags: [] as string[] },
@@ -67,10 +67,11 @@ const want = {
 
 test.beforeAll(async () => {
   const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= root('build/wasm');
-  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
+  const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm'); // the build the page under test uses
+  g.__dirname ??= wasmDir;
+  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
   const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`) });
   const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
     if (!r.ok) throw new Error(r.error);
     return r.value;
@@ -116,10 +117,33 @@ test.beforeAll(async () => {
     };
     want.ep4 = ratios(4);
     want.ep8 = ratios(8);
-    const bytes = (tokens: number, devices: number) =>
-      bytesText(expertParallelBytes({ tokens, topK: SERVED.topK, dModel: SERVED.dModel, bytesPerValue: SERVED.bytesPerValue, layers: SERVED.layers, devices }).perForward);
-    want.bytes4 = bytes(4096, 4);
-    want.bytes16k = bytes(16384, 8);
+    // ep-sharding traffic: one step of T tokens routed top-2 with the same skew, counted by the engine.
+    const traffic = (tokens: number, devices: number) => {
+      const routed = ok(core.forward(trafficSpec({ experts: ep.experts, skew: skewAt(2), seed: ep.seed }), randomBatch(tokens, TRAFFIC_D, trafficSeed(1)), tokens));
+      const v = ok(
+        core.commVolume({
+          num_experts: ep.experts,
+          devices,
+          d_model: SERVED.dModel,
+          bytes_per_value: SERVED.bytesPerValue,
+          layers: SERVED.layers,
+          tokens,
+          top_k: SERVED.topK,
+          topk_ids: routed.topk_ids,
+        }),
+      );
+      // Routing decides the share: not the (D-1)/D of a uniform guess, but near it for a mild skew.
+      expect(v.cross_device_fraction).toBeGreaterThan(0.5);
+      return {
+        bytes: bytesText(v.forward_bytes),
+        cross: bytesText(v.cross_device_bytes),
+        share: percent(v.cross_device_fraction),
+        train: bytesText(v.training_step_cross_device_bytes),
+        received: Array.from(v.received_bytes, bytesText),
+      };
+    };
+    want.traffic4 = traffic(4096, 4);
+    want.traffic16k = traffic(16384, 8);
 
     // own-data-bench, capacity factor index 3 (1.25).
     const cost = ok(core.cost({ ...SERVED_MODEL }));
@@ -221,7 +245,14 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   await expect(ew.locator('[data-median]')).toHaveText(want.ep4.median, { timeout: 20_000 });
   await expect(ew.locator('[data-p95]')).toHaveText(want.ep4.p95);
   await expect(ew.locator('[data-worst]')).toHaveText(want.ep4.worst);
-  await expect(ew.locator('[data-bytes]')).toHaveText(want.bytes4);
+  const checkTraffic = async (t: typeof want.traffic4) => {
+    await expect(ew.locator('[data-bytes]')).toHaveText(t.bytes, { timeout: 20_000 });
+    await expect(ew.locator('[data-cross-bytes]')).toHaveText(t.cross);
+    await expect(ew.locator('[data-cross]')).toHaveText(t.share);
+    await expect(ew.locator('[data-train-bytes]')).toHaveText(t.train);
+    await expect(ew.locator('[data-view="traffic"] [data-received]')).toHaveText(t.received);
+  };
+  await checkTraffic(want.traffic4);
   expect(await ew.locator('rect[data-bin]').count()).toBe(9);
   await screenshots(page, 'sharding', ew);
   await ew.locator('[data-control="devices"]').selectOption('8');
@@ -229,7 +260,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   await expect(page).toHaveURL(/ep_dev=8/);
   await expect(ew.locator('[data-median]')).toHaveText(want.ep8.median, { timeout: 20_000 });
   await expect(ew.locator('[data-worst]')).toHaveText(want.ep8.worst);
-  await expect(ew.locator('[data-bytes]')).toHaveText(want.bytes16k);
+  await checkTraffic(want.traffic16k);
   await ew.getByRole('button', { name: 'Show as a data table' }).click();
   await expect(ew.locator('[data-view="table"] tbody tr')).toHaveCount(ep.batches);
   await answerCheck(page, serving, 'sharding');

@@ -1,5 +1,5 @@
 // Phase 3 helpers: the lesson demos match the engine's demonstration configs, chart geometry,
-// the labelled byte formulas, and chunked training with cancel against a fake engine.
+// byte formatting, and chunked training with cancel against a fake engine.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import type { Result, TrainChunk, TrainConfig, TrainStats } from '../../web/src/
 import { BIAS_CONFIG, COLLAPSE_CONFIG, DEMO_SEEDS, SWITCH_AUX_CONFIG } from '../../web/src/widgets/train-common/demo';
 import { RunSeries, trainInChunks, type TrainEngine } from '../../web/src/widgets/train-common/run';
 import { argmax, linePath, niceMax, stackedAreaPaths } from '../../web/src/widgets/train-common/stack';
-import { bytesText, expertParallelBytes, parameterMemory } from '../../web/src/widgets/train-common/comm';
+import { bytesText } from '../../web/src/widgets/train-common/comm';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
 import { handleRequest, type EngineMethods } from '../../web/src/engine/rpc';
 
@@ -64,16 +64,8 @@ describe('chart geometry', () => {
   });
 });
 
-describe('memory and all-to-all formulas', () => {
-  it('counts dispatch + combine per layer, doubled for training, and the cross-device share', () => {
-    const c = expertParallelBytes({ tokens: 4096, topK: 2, dModel: 4096, bytesPerValue: 2, layers: 32, devices: 8 });
-    expect(c.perForward).toBe(4096 * 2 * 4096 * 2 * 2 * 32);
-    expect(c.perTrainingStep).toBe(2 * c.perForward);
-    expect(c.crossDeviceShare).toBe(7 / 8);
-    expect(expertParallelBytes({ tokens: 1, topK: 1, dModel: 1, bytesPerValue: 1, layers: 1, devices: 1 }).crossDeviceShare).toBe(0);
-  });
-  it('adds gradients and two fp32 Adam moments for training', () => {
-    expect(parameterMemory(1e9, 2)).toEqual({ serving: 2e9, training: 12e9 });
+describe('byte formatting (the byte counts come from the engine: tests/web/comm.test.ts)', () => {
+  it('uses decimal units with three significant digits', () => {
     expect(bytesText(46.7e9 * 2)).toBe('93.4 GB');
     expect(bytesText(512)).toBe('512 B');
   });
@@ -95,11 +87,24 @@ function fakeEngine(opts: { failRunAt?: number } = {}) {
         loss: Float32Array.from({ length: steps }, (_, i) => step + i),
         aux_loss: new Float32Array(steps),
         expert_load: Float32Array.from({ length: steps * E }, (_, i) => (i % 2 ? 0.25 : 0.75)),
+        router_prob: Float32Array.from({ length: steps * E }, (_, i) => (i % 2 ? 0.4 : 0.6)),
+        selection_bias: Float32Array.of(-0.01 * (step + steps), 0.01 * (step + steps)),
       };
       step += steps;
       return { ok: true, value: chunk };
     },
-    trainStats: async (): Promise<Result<TrainStats>> => ({ ok: true, value: { load_cv: 0.5, max_share: 0.75, loss: 1, expert_load: Float32Array.of(0.75, 0.25) } }),
+    trainStats: async (): Promise<Result<TrainStats>> => ({
+      ok: true,
+      value: {
+        load_cv: 0.5,
+        max_share: 0.75,
+        loss: 1,
+        expert_load: Float32Array.of(0.75, 0.25),
+        router_prob: Float32Array.of(0.6, 0.4),
+        switch_term: Float32Array.of(0.9, 0.2),
+        switch_loss: 1.1,
+      },
+    }),
     trainDelete: async (id) => (log.push(`delete ${id}`), { ok: true, value: null }),
   };
   return { engine, log };
@@ -116,6 +121,8 @@ describe('trainInChunks', () => {
     expect(series.steps).toBe(60);
     expect(series.loads[59]).toEqual([0.75, 0.25]);
     expect(series.chunkEnds).toEqual([25, 50, 60]);
+    expect(series.routerProb[59]).toEqual([Math.fround(0.6), Math.fround(0.4)]);
+    expect(series.bias).toEqual([Math.fround(-0.6), Math.fround(0.6)]); // the latest chunk's
   });
   it('stops between chunks when cancelled and frees the trainer', async () => {
     const { engine, log } = fakeEngine();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { TrainConfig } from '../../web/src/engine/types';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = path.join(repo, 'build/wasm');
+const wasmDir = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
 
 // Emscripten 3.1.6's ES module reads `__dirname` and calls `require('fs')` under Node.
 const g = globalThis as Record<string, unknown>;
@@ -63,6 +63,10 @@ describe('EngineCore training', () => {
     expect(r.value.expert_load.length).toBe(25 * 4);
     const firstStep = r.value.expert_load.subarray(0, 4).reduce((a: number, b: number) => a + b, 0);
     expect(firstStep).toBeCloseTo(1, 5);
+    // P_e per step: the mean normalised router probability, a distribution over the 4 experts.
+    expect(r.value.router_prob.length).toBe(25 * 4);
+    for (let s = 0; s < 25; s++) expect(r.value.router_prob.subarray(s * 4, s * 4 + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(Array.from(r.value.selection_bias)).toEqual([0, 0, 0, 0]); // no bias balancing here
     const more = core.trainRun(id.value, 25);
     if (!more.ok) throw new Error(more.error);
     expect(more.value.step).toBe(50);
@@ -70,6 +74,11 @@ describe('EngineCore training', () => {
     const stats = core.trainStats(id.value);
     if (!stats.ok) throw new Error(stats.error);
     expect(stats.value.expert_load.length).toBe(4);
+    // Per-expert Switch terms E·f_e·P_e add up to the Switch loss the model reports.
+    const { expert_load: f, router_prob: P, switch_term: term, switch_loss } = stats.value;
+    for (let e = 0; e < 4; e++) expect(term[e]).toBeCloseTo(4 * f[e] * P[e], 6);
+    expect(term.reduce((a, b) => a + b, 0)).toBeCloseTo(switch_loss, 5);
+    expect(switch_loss).toBeGreaterThan(0.5); // a live router's value, not an empty default
     expect(stats.value.nmi_surface).toBeGreaterThanOrEqual(0);
     expect(stats.value.nmi_topic).toBeLessThanOrEqual(1);
     const a = core.trainAssign(id.value, 'Jupiter has 95 moons.');
@@ -86,6 +95,17 @@ describe('EngineCore training', () => {
     expect(Array.from(b)).toEqual(Array.from(a));
     const c = curve({ ...config, seed: 8 }, [40]);
     expect(Array.from(c)).not.toEqual(Array.from(a));
+  });
+
+  it('reports the selection bias of a bias-balancing run after each chunk', () => {
+    const id = core.trainCreate({ ...config, router: 'sigmoid_bias', balancing: { kind: 'aux_free_bias', gamma: 0.25 } });
+    if (!id.ok) throw new Error(id.error);
+    const r = core.trainRun(id.value, 3); // (after 4 steps this seed's biases happen to swing back to exactly 0)
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value.selection_bias.length).toBe(4);
+    expect(r.value.selection_bias.some((b) => b !== 0)).toBe(true);
+    for (const b of r.value.selection_bias) expect(Math.abs(b / 0.25 - Math.round(b / 0.25))).toBeLessThan(1e-6); // moves by ±γ per step
+    core.trainDelete(id.value);
   });
 
   it('returns config errors as values and stays usable', () => {

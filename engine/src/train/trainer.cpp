@@ -8,6 +8,19 @@
 
 namespace moe::train {
 
+namespace {
+
+// P_e = (1/T) Σ_t q[t,e]: the P of the Switch loss, from a pass's normalised affinities.
+void mean_router_prob(const std::vector<float>& q, int T, int E, float* out) {  // q [T,E], out [E]
+  std::vector<double> sum(E, 0.0);
+  for (int t = 0; t < T; ++t) {
+    for (int e = 0; e < E; ++e) sum[e] += q[static_cast<size_t>(t) * E + e];
+  }
+  for (int e = 0; e < E; ++e) out[e] = T > 0 ? static_cast<float>(sum[e] / T) : 0.0f;
+}
+
+}  // namespace
+
 Result<Trainer> Trainer::create(const TrainConfig& config) {
   Trainer tr;
   tr.config_ = config;
@@ -63,6 +76,7 @@ Result<Trainer> Trainer::create(const TrainConfig& config) {
 ChunkResult Trainer::run(int steps) {
   ChunkResult out;
   out.first_step = step_;
+  out.selection_bias = bias_;  // [E] overwritten after the steps below
   if (steps <= 0) return out;
   const ModelShape& s = config_.shape;
   const int d = s.d_model, E = s.num_experts, B = config_.batch, S = config_.seq_len;
@@ -71,6 +85,7 @@ ChunkResult Trainer::run(int steps) {
   out.loss.resize(steps);
   out.aux_loss.resize(steps);
   out.expert_load.resize(static_cast<size_t>(steps) * E);
+  out.router_prob.resize(static_cast<size_t>(steps) * E);
   for (int it = 0; it < steps; ++it) {
     // batch: B / S windows of S consecutive dataset rows
     const uint64_t starts = static_cast<uint64_t>(data_.size - S + 1);
@@ -82,7 +97,7 @@ ChunkResult Trainer::run(int steps) {
     }
     const LossParts parts = model_forward_backward<float>(
         s, config_.coefs, params_.data(), use_bias ? bias_.data() : nullptr, xb_.data(), yb_.data(),
-        B, S, grad_.data(), ws_);
+        B, S, grad_.data(), ws_, noise_seed_for_step(config_.seed, step_));  // noisy_topk: ε
     optimizer_.step(params_.data(), grad_.data());
     if (use_bias) {  // b_e += γ · sign(mean load - load_e)
       double mean = 0;
@@ -96,15 +111,17 @@ ChunkResult Trainer::run(int steps) {
     out.aux_loss[it] = static_cast<float>(parts.aux(config_.coefs));
     const std::vector<float> frac = load_fractions(ws_.expert_load);
     std::copy(frac.begin(), frac.end(), out.expert_load.begin() + static_cast<size_t>(it) * E);
+    mean_router_prob(ws_.probs, B, E, out.router_prob.data() + static_cast<size_t>(it) * E);
     ++step_;
   }
+  out.selection_bias = bias_;
   return out;
 }
 
 TrainStats Trainer::stats() {
   TrainStats st;
   const ModelShape& s = config_.shape;
-  const int N = data_.size, k = s.top_k;
+  const int N = data_.size;
   const bool use_bias = config_.balancing == BalancingKind::aux_free_bias;
   const LossParts parts = model_forward_backward<float>(
       s, config_.coefs, params_.data(), use_bias ? bias_.data() : nullptr, data_.x.data(),
@@ -113,8 +130,14 @@ TrainStats Trainer::stats() {
   st.expert_load = load_fractions(ws_.expert_load);
   st.load_cv = load_cv(st.expert_load);
   st.max_share = max_share(st.expert_load);
+  const int E = s.num_experts;
+  st.router_prob.resize(E);
+  mean_router_prob(ws_.probs, N, E, st.router_prob.data());
+  st.switch_term.resize(E);
+  for (int e = 0; e < E; ++e) st.switch_term[e] = E * st.expert_load[e] * st.router_prob[e];
+  st.switch_loss = parts.switch_aux;
   std::vector<int32_t> top1(N);
-  for (int t = 0; t < N; ++t) top1[t] = ws_.topk_ids[static_cast<size_t>(t) * k];
+  for (int t = 0; t < N; ++t) top1[t] = ws_.top_expert[t];
   if (!data_.surface.empty()) {
     st.has_surface = true;
     st.nmi_surface = normalized_mutual_information(top1, data_.surface);
@@ -147,7 +170,7 @@ Result<std::vector<int32_t>> Trainer::assign(std::string_view text) {
   model_forward_backward<float>(config_.shape, config_.coefs, params_.data(),
                                 use_bias ? bias_.data() : nullptr, x.data(), nullptr, T, 0, nullptr,
                                 ws);
-  for (int t = 0; t < T; ++t) top1[t] = ws.topk_ids[static_cast<size_t>(t) * config_.shape.top_k];
+  for (int t = 0; t < T; ++t) top1[t] = ws.top_expert[t];
   return top1;
 }
 

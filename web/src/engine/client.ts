@@ -3,6 +3,7 @@
 // (a crash, out of memory), calls in flight get an error value and a fresh
 // worker is started for the next call.
 import type { DenseBaselineKind, ModRoute } from './types';
+import type { CommSpec, CommVolume, TrainingMemory } from './types';
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 import type { Call, Hello, Reply, Request, TimingOptions, TrainTimingOptions } from './rpc';
@@ -37,6 +38,8 @@ export function isTrap(error: string): boolean {
 export class Engine {
   /** Resolves when the engine has loaded; rejects with a readable message if it cannot. */
   ready!: Promise<void>;
+  /** Threads of the engine's layer forward, known once ready: 2 when the page is cross-origin isolated. */
+  threads = 1;
   /** How many times the worker has been restarted after dying. */
   restarts = 0;
   /** Called with a readable reason each time the worker is restarted (the page shows a notice). */
@@ -82,6 +85,16 @@ export class Engine {
   /** One expert's intermediates for one token (engine `expert_probe`). */
   probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Promise<Result<ExpertProbe>> {
     return this.call({ method: 'probeExpert', args: [spec, expert, input] }) as Promise<Result<ExpertProbe>>;
+  }
+
+  /** All-to-all bytes of one routed batch spread over devices (engine `all_to_all_volume`). */
+  commVolume(spec: CommSpec): Promise<Result<CommVolume>> {
+    return this.call({ method: 'commVolume', args: [spec] }) as Promise<Result<CommVolume>>;
+  }
+
+  /** Parameter memory in serving and training (engine `training_memory`). */
+  trainingMemory(totalParams: number, bytesPerValue: number): Promise<Result<TrainingMemory>> {
+    return this.call({ method: 'trainingMemory', args: [totalParams, bytesPerValue] }) as Promise<Result<TrainingMemory>>;
   }
 
   /** Times repeated forward passes inside the worker, on this device (see EngineCore.timeForward). */
@@ -165,6 +178,7 @@ export class Engine {
       if (message.id === 0 && 'ready' in message) {
         if (message.ready) {
           loaded = true;
+          this.threads = message.threads ?? 1;
           settle.resolve();
         } else {
           this.fail(message.error);

@@ -10,12 +10,15 @@ import type { MoeEngineModule, RawLayer, RawTrace, RawTrainer } from '@engine-wa
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { DenseBaselineKind, ModRoute } from './types';
+import type { CommSpec, CommVolume, TrainingMemory } from './types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** Maps a file the module needs (`moe_engine.wasm`) to its URL, e.g. a Vite `?url` import. */
   locateFile?: (path: string) => string;
+  /** Instantiates another build of the same module instead (the threaded one: load.ts). */
+  create?: typeof createMoeEngine;
 }
 
 function message(err: unknown): string {
@@ -70,8 +73,8 @@ export class EngineCore {
 
   /** Instantiates the wasm module. Rejects only if the module itself cannot load. */
   static async load(options: EngineLoadOptions = {}): Promise<EngineCore> {
-    const { wasmBinary, locateFile } = options;
-    const module = await createMoeEngine({
+    const { wasmBinary, locateFile, create = createMoeEngine } = options;
+    const module = await create({
       ...(wasmBinary ? { wasmBinary } : {}),
       ...(locateFile ? { locateFile: (path: string) => locateFile(path) } : {}),
     });
@@ -200,6 +203,34 @@ export class EngineCore {
     }
   }
 
+  /**
+   * All-to-all bytes of expert parallelism for one routed batch (engine `all_to_all_volume`): pass
+   * a trace's topk_ids (and `kept`, for capacity routers) with the model's d_model and number
+   * format. Counts dispatch and combine per forward pass, what crosses devices, and a training step.
+   */
+  commVolume(spec: CommSpec): Result<CommVolume> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    if (typeof spec !== 'object' || spec === null) return { ok: false, error: 'comm: must be an object' };
+    try {
+      const r = this.module.commVolume({ ...spec });
+      return r.ok ? { ok: true, value: { ...r.volume } } : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
+  /** Parameter memory in serving and in training (engine `training_memory`: weights, gradients, Adam moments, master copy). */
+  trainingMemory(totalParams: number, bytesPerValue: number): Result<TrainingMemory> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    if (typeof totalParams !== 'number' || typeof bytesPerValue !== 'number') return { ok: false, error: 'memory: both arguments must be numbers' };
+    try {
+      const r = this.module.trainingMemory(totalParams, bytesPerValue);
+      return r.ok ? { ok: true, value: { ...r.memory } } : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+
   /** Expert `expert` of the layer `spec` opened up for one token `input` [d_model] (engine `expert_probe`). */
   probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Result<ExpertProbe> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
@@ -297,6 +328,8 @@ export class EngineCore {
           loss: r.loss.slice(),
           aux_loss: r.aux_loss.slice(),
           expert_load: r.expert_load.slice(),
+          router_prob: r.router_prob.slice(),
+          selection_bias: r.selection_bias.slice(),
         },
       };
     } catch (err) {

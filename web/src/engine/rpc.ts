@@ -3,6 +3,7 @@
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 import type { DenseBaselineKind, ModRoute } from './types';
+import type { CommSpec, CommVolume, TrainingMemory } from './types';
 
 /** What the worker needs from the engine; EngineCore satisfies it. */
 export interface EngineMethods {
@@ -12,6 +13,8 @@ export interface EngineMethods {
   solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Result<ActiveSolve>;
   expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): Result<number>;
   probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Result<ExpertProbe>;
+  commVolume(spec: CommSpec): Result<CommVolume>;
+  trainingMemory(totalParams: number, bytesPerValue: number): Result<TrainingMemory>;
   timeForward(spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions): Result<ForwardTiming>;
   trainCreate(config: TrainConfig): Result<number>;
   trainRun(id: number, steps: number): Result<TrainChunk>;
@@ -35,6 +38,8 @@ export type Call =
   | { method: 'solveActive'; args: [totalParams: number, sharedFraction: number, numExperts: number, topK: number] }
   | { method: 'expertCapacity'; args: [capacityFactor: number, tokens: number, numExperts: number, topK: number] }
   | { method: 'probeExpert'; args: [spec: LayerSpec, expert: number, input: Float32Array] }
+  | { method: 'commVolume'; args: [spec: CommSpec] }
+  | { method: 'trainingMemory'; args: [totalParams: number, bytesPerValue: number] }
   | { method: 'timeForward'; args: [spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions] }
   | { method: 'trainCreate'; args: [config: TrainConfig] }
   | { method: 'trainRun'; args: [id: number, steps: number] }
@@ -48,7 +53,8 @@ export type Call =
 export type Request = { id: number } & Call;
 export type Reply = { id: number; result: Result<unknown> };
 /** Sent once, unprompted, when the engine has loaded (or failed to). */
-export type Hello = { id: 0; ready: true } | { id: 0; ready: false; error: string };
+/** `threads`: how many threads the engine's layer forward uses (2 in a cross-origin isolated page). */
+export type Hello = { id: 0; ready: true; threads?: number } | { id: 0; ready: false; error: string };
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -72,6 +78,10 @@ export function handleRequest(engine: EngineMethods, request: Request): Reply {
         return { id: request.id, result: engine.expertCapacity(...request.args) };
       case 'probeExpert':
         return { id: request.id, result: engine.probeExpert(...request.args) };
+      case 'commVolume':
+        return { id: request.id, result: engine.commVolume(...request.args) };
+      case 'trainingMemory':
+        return { id: request.id, result: engine.trainingMemory(...request.args) };
       case 'timeForward':
         return { id: request.id, result: engine.timeForward(...request.args) };
       case 'trainCreate':

@@ -190,6 +190,52 @@ export interface CostReport {
   flops_per_token_dense: number; // 2·total
 }
 
+/**
+ * One routed batch placed on devices, for the all-to-all counter (engine/include/moe/comm.hpp).
+ * Experts sit in contiguous blocks of E / devices (devices must divide E).
+ */
+export interface CommSpec {
+  num_experts: number; // E
+  devices: number; // D
+  d_model: number; // values per token vector
+  bytes_per_value: number; // 4 fp32, 2 bf16, 1 fp8
+  /** MoE layers routing this batch the same way; default 1. */
+  layers?: number;
+  tokens: number; // T
+  top_k: number; // k: columns of topk_ids
+  topk_ids: Int32Array; // [T, k] e.g. a trace's topk_ids; -1 = dropped
+  /** [T, k] 0 = slot dropped by capacity (a trace's `kept`); default: all kept. */
+  kept?: Uint8Array;
+  /** [T] device holding each token; default: equal contiguous blocks. */
+  token_device?: Int32Array;
+}
+
+/** Bytes of expert-parallel all-to-all for one forward pass and one training step. */
+export interface CommVolume {
+  devices: number; // D
+  dispatch_bytes: Float64Array; // [D, D] from → to, all layers; the diagonal stays local; combine is the transpose
+  sent_bytes: Float64Array; // [D] dispatch bytes leaving each device
+  received_bytes: Float64Array; // [D] dispatch bytes arriving at each device
+  forward_bytes: number; // dispatch + combine, every kept slot
+  cross_device_bytes: number; // the part of forward_bytes that crosses devices
+  cross_device_fraction: number;
+  training_step_bytes: number; // 2 × forward (backward sends the gradients back the same routes)
+  training_step_cross_device_bytes: number;
+  routed_slots: number; // kept (token, slot) pairs of one layer
+  local_slots: number; // of those, the expert was on the token's device
+  dropped_slots: number;
+}
+
+/** Parameter memory: serving = P·b; training = P·(b + b + 8 + 4 if b < 4): weights, gradients, Adam's fp32 moments, fp32 master copy. */
+export interface TrainingMemory {
+  serving_bytes: number;
+  weight_bytes: number;
+  gradient_bytes: number;
+  optimizer_bytes: number;
+  master_bytes: number;
+  training_bytes: number;
+}
+
 /** From `solve_active_from_total`: active = s·T + (k/E)·(1 − s)·T. */
 export interface ActiveSolve {
   total_params: number;
@@ -220,8 +266,16 @@ export interface ForwardTiming {
 // ---- Live training (engine/include/moe/train/, engine/README.md "Training config") ----
 
 export type TrainTask = 'tokens' | 'clusters';
-export type TrainRouterKind = 'softmax_topk' | 'softmax_topk_renorm' | 'sigmoid_bias';
-export type BalancingKind = 'none' | 'switch_aux' | 'z_loss' | 'importance_cv2' | 'seq_aux' | 'aux_free_bias';
+export type TrainRouterKind =
+  | 'softmax_topk'
+  | 'softmax_topk_renorm'
+  | 'sigmoid_bias'
+  | 'noisy_topk'
+  | 'softmax_top1_capacity'
+  | 'topk_capacity'
+  | 'expert_choice'
+  | 'soft_moe';
+export type BalancingKind = 'none' | 'switch_aux' | 'z_loss' | 'importance_cv2' | 'seq_aux' | 'aux_free_bias' | 'load_cv2';
 
 /** `alpha` weights the loss kinds; `gamma` is the bias speed of aux_free_bias; `z_loss` adds a z-loss to any kind. */
 export interface TrainBalancing {
@@ -240,6 +294,8 @@ export interface TrainConfig {
   num_experts?: number;
   top_k?: number;
   router?: TrainRouterKind;
+  capacity_factor?: number; // softmax_top1_capacity, topk_capacity, expert_choice
+  slots_per_expert?: number; // soft_moe
   expert?: ExpertKind;
   activation?: Activation;
   optimizer?: 'adam' | 'sgd';
@@ -268,6 +324,8 @@ export interface TrainChunk {
   loss: Float32Array; // [steps] task MSE
   aux_loss: Float32Array; // [steps] Σ coefficient · aux term
   expert_load: Float32Array; // [steps, E] fractions of each step's (token, slot) pairs
+  router_prob: Float32Array; // [steps, E] P_e: mean over the step's tokens of the normalised router probability
+  selection_bias: Float32Array; // [E] b_e after the chunk (0 unless aux_free_bias)
 }
 
 /** Routing of the current model over the whole dataset; NMI of top-1 expert vs a label. */
@@ -275,7 +333,10 @@ export interface TrainStats {
   load_cv: number;
   max_share: number;
   loss: number;
-  expert_load: Float32Array; // [E]
+  expert_load: Float32Array; // [E] f_e
+  router_prob: Float32Array; // [E] P_e, mean normalised router probability
+  switch_term: Float32Array; // [E] E · f_e · P_e; their sum is switch_loss
+  switch_loss: number; // the Switch term as the model computes it, before α
   nmi_surface?: number; // tokens task
   nmi_topic?: number; // tokens task
   nmi_cluster?: number; // clusters task

@@ -21,17 +21,22 @@
 namespace moe::train {
 
 struct ChunkResult {
-  int steps = 0;                   // steps run in this chunk
-  int first_step = 0;              // global index of the first of them (0-based)
-  std::vector<float> loss;         // [steps] task loss (MSE)
-  std::vector<float> aux_loss;     // [steps] Σ coefficient · aux term
-  std::vector<float> expert_load;  // [steps, E] fractions of the step's (token, slot) pairs
+  int steps = 0;                      // steps run in this chunk
+  int first_step = 0;                 // global index of the first of them (0-based)
+  std::vector<float> loss;            // [steps] task loss (MSE)
+  std::vector<float> aux_loss;        // [steps] Σ coefficient · aux term
+  std::vector<float> expert_load;     // [steps, E] fractions of the step's (token, slot) pairs
+  std::vector<float> router_prob;     // [steps, E] P_e: mean over the step's tokens of q[t,e]
+  std::vector<float> selection_bias;  // [E] b_e after the chunk (all 0 unless aux_free_bias)
 };
 
 struct TrainStats {
   std::vector<float> expert_load;  // [E] fractions over the whole dataset (all k slots)
   double load_cv = 0;              // CV of expert_load
   double max_share = 0;            // max of expert_load
+  std::vector<float> router_prob;  // [E] P_e over the whole dataset (mean normalised affinity)
+  std::vector<float> switch_term;  // [E] E · f_e · P_e; Σ_e = switch_loss
+  double switch_loss = 0;          // the Switch term as the model computes it (unweighted)
   double task_loss = 0;            // MSE over the whole dataset
   bool has_surface = false, has_topic = false, has_cluster = false;
   double nmi_surface = 0, nmi_topic = 0, nmi_cluster = 0;  // top-1 expert vs label

@@ -2,6 +2,7 @@
 // by the engine, and the busiest device's share turned into a step-time histogram.
 import * as z from 'zod';
 import { flag, int } from '../../player/url-state';
+import type { LayerSpec } from '../../engine/types';
 
 export const epShardingParams = z
   .object({
@@ -35,3 +36,30 @@ export function stepTokens(raw: number): number {
 
 /** The serving model the traffic line describes (a Mixtral-8x7B-like shape, bf16). */
 export const SERVED = { dModel: 4096, topK: 2, layers: 32, bytesPerValue: 2 } as const;
+
+/**
+ * The router whose step the traffic section counts: like the histogram's layer (E experts, the
+ * same skew toward expert 1) but top-k as served, with no capacity, on random 8-value inputs. Only
+ * its topk_ids matter: the engine counts the bytes at SERVED.dModel.
+ */
+export const TRAFFIC_D = 8;
+export function trafficSpec(p: { experts: number; skew: number; seed: number }): LayerSpec {
+  const bias = new Array(p.experts).fill(0);
+  bias[0] = p.skew;
+  return {
+    config: {
+      d_model: TRAFFIC_D,
+      d_ff: 8,
+      num_experts: p.experts,
+      top_k: SERVED.topK,
+      router_kind: 'softmax_topk',
+      activation: 'silu',
+      expert_kind: 'mlp',
+      router_bias: true,
+    },
+    weights: { router_bias: bias },
+    seed: p.seed,
+  };
+}
+/** Input seed of the traffic step for a batch-data seed (distinct from the histogram batches'). */
+export const trafficSeed = (data: number) => data * 100_003 + 77_777;

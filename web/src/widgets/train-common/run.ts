@@ -81,8 +81,11 @@ export class RunSeries {
   readonly loads: number[][] = []; // [step][E] fractions of each step's (token, slot) pairs
   readonly loss: number[] = []; // [step] task MSE
   readonly auxLoss: number[] = []; // [step] Σ coefficient · aux term
+  readonly routerProb: number[][] = []; // [step][E] P_e: mean router probability of each step
   /** [chunk] the global step count after each chunk (for the data table). */
   readonly chunkEnds: number[] = [];
+  /** [E] the selection bias b_e after the latest chunk (0 unless bias balancing). */
+  bias: number[] = [];
 
   append(chunk: TrainChunk): void {
     const E = chunk.num_experts;
@@ -90,8 +93,10 @@ export class RunSeries {
       this.loads.push(Array.from(chunk.expert_load.subarray(s * E, (s + 1) * E)));
       this.loss.push(chunk.loss[s]);
       this.auxLoss.push(chunk.aux_loss[s]);
+      this.routerProb.push(Array.from(chunk.router_prob.subarray(s * E, (s + 1) * E)));
     }
     this.chunkEnds.push(chunk.step);
+    this.bias = Array.from(chunk.selection_bias);
   }
 
   get steps(): number {
@@ -105,10 +110,11 @@ export interface PaneView {
   loss: number[]; // [step]
   auxLoss: number[]; // [step]
   chunkEnds: number[];
+  bias: number[]; // [E] b_e after the latest chunk
 }
 
-export const emptyView = (): PaneView => ({ loads: [], loss: [], auxLoss: [], chunkEnds: [] });
+export const emptyView = (): PaneView => ({ loads: [], loss: [], auxLoss: [], chunkEnds: [], bias: [] });
 
 export function viewOf(series: RunSeries): PaneView {
-  return { loads: series.loads.slice(), loss: series.loss.slice(), auxLoss: series.auxLoss.slice(), chunkEnds: series.chunkEnds.slice() };
+  return { loads: series.loads.slice(), loss: series.loss.slice(), auxLoss: series.auxLoss.slice(), chunkEnds: series.chunkEnds.slice(), bias: series.bias.slice() };
 }

@@ -69,3 +69,28 @@ export function timingInput(tokens: number, d: number): Float32Array {
   for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.7) * 0.8;
   return x;
 }
+
+/**
+ * Device counts the sheet offers for E experts: the engine places experts in equal contiguous
+ * blocks, so the count must divide E. A count from the URL that does not is lowered to the
+ * largest one that does.
+ */
+export function devicesFor(experts: number, raw: number): number {
+  const fits = deviceChoices.filter((n) => experts % n === 0);
+  if ((fits as number[]).includes(raw)) return raw;
+  return fits.filter((n) => n <= raw).at(-1) ?? 1;
+}
+
+/**
+ * The batch whose traffic the sheet counts: `tokens` random inputs routed by a seeded softmax
+ * top-k router over E experts. Only its topk_ids are used (the engine then counts the bytes at
+ * the large model's d_model), so the router stays small: ROUTE_D inputs, tiny experts.
+ */
+export const ROUTE_D = 8;
+export const ROUTE_SEED = 2024;
+export function routedBatchSpec(experts: number, topK: number): LayerSpec {
+  return {
+    config: { d_model: ROUTE_D, d_ff: 8, num_experts: experts, top_k: topK, router_kind: 'softmax_topk', activation: 'silu', expert_kind: 'mlp' },
+    seed: DEMO_SEED,
+  };
+}
