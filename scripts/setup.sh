@@ -70,10 +70,18 @@ fi
 say "building the WebAssembly engine"
 run cmake --build build/wasm -j"$jobs"
 
+# The threaded engine (-pthread): the page loads it when cross-origin isolated (web/src/engine/load.ts).
+if [ ! -f build/wasm-mt/CMakeCache.txt ]; then
+  say "configuring the threaded WebAssembly engine build"
+  run emcmake cmake -S . -B build/wasm-mt -DCMAKE_BUILD_TYPE=Release -DMOE_THREADS=ON
+fi
+say "building the threaded WebAssembly engine"
+run cmake --build build/wasm-mt -j"$jobs" --target moe_engine_wasm
+
 # --- web app ---------------------------------------------------------------
 # Rebuild only when a source of the page is newer than the last build.
 stamp=dist/index.html
-if [ ! -f "$stamp" ] || [ -n "$(find web lessons build/wasm/moe_engine.wasm package-lock.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find web lessons build/wasm/moe_engine.wasm build/wasm-mt/moe_engine.wasm package-lock.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
   say "building the web app"
   run npx vite build --config web/vite.config.ts --logLevel warn
 fi

@@ -9,9 +9,16 @@ import { lessonsPlugin } from './lesson-plugin';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // MOE_WASM_DIR lets a second checkout or build (e.g. a threaded or experimental one) stand in.
 const engineWasm = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
+// The threaded build (-pthread; loaded when the page is cross-origin isolated, engine/load.ts):
+// MOE_WASM_MT_DIR, else the folder beside MOE_WASM_DIR with "-mt" added, else build/wasm-mt.
+const engineWasmMt = process.env.MOE_WASM_MT_DIR
+  ? path.resolve(process.env.MOE_WASM_MT_DIR)
+  : process.env.MOE_WASM_DIR
+    ? `${engineWasm}-mt`
+    : path.join(repo, 'build/wasm-mt');
 
 // Strict CSP: no eval (the engine is built with -sDYNAMIC_EXECUTION=0), wasm allowed.
-// COOP/COEP make the page cross-origin isolated, ready for a threaded engine.
+// COOP/COEP make the page cross-origin isolated, so the engine worker loads its threaded build.
 const securityHeaders = {
   'Content-Security-Policy':
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
@@ -25,7 +32,7 @@ export default defineConfig({
   root: path.join(repo, 'web'),
   base: './',
   plugins: [lessonsPlugin({ lessonsDir: path.join(repo, 'lessons') }), svelte()],
-  resolve: { alias: { '@engine-wasm': engineWasm } },
+  resolve: { alias: { '@engine-wasm-mt': engineWasmMt, '@engine-wasm': engineWasm } },
   worker: { format: 'es' },
   build: {
     outDir: path.join(repo, 'dist'),
@@ -39,6 +46,6 @@ export default defineConfig({
       },
     },
   },
-  server: { headers: securityHeaders, fs: { allow: [repo, engineWasm] } },
+  server: { headers: securityHeaders, fs: { allow: [repo, engineWasm, engineWasmMt] } },
   preview: { headers: securityHeaders },
 });

@@ -5,8 +5,36 @@
 
 #include "moe/kernels.hpp"
 #include "moe/packed_weights.hpp"
+#include "moe/thread_pool.hpp"
 
 namespace moe {
+
+namespace {
+
+// Below this many multiply-adds per matrix (pairs · d · f) waking a second thread costs more
+// than it saves.
+constexpr size_t kMinParallelMacs = size_t{1} << 20;
+
+}  // namespace
+
+std::vector<std::vector<int>> experts_split(const std::vector<int32_t>& offsets, int threads) {
+  const int E = static_cast<int>(offsets.size()) - 1;
+  std::vector<int> order(static_cast<size_t>(E));  // [E]  experts, most rows first
+  for (int e = 0; e < E; ++e) order[static_cast<size_t>(e)] = e;
+  auto rows = [&](int e) {
+    return offsets[static_cast<size_t>(e) + 1] - offsets[static_cast<size_t>(e)];
+  };
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rows(a) > rows(b); });
+  std::vector<std::vector<int>> parts(static_cast<size_t>(threads));  // [threads][*]
+  std::vector<int64_t> load(static_cast<size_t>(threads), 0);         // [threads]  rows so far
+  for (int e : order) {
+    if (rows(e) == 0) continue;
+    const size_t w = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    parts[w].push_back(e);
+    load[w] += rows(e);
+  }
+  return parts;
+}
 
 void experts_group_tokens(const int32_t* topk_ids, int T, int k, int E, ExpertDispatch& dispatch) {
   experts_group_kept(topk_ids, nullptr, T, k, E, dispatch);
@@ -60,10 +88,12 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& c, const fl
   ws.up.resize(c.expert_kind == ExpertKind::swiglu ? n_pairs * f : 0);
   ws.y_grouped.resize(n_pairs * d);
 
-  for (int e = 0; e < c.num_experts; ++e) {
+  // One expert's whole FFN: its rows of x_grouped, hidden, up and y_grouped and its (t, j) slots
+  // of expert_outputs belong to it alone, so experts can run on different threads.
+  auto run_expert = [&](int e) {
     const size_t begin = static_cast<size_t>(dispatch.offsets[e]);
     const size_t n = static_cast<size_t>(dispatch.offsets[e + 1]) - begin;
-    if (n == 0) continue;             // an unchosen expert does no work
+    if (n == 0) return;               // an unchosen expert does no work
     for (size_t r = 0; r < n; ++r) {  // gather: x_grouped[begin + r] = x[t]
       const size_t t = static_cast<size_t>(dispatch.pairs[begin + r]) / slots;
       std::copy_n(x + t * d, d, ws.x_grouped.data() + (begin + r) * d);
@@ -82,7 +112,18 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& c, const fl
       const size_t tj = static_cast<size_t>(dispatch.pairs[begin + r]);
       std::copy_n(ws.y_grouped.data() + (begin + r) * d, d, expert_outputs + tj * d);
     }
+  };
+
+  const int threads = std::min(thread_count(), c.num_experts);
+  if (threads <= 1 || n_pairs * d * f < kMinParallelMacs) {
+    for (int e = 0; e < c.num_experts; ++e) run_expert(e);
+    return;
   }
+  // Whole experts per thread, so each output is computed exactly as with one thread.
+  const std::vector<std::vector<int>> parts = experts_split(dispatch.offsets, threads);
+  thread_pool_run(threads, [&](int w) {
+    for (int e : parts[static_cast<size_t>(w)]) run_expert(e);
+  });
 }
 
 void moe_combine(const float* topk_weights, const float* expert_outputs, int T, int k, int d,

@@ -53,6 +53,13 @@ void expert_ffn_forward(const ExpertWeights& w, const LayerConfig& config, const
 void experts_forward(const LayerWeights& weights, const LayerConfig& config, const float* x, int T,
                      const ExpertDispatch& dispatch, ExpertWorkspace& workspace,
                      float* expert_outputs, const PackedExpert* packed = nullptr);
+// With thread_count() > 1 (thread_pool.hpp) and enough work, whole experts run on different
+// threads (experts_split); each output is computed as with one thread, so results are identical.
+
+// Experts assigned to `threads` workers, busiest first, each to the worker with the fewest rows so
+// far (ties: the lower worker); experts without rows are left out. parts[w] lists worker w's.
+//   offsets [E + 1] as in ExpertDispatch
+std::vector<std::vector<int>> experts_split(const std::vector<int32_t>& offsets, int threads);
 
 // output[t,:] = Σ_j topk_weights[t,j] · expert_outputs[t,j,:]   (slots summed in order j = 0..k-1)
 //   topk_weights [T, k], expert_outputs [T, k, d], output [T, d]

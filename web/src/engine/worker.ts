@@ -1,7 +1,6 @@
 // The engine's Web Worker: loads the WebAssembly engine once, then answers
 // {id, method, args} requests with {id, result}. Keeps heavy work off the page.
-import { EngineCore } from './core';
-import wasmUrl from '@engine-wasm/moe_engine.wasm?url';
+import { loadEngine } from './load';
 import { errorText, handleRequest, portable } from './rpc';
 import type { Hello, Reply, Request } from './rpc';
 
@@ -10,10 +9,13 @@ const scope = self as unknown as {
   postMessage(message: Reply | Hello, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<Request>) => void) | null;
 };
-const loading = EngineCore.load({ locateFile: () => wasmUrl });
+// The threaded build when the page is cross-origin isolated, the plain one otherwise (load.ts).
+const loaded = loadEngine();
+const loading = loaded.then(({ core }) => core);
+loading.catch(() => {}); // reported once below, by the hello message
 
-loading.then(
-  () => scope.postMessage({ id: 0, ready: true } satisfies Hello),
+loaded.then(
+  ({ threads }) => scope.postMessage({ id: 0, ready: true, threads } satisfies Hello),
   (err: unknown) => scope.postMessage({ id: 0, ready: false, error: `engine failed to load: ${errorText(err)}` } satisfies Hello),
 );
 
