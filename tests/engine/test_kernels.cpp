@@ -242,6 +242,11 @@ void packed_dispatch(const float* x, const float* w, float* y, size_t rows, size
   moe::f32_pack_nt(w, packed.data(), in, out);
   moe::f32_matmul_packed(x, packed.data(), y, rows, in, out);
 }
+void packed_splat(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
+  moe::f32_pack_nt(w, packed.data(), in, out);
+  moe::f32_matmul_packed__splat(x, packed.data(), y, rows, in, out);
+}
 void packed_xsimd(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
   std::vector<float> packed(moe::f32_pack_nt_size__xsimd<Arch>(in, out));
   moe::f32_pack_nt__xsimd<Arch>(w, packed.data(), in, out);
@@ -255,6 +260,7 @@ const TiledVariant kTiledVariants[] = {
     {"f32_matmul_tiled__xsimd", tiled_on_the_fly},
     {"f32_matmul_packed__scalar", packed_scalar},
     {"f32_matmul_packed__xsimd", packed_xsimd},
+    {"f32_matmul_packed__splat", packed_splat},  // the native choice for rows >= 4
     {"f32_matmul_packed", packed_dispatch},
     {"f32_matmul", moe::f32_matmul},
 };
@@ -281,6 +287,22 @@ TEST_CASE("tiled and packed matmul match the reference below, at, above and past
         }
       }
     }
+  }
+}
+
+TEST_CASE("splatted packed matmul matches the reference across its row blocks and remainders") {
+  // in = 1100 leaves room for one 6-row tile per block, so 23 rows are blocks of 6, 6 and 6 plus
+  // a 5-row remainder (plain tiles of 4 and 1); 7 rows end in a 1-row remainder; 17 outputs end
+  // in a partial panel.
+  const size_t in = 1100, out = 17;
+  for (size_t rows : {size_t{6}, size_t{7}, size_t{12}, size_t{23}}) {
+    CAPTURE(rows);
+    const std::vector<float> x = random_floats(rows * in, 9700 + rows);
+    const std::vector<float> w = random_floats(out * in, 9800);
+    std::vector<float> expected(rows * out), actual(rows * out, -7.0f);
+    moe::f32_matmul__scalar(x.data(), w.data(), expected.data(), rows, in, out);
+    packed_splat(x.data(), w.data(), actual.data(), rows, in, out);
+    check_close(actual, expected, 1e-4, 1e-4, "f32_matmul_packed__splat");
   }
 }
 

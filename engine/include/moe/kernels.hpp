@@ -4,8 +4,9 @@
 //   <op>                  the dispatcher the engine calls (the SIMD variant for the build's arch).
 // Names follow XNNPACK: datatype, op, variant. Unary ops and softmax may run in place (y == x).
 // The matmul has a packed, register-tiled 4×8 variant (f32_pack_nt + f32_matmul_packed) for
-// weights used many times; f32_matmul packs panel by panel on the fly when rows >= 4.
-// Deliberately left out: threads, FMA (absent in wasm here).
+// weights used many times (natively with pre-splatted rows, f32_matmul_packed__splat); f32_matmul
+// packs panel by panel on the fly when rows >= 4. Deliberately left out: threads, FMA (absent in
+// wasm here).
 #pragma once
 
 #include <cstddef>
@@ -29,6 +30,11 @@ void f32_matmul_packed__scalar(const float* x, const float* packed, float* y, si
                                size_t in, size_t out);
 void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
                        size_t out);
+// The same product with the rows of x splatted into whole vectors first (x[t,i] in every lane), so
+// a 6×8 tile's inner loop only loads, multiplies and adds (the native dispatcher's choice for
+// rows >= 6; see kernels.cpp).
+void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                              size_t out);
 
 // ---- row softmax: y[r,c] = exp(x[r,c] - m_r) / Σ_c' exp(x[r,c'] - m_r), m_r = max_c x[r,c]
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);
