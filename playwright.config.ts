@@ -1,5 +1,6 @@
 // End-to-end tests: Debian's Chromium driven by Playwright against the
-// production build served by `vite preview` (the same server `npm start` runs).
+// production build served by scripts/serve.mjs, the server `npm start` runs
+// (compressed responses, the same security headers).
 import { defineConfig } from '@playwright/test';
 import { launchOptions } from './scripts/lib/chromium.mjs';
 
@@ -20,7 +21,8 @@ export default defineConfig({
     viewport: { width: 1280, height: 860 },
   },
   webServer: {
-    command: `npx vite preview --config web/vite.config.ts --port ${port} --strictPort --host 127.0.0.1`,
+    command: `node scripts/serve.mjs`,
+    env: { PORT: String(port) },
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

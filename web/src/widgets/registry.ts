@@ -1,45 +1,45 @@
 // Widget components by name. The catalog (catalog.ts) holds what lessons may
 // say about a widget; this table adds the component that draws it. Typing it
 // by WidgetName makes a catalog entry without a component a compile error.
+// Each component is its own chunk, loaded when a lesson first shows it, so the
+// first lesson does not download the code of every widget in the course.
 import type { Component } from 'svelte';
 import type { WidgetName } from './catalog';
 import type { WidgetProps } from './types';
-import TokenWalk from './token-walk/TokenWalk.svelte';
-import ParamBudget from './param-budget/ParamBudget.svelte';
-import ExpertFfn from './expert-ffn/ExpertFfn.svelte';
-import RouterMatrix from './router-matrix/RouterMatrix.svelte';
-import IdleHeatmap from './idle-heatmap/IdleHeatmap.svelte';
-import TopkCut from './topk-cut/TopkCut.svelte';
-import TrainLoad from './train-load/TrainLoad.svelte';
-import BalanceCompare from './balance-compare/BalanceCompare.svelte';
-import TrainCost from './train-cost/TrainCost.svelte';
-import ExpertWords from './expert-words/ExpertWords.svelte';
-import MoeDesigner from './moe-designer/MoeDesigner.svelte';
-import Quiz from './quiz/Quiz.svelte';
-import RebatchFlakiness from './rebatch-flakiness/RebatchFlakiness.svelte';
-import EpSharding from './ep-sharding/EpSharding.svelte';
-import OwnDataBench from './own-data-bench/OwnDataBench.svelte';
-import ModCapacity from './mod-capacity/ModCapacity.svelte';
 
 // Each widget narrows its params/state; the host passes validated data.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyWidget = Component<WidgetProps<any, any>>;
+type WidgetModule = Promise<{ default: AnyWidget }>;
 
-export const widgetRegistry: Record<WidgetName, AnyWidget> = {
-  'token-walk': TokenWalk,
-  'param-budget': ParamBudget,
-  'expert-ffn': ExpertFfn,
-  'router-matrix': RouterMatrix,
-  'idle-heatmap': IdleHeatmap,
-  'topk-cut': TopkCut,
-  'train-load': TrainLoad,
-  'balance-compare': BalanceCompare,
-  'train-cost': TrainCost,
-  'expert-words': ExpertWords,
-  'moe-designer': MoeDesigner,
-  quiz: Quiz,
-  'rebatch-flakiness': RebatchFlakiness,
-  'ep-sharding': EpSharding,
-  'own-data-bench': OwnDataBench,
-  'mod-capacity': ModCapacity,
+export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
+  'token-walk': () => import('./token-walk/TokenWalk.svelte'),
+  'param-budget': () => import('./param-budget/ParamBudget.svelte'),
+  'expert-ffn': () => import('./expert-ffn/ExpertFfn.svelte'),
+  'router-matrix': () => import('./router-matrix/RouterMatrix.svelte'),
+  'idle-heatmap': () => import('./idle-heatmap/IdleHeatmap.svelte'),
+  'topk-cut': () => import('./topk-cut/TopkCut.svelte'),
+  'train-load': () => import('./train-load/TrainLoad.svelte'),
+  'balance-compare': () => import('./balance-compare/BalanceCompare.svelte'),
+  'train-cost': () => import('./train-cost/TrainCost.svelte'),
+  'expert-words': () => import('./expert-words/ExpertWords.svelte'),
+  'moe-designer': () => import('./moe-designer/MoeDesigner.svelte'),
+  quiz: () => import('./quiz/Quiz.svelte'),
+  'rebatch-flakiness': () => import('./rebatch-flakiness/RebatchFlakiness.svelte'),
+  'ep-sharding': () => import('./ep-sharding/EpSharding.svelte'),
+  'own-data-bench': () => import('./own-data-bench/OwnDataBench.svelte'),
+  'mod-capacity': () => import('./mod-capacity/ModCapacity.svelte'),
 };
+
+const loaded = new Map<WidgetName, WidgetModule>();
+
+/** The widget's component, downloaded once; a failed download is retried on the next call. */
+export function loadWidget(name: WidgetName): WidgetModule {
+  let job = loaded.get(name);
+  if (!job) {
+    job = widgetRegistry[name]();
+    job.catch(() => loaded.delete(name));
+    loaded.set(name, job);
+  }
+  return job;
+}
