@@ -6,6 +6,7 @@
 //   kernels)
 // Nothing here re-implements MoE math: forward is moe::Layer::forward, training
 // moe::train::Trainer.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "moe/spec.hpp"
+#include "moe/thread_pool.hpp"
 #include "moe/train/config.hpp"
 #include "moe/train/trainer.hpp"
 
@@ -53,6 +55,16 @@ BENCH_API int bench_layer_create(int d, int f, int E, int k, int swiglu, int see
     return -1;
   }
   g_layer = std::make_unique<moe::Layer>(std::move(layer.value()));
+  return 0;
+}
+
+// Threads of the layer forward from now on (moe/thread_pool.hpp); 0, or -1 (bench_error()).
+BENCH_API int bench_set_threads(int n) {
+  moe::Result<bool> r = moe::set_thread_count(n);
+  if (!r.ok()) {
+    g_error = r.error().message();
+    return -1;
+  }
   return 0;
 }
 
@@ -196,10 +208,11 @@ std::vector<double> time_runs(F&& body, int runs, double min_seconds) {
 }
 
 void print_times(const char* kind, const char* layer, int T, double work,
-                 const std::vector<double>& s) {
+                 const std::vector<double>& s, int threads = 1) {
   std::printf(
-      "{\"kind\": \"%s\", \"layer\": \"%s\", \"tokens\": %d, \"work\": %.17g, \"seconds\": [", kind,
-      layer, T, work);
+      "{\"kind\": \"%s\", \"layer\": \"%s\", \"tokens\": %d, \"threads\": %d, \"work\": "
+      "%.17g, \"seconds\": [",
+      kind, layer, T, threads, work);
   for (size_t i = 0; i < s.size(); ++i) std::printf("%s%.9g", i ? ", " : "", s[i]);
   std::printf("]}\n");
   std::fflush(stdout);
@@ -211,6 +224,12 @@ int main(int argc, char** argv) {
   const int runs = argc > 2 ? std::atoi(argv[2]) : 7;
   const double min_s = argc > 3 ? std::atof(argv[3]) : 0.05;
   std::string cases = argc > 1 ? argv[1] : "256,1024,8,2,0,512,ref";
+  // The layer is timed with 1 thread and, when > 1, this many (argument 4; default 2).
+  const int threads_max = argc > 4 ? std::atoi(argv[4]) : 2;
+  if (bench_set_threads(threads_max) != 0) {
+    std::fprintf(stderr, "error: %s\n", bench_error());
+    return 2;
+  }
   // peak: best of 8, 12, 16 chains
   const int lanes = bench_simd_lanes();
   for (int chains : {8, 12, 16}) {
@@ -247,8 +266,27 @@ int main(int argc, char** argv) {
       z = z * 6364136223846793005ULL + 1442695040888963407ULL;
       v = static_cast<float>((z >> 40) & 0xFFFFFF) / 16777216.0f * 2.0f - 1.0f;
     }
-    auto s = time_runs([&](int reps) { bench_layer_forward(x.data(), T, reps); }, runs, min_s);
-    print_times("layer", name, T, static_cast<double>(T), s);
+    // 1 and `threads_max` threads, sample by sample in turn, so both see the same machine load.
+    bench_set_threads(1);
+    auto s = time_runs([&](int reps) { bench_layer_forward(x.data(), T, reps); }, 1, min_s);
+    std::vector<std::vector<double>> per(static_cast<size_t>(threads_max));  // [threads][runs]
+    const int reps = std::max(1, static_cast<int>(min_s / s[0]));
+    const std::vector<int> counts =
+        threads_max > 1 ? std::vector<int>{1, threads_max} : std::vector<int>{1};
+    for (int r = 0; r < runs; ++r) {
+      for (int n : counts) {
+        bench_set_threads(n);
+        const double t0 = now_s();
+        bench_layer_forward(x.data(), T, reps);
+        per[static_cast<size_t>(n - 1)].push_back((now_s() - t0) / reps);
+      }
+    }
+    bench_set_threads(1);
+    for (int n = 1; n <= threads_max; ++n) {
+      if (!per[static_cast<size_t>(n - 1)].empty()) {
+        print_times("layer", name, T, static_cast<double>(T), per[static_cast<size_t>(n - 1)], n);
+      }
+    }
   }
   if (bench_train_create() != 0) {
     std::fprintf(stderr, "error: %s\n", bench_error());

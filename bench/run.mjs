@@ -2,9 +2,12 @@
 // headless Chromium (our engine, our scalar wasm build, tfjs-backend-wasm, onnxruntime-web, the
 // SIMD peak), prints a table and writes the same as JSON (path printed at the end).
 //
-//   node bench/run.mjs [--quick] [--envs native,node,chromium] [--out FILE] [--no-build]
+//   node bench/run.mjs [--quick] [--envs native,node,chromium,page] [--out FILE] [--no-build]
 //                      [--runs N] [--no-peers] [--no-scalar] [--cases ref:1,64,512;tutor:1]
 //                      [--native-dir build/native] [--wasm-dir build/wasm] [--scalar-dir build/wasm-scalar]
+//   page     the production page as `npm start` serves it (built in --dist-dir, default dist):
+//            first lesson's compressed transfer, time to interactive, longest main-thread task
+//            during a training run (not part of --quick)
 //   --quick  the smoke run: the tiny layer at T = 1 and 5, one short sample each (npm test runs
 //            it with --no-build on the folders scripts/setup.sh builds; the scalar build is used
 //            when present)
@@ -29,11 +32,15 @@ const option = (name, dflt) => {
   return i >= 0 ? argv[i + 1] : dflt;
 };
 const quick = flag('--quick');
-const envs = option('--envs', 'native,node,chromium').split(',');
+const envs = option('--envs', quick ? 'native,node,chromium' : 'native,node,chromium,page').split(',');
 const peers = !flag('--no-peers');
 const nativeDir = option('--native-dir', 'build/native');
 const wasmDir = option('--wasm-dir', 'build/wasm');
 const scalarDir = option('--scalar-dir', 'build/wasm-scalar');
+// Threads: our engine is also timed with this many threads (interleaved with 1 thread): natively,
+// and in Chromium with the -pthread build (--mt-dir, -DMOE_THREADS=ON) on a cross-origin isolated page.
+const threads = Number(option('--threads', 2));
+const mtDir = option('--mt-dir', 'build/wasm-mt');
 const noBuild = flag('--no-build');
 const withScalar = !flag('--no-scalar') && (!noBuild || existsSync(`${scalarDir}/moe_bench.mjs`));
 const runs = Number(option('--runs', quick ? 1 : 7));
@@ -60,9 +67,9 @@ function sh(cmd, args, extraEnv = {}) {
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${out.slice(-4000)}`))));
   });
 }
-async function build(dir, { wasm, scalar = false }) {
+async function build(dir, { wasm, scalar = false, mt = false }) {
   if (!existsSync(`${dir}/CMakeCache.txt`)) {
-    const conf = ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', ...(scalar ? ['-DMOE_SCALAR=ON'] : [])];
+    const conf = ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', ...(scalar ? ['-DMOE_SCALAR=ON'] : []), ...(mt ? ['-DMOE_THREADS=ON'] : [])];
     await (wasm ? sh('emcmake', ['cmake', ...conf]) : sh('cmake', conf));
   }
   await sh('cmake', ['--build', dir, '-j2', '--target', 'moe_bench']);
@@ -70,9 +77,10 @@ async function build(dir, { wasm, scalar = false }) {
 if (!noBuild) {
   log(`bench: building moe_bench in ${nativeDir}, ${wasmDir}, ${scalarDir}`);
   if (envs.includes('native')) await build(nativeDir, { wasm: false });
-  if (envs.some((e) => e !== 'native')) {
+  if (envs.some((e) => e !== 'native' && e !== 'page')) {
     await build(wasmDir, { wasm: true });
     if (withScalar) await build(scalarDir, { wasm: true, scalar: true });
+    if (threads > 1 && envs.includes('chromium')) await build(mtDir, { wasm: true, mt: true });
   }
 }
 
@@ -89,7 +97,7 @@ const machine = {
   cores: os.cpus().length,
   loadavg_start: os.loadavg(),
   node: process.version,
-  chromium: envs.includes('chromium') ? version('/usr/bin/chromium', ['--version']) : null,
+  chromium: envs.includes('chromium') || envs.includes('page') ? version('/usr/bin/chromium', ['--version']) : null,
   emscripten: version('emcc', ['--version']),
   compiler: version('c++', ['--version']),
   date: new Date().toISOString(),
@@ -106,7 +114,7 @@ if (envs.includes('native')) {
       return `${L.d},${L.f},${L.E},${L.k},${L.swiglu},${T},${layer}`;
     }))
     .join(';');
-  const out = await sh(`${nativeDir}/moe_bench`, [spec, String(runs), String(timing.minS)]);
+  const out = await sh(`${nativeDir}/moe_bench`, [spec, String(runs), String(timing.minS), String(threads)]);
   let peak = null;
   for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
     const r = JSON.parse(line);
@@ -116,7 +124,7 @@ if (envs.includes('native')) {
     } else if (r.kind === 'layer') {
       const tps = r.seconds.map((s) => r.tokens / s);
       const gf = tps.map((v) => (v * flopsPerToken(LAYERS[r.layer])) / 1e9);
-      results.push({ env: 'native', impl: 'moe-tutor', layer: r.layer, tokens: r.tokens, threads: 1, tokens_per_s: median(tps), gflops: median(gf), min: Math.min(...tps), max: Math.max(...tps), gflops_min: Math.min(...gf), gflops_max: Math.max(...gf) });
+      results.push({ env: 'native', impl: 'moe-tutor', layer: r.layer, tokens: r.tokens, threads: r.threads ?? 1, tokens_per_s: median(tps), gflops: median(gf), min: Math.min(...tps), max: Math.max(...tps), gflops_min: Math.min(...gf), gflops_max: Math.max(...gf) });
     } else if (r.kind === 'train' && !quick && !flag('--no-train')) {
       const sps = r.seconds.map((s) => 1 / s);
       results.push({ env: 'native', impl: 'moe-tutor', layer: 'train', tokens: 256, threads: 1, steps_per_s: median(sps), min: Math.min(...sps), max: Math.max(...sps) });
@@ -163,21 +171,28 @@ if (envs.includes('chromium')) {
   const { chromium } = await import('playwright-core');
   const { launchOptions } = await import('../scripts/lib/chromium.mjs');
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-  const allowed = ['bench/', `${wasmDir}/`, `${scalarDir}/`, 'node_modules/@tensorflow/', 'node_modules/onnxruntime-web/'];
+  const allowed = ['bench/', `${wasmDir}/`, `${scalarDir}/`, `${mtDir}/`, 'node_modules/@tensorflow/', 'node_modules/onnxruntime-web/'];
   const server = createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
     if (rel === 'favicon.ico') return res.writeHead(204).end();
     if (rel.includes('..') || !allowed.some((a) => rel.startsWith(a))) return res.writeHead(404).end();
     try {
       const body = readFileSync(path.join(root, rel));
-      res.writeHead(200, { 'Content-Type': types[path.extname(rel)] || 'application/octet-stream' });
+      // COOP/COEP: the page is cross-origin isolated, so the threaded build gets SharedArrayBuffer.
+      res.writeHead(200, {
+        'Content-Type': types[path.extname(rel)] || 'application/octet-stream',
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+      });
       res.end(body);
     } catch {
       res.writeHead(404).end();
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const params = { simdDir: wasmDir, scalarDir: withScalar ? scalarDir : null, peers, cases, train: !quick && !flag('--no-train'), timing };
+  const withMt = threads > 1 && existsSync(`${mtDir}/moe_bench.mjs`);
+  if (threads > 1 && !withMt) log(`chromium: no ${mtDir}/moe_bench.mjs, so no ${threads}-thread rows`);
+  const params = { simdDir: wasmDir, scalarDir: withScalar ? scalarDir : null, mtDir: withMt ? mtDir : null, threads, peers, cases, train: !quick && !flag('--no-train'), timing };
   const url = `http://127.0.0.1:${server.address().port}/bench/bench.html#${encodeURIComponent(JSON.stringify(params))}`;
   const browser = await chromium.launch(launchOptions);
   try {
@@ -202,16 +217,56 @@ if (envs.includes('chromium')) {
   }
 }
 
+// ---- page (the production build as `npm start` serves it) -----------------------------------------------
+if (envs.includes('page')) {
+  const distDir = option('--dist-dir', 'dist');
+  if (!existsSync(path.join(distDir, 'index.html'))) throw new Error(`--dist-dir: no production build in ${distDir} (run npm run build)`);
+  const { chromium } = await import('playwright-core');
+  const { launchOptions } = await import('../scripts/lib/chromium.mjs');
+  const measure = await import('../scripts/lib/page-measure.mjs');
+  const served = await measure.startServe(distDir);
+  const browser = await chromium.launch(launchOptions);
+  try {
+    await measure.measureFirstLesson(browser, served.url); // warm-up: V8 and the OS file cache, not timed
+    const loads = [];
+    for (let i = 0; i < runs; ++i) loads.push(await measure.measureFirstLesson(browser, served.url));
+    const trainings = [];
+    for (let i = 0; i < Math.min(runs, 3); ++i) trainings.push(await measure.measureTrainingLongTasks(browser, served.url));
+    const ms = loads.map((l) => l.interactive_ms);
+    const last = loads.at(-1);
+    results.push({
+      env: 'chromium', impl: 'moe-tutor', layer: 'page', tokens: null, threads: 1,
+      lesson: measure.FIRST_LESSON, transfer_bytes: last.transfer_bytes, transfer_by_kind: last.by_kind,
+      transfer_files: last.files.map((f) => ({ path: new URL(f.url).pathname, kind: f.kind, bytes: f.bytes })),
+      interactive_ms: median(ms), min: Math.min(...ms), max: Math.max(...ms),
+      training_lesson: measure.TRAINING_LESSON,
+      longest_task_ms_during_training: Math.max(...trainings.map((t) => t.longest_task_ms)),
+      long_tasks_during_training: trainings.reduce((a, t) => a + t.long_tasks, 0),
+      longest_task_cpu_ms_during_training: Math.max(...trainings.map((t) => t.longest_task_cpu_ms)),
+      training_runs: trainings.length, training_run_ms: median(trainings.map((t) => t.run_ms)),
+    });
+    log(`page: ${(last.transfer_bytes / 1000).toFixed(1)} kB transferred, interactive in ${median(ms).toFixed(0)} ms (median of ${runs})`);
+  } finally {
+    await browser.close();
+    served.stop();
+  }
+}
+
 // ---- table and JSON --------------------------------------------------------------------------------
 machine.loadavg_end = os.loadavg();
 const fmt = (v, d = 0) => (v == null ? '' : Number(v).toFixed(d));
 const peakOf = (env) => results.find((r) => r.env === env && r.impl === 'peak')?.gflops;
-const find = (env, impl, layer, T) => results.find((r) => r.env === env && r.impl === impl && r.layer === layer && r.tokens === T);
+const find = (env, impl, layer, T) => results.find((r) => r.env === env && r.impl === impl && r.layer === layer && r.tokens === T && (r.threads ?? 1) === 1);
 const lines = [];
-lines.push('| env | impl | layer | T | tokens/s (median, min–max) | GFLOP/s | % of peak | ×tfjs-wasm | ×ort-web |');
-lines.push('|---|---|---|---:|---|---:|---:|---:|---:|');
+lines.push('| env | impl | layer | T | tokens/s (median, min–max) | GFLOP/s | % of peak | ×tfjs-wasm | ×ort-web | ×1 thread |');
+lines.push('|---|---|---|---:|---|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  if (r.impl === 'peak') {
+  if (r.layer === 'page') {
+    const kb = (b) => (b / 1000).toFixed(1);
+    const kinds = Object.entries(r.transfer_by_kind).map(([k, b]) => `${k} ${kb(b)}`).join(', ');
+    lines.push(`| ${r.env} | ${r.impl} | page: ${r.lesson} transfers ${kb(r.transfer_bytes)} kB (${kinds}) | | interactive ${fmt(r.interactive_ms)} ms (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);
+    lines.push(`| ${r.env} | ${r.impl} | page: ${r.training_lesson}, ${r.training_runs} training runs (${fmt(r.training_run_ms)} ms each) | | longest main-thread task ${r.long_tasks_during_training ? `${fmt(r.longest_task_ms_during_training)} ms (${r.long_tasks_during_training} over 50 ms)` : 'under 50 ms (none reported)'}; most CPU in one task ${fmt(r.longest_task_cpu_ms_during_training, 1)} ms | | | | |`);
+  } else if (r.impl === 'peak') {
     lines.push(`| ${r.env} | peak (${r.chains} chains) | | | | ${fmt(r.gflops, 1)} (${fmt(r.min, 1)}–${fmt(r.max, 1)}) | 100 | | |`);
   } else if (r.layer === 'train') {
     lines.push(`| ${r.env} | ${r.impl} | train (1000 Adam steps: ${fmt(1000 / r.steps_per_s, 2)} s) | 256 | ${fmt(r.steps_per_s)} steps/s (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);
@@ -220,7 +275,10 @@ for (const r of results) {
     const tfr = find(r.env, 'tfjs-wasm', r.layer, r.tokens);
     const orr = find(r.env, 'onnxruntime-web', r.layer, r.tokens);
     const ratio = (peer) => (peer && r.impl !== peer.impl ? fmt(r.tokens_per_s / peer.tokens_per_s, 2) : '');
-    lines.push(`| ${r.env} | ${r.impl} | ${r.layer} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${p ? fmt((100 * r.gflops) / p, 1) : ''} | ${ratio(tfr)} | ${ratio(orr)} |`);
+    // Threaded rows: against our own 1-thread time, measured interleaved with them.
+    const one = r.threads > 1 ? r.one_thread_tokens_per_s ?? results.find((o) => o.env === r.env && o.impl === r.impl && o.layer === r.layer && o.tokens === r.tokens && o.threads === 1)?.tokens_per_s : null;
+    const impl = r.threads > 1 ? `${r.impl}, ${r.threads} threads` : r.impl;
+    lines.push(`| ${r.env} | ${impl} | ${r.layer} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${p ? fmt((100 * r.gflops) / p, 1) : ''} | ${ratio(tfr)} | ${ratio(orr)} | ${one ? fmt(r.tokens_per_s / one, 2) : ''} |`);
   }
 }
 const table = lines.join('\n');

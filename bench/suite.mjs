@@ -48,6 +48,35 @@ export async function timeRuns(body, { runs = 7, minS = 0.05, warm = 0.3 } = {})
   return out;
 }
 
+/**
+ * Times several bodies sample by sample in turn (body 0, body 1, body 0, ...), so a machine whose
+ * load changes affects them alike; reps are calibrated on body 0. Returns seconds per rep, one
+ * array per body.
+ */
+export async function timeInterleaved(bodies, { runs = 7, minS = 0.05, warm = 0.3 } = {}) {
+  for (const body of bodies) {
+    const t0 = now();
+    while (now() - t0 < warm / bodies.length) await body(1);
+  }
+  let reps = 1;
+  for (;;) {
+    const s = now();
+    await bodies[0](reps);
+    const dt = now() - s;
+    if (dt >= minS || reps > 1e7) break;
+    reps = dt <= 0 ? reps * 10 : Math.ceil((reps * 1.3 * minS) / dt);
+  }
+  const out = bodies.map(() => []);
+  for (let r = 0; r < runs; ++r) {
+    for (let b = 0; b < bodies.length; ++b) {
+      const s = now();
+      await bodies[b](reps);
+      out[b].push((now() - s) / reps);
+    }
+  }
+  return out;
+}
+
 function randomInput(n, seed) {
   const x = new Float32Array(n);
   let z = BigInt(seed);
@@ -207,10 +236,13 @@ function maxRelErr(a, ref) {
  * mods: {simd, scalar?} Emscripten modules of moe_bench; tf (with the wasm backend set) and ort
  * may be null (that peer is skipped).
  */
-export async function runSuite({ env, mods, tf, ort, cases, train = true, timing = {}, log = () => {}, tol = 1e-3 }) {
+export async function runSuite({ env, mods, tf, ort, cases, train = true, timing = {}, log = () => {}, tol = 1e-3, threads = 2 }) {
   const results = [];
   const checks = [];
   const ours = new MoeBench(mods.simd);
+  // mods.mt: the -pthread build (Chromium, cross-origin isolated page): timed with 1 and `threads`
+  // threads, interleaved; its output must equal the plain build's bit for bit.
+  const mt = mods.mt ? new MoeBench(mods.mt) : null;
   const scalar = mods.scalar ? new MoeBench(mods.scalar) : null;
   const tRuns = (body, t = {}) => timeRuns(body, { ...timing, ...t });
   const push = (impl, layer, T, secs, extra = {}) => {
@@ -249,6 +281,7 @@ export async function runSuite({ env, mods, tf, ort, cases, train = true, timing
     ours.create(L, 1);
     const w = ours.weights();
     scalar?.create(L, 1);
+    mt?.create(L, 1);
     const tfm = tf ? new TfMoe(tf, L, w) : null;
     const ortm = ort ? await OrtMoe.create(ort, L, w) : null;
     for (const T of tokens) {
@@ -273,6 +306,24 @@ export async function runSuite({ env, mods, tf, ort, cases, train = true, timing
         }
         const secs = await tRuns((reps) => impl.forward(reps));
         push(name, layer, T, secs);
+      }
+      if (mt) {
+        mt.setInput(x, T);
+        const setThreads = (n) => {
+          if (mt.m._bench_set_threads(n) !== 0) throw new Error(mt.m.UTF8ToString(mt.m._bench_error()));
+        };
+        setThreads(threads);
+        mt.forward(1);
+        const err = maxRelErr(mt.output(), ref);
+        checks.push({ env, impl: 'moe-tutor', threads, layer, tokens: T, max_rel_err: err, ok: err === 0 });
+        const [one, many] = await timeInterleaved([
+          (reps) => (setThreads(1), mt.forward(reps)),
+          (reps) => (setThreads(threads), mt.forward(reps)),
+        ], { ...timing });
+        const oneTps = median(one.map((s) => T / s));
+        push('moe-tutor', layer, T, many, { threads, one_thread_tokens_per_s: oneTps });
+        log(`${env} moe-tutor ${layer} T=${T}: ${threads} threads ${(median(many.map((s) => T / s)) / oneTps).toFixed(2)}× the same build on 1 thread (${oneTps.toFixed(0)} tokens/s)`);
+        setThreads(1);
       }
     }
     if (tfm) {
