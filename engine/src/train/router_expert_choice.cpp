@@ -24,12 +24,8 @@ void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossPart
   Real* s = ws.scores.data();  // [T,E]
   mm_nt(a.x, a.params, l, T, d, E);
   for (int t = 0; t < T; ++t) {
-    const Real* lt = l + static_cast<size_t>(t) * E;
-    Real m = lt[0];
-    for (int e = 1; e < E; ++e) m = lt[e] > m ? lt[e] : m;
-    Real z = 0;
-    for (int e = 0; e < E; ++e) z += (s[t * E + e] = std::exp(lt[e] - m));
-    for (int e = 0; e < E; ++e) ws.probs[t * E + e] = (s[t * E + e] /= z);
+    const size_t row = static_cast<size_t>(t) * E;
+    softmax_row(l + row, E, s + row, ws.probs.data() + row);
   }
 
   // ---- each expert's C best tokens of each sequence; slot j = expert j
@@ -74,9 +70,7 @@ void backward_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, Real*
   Real* dl = ws.dlogits.data();       // [T,E]
   for (int t = 0; t < T; ++t) {
     const size_t row = static_cast<size_t>(t) * E;
-    Real dot = 0;
-    for (int e = 0; e < E; ++e) dot += ds[row + e] * s[row + e];
-    for (int e = 0; e < E; ++e) dl[row + e] = s[row + e] * (ds[row + e] - dot);
+    softmax_row_backward(s + row, ds + row, E, dl + row);
     aux_z_backward(a, E, ws.logits.data() + row, ws, t, dl + row);
   }
   mm_tn(dl, a.x, grad, T, E, d, ws.scratch1, ws.scratch2);  // dW_g [E,d]

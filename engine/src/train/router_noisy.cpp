@@ -107,12 +107,8 @@ void route_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss)
   }
   for (size_t i = 0; i < TE; ++i) h[i] = c[i] + eps[i] * softplus(nl[i]);
   for (int t = 0; t < T; ++t) {
-    const Real* ht = h + static_cast<size_t>(t) * E;
-    Real m = ht[0];
-    for (int e = 1; e < E; ++e) m = ht[e] > m ? ht[e] : m;
-    Real z = 0;
-    for (int e = 0; e < E; ++e) z += (s[t * E + e] = std::exp(ht[e] - m));
-    for (int e = 0; e < E; ++e) ws.probs[t * E + e] = (s[t * E + e] /= z);
+    const size_t row = static_cast<size_t>(t) * E;
+    softmax_row(h + row, E, s + row, ws.probs.data() + row);
   }
 
   ws.topk_ids.resize(Tk);

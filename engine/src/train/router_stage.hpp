@@ -13,6 +13,7 @@
 //   router_aux.cpp           the auxiliary losses shared by the top-k kinds (values, gradients)
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 
@@ -59,6 +60,27 @@ void topk_strided(const Real* v, int n, size_t stride, int k, int32_t* ids) {
     }
     ids[pos] = i;
   }
+}
+
+// s[0..n) = softmax(l[0..n)), max-shifted; q (may be nullptr) gets a copy of s.
+template <class Real>
+void softmax_row(const Real* l, int n, Real* s, Real* q) {
+  Real m = l[0];
+  for (int i = 1; i < n; ++i) m = l[i] > m ? l[i] : m;
+  Real z = 0;
+  for (int i = 0; i < n; ++i) z += (s[i] = std::exp(l[i] - m));
+  for (int i = 0; i < n; ++i) {
+    s[i] /= z;
+    if (q) q[i] = s[i];
+  }
+}
+
+// dl[0..n) = the gradient through s = softmax(l): s ⊙ (ds − ⟨ds, s⟩).
+template <class Real>
+void softmax_row_backward(const Real* s, const Real* ds, int n, Real* dl) {
+  Real dot = 0;
+  for (int i = 0; i < n; ++i) dot += ds[i] * s[i];
+  for (int i = 0; i < n; ++i) dl[i] = s[i] * (ds[i] - dot);
 }
 
 // ---- forward routing. Top-k kinds fill ws.logits/scores/probs, topk_ids/gates/kept [T,n],

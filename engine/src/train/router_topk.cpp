@@ -34,12 +34,8 @@ void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) 
     }
   } else {
     for (int t = 0; t < T; ++t) {
-      const Real* lt = l + static_cast<size_t>(t) * E;
-      Real m = lt[0];
-      for (int e = 1; e < E; ++e) m = lt[e] > m ? lt[e] : m;
-      Real z = 0;
-      for (int e = 0; e < E; ++e) z += (s[t * E + e] = std::exp(lt[e] - m));
-      for (int e = 0; e < E; ++e) q[t * E + e] = (s[t * E + e] /= z);
+      const size_t row = static_cast<size_t>(t) * E;
+      softmax_row(l + row, E, s + row, q + row);
     }
   }
 
@@ -130,9 +126,7 @@ void backward_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad) {
     if (sigmoid) {
       for (int e = 0; e < E; ++e) dlt[e] = dst[e] * st[e] * (Real(1) - st[e]);
     } else {
-      Real dot = 0;
-      for (int e = 0; e < E; ++e) dot += dst[e] * st[e];
-      for (int e = 0; e < E; ++e) dlt[e] = st[e] * (dst[e] - dot);
+      softmax_row_backward(st, dst, E, dlt);
     }
     aux_z_backward(a, E, l + static_cast<size_t>(t) * E, ws, t, dlt);
   }
