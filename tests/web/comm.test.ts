@@ -2,28 +2,16 @@
 // hand-worked batch of tests/engine/test_comm.cpp, a batch the engine routes (checked against a
 // count of its topk_ids done here), the capacity mask, the memory convention, and errors as values.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { CommSpec, LayerSpec } from '../../web/src/engine/types';
 import { randomBatch } from '../../web/src/widgets/serving-common/serving';
+import { loadEngineCore } from './wasm-engine';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
-
-// Emscripten 3.1.6's ES module reads `__dirname` and calls `require('fs')` under Node.
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-
-const { EngineCore } = await import('../../web/src/engine/core');
 type Core = import('../../web/src/engine/core').EngineCore;
 
 let core: Core;
 
 beforeAll(async () => {
-  core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  core = await loadEngineCore();
 });
 
 /** 4 tokens on 2 devices, E 4, top-2, d_model 3, 2 bytes: worked out in tests/engine/test_comm.cpp. */

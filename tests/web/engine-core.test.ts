@@ -1,21 +1,10 @@
 // EngineCore against the real WebAssembly build (build/wasm/moe_engine.{mjs,wasm}), loaded once.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { LayerSpec } from '../../web/src/engine/types';
+import { loadEngineCore, repo } from './wasm-engine';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = path.join(repo, 'build/wasm');
-
-// Emscripten 3.1.6's ES module reads `__dirname` and calls `require('fs')` when it sees Node.
-// These shims exist only in this test process; the browser and the worker never need them.
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-
-const { EngineCore } = await import('../../web/src/engine/core');
 type Core = import('../../web/src/engine/core').EngineCore;
 
 const spec: LayerSpec = {
@@ -40,7 +29,7 @@ function input(tokens: number, d: number): Float32Array {
 let core: Core;
 
 beforeAll(async () => {
-  core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  core = await loadEngineCore();
 });
 
 describe('EngineCore.forward', () => {

@@ -2,21 +2,11 @@
 // characters are embedded or refused with an error value naming the cap, and the module keeps
 // working afterwards.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { loadEngineCore } from './wasm-engine';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = path.join(repo, 'build/wasm');
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-const { EngineCore } = await import('../../web/src/engine/core');
-
-let core: Awaited<ReturnType<typeof EngineCore.load>>;
+let core: import('../../web/src/engine/core').EngineCore;
 beforeAll(async () => {
-  core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  core = await loadEngineCore();
 });
 
 describe('embed under hostile text', () => {

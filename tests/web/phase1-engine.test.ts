@@ -1,23 +1,13 @@
 // The Phase 1 additions to the engine facade against the real WebAssembly build: the cost
 // calculator, the active-parameter solver, the expert probe and forward timing.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { LayerSpec } from '../../web/src/engine/types';
+import { loadEngineCore } from './wasm-engine';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = path.join(repo, 'build/wasm');
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-
-const { EngineCore } = await import('../../web/src/engine/core');
 let core: import('../../web/src/engine/core').EngineCore;
 
 beforeAll(async () => {
-  core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  core = await loadEngineCore();
 });
 
 const spec = (expert_kind: 'mlp' | 'swiglu', activation: 'relu' | 'gelu' | 'silu'): LayerSpec => ({

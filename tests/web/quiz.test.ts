@@ -1,10 +1,7 @@
 // Quizzes: the data files validate, malformed files are rejected with a message naming file and
 // place, numeric questions get their answers from the real engine, and the review queue.
 import { beforeAll, describe, expect, it } from 'vitest';
-import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { QuizError, parseQuiz, type QuizQuestion } from '../../web/src/lessons/quiz';
 import { loadCourseFrom, loadQuizzesFrom } from '../../web/lesson-plugin';
 import { generateNumeric } from '../../web/src/widgets/quiz/numeric';
@@ -12,13 +9,7 @@ import { hashSeed, seededRandom, shuffledOrder } from '../../web/src/widgets/qui
 import { BOX_WAIT_MS, dueQuestions, readQueue, recordAnswer, writeQueue, REVIEW_KEY } from '../../web/src/widgets/quiz/review';
 import { compactWords } from '../../web/src/widgets/common/numbers';
 import { PROGRESS_KEY, emptyProgress, loadProgress, recordDesignResult, recordQuizResult, saveProgress } from '../../web/src/player/progress';
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = path.join(repo, 'build/wasm');
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-const { EngineCore } = await import('../../web/src/engine/core');
+import { loadEngineCore, repo } from './wasm-engine';
 
 const lessons = path.join(repo, 'lessons');
 const { course } = loadCourseFrom(lessons);
@@ -90,7 +81,7 @@ describe('quiz files', () => {
 describe('numeric questions against the engine', () => {
   let core: import('../../web/src/engine/core').EngineCore;
   beforeAll(async () => {
-    core = await EngineCore.load({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+    core = await loadEngineCore();
   });
   const numeric = Object.values(quizzes).flatMap((q) => q.questions.filter((x): x is Extract<QuizQuestion, { kind: 'numeric' }> => x.kind === 'numeric'));
 

@@ -1,10 +1,6 @@
 // The eval-and-serving and mixture-of-depths widgets: their pure helpers (serving-common), and the
 // demonstrations their lessons rely on, checked against the real wasm engine in Node.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import {
   busiestOverMean,
   capacityFactor,
@@ -22,13 +18,8 @@ import {
   skewAt,
 } from '../../web/src/widgets/serving-common/serving';
 import { runSeed } from '../../web/src/widgets/rebatch-flakiness/spec';
+import { loadEngineCore } from './wasm-engine';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = path.join(repo, 'build/wasm');
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-const { EngineCore } = await import('../../web/src/engine/core');
 type Core = import('../../web/src/engine/core').EngineCore;
 const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
   if (!r.ok) throw new Error(r.error);
@@ -87,7 +78,7 @@ describe('serving helpers', () => {
 describe('the lessons’ demonstrations hold in the engine', () => {
   let core: Core;
   beforeAll(async () => {
-    core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+    core = await loadEngineCore();
     return () => core.dispose();
   });
 

@@ -1,27 +1,15 @@
 // The wasm Trainer accepts every trainable router kind: a few steps of each through EngineCore
 // train, report finite losses and loads, and a misused option comes back as an error value.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { TrainConfig, TrainRouterKind } from '../../web/src/engine/types';
+import { loadEngineCore } from './wasm-engine';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
-
-// Emscripten 3.1.6's ES module reads `__dirname` and calls `require('fs')` under Node.
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-
-const { EngineCore } = await import('../../web/src/engine/core');
-type Core = Awaited<ReturnType<typeof EngineCore.load>>;
+type Core = import('../../web/src/engine/core').EngineCore;
 
 let core: Core;
 
 beforeAll(async () => {
-  core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  core = await loadEngineCore();
 });
 
 const base: TrainConfig = { task: 'clusters', d_model: 8, d_ff: 16, num_experts: 4, batch: 64, seq_len: 16, seed: 2 };

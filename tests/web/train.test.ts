@@ -1,22 +1,10 @@
 // Live training through EngineCore against the real WebAssembly build: chunked runs, the same
 // seed giving the same loss curve, sentence assignment, and config errors as values.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
 import type { TrainConfig } from '../../web/src/engine/types';
+import { loadEngineCore } from './wasm-engine';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const wasmDir = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
-
-// Emscripten 3.1.6's ES module reads `__dirname` and calls `require('fs')` under Node.
-const g = globalThis as Record<string, unknown>;
-g.__dirname ??= wasmDir;
-g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
-
-const { EngineCore } = await import('../../web/src/engine/core');
-type Core = Awaited<ReturnType<typeof EngineCore.load>>;
+type Core = import('../../web/src/engine/core').EngineCore;
 
 const config: TrainConfig = {
   task: 'tokens',
@@ -34,7 +22,7 @@ const config: TrainConfig = {
 let core: Core;
 
 beforeAll(async () => {
-  core = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  core = await loadEngineCore();
 });
 
 function curve(c: TrainConfig, chunks: number[]): Float32Array {
