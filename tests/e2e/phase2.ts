@@ -28,7 +28,8 @@ export async function loadEngine(): Promise<EngineCore> {
   return EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
 }
 
-const decode = (html: string) =>
+/** Lesson HTML → the text a learner reads (tags dropped, entities decoded). */
+export const decode = (html: string) =>
   html
     .replace(/<[^>]+>/g, '')
     .replace(/&quot;/g, '"')

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
+import { rightAnswer, stepSection, wrongAnswer } from './phase2';
 import { parseLesson } from '../../web/src/lessons/parse';
 import { parseGlossary } from '../../web/src/lessons/glossary';
 import { renderInline } from '../../web/src/lessons/markdown';
@@ -144,14 +145,6 @@ test.beforeAll(async () => {
   }
 });
 
-const decode = (html: string) =>
-  html.replace(/<[^>]+>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-function answer(lesson: Lesson, stepId: string, correct: boolean): string {
-  const check = lesson.steps.find((s) => s.id === stepId)!.blocks.find((b) => b.kind === 'check');
-  if (check?.kind !== 'check') throw new Error(`step ${stepId} has no check`);
-  return decode(check.options.find((o) => !!o.correct === correct)!.html);
-}
-const step = (page: Page, id: string) => page.locator(`section[data-step="${id}"]`);
 
 async function open(page: Page, lesson: Lesson, query = '') {
   await page.goto(`/#/lesson/${lesson.id}${query}`);
@@ -161,17 +154,17 @@ async function open(page: Page, lesson: Lesson, query = '') {
 
 /** A wrong option shows its feedback, then the right one is marked right. */
 async function answerCheck(page: Page, lesson: Lesson, stepId: string) {
-  const section = step(page, stepId);
-  await section.getByRole('button', { name: answer(lesson, stepId, false), exact: true }).click();
+  const section = stepSection(page, stepId);
+  await section.getByRole('button', { name: wrongAnswer(lesson, stepId), exact: true }).click();
   await expect(section.locator('.check .feedback.miss')).toBeVisible();
-  await section.getByRole('button', { name: answer(lesson, stepId, true), exact: true }).click();
+  await section.getByRole('button', { name: rightAnswer(lesson, stepId), exact: true }).click();
   await expect(section.locator('.check .feedback.good')).toBeVisible();
 }
 
 async function finish(page: Page, lesson: Lesson, from = 0) {
   for (const s of lesson.steps.slice(from)) {
-    const section = step(page, s.id);
-    await section.getByRole('button', { name: answer(lesson, s.id, true), exact: true }).click();
+    const section = stepSection(page, s.id);
+    await section.getByRole('button', { name: rightAnswer(lesson, s.id), exact: true }).click();
     await section.getByRole('button', { name: s === lesson.steps.at(-1) ? 'Finish lesson' : 'Continue' }).click();
   }
   await expect(page.getByRole('heading', { name: /Lesson complete/ })).toBeVisible();
@@ -224,7 +217,7 @@ test('expert-collapse: the demo run collapses with the engine’s exact loads, a
   await page.waitForTimeout(600);
   await expect(w.locator('progress')).toHaveAttribute('value', stopped!);
   await expect(w.locator('[data-cancelled]')).toContainText(`Cancelled at step ${stopped} of 1600`);
-  await step(page, 'watch').getByRole('button', { name: 'Continue' }).click();
+  await stepSection(page, 'watch').getByRole('button', { name: 'Continue' }).click();
   await finish(page, lessons.collapse, 1);
 });
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { course } from './phase2';
+import { course, decode, rightAnswer, stepSection, wrongAnswer } from './phase2';
 import { loadQuizzesFrom } from '../../web/lesson-plugin';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
 import { parseLesson } from '../../web/src/lessons/parse';
@@ -179,14 +179,6 @@ test.beforeAll(async () => {
   }
 });
 
-const decode = (html: string) =>
-  html.replace(/<[^>]+>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-function answer(lesson: Lesson, stepId: string, correct: boolean): string {
-  const check = lesson.steps.find((s) => s.id === stepId)!.blocks.find((b) => b.kind === 'check');
-  if (check?.kind !== 'check') throw new Error(`step ${stepId} has no check`);
-  return decode(check.options.find((o) => !!o.correct === correct)!.html);
-}
-const step = (page: Page, id: string) => page.locator(`section[data-step="${id}"]`);
 
 async function open(page: Page, lesson: Lesson, query = '') {
   await page.goto(`/#/lesson/${lesson.id}${query}`);
@@ -196,10 +188,10 @@ async function open(page: Page, lesson: Lesson, query = '') {
 
 /** A wrong option shows its feedback, the right one is marked right, then Continue. */
 async function answerCheck(page: Page, lesson: Lesson, stepId: string, thenContinue = true) {
-  const section = step(page, stepId);
-  await section.getByRole('button', { name: answer(lesson, stepId, false), exact: true }).click();
+  const section = stepSection(page, stepId);
+  await section.getByRole('button', { name: wrongAnswer(lesson, stepId), exact: true }).click();
   await expect(section.locator('.check .feedback.miss')).toBeVisible();
-  await section.getByRole('button', { name: answer(lesson, stepId, true), exact: true }).click();
+  await section.getByRole('button', { name: rightAnswer(lesson, stepId), exact: true }).click();
   await expect(section.locator('.check .feedback.good')).toBeVisible();
   if (thenContinue) await section.getByRole('button', { name: /^(Continue|Finish lesson)$/ }).click();
 }
@@ -290,7 +282,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   await answerCheck(page, serving, 'own-data');
 
   // 4. the 10-question check, moved here from the final quiz
-  const quiz = step(page, 'check').locator('[data-widget="quiz"][data-quiz="check"]');
+  const quiz = stepSection(page, 'check').locator('[data-widget="quiz"][data-quiz="check"]');
   await expect(quiz).toBeVisible();
   await expect(quiz.locator('li[data-question]')).toHaveCount(10);
   // Take it: one wrong answer, nine right, and the score says so.
@@ -305,7 +297,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   }
   await expect(quiz.locator('[data-score]')).toHaveText(`9 of ${check.questions.length}`);
   expect(await seriousA11yViolations(page)).toEqual([]);
-  await step(page, 'check').getByRole('button', { name: 'Finish lesson' }).click();
+  await stepSection(page, 'check').getByRole('button', { name: 'Finish lesson' }).click();
   await expect(page.getByRole('heading', { name: /Lesson complete/ })).toBeVisible();
 });
 
