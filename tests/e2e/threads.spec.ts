@@ -30,9 +30,13 @@ async function withoutIsolation(upstream: string): Promise<{ url: string; close:
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** The engine line of the header once the engine is ready, and whether the page is isolated. */
-async function engineLine(page: Page): Promise<{ isolated: boolean; about: string }> {
+/**
+ * The engine line of the header once it says `about`, and whether the page is isolated. The
+ * threaded build answers on one thread until its pthread Workers have loaded, then says 2.
+ */
+async function engineLine(page: Page, about: string): Promise<{ isolated: boolean; about: string }> {
   await expect(page.locator('.engine-status')).toHaveText('Engine ready', { timeout: 30_000 });
+  await expect(page.locator('.engine-about')).toHaveText(about, { timeout: 30_000 });
   return {
     isolated: await page.evaluate(() => crossOriginIsolated),
     about: await page.locator('.engine-about').innerText(),
@@ -48,7 +52,7 @@ async function expertFfnNumbers(page: Page): Promise<string[]> {
 
 test('cross-origin isolated page: the engine runs 2 threads, otherwise 1, with the same numbers', async ({ page, baseURL }) => {
   await page.goto('/#/lesson/expert-is-ffn');
-  const isolated = await engineLine(page);
+  const isolated = await engineLine(page, 'wasm SIMD, 2 threads');
   expect(isolated).toEqual({ isolated: true, about: 'wasm SIMD, 2 threads' });
   const threaded = await expertFfnNumbers(page);
   expect(threaded.length).toBeGreaterThan(4);
@@ -58,7 +62,7 @@ test('cross-origin isolated page: the engine runs 2 threads, otherwise 1, with t
   const plainServer = await withoutIsolation(baseURL!);
   try {
     await page.goto(`${plainServer.url}#/lesson/expert-is-ffn`);
-    const plain = await engineLine(page);
+    const plain = await engineLine(page, 'wasm SIMD, 1 thread');
     expect(plain).toEqual({ isolated: false, about: 'wasm SIMD, 1 thread' });
     expect(await expertFfnNumbers(page)).toEqual(threaded);
     await shot(page, 'threads-not-isolated');

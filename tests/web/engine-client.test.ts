@@ -49,6 +49,22 @@ describe('Engine client', () => {
     expect(await b).toEqual({ ok: true, value: 'B' });
   });
 
+  it('starts on the threads the hello names and follows a later switch to more threads', async () => {
+    const { engine, workers } = startWithFakes();
+    const seen: number[] = [];
+    engine.onthreads = (n) => seen.push(n);
+    workers[0].reply({ id: 0, ready: true, threads: 1 });
+    await engine.ready;
+    expect(engine.threads).toBe(1);
+    workers[0].reply({ id: 0, threads: 2 });
+    expect(engine.threads).toBe(2);
+    expect(seen).toEqual([2]);
+    // The switch is not a reply: a call in flight still gets its own answer.
+    const call = engine.embed('x');
+    workers[0].reply({ id: workers[0].sent[0].id, result: { ok: true, value: 'X' } });
+    expect(await call).toEqual({ ok: true, value: 'X' });
+  });
+
   it('restarts a worker that dies and answers its pending calls with an error value', async () => {
     const { engine, workers } = startWithFakes();
     workers[0].reply({ id: 0, ready: true });

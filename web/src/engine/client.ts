@@ -6,7 +6,7 @@ import type { DenseBaselineKind, ModRoute } from './types';
 import type { CommSpec, CommVolume, TrainingMemory } from './types';
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
-import type { Call, Hello, Reply, Request, TimingOptions, TrainTimingOptions } from './rpc';
+import type { Call, Hello, Reply, Request, ThreadsChanged, TimingOptions, TrainTimingOptions } from './rpc';
 
 /** The subset of Worker the client uses; tests pass a fake. */
 export interface WorkerLike {
@@ -38,8 +38,10 @@ export function isTrap(error: string): boolean {
 export class Engine {
   /** Resolves when the engine has loaded; rejects with a readable message if it cannot. */
   ready!: Promise<void>;
-  /** Threads of the engine's layer forward, known once ready: 2 when the page is cross-origin isolated. */
+  /** Threads of the engine's layer forward: 1 at first, 2 soon after ready when the page is cross-origin isolated. */
   threads = 1;
+  /** Called when `threads` changes after ready (the threaded build's second thread is on). */
+  onthreads: ((threads: number) => void) | null = null;
   /** How many times the worker has been restarted after dying. */
   restarts = 0;
   /** Called with a readable reason each time the worker is restarted (the page shows a notice). */
@@ -173,8 +175,13 @@ export class Engine {
     const worker = this.createWorker();
     this.worker = worker;
     let loaded = false;
-    worker.onmessage = (event: MessageEvent<Reply | Hello>) => {
+    worker.onmessage = (event: MessageEvent<Reply | Hello | ThreadsChanged>) => {
       const message = event.data;
+      if (message.id === 0 && !('ready' in message) && 'threads' in message) {
+        this.threads = message.threads;
+        this.onthreads?.(message.threads);
+        return;
+      }
       if (message.id === 0 && 'ready' in message) {
         if (message.ready) {
           loaded = true;

@@ -19,14 +19,19 @@ const mtFiles = import.meta.glob<string>('@engine-wasm-mt/moe_engine.{mjs,worker
   eager: true,
 });
 
-type ThreadControls = {
+/** What the threaded build's module offers beyond the plain one's. */
+type ThreadedModule = {
   setThreads(n: number): { ok: true; threads: number } | { ok: false; error: string };
+  /** Emscripten's pthread runtime: `loaded` is set on a pool Worker once it has the wasm. */
+  PThread: { unusedWorkers: { loaded?: boolean }[] };
 };
 
 export interface LoadedEngine {
   core: EngineCore;
-  /** Threads of the layer forward: 1, or THREADS_WHEN_ISOLATED in the threaded build. */
+  /** Threads of the layer forward now: 1 (the threaded build starts on one thread, see below). */
   threads: number;
+  /** Threaded build only: resolves with THREADS_WHEN_ISOLATED once the second thread is on. */
+  moreThreads?: Promise<number>;
 }
 
 /** The URL of the threaded build's file that ends with `suffix`, or undefined if not built. */
@@ -62,15 +67,33 @@ async function loadThreaded(script: string, pthreadWorker: string, wasm: string)
   // Absolute, so the pthread Workers (in another folder's script) import the same file.
   const scriptUrl = new URL(script, self.location.href).href;
   const { default: createThreaded } = (await import(/* @vite-ignore */ scriptUrl)) as { default: typeof createMoeEngine };
+  let threaded: ThreadedModule | undefined;
   const create: typeof createMoeEngine = async (options) => {
     const module = await createThreaded({ ...options, mainScriptUrlOrBlob: scriptUrl } as Parameters<typeof createMoeEngine>[0]);
-    const set = (module as unknown as ThreadControls).setThreads(THREADS_WHEN_ISOLATED);
-    if (!set.ok) throw new Error(set.error);
+    threaded = module as unknown as ThreadedModule;
     return module;
   };
   const core = await EngineCore.load({
     create,
     locateFile: (path) => (path.endsWith('.worker.js') ? new URL(pthreadWorker, self.location.href).href : wasm),
   });
-  return { core, threads: THREADS_WHEN_ISOLATED };
+  // The module is built with PTHREAD_POOL_DELAY_LOAD: it answers on one thread while its pthread
+  // Workers still load (~0.3 s), so the first numbers do not wait for them. A second thread asked
+  // for before its Worker has loaded would block this worker for good (the Worker's start needs
+  // this event loop), so the switch waits for the pool.
+  const module = threaded!;
+  const moreThreads = poolLoaded(module).then(() => {
+    const set = module.setThreads(THREADS_WHEN_ISOLATED);
+    if (!set.ok) throw new Error(set.error);
+    return set.threads;
+  });
+  return { core, threads: 1, moreThreads };
+}
+
+/** Resolves once every pool Worker has loaded the wasm (Emscripten 3.1.6 has no event for it). */
+function poolLoaded(module: ThreadedModule, everyMs = 10): Promise<void> {
+  return new Promise((resolve) => {
+    const look = () => (module.PThread.unusedWorkers.every((w) => w.loaded) ? resolve() : setTimeout(look, everyMs));
+    look();
+  });
 }

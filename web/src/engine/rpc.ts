@@ -55,6 +55,8 @@ export type Reply = { id: number; result: Result<unknown> };
 /** Sent once, unprompted, when the engine has loaded (or failed to). */
 /** `threads`: how many threads the engine's layer forward uses (2 in a cross-origin isolated page). */
 export type Hello = { id: 0; ready: true; threads?: number } | { id: 0; ready: false; error: string };
+/** Sent after Hello when the threaded build has turned on its second thread (engine/load.ts). */
+export type ThreadsChanged = { id: 0; threads: number };
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -2,11 +2,11 @@
 // {id, method, args} requests with {id, result}. Keeps heavy work off the page.
 import { loadEngine } from './load';
 import { errorText, handleRequest, portable } from './rpc';
-import type { Hello, Reply, Request } from './rpc';
+import type { Hello, Reply, Request, ThreadsChanged } from './rpc';
 
 // The page's tsconfig uses the DOM lib; this is the part of the worker scope we touch.
 const scope = self as unknown as {
-  postMessage(message: Reply | Hello, transfer?: Transferable[]): void;
+  postMessage(message: Reply | Hello | ThreadsChanged, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent<Request>) => void) | null;
 };
 // The threaded build when the page is cross-origin isolated, the plain one otherwise (load.ts).
@@ -15,7 +15,14 @@ const loading = loaded.then(({ core }) => core);
 loading.catch(() => {}); // reported once below, by the hello message
 
 loaded.then(
-  ({ threads }) => scope.postMessage({ id: 0, ready: true, threads } satisfies Hello),
+  ({ threads, moreThreads }) => {
+    scope.postMessage({ id: 0, ready: true, threads } satisfies Hello);
+    moreThreads?.then(
+      (n) => scope.postMessage({ id: 0, threads: n } satisfies ThreadsChanged),
+      // One thread still gives the same numbers: say why in the console and go on.
+      (err: unknown) => console.warn(`engine: staying on one thread: ${errorText(err)}`),
+    );
+  },
   (err: unknown) => scope.postMessage({ id: 0, ready: false, error: `engine failed to load: ${errorText(err)}` } satisfies Hello),
 );
 
