@@ -10,15 +10,44 @@ import { renderInline } from './src/lessons/markdown';
 import { QuizError, parseQuizzes } from './src/lessons/quiz';
 import type { Quiz } from './src/lessons/quiz';
 import type { Course } from './src/lessons/types';
+import { courseOutline } from './src/lessons/outline';
 import { buildAskData } from './src/ask/index-data';
 
 const VIRTUAL_ID = 'virtual:lessons';
 const RESOLVED_ID = '\0' + VIRTUAL_ID;
 const QUIZZES_ID = 'virtual:quizzes';
 const RESOLVED_QUIZZES_ID = '\0' + QUIZZES_ID;
+// One lesson's steps: `virtual:lesson/<id>`, a chunk per lesson that `loadLesson(id)` imports.
+const LESSON_PREFIX = 'virtual:lesson/';
 // "Ask this lesson": the course's passages and their search index (web/src/ask/), loaded on first use.
 const ASK_ID = 'virtual:ask-index';
 const RESOLVED_ASK_ID = '\0' + ASK_ID;
+
+/**
+ * A module whose default export is `data`. Written as JSON.parse of a string: for data this size
+ * V8 parses JSON several times faster than the same object as a JavaScript literal.
+ */
+function dataModule(data: unknown): string {
+  return `export default JSON.parse(${JSON.stringify(JSON.stringify(data))});`;
+}
+
+/**
+ * `virtual:lessons`: the course outline, and `loadLesson(id)` that imports a lesson's own module.
+ * Each import names its module literally, so the bundler makes one chunk per lesson.
+ */
+function courseModule(course: Course): string {
+  const loaders = Object.keys(course.lessons)
+    .map((id) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(LESSON_PREFIX + id)}),`)
+    .join('\n');
+  return [
+    `const loaders = {\n${loaders}\n};`,
+    `export default JSON.parse(${JSON.stringify(JSON.stringify(courseOutline(course)))});`,
+    'export function loadLesson(id) {',
+    '  if (!Object.hasOwn(loaders, id)) return Promise.reject(new Error(`there is no lesson "${id}"`));',
+    '  return loaders[id]().then((m) => m.default);',
+    '}',
+  ].join('\n');
+}
 
 /**
  * Reads and validates lessons/quizzes/*.yaml (see src/lessons/quiz.ts), and checks that every
@@ -80,21 +109,28 @@ export function loadCourseFrom(lessonsDir: string) {
 
 export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
   let serving = false;
+  // Read once per build (every lesson's module needs it), again after a lesson file changes.
+  let cached: ReturnType<typeof loadCourseFrom> | undefined;
+  const readCourse = () => (cached ??= loadCourseFrom(lessonsDir));
   return {
     name: 'moe-tutor-lessons',
+    buildStart() {
+      cached = undefined;
+    },
     configResolved(config) {
       serving = config.command === 'serve';
     },
     resolveId(id) {
       if (id === ASK_ID) return RESOLVED_ASK_ID;
+      if (id.startsWith(LESSON_PREFIX)) return '\0' + id;
       return id === VIRTUAL_ID ? RESOLVED_ID : id === QUIZZES_ID ? RESOLVED_QUIZZES_ID : undefined;
     },
     load(id) {
       if (id === RESOLVED_ASK_ID) {
         try {
-          const { files, course } = loadCourseFrom(lessonsDir);
+          const { files, course } = readCourse();
           if (!serving) files.forEach((file) => this.addWatchFile(file));
-          return `export default ${JSON.stringify(buildAskData(course))};`;
+          return dataModule(buildAskData(course));
         } catch (err) {
           if (err instanceof LessonError) this.error(`lesson check failed:\n${err.problems.join('\n')}`);
           throw err;
@@ -102,22 +138,25 @@ export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
       }
       if (id === RESOLVED_QUIZZES_ID) {
         try {
-          const { files, course } = loadCourseFrom(lessonsDir);
+          const { files, course } = readCourse();
           const quizzes = loadQuizzesFrom(lessonsDir, course);
           if (!serving) [...files, ...quizzes.files].forEach((file) => this.addWatchFile(file));
-          return `export default ${JSON.stringify(quizzes.quizzes)};`;
+          return dataModule(quizzes.quizzes);
         } catch (err) {
           if (err instanceof LessonError) this.error(`quiz check failed:\n${err.problems.join('\n')}`);
           throw err;
         }
       }
-      if (id !== RESOLVED_ID) return undefined;
+      const lessonId = id.startsWith('\0' + LESSON_PREFIX) ? id.slice(LESSON_PREFIX.length + 1) : undefined;
+      if (id !== RESOLVED_ID && lessonId === undefined) return undefined;
       try {
-        const { files, course } = loadCourseFrom(lessonsDir);
+        const { files, course } = readCourse();
         // `vite build --watch` rebuilds on lesson edits; the dev server reloads instead (below),
         // because there a watched file becomes an import of this module.
         if (!serving) files.forEach((file) => this.addWatchFile(file));
-        return `export default ${JSON.stringify(course)};`;
+        if (lessonId === undefined) return courseModule(course);
+        if (!Object.hasOwn(course.lessons, lessonId)) this.error(`${LESSON_PREFIX}${lessonId}: there is no lesson "${lessonId}"`);
+        return dataModule(course.lessons[lessonId]);
       } catch (err) {
         if (err instanceof LessonError) {
           // Plain lines, no stack: the message is the whole story for an author.
@@ -131,9 +170,11 @@ export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
       server.watcher.add(lessonsDir);
       const reload = (file: string) => {
         if (!file.startsWith(lessonsDir)) return;
-        for (const resolved of [RESOLVED_ID, RESOLVED_QUIZZES_ID, RESOLVED_ASK_ID]) {
-          const mod = server.moduleGraph.getModuleById(resolved);
-          if (mod) server.moduleGraph.invalidateModule(mod);
+        cached = undefined;
+        for (const [resolved, mod] of server.moduleGraph.idToModuleMap) {
+          if ([RESOLVED_ID, RESOLVED_QUIZZES_ID, RESOLVED_ASK_ID].includes(resolved) || resolved.startsWith('\0' + LESSON_PREFIX)) {
+            server.moduleGraph.invalidateModule(mod);
+          }
         }
         server.ws.send({ type: 'full-reload' });
       };

@@ -45,6 +45,27 @@ export interface Phase {
   lessons: LessonEntry[];
 }
 
+/** What the page knows of a lesson before its steps are downloaded (see CourseOutline). */
+export interface LessonOutline {
+  id: string;
+  title: string;
+  phase: string;
+  minutes: number;
+  summary: string;
+  stepCount: number;
+  /** Ids of the quizzes its steps place, in order. */
+  quizzes: string[];
+}
+
+/**
+ * The course as the page's first download carries it (`virtual:lessons`): every lesson as an
+ * outline. A lesson's steps (their text is most of the course's bytes) are a chunk of their own,
+ * downloaded when the lesson opens (`loadLesson`).
+ */
+export interface CourseOutline extends Omit<Course, 'lessons'> {
+  lessons: Record<string, LessonOutline>;
+}
+
 export interface Course {
   title: string;
   summary: string;

@@ -1,7 +1,9 @@
-// The course built from lessons/ by web/lesson-plugin.ts.
+// The course built from lessons/ by web/lesson-plugin.ts: outlines, and each lesson on demand.
 declare module 'virtual:lessons' {
-  const course: import('./types').Course;
+  const course: import('./types').CourseOutline;
   export default course;
+  /** The whole lesson (steps, text, widgets): its own chunk, downloaded once. */
+  export function loadLesson(id: string): Promise<import('./types').Lesson>;
 }
 
 // Quizzes from lessons/quizzes/*.yaml, validated by web/lesson-plugin.ts.

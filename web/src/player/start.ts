@@ -2,10 +2,10 @@
 // engine worker has been started).
 import './strict-csp'; // first: no eval probe under the CSP (see the file)
 import { mount } from 'svelte';
-import course from 'virtual:lessons';
+import course, { loadLesson } from 'virtual:lessons';
 import App from '../App.svelte';
 import type { Engine } from '../engine';
 
 export function startPlayer(engine: Engine): void {
-  mount(App, { target: document.getElementById('app')!, props: { course, engine } });
+  mount(App, { target: document.getElementById('app')!, props: { course, engine, loadLesson } });
 }
