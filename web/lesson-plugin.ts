@@ -19,6 +19,9 @@ const QUIZZES_ID = 'virtual:quizzes';
 const RESOLVED_QUIZZES_ID = '\0' + QUIZZES_ID;
 // One lesson's steps: `virtual:lesson/<id>`, a chunk per lesson that `loadLesson(id)` imports.
 const LESSON_PREFIX = 'virtual:lesson/';
+// `loadLesson(id)` alone, small: the page's entry imports it to start the opened lesson's download early.
+const LOADERS_ID = 'virtual:lesson-loaders';
+const RESOLVED_LOADERS_ID = '\0' + LOADERS_ID;
 // "Ask this lesson": the course's passages and their search index (web/src/ask/), loaded on first use.
 const ASK_ID = 'virtual:ask-index';
 const RESOLVED_ASK_ID = '\0' + ASK_ID;
@@ -31,17 +34,24 @@ function dataModule(data: unknown): string {
   return `export default JSON.parse(${JSON.stringify(JSON.stringify(data))});`;
 }
 
-/**
- * `virtual:lessons`: the course outline, and `loadLesson(id)` that imports a lesson's own module.
- * Each import names its module literally, so the bundler makes one chunk per lesson.
- */
+/** `virtual:lessons`: the course outline, and `loadLesson` passed on. */
 function courseModule(course: Course): string {
+  return [
+    `export default JSON.parse(${JSON.stringify(JSON.stringify(courseOutline(course)))});`,
+    `export { loadLesson } from ${JSON.stringify(LOADERS_ID)};`,
+  ].join('\n');
+}
+
+/**
+ * `virtual:lesson-loaders`: `loadLesson(id)` imports the lesson's own module. Each import names
+ * its module literally, so the bundler makes one chunk per lesson.
+ */
+function loadersModule(course: Course): string {
   const loaders = Object.keys(course.lessons)
     .map((id) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(LESSON_PREFIX + id)}),`)
     .join('\n');
   return [
     `const loaders = {\n${loaders}\n};`,
-    `export default JSON.parse(${JSON.stringify(JSON.stringify(courseOutline(course)))});`,
     'export function loadLesson(id) {',
     '  if (!Object.hasOwn(loaders, id)) return Promise.reject(new Error(`there is no lesson "${id}"`));',
     '  return loaders[id]().then((m) => m.default);',
@@ -123,6 +133,7 @@ export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
     resolveId(id) {
       if (id === ASK_ID) return RESOLVED_ASK_ID;
       if (id.startsWith(LESSON_PREFIX)) return '\0' + id;
+      if (id === LOADERS_ID) return RESOLVED_LOADERS_ID;
       return id === VIRTUAL_ID ? RESOLVED_ID : id === QUIZZES_ID ? RESOLVED_QUIZZES_ID : undefined;
     },
     load(id) {
@@ -148,12 +159,13 @@ export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
         }
       }
       const lessonId = id.startsWith('\0' + LESSON_PREFIX) ? id.slice(LESSON_PREFIX.length + 1) : undefined;
-      if (id !== RESOLVED_ID && lessonId === undefined) return undefined;
+      if (id !== RESOLVED_ID && id !== RESOLVED_LOADERS_ID && lessonId === undefined) return undefined;
       try {
         const { files, course } = readCourse();
         // `vite build --watch` rebuilds on lesson edits; the dev server reloads instead (below),
         // because there a watched file becomes an import of this module.
         if (!serving) files.forEach((file) => this.addWatchFile(file));
+        if (id === RESOLVED_LOADERS_ID) return loadersModule(course);
         if (lessonId === undefined) return courseModule(course);
         if (!Object.hasOwn(course.lessons, lessonId)) this.error(`${LESSON_PREFIX}${lessonId}: there is no lesson "${lessonId}"`);
         return dataModule(course.lessons[lessonId]);
@@ -172,7 +184,7 @@ export function lessonsPlugin({ lessonsDir }: { lessonsDir: string }): Plugin {
         if (!file.startsWith(lessonsDir)) return;
         cached = undefined;
         for (const [resolved, mod] of server.moduleGraph.idToModuleMap) {
-          if ([RESOLVED_ID, RESOLVED_QUIZZES_ID, RESOLVED_ASK_ID].includes(resolved) || resolved.startsWith('\0' + LESSON_PREFIX)) {
+          if ([RESOLVED_ID, RESOLVED_LOADERS_ID, RESOLVED_QUIZZES_ID, RESOLVED_ASK_ID].includes(resolved) || resolved.startsWith('\0' + LESSON_PREFIX)) {
             server.moduleGraph.invalidateModule(mod);
           }
         }

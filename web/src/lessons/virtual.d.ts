@@ -6,6 +6,11 @@ declare module 'virtual:lessons' {
   export function loadLesson(id: string): Promise<import('./types').Lesson>;
 }
 
+// loadLesson alone (the page's entry starts the opened lesson's download with it).
+declare module 'virtual:lesson-loaders' {
+  export function loadLesson(id: string): Promise<import('./types').Lesson>;
+}
+
 // Quizzes from lessons/quizzes/*.yaml, validated by web/lesson-plugin.ts.
 declare module 'virtual:quizzes' {
   const quizzes: Record<string, import('./quiz').Quiz>;
