@@ -1,6 +1,7 @@
 // Page weight (issue #9): the first lesson of the path, as `npm start` serves the production build
 // (scripts/serve.mjs, compressed), transfers under 400 KB in total — wasm, JS, CSS, fonts and the
 // page itself — counted from the browser's Resource Timing in the page and its engine worker.
+// None of that JavaScript is zod or yaml: they check lessons at build time, never in the page.
 // Bytes, not wall-clock time: the time to interactive is printed, never asserted (see `npm run bench`).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,10 @@ test('the first lesson transfers under 400 KB compressed, engine included', asyn
   expect(wasm.bytes).toBeLessThan(onDisk * 0.5);
   // The ask box's index (about 40 kB) waits until the learner reaches for the box.
   expect(r.files.map((f) => f.url).join('\n')).not.toMatch(/ask-index/);
+  // Strings only the libraries' own code contains: zod's error class name, yaml's tag prefix.
+  const scripts = r.files.filter((f) => f.kind === 'js').map((f) => new URL(f.url).pathname);
+  const carrying = (marker: string) => scripts.filter((file) => fs.readFileSync(path.join(distDir, file), 'utf8').includes(marker));
+  expect({ zod: carrying('ZodError'), yaml: carrying('tag:yaml.org') }, 'page scripts carrying zod or yaml').toEqual({ zod: [], yaml: [] });
 
   expect(r.transfer_bytes).toBeLessThan(LIMIT_BYTES);
 });

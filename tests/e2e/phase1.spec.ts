@@ -11,9 +11,9 @@ import type { Lesson } from '../../web/src/lessons/types';
 import type { LayerSpec } from '../../web/src/engine/types';
 import { fmt, percent } from '../../web/src/widgets/format';
 import { compact } from '../../web/src/widgets/common/numbers';
-import type { RouterMatrixParams } from '../../web/src/widgets/router-matrix/spec';
-import type { IdleHeatmapParams } from '../../web/src/widgets/idle-heatmap/spec';
-import type { ExpertFfnParams } from '../../web/src/widgets/expert-ffn/spec';
+import type { RouterMatrixParams } from '../../web/src/widgets/router-matrix/params';
+import type { IdleHeatmapParams } from '../../web/src/widgets/idle-heatmap/params';
+import type { ExpertFfnParams } from '../../web/src/widgets/expert-ffn/params';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'));

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
 import { cutSpec, tokenCut } from '../../web/src/widgets/topk-cut/cut';
 import type { CutRun } from '../../web/src/widgets/topk-cut/cut';
-import type { TopkCutParams } from '../../web/src/widgets/topk-cut/spec';
+import type { TopkCutParams } from '../../web/src/widgets/topk-cut/params';
 import { fmt, percent } from '../../web/src/widgets/format';
 import { engineReady, firstWidget, loadEngine, phase2, rightAnswer, stepSection, wrongAnswer } from './phase2';
 

@@ -7,7 +7,7 @@ import type { Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
 import { loadCourseFrom } from '../../web/lesson-plugin';
 import type { Lesson } from '../../web/src/lessons/types';
-import type { TokenWalkParams } from '../../web/src/widgets/token-walk/spec';
+import type { TokenWalkParams } from '../../web/src/widgets/token-walk/params';
 import type { EngineCore } from '../../web/src/engine/core';
 
 export const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));

@@ -18,10 +18,11 @@ import { fmt } from '../../web/src/widgets/format';
 import { COLLAPSE_CONFIG, SWITCH_AUX_CONFIG, BIAS_CONFIG, demoConfig } from '../../web/src/widgets/train-common/demo';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
-import { ROUTE_D, ROUTE_SEED, routedBatchSpec, type TrainCostParams } from '../../web/src/widgets/train-cost/spec';
+import { ROUTE_D, ROUTE_SEED, routedBatchSpec } from '../../web/src/widgets/train-cost/spec';
+import type { TrainCostParams } from '../../web/src/widgets/train-cost/params';
 import { randomBatch } from '../../web/src/widgets/serving-common/serving';
 import { ALPHAS } from '../../web/src/widgets/balance-compare/spec';
-import type { ExpertWordsParams } from '../../web/src/widgets/expert-words/spec';
+import type { ExpertWordsParams } from '../../web/src/widgets/expert-words/params';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const glossary = parseGlossary('lessons/glossary.yaml', fs.readFileSync(root('lessons/glossary.yaml'), 'utf8'), (md) => renderInline(md));

@@ -28,10 +28,13 @@ import {
   shuffledOrder,
   skewAt,
 } from '../../web/src/widgets/serving-common/serving';
-import { runSeed, type RebatchParams } from '../../web/src/widgets/rebatch-flakiness/spec';
-import { SERVED, TRAFFIC_D, trafficSeed, trafficSpec, type EpShardingParams } from '../../web/src/widgets/ep-sharding/spec';
-import { SERVED_MODEL, type OwnDataParams } from '../../web/src/widgets/own-data-bench/spec';
-import type { ModCapacityParams } from '../../web/src/widgets/mod-capacity/spec';
+import { runSeed } from '../../web/src/widgets/rebatch-flakiness/spec';
+import type { RebatchParams } from '../../web/src/widgets/rebatch-flakiness/params';
+import { SERVED, TRAFFIC_D, trafficSeed, trafficSpec } from '../../web/src/widgets/ep-sharding/spec';
+import type { EpShardingParams } from '../../web/src/widgets/ep-sharding/params';
+import { SERVED_MODEL } from '../../web/src/widgets/own-data-bench/spec';
+import type { OwnDataParams } from '../../web/src/widgets/own-data-bench/params';
+import type { ModCapacityParams } from '../../web/src/widgets/mod-capacity/params';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));

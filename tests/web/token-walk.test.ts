@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgePrediction, layerSpec } from '../../web/src/widgets/token-walk/walk';
 import type { WalkRun } from '../../web/src/widgets/token-walk/walk';
-import { tokenWalkParams } from '../../web/src/widgets/token-walk/spec';
+import { tokenWalkParams } from '../../web/src/widgets/token-walk/params';
 import { fmt, possessive } from '../../web/src/widgets/format';
 
 const names = ['Numbers', 'Punctuation', 'Names', 'Long words'];

@@ -6,6 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { describeIssues, parseOptions } from './schema';
+import { definitionElementId } from './glossary-ids';
 
 export interface GlossaryTerm {
   id: string;
@@ -76,9 +77,6 @@ export const termPattern = /\[\[([^[\]|\n]+?)(?:\|([^[\]\n]+?))?\]\]/g;
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** The id of the hidden element holding a term's definition (aria-describedby target). */
-export const definitionElementId = (id: string) => `glossary-def-${id}`;
 
 /** Looks a marked term up; throws TermError for an unknown key. */
 export function resolveTerm(glossary: Glossary, key: string): GlossaryTerm {

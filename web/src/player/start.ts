@@ -1,6 +1,5 @@
 // Mounts the lesson player with the course built from lessons/ (loaded by main.ts after the
 // engine worker has been started).
-import './strict-csp'; // first: no eval probe under the CSP (see the file)
 import { mount } from 'svelte';
 import course, { loadLesson } from 'virtual:lessons';
 import App from '../App.svelte';

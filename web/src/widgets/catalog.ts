@@ -1,51 +1,51 @@
 // The widgets lessons may place, by name: each one's parameter schema and the
 // typed state table it keeps in the URL. Plain TS (no Svelte) so the build-time
-// lesson plugin and the tests can validate lessons against it.
+// lesson plugin and the tests can validate lessons against it. The page itself
+// imports states.ts instead, which keeps zod out of its JavaScript.
 import type * as z from 'zod';
 import type { StateSpec } from '../player/url-state';
-import { tokenWalkParams, tokenWalkState } from './token-walk/spec';
-import { paramBudgetParams, paramBudgetState } from './param-budget/spec';
-import { expertFfnParams, expertFfnState } from './expert-ffn/spec';
-import { routerMatrixParams, routerMatrixState } from './router-matrix/spec';
-import { idleHeatmapParams, idleHeatmapState } from './idle-heatmap/spec';
-import { topkCutParams, topkCutState } from './topk-cut/spec';
-import { trainLoadParams, trainLoadState } from './train-load/spec';
-import { balanceCompareParams, balanceCompareState } from './balance-compare/spec';
-import { trainCostParams, trainCostState } from './train-cost/spec';
-import { expertWordsParams, expertWordsState } from './expert-words/spec';
-import { moeDesignerParams, moeDesignerState } from './moe-designer/spec';
-import { quizParams, quizState } from './quiz/spec';
-import { rebatchParams, rebatchState } from './rebatch-flakiness/spec';
-import { epShardingParams, epShardingState } from './ep-sharding/spec';
-import { ownDataParams, ownDataState } from './own-data-bench/spec';
-import { modCapacityParams, modCapacityState } from './mod-capacity/spec';
+import { widgetStates } from './states';
+import type { WidgetName } from './states';
+import { tokenWalkParams } from './token-walk/params';
+import { paramBudgetParams } from './param-budget/params';
+import { expertFfnParams } from './expert-ffn/params';
+import { routerMatrixParams } from './router-matrix/params';
+import { idleHeatmapParams } from './idle-heatmap/params';
+import { topkCutParams } from './topk-cut/params';
+import { trainLoadParams } from './train-load/params';
+import { balanceCompareParams } from './balance-compare/params';
+import { trainCostParams } from './train-cost/params';
+import { expertWordsParams } from './expert-words/params';
+import { moeDesignerParams } from './moe-designer/params';
+import { quizParams } from './quiz/params';
+import { rebatchParams } from './rebatch-flakiness/params';
+import { epShardingParams } from './ep-sharding/params';
+import { ownDataParams } from './own-data-bench/params';
+import { modCapacityParams } from './mod-capacity/params';
+
+export type { WidgetName };
 
 export interface WidgetSpec {
   params: z.ZodType;
   state: StateSpec;
 }
 
+// Typed by WidgetName: a widget with a state table but no schema (or the other way round) does not compile.
 export const widgetCatalog = {
-  'token-walk': { params: tokenWalkParams, state: tokenWalkState },
-  'param-budget': { params: paramBudgetParams, state: paramBudgetState },
-  'expert-ffn': { params: expertFfnParams, state: expertFfnState },
-  'router-matrix': { params: routerMatrixParams, state: routerMatrixState },
-  'idle-heatmap': { params: idleHeatmapParams, state: idleHeatmapState },
-  'topk-cut': { params: topkCutParams, state: topkCutState },
-  'train-load': { params: trainLoadParams, state: trainLoadState },
-  'balance-compare': { params: balanceCompareParams, state: balanceCompareState },
-  'train-cost': { params: trainCostParams, state: trainCostState },
-  'expert-words': { params: expertWordsParams, state: expertWordsState },
-  'moe-designer': { params: moeDesignerParams, state: moeDesignerState },
-  quiz: { params: quizParams, state: quizState },
-  'rebatch-flakiness': { params: rebatchParams, state: rebatchState },
-  'ep-sharding': { params: epShardingParams, state: epShardingState },
-  'own-data-bench': { params: ownDataParams, state: ownDataState },
-  'mod-capacity': { params: modCapacityParams, state: modCapacityState },
-} satisfies Record<string, WidgetSpec>;
-
-export type WidgetName = keyof typeof widgetCatalog;
-
-export function isWidgetName(name: string): name is WidgetName {
-  return Object.hasOwn(widgetCatalog, name);
-}
+  'token-walk': { params: tokenWalkParams, state: widgetStates['token-walk'] },
+  'param-budget': { params: paramBudgetParams, state: widgetStates['param-budget'] },
+  'expert-ffn': { params: expertFfnParams, state: widgetStates['expert-ffn'] },
+  'router-matrix': { params: routerMatrixParams, state: widgetStates['router-matrix'] },
+  'idle-heatmap': { params: idleHeatmapParams, state: widgetStates['idle-heatmap'] },
+  'topk-cut': { params: topkCutParams, state: widgetStates['topk-cut'] },
+  'train-load': { params: trainLoadParams, state: widgetStates['train-load'] },
+  'balance-compare': { params: balanceCompareParams, state: widgetStates['balance-compare'] },
+  'train-cost': { params: trainCostParams, state: widgetStates['train-cost'] },
+  'expert-words': { params: expertWordsParams, state: widgetStates['expert-words'] },
+  'moe-designer': { params: moeDesignerParams, state: widgetStates['moe-designer'] },
+  quiz: { params: quizParams, state: widgetStates.quiz },
+  'rebatch-flakiness': { params: rebatchParams, state: widgetStates['rebatch-flakiness'] },
+  'ep-sharding': { params: epShardingParams, state: widgetStates['ep-sharding'] },
+  'own-data-bench': { params: ownDataParams, state: widgetStates['own-data-bench'] },
+  'mod-capacity': { params: modCapacityParams, state: widgetStates['mod-capacity'] },
+} satisfies Record<WidgetName, WidgetSpec>;

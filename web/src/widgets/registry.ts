@@ -4,7 +4,7 @@
 // Each component is its own chunk, loaded when a lesson first shows it, so the
 // first lesson does not download the code of every widget in the course.
 import type { Component } from 'svelte';
-import type { WidgetName } from './catalog';
+import type { WidgetName } from './states';
 import type { WidgetProps } from './types';
 
 // Each widget narrows its params/state; the host passes validated data.

@@ -1,17 +1,8 @@
-// Parameters and URL state of the balance-compare widget: one demonstration run trained twice
+// URL state of the balance-compare widget: one demonstration run trained twice
 // side by side, without balancing and with the balancing method and strength the learner picks.
-import * as z from 'zod';
 import { flag, int } from '../../player/url-state';
 import type { TrainBalancing, TrainConfig } from '../../engine';
 import { BIAS_CONFIG, COLLAPSE_CONFIG, DEMO_SEED, demoConfig } from '../train-common/demo';
-
-export const balanceCompareParams = z
-  .object({
-    pause_ms: z.number().int().min(0).max(500).default(30),
-    chunk: z.number().int().min(1).max(200).default(25),
-  })
-  .strict();
-export type BalanceCompareParams = z.infer<typeof balanceCompareParams>;
 
 /** α choices for the loss-based methods; index 3 (0.01) is the demonstration's. */
 export const ALPHAS = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1] as const;

@@ -1,18 +1,7 @@
-// Parameters and URL state of ep-sharding: experts spread over devices, many random batches routed
+// URL state of ep-sharding: experts spread over devices, many random batches routed
 // by the engine, and the busiest device's share turned into a step-time histogram.
-import * as z from 'zod';
 import { flag, int } from '../../player/url-state';
 import type { LayerSpec } from '../../engine/types';
-
-export const epShardingParams = z
-  .object({
-    seed: z.number().int().min(0).default(11),
-    experts: z.number().int().min(2).max(64).default(8),
-    batches: z.number().int().min(4).max(200).default(48),
-    tokens: z.number().int().min(8).max(1024).default(64),
-  })
-  .strict();
-export type EpShardingParams = z.infer<typeof epShardingParams>;
 
 export const DEVICE_COUNTS = [2, 4, 8] as const;
 export const STEP_TOKENS = [1024, 4096, 16384] as const;

@@ -1,18 +1,8 @@
-// Parameters and URL state of the expert-words widget: train a balanced layer on the corpus,
+// URL state of the expert-words widget: train a balanced layer on the corpus,
 // then colour a sentence by the expert each token goes to and show the engine's NMI.
-import * as z from 'zod';
 import { flag, int, text } from '../../player/url-state';
 import type { TrainConfig } from '../../engine';
 import { BIAS_CONFIG, DEMO_SEED, SWITCH_AUX_CONFIG, demoConfig } from '../train-common/demo';
-
-export const expertWordsParams = z
-  .object({
-    sentence: z.string().trim().min(1).max(200),
-    pause_ms: z.number().int().min(0).max(500).default(20),
-    chunk: z.number().int().min(1).max(200).default(25),
-  })
-  .strict();
-export type ExpertWordsParams = z.infer<typeof expertWordsParams>;
 
 /** Balanced demonstrations only: a collapsed router sends everything to one expert. */
 export const wordsRuns: { label: string; base: TrainConfig }[] = [

@@ -1,18 +1,8 @@
-// Parameters and URL state of the idle-heatmap widget: a sentence routed through a seeded layer,
+// URL state of the idle-heatmap widget: a sentence routed through a seeded layer,
 // drawn as tokens × experts with the gate of each chosen expert and blanks for idle ones.
-import * as z from 'zod';
 import { flag, int, text } from '../../player/url-state';
 
 export const heatmapExpertCounts = [4, 8, 16] as const;
-
-export const idleHeatmapParams = z
-  .object({
-    sentence: z.string().trim().min(1).max(200),
-    seed: z.number().int().min(0).default(13),
-    d_ff: z.number().int().min(1).max(64).default(8),
-  })
-  .strict();
-export type IdleHeatmapParams = z.infer<typeof idleHeatmapParams>;
 
 export const idleHeatmapState = {
   /** The learner's sentence; empty means the lesson's. */

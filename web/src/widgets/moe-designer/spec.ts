@@ -1,10 +1,10 @@
-// Parameters and URL state of the moe-designer widget: the learner designs a
+// URL state of the moe-designer widget: the learner designs a
 // small MoE layer (task, E, k, expert names, one router row per expert over the
 // engine's 8 interpretable features), predicts where probe tokens land, and
 // the engine checks every prediction. Plain data and encoding only: routing is
 // the engine's.
-import * as z from 'zod';
 import { flag, int, ints, text } from '../../player/url-state';
+import type { MoeDesignerParams } from './params';
 
 /** The engine's embedding has 8 named features: digit, punct, capital, length, vowels, position, function_word, bias. */
 export const FEATURES = 8;
@@ -14,7 +14,7 @@ export const MAX_PROBES = 6;
 /** Weights travel in the URL as whole hundredths: 1.25 → 125. */
 export const WEIGHT_SCALE = 100;
 export const WEIGHT_LIMIT = 5;
-const NAME_MAX = 16;
+export const NAME_MAX = 16;
 
 /** Starting router rows, one weight per feature, in the order above. */
 export const presets = {
@@ -27,45 +27,6 @@ export const presets = {
 } as const;
 export type PresetName = keyof typeof presets;
 export const presetNames = Object.keys(presets) as PresetName[];
-
-const row = z.array(z.number().min(-WEIGHT_LIMIT).max(WEIGHT_LIMIT)).length(FEATURES, `each router row needs ${FEATURES} numbers`);
-
-export const moeDesignerParams = z
-  .object({
-    tasks: z
-      .array(
-        z
-          .object({
-            id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
-            label: z.string().trim().min(1),
-            text: z.string().trim().min(1).max(160),
-            /** Tokens of `text` whose routing the learner predicts (at most 6). */
-            probes: z.array(z.string().trim().min(1)).min(1).max(MAX_PROBES),
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(6),
-    /** The starting design: expert names and one preset per expert. */
-    experts: z.array(z.string().trim().min(1).max(NAME_MAX)).min(MIN_EXPERTS).max(MAX_EXPERTS),
-    start: z.array(z.enum(presetNames as [PresetName, ...PresetName[]])).min(MIN_EXPERTS).max(MAX_EXPERTS),
-    top_k: z.number().int().min(1).default(2),
-    /** Seeds the experts' FFN weights (the learner's rows override the router) and the trainer. */
-    seed: z.number().int().min(0).default(7),
-    train_steps: z.number().int().min(10).max(2000).default(300),
-    /** `design`: task, layer, predictions and the engine's verdicts; `learn`: the trained-router comparison. */
-    part: z.enum(['design', 'learn']).default('design'),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    if (p.start.length !== p.experts.length) {
-      ctx.addIssue({ code: 'custom', path: ['start'], message: `needs one preset per expert (${p.experts.length}), found ${p.start.length}` });
-    }
-    if (p.top_k >= p.experts.length) {
-      ctx.addIssue({ code: 'custom', path: ['top_k'], message: `must be below the number of experts (${p.experts.length})` });
-    }
-  });
-export type MoeDesignerParams = z.infer<typeof moeDesignerParams>;
 
 const limit = WEIGHT_LIMIT * WEIGHT_SCALE;
 /** Compact on purpose: the whole design fits a link (about 250 characters for 4 experts). */

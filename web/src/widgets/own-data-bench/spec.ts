@@ -1,19 +1,9 @@
-// Parameters and URL state of own-data-bench: pasted text routed by the engine, its routing
+// URL state of own-data-bench: pasted text routed by the engine, its routing
 // statistics and the engine's cost estimate for a served model of a stated shape.
-import * as z from 'zod';
 import { int, text } from '../../player/url-state';
 
 /** Longest text the box takes (the engine's own cap is 64 KiB / 4096 tokens). */
 export const BENCH_MAX_CHARS = 1500;
-
-export const ownDataParams = z
-  .object({
-    sample: z.string().trim().min(1).max(BENCH_MAX_CHARS),
-    seed: z.number().int().min(0).default(7),
-    experts: z.number().int().min(2).max(16).default(8),
-  })
-  .strict();
-export type OwnDataParams = z.infer<typeof ownDataParams>;
 
 export const ownDataState = {
   /** The learner's text; empty means the lesson's sample. */

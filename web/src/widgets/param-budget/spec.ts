@@ -1,23 +1,9 @@
-// Parameters and URL state of the param-budget widget: total versus active parameters of an MoE
+// URL state of the param-budget widget: total versus active parameters of an MoE
 // stack (engine `layer_cost`), the "how many are active out of N billion" solver (engine
 // `solve_active_from_total`), and a dense-versus-MoE timing measured in the learner's browser.
-import * as z from 'zod';
 import { flag, int } from '../../player/url-state';
 
 export const budgetParts = ['budget', 'solve', 'timing'] as const;
-
-export const paramBudgetParams = z
-  .object({
-    /** Which panel this placement shows. */
-    part: z.enum(budgetParts),
-    /** Shapes of the timed layers (kept small enough to measure in about a second). */
-    timing_d_model: z.number().int().min(8).max(1024).default(256),
-    timing_d_ff: z.number().int().min(8).max(4096).default(512),
-    timing_tokens: z.number().int().min(1).max(512).default(64),
-    timing_max_experts: z.number().int().min(2).max(32).default(16),
-  })
-  .strict();
-export type ParamBudgetParams = z.infer<typeof paramBudgetParams>;
 
 // Defaults: Mixtral 8x7B's shape, so the first numbers a learner sees are a real model's.
 export const paramBudgetState = {

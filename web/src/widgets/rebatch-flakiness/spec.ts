@@ -1,18 +1,6 @@
-// Parameters and URL state of rebatch-flakiness: one fixed eval set routed by a capacity router in
+// URL state of rebatch-flakiness: one fixed eval set routed by a capacity router in
 // several seeded batch orders, to show a token's dropped status depending on its batch-mates.
-import * as z from 'zod';
 import { flag, int } from '../../player/url-state';
-
-export const rebatchParams = z
-  .object({
-    /** The eval set: the engine embeds it; only the first multiple of the group size is used. */
-    text: z.string().trim().min(1).max(400),
-    seed: z.number().int().min(0).default(5),
-    experts: z.number().int().min(2).max(8).default(4),
-    runs: z.number().int().min(2).max(10).default(6),
-  })
-  .strict();
-export type RebatchParams = z.infer<typeof rebatchParams>;
 
 export const GROUP_SIZES = [4, 8, 16] as const;
 

@@ -1,32 +1,12 @@
-// Parameters and URL state of the router-matrix widget: the router as one matrix-vector product,
+// URL state of the router-matrix widget: the router as one matrix-vector product,
 // ℓ = W_g · x, then softmax, with every weight of W_g adjustable by the learner.
-import * as z from 'zod';
 import { int, ints, text } from '../../player/url-state';
+import type { RouterMatrixParams } from './params';
 
 export const FEATURES = 8;
 /** Weights travel in the URL as whole hundredths: 1.25 → 125. */
 export const WEIGHT_SCALE = 100;
 export const WEIGHT_LIMIT = 5;
-
-export const routerMatrixParams = z
-  .object({
-    experts: z.array(z.string().trim().min(1)).min(2).max(8),
-    /** The starting W_g, one row per expert, one weight per embedding feature. */
-    router: z.array(z.array(z.number().min(-WEIGHT_LIMIT).max(WEIGHT_LIMIT)).length(FEATURES)),
-    words: z.array(z.string().trim().min(1)).min(1).max(12),
-    top_k: z.number().int().min(1).default(2),
-    seed: z.number().int().min(0).default(1),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    if (p.router.length !== p.experts.length) {
-      ctx.addIssue({ code: 'custom', path: ['router'], message: `needs one row per expert (${p.experts.length}), found ${p.router.length}` });
-    }
-    if (p.top_k > p.experts.length) {
-      ctx.addIssue({ code: 'custom', path: ['top_k'], message: `must be at most the number of experts (${p.experts.length})` });
-    }
-  });
-export type RouterMatrixParams = z.infer<typeof routerMatrixParams>;
 
 const limit = WEIGHT_LIMIT * WEIGHT_SCALE;
 export const routerMatrixState = {

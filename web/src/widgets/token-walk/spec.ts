@@ -1,6 +1,5 @@
-// Parameters and URL state of the token-walk widget: one token routed through
+// URL state of the token-walk widget: one token routed through
 // a small MoE layer, shown one stage at a time.
-import * as z from 'zod';
 import { flag, int, ints, text } from '../../player/url-state';
 
 export const stages = ['pick', 'embedding', 'predict', 'logits', 'softmax', 'top2', 'gates', 'experts', 'combine'] as const;
@@ -8,39 +7,6 @@ export type Stage = (typeof stages)[number];
 
 /** The engine's interpretable embedding has 8 named features, so d_model is 8. */
 export const FEATURES = 8;
-
-export const tokenWalkParams = z
-  .object({
-    stage: z.enum(stages),
-    sentence: z.string().trim().min(1),
-    experts: z.array(z.string().trim().min(1)).min(2).max(8),
-    /** Router weights W_g, one row per expert: [num_experts][FEATURES]. */
-    router: z.array(z.array(z.number()).length(FEATURES, `each router row needs ${FEATURES} numbers`)),
-    top_k: z.number().int().min(1).default(2),
-    d_ff: z.number().int().min(1).max(256).default(16),
-    activation: z.enum(['relu', 'gelu', 'silu']).default('silu'),
-    /** Seeds the experts' FFN weights; the router rows above override the router. */
-    seed: z.number().int().min(0).default(1),
-    /** The lesson whose `pick` step chooses the token, when this lesson has none (a phase of several lessons). */
-    pick_lesson: z
-      .string()
-      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
-      .optional(),
-  })
-  .strict()
-  .superRefine((p, ctx) => {
-    if (p.router.length !== p.experts.length) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['router'],
-        message: `needs one row per expert (${p.experts.length}), found ${p.router.length}`,
-      });
-    }
-    if (p.top_k > p.experts.length) {
-      ctx.addIssue({ code: 'custom', path: ['top_k'], message: `must be at most the number of experts (${p.experts.length})` });
-    }
-  });
-export type TokenWalkParams = z.infer<typeof tokenWalkParams>;
 
 export const tokenWalkState = {
   /** Index of the chosen token in the sentence; -1 when none (or a typed word) is chosen. */

@@ -3,7 +3,7 @@
 // inputs and reads traces.
 import type { Embedding, Engine, LayerSpec, Result, Trace } from '../../engine';
 import { fmt, featureLabel, possessive } from '../format';
-import type { TokenWalkParams } from './spec';
+import type { TokenWalkParams } from './params';
 
 export interface WalkToken {
   text: string;

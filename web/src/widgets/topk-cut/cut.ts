@@ -3,7 +3,7 @@
 // this file only arranges inputs and reads them out.
 import type { Embedding, Engine, LayerSpec, Result, RouterKind, Trace } from '../../engine';
 import { embedText } from '../token-walk/walk';
-import type { TopkCutParams } from './spec';
+import type { TopkCutParams } from './params';
 
 export interface CutLayer {
   experts: number; // E

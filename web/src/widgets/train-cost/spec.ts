@@ -1,21 +1,8 @@
-// Parameters and URL state of the train-cost widget: serving versus training cost, measured on
+// URL state of the train-cost widget: serving versus training cost, measured on
 // this device for the demonstration layer, and counted by the engine for a large MoE.
-import * as z from 'zod';
 import { int } from '../../player/url-state';
 import type { CostConfig, LayerSpec, TrainConfig } from '../../engine';
 import { COLLAPSE_CONFIG, DEMO_SEED, demoConfig } from '../train-common/demo';
-
-export const trainCostParams = z
-  .object({
-    /** The large model of the cost sheet (a Mixtral-8x7B-sized stack by default). */
-    d_model: z.number().int().min(1).max(65536).default(4096),
-    d_ff: z.number().int().min(1).max(65536).default(14336),
-    layers: z.number().int().min(1).max(1000).default(32),
-    top_k: z.number().int().min(1).max(64).default(2),
-    shared_params: z.number().min(0).default(1.605e9),
-  })
-  .strict();
-export type TrainCostParams = z.infer<typeof trainCostParams>;
 
 export const expertChoices = [8, 16, 64] as const;
 export const deviceChoices = [1, 2, 8, 64] as const;

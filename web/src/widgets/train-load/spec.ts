@@ -1,19 +1,8 @@
-// Parameters and URL state of the train-load widget: train a small MoE layer in the page and
+// URL state of the train-load widget: train a small MoE layer in the page and
 // watch each expert's share of the tokens, step by step.
-import * as z from 'zod';
 import { flag, int } from '../../player/url-state';
 import type { TrainConfig } from '../../engine';
 import { BIAS_CONFIG, COLLAPSE_CONFIG, DEMO_SEED, SWITCH_AUX_CONFIG, demoConfig } from '../train-common/demo';
-
-export const trainLoadParams = z
-  .object({
-    /** Milliseconds the page waits between chunks, so the run can be watched. */
-    pause_ms: z.number().int().min(0).max(500).default(40),
-    /** Steps per trainRun call. */
-    chunk: z.number().int().min(1).max(200).default(25),
-  })
-  .strict();
-export type TrainLoadParams = z.infer<typeof trainLoadParams>;
 
 export const trainStepChoices = [200, 400, 800, 1600] as const;
 
