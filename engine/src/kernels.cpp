@@ -131,7 +131,9 @@ void splat_rows(const float* x, float* xs, size_t rows, size_t in) {
 // MR = 6 keeps 12 accumulators + 2 panel vectors + 2 products in the 16 registers; on the test
 // machine it ran the ref layer's matmuls at ~81% of the mul+add peak, where the 4×8 tile without
 // splatting ran at ~72% (and 4×8 with splatting was no better). Sums in ascending i with one mul
-// and one add per term, like the reference and the plain tile.
+// and one add per term, like the reference and the plain tile. The i loop is unrolled 4 times:
+// the same terms in the same order, with less loop overhead (GCC keeps one splat load and one
+// register copy per row; the ref layer ran ~1.5% faster).
 //   xs [in, MR, W], panel [in, NR], y [MR, nr] (row stride ldy)
 template <class A>
 void splat_tile(const float* xs, const float* panel, float* y, size_t in, size_t ldy, size_t nr) {
@@ -139,6 +141,7 @@ void splat_tile(const float* xs, const float* panel, float* y, size_t in, size_t
   constexpr size_t W = B::size, NR = 2 * W, MR = kSplatMR;
   B c0[MR], c1[MR];
   for (size_t r = 0; r < MR; ++r) c0[r] = c1[r] = B(0.0f);
+#pragma GCC unroll 4
   for (size_t i = 0; i < in; ++i) {
     const B b0 = B::load_aligned(panel + i * NR);
     const B b1 = B::load_aligned(panel + i * NR + W);

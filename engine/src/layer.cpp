@@ -1,5 +1,7 @@
 #include "moe/layer.hpp"
 
+#include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <string>
 
@@ -66,8 +68,15 @@ Result<const Trace*> Layer::forward(const float* x, size_t n, int64_t T) {
     tr.expert_outputs.clear();  // soft MoE: experts see slots, not (token, slot) pairs
     soft_moe_experts(c, weights_, x, t, workspace_, tr);
   } else {
-    // Experts on the kept (token, slot) pairs only; a dropped pair keeps a zero row.
-    tr.expert_outputs.assign(static_cast<size_t>(T * s * d), 0.0f);  // [T, s, d]
+    // Experts on the kept (token, slot) pairs only; a dropped pair gets a zero row. The experts
+    // write every kept row, so only the dropped rows are cleared (not the whole [T, s, d] buffer,
+    // 1 MB per call on the reference layer).
+    tr.expert_outputs.resize(static_cast<size_t>(T * s * d));  // [T, s, d]
+    assert(tr.kept.size() == static_cast<size_t>(T * s) && "routing fills kept [T, s]");
+    const size_t row = static_cast<size_t>(d);
+    for (size_t p = 0; p < tr.kept.size(); ++p) {
+      if (!tr.kept[p]) std::fill_n(tr.expert_outputs.data() + p * row, row, 0.0f);
+    }
     experts_group_kept(tr.topk_ids.data(), tr.kept.data(), t, s, c.num_experts, dispatch_);
     if (packed_stale_) {
       pack_experts(weights_, c, packed_experts_);

@@ -301,6 +301,32 @@ TEST_CASE("GShard top-2 capacity: counts capped at C, dropped pairs get no gate"
   CHECK(tr.losses.aux_loss == tr.losses.aux_loss_switch);
 }
 
+TEST_CASE("a dropped pair has a zero expert_outputs row, also after a pass that kept it") {
+  // The layer clears only the dropped rows of its reused trace, so a row an expert wrote in the
+  // previous call must not survive into a call that drops the pair.
+  json c = config("topk_capacity", 4, 2);
+  c["capacity_factor"] = 0.5;
+  moe::Layer reused = layer_of({{"config", c}, {"seed", 8}});
+  moe::Layer fresh = layer_of({{"config", c}, {"seed", 8}});
+  const std::vector<float> first = moe_test::random_floats(16 * 8, 42);
+  const std::vector<float> second = moe_test::random_floats(16 * 8, 41);
+  const std::vector<uint8_t> kept_before = forward(reused, first).kept;  // [T, k]
+  const moe::Trace& tr = forward(reused, second);
+  const size_t d = static_cast<size_t>(tr.d_model);
+  size_t stale = 0;  // pairs an expert ran in the first call and the second call drops
+  for (size_t p = 0; p < tr.kept.size(); ++p) {
+    if (tr.kept[p]) continue;
+    stale += kept_before[p];
+    for (size_t i = 0; i < d; ++i) {
+      CHECK_MESSAGE(tr.expert_outputs[p * d + i] == 0.0f, "pair " << p << ", column " << i);
+    }
+  }
+  REQUIRE_MESSAGE(stale > 0, "the inputs must drop a pair the first call kept");
+  const moe::Trace& alone = forward(fresh, second);
+  CHECK(tr.expert_outputs == alone.expert_outputs);
+  CHECK(tr.output == alone.output);
+}
+
 TEST_CASE("Switch add_residual: dropped tokens output x and the trace says so (S2)") {
   const std::string text =
       moe_test::read_text_file(moe_test::oracle_path("switch_e4_cf0.5_b2_s8_d8_ff16"));

@@ -48,7 +48,7 @@ void expert_ffn_forward(const ExpertWeights& w, const LayerConfig& config, const
 
 // expert_outputs[t,j,:] = FFN_{topk_ids[t,j]}(x[t,:]) for every pair in the dispatch: gather each
 // expert's rows, run the expert once on them, scatter the results back to their (t, j) slot.
-// Slots not in the dispatch are left untouched (the layer zeroes them first).
+// Slots not in the dispatch are left untouched (the layer zeroes the dropped ones).
 //   x [T, d], expert_outputs [T, s, d]
 void experts_forward(const LayerWeights& weights, const LayerConfig& config, const float* x, int T,
                      const ExpertDispatch& dispatch, ExpertWorkspace& workspace,
