@@ -58,6 +58,13 @@ test('cross-origin isolated page: the engine runs 2 threads, otherwise 1, with t
   expect(threaded.length).toBeGreaterThan(4);
   expect(await seriousA11yViolations(page)).toEqual([]);
   await shot(page, 'threads-isolated');
+  // A layer big enough to be split across the two threads (the timing panel's layers) runs to the end.
+  await page.goto('/#/lesson/dense-cost/timing');
+  await expect(page.locator('.engine-about')).toHaveText('wasm SIMD, 2 threads', { timeout: 30_000 });
+  const timing = page.locator('[data-widget="param-budget"][data-part="timing"]');
+  await timing.getByRole('button', { name: 'Measure on this device' }).click();
+  await expect(timing.locator('caption')).toContainText('Measured on this device', { timeout: 60_000 });
+  expect(Number((await timing.locator('[data-row="moe"] [data-tps]').innerText()).replace(/\s/g, ''))).toBeGreaterThan(0);
 
   const plainServer = await withoutIsolation(baseURL!);
   try {

@@ -22,16 +22,16 @@ const mtFiles = import.meta.glob<string>('@engine-wasm-mt/moe_engine.{mjs,worker
 /** What the threaded build's module offers beyond the plain one's. */
 type ThreadedModule = {
   setThreads(n: number): { ok: true; threads: number } | { ok: false; error: string };
-  /** Emscripten's pthread runtime: `loaded` is set on a pool Worker once it has the wasm. */
-  PThread: { unusedWorkers: { loaded?: boolean }[] };
+  /** Emscripten's pthread runtime: `loaded` is set on a thread's Worker once it has the wasm. */
+  PThread: { runningWorkers: { loaded?: boolean }[] };
 };
 
 export interface LoadedEngine {
   core: EngineCore;
   /** Threads of the layer forward now: 1 (the threaded build starts on one thread, see below). */
   threads: number;
-  /** Threaded build only: resolves with THREADS_WHEN_ISOLATED once the second thread is on. */
-  moreThreads?: Promise<number>;
+  /** Threaded build only: starts the second thread; resolves with THREADS_WHEN_ISOLATED once it is on. */
+  moreThreads?: () => Promise<number>;
 }
 
 /** The URL of the threaded build's file that ends with `suffix`, or undefined if not built. */
@@ -77,23 +77,28 @@ async function loadThreaded(script: string, pthreadWorker: string, wasm: string)
     create,
     locateFile: (path) => (path.endsWith('.worker.js') ? new URL(pthreadWorker, self.location.href).href : wasm),
   });
-  // The module is built with PTHREAD_POOL_DELAY_LOAD: it answers on one thread while its pthread
-  // Workers still load (~0.3 s), so the first numbers do not wait for them. A second thread asked
-  // for before its Worker has loaded would block this worker for good (the Worker's start needs
-  // this event loop), so the switch waits for the pool.
+  // The module has no Worker pool (CMakeLists.txt): it answers on one thread, and the worker calls
+  // moreThreads() once the first numbers are out. Creating a thread starts its pthread Worker,
+  // which takes ~0.3 s to load; a job handed to a thread whose Worker has not loaded would block
+  // this worker for good (that Worker's start needs this event loop). So: create the threads, go
+  // back to one, and use them once their Workers have loaded.
   const module = threaded!;
-  const moreThreads = poolLoaded(module).then(() => {
+  const moreThreads = async () => {
+    const created = module.setThreads(THREADS_WHEN_ISOLATED);
+    if (!created.ok) throw new Error(created.error);
+    module.setThreads(1);
+    await workersLoaded(module);
     const set = module.setThreads(THREADS_WHEN_ISOLATED);
     if (!set.ok) throw new Error(set.error);
     return set.threads;
-  });
+  };
   return { core, threads: 1, moreThreads };
 }
 
-/** Resolves once every pool Worker has loaded the wasm (Emscripten 3.1.6 has no event for it). */
-function poolLoaded(module: ThreadedModule, everyMs = 10): Promise<void> {
+/** Resolves once every thread's Worker has loaded the wasm (Emscripten 3.1.6 has no event for it). */
+function workersLoaded(module: ThreadedModule, everyMs = 10): Promise<void> {
   return new Promise((resolve) => {
-    const look = () => (module.PThread.unusedWorkers.every((w) => w.loaded) ? resolve() : setTimeout(look, everyMs));
+    const look = () => (module.PThread.runningWorkers.every((w) => w.loaded) ? resolve() : setTimeout(look, everyMs));
     look();
   });
 }

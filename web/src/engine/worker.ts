@@ -15,16 +15,24 @@ const loading = loaded.then(({ core }) => core);
 loading.catch(() => {}); // reported once below, by the hello message
 
 loaded.then(
-  ({ threads, moreThreads }) => {
-    scope.postMessage({ id: 0, ready: true, threads } satisfies Hello);
-    moreThreads?.then(
+  ({ threads }) => scope.postMessage({ id: 0, ready: true, threads } satisfies Hello),
+  (err: unknown) => scope.postMessage({ id: 0, ready: false, error: `engine failed to load: ${errorText(err)}` } satisfies Hello),
+);
+
+// The threaded build's second thread starts after the first answer, so its Worker does not
+// compete with the page for the CPU while the first lesson is being shown.
+let threadsStarted = false;
+function startMoreThreads(): void {
+  if (threadsStarted) return;
+  threadsStarted = true;
+  void loaded.then(({ moreThreads }) =>
+    moreThreads?.().then(
       (n) => scope.postMessage({ id: 0, threads: n } satisfies ThreadsChanged),
       // One thread still gives the same numbers: say why in the console and go on.
       (err: unknown) => console.warn(`engine: staying on one thread: ${errorText(err)}`),
-    );
-  },
-  (err: unknown) => scope.postMessage({ id: 0, ready: false, error: `engine failed to load: ${errorText(err)}` } satisfies Hello),
-);
+    ),
+  );
+}
 
 scope.onmessage = async (event: MessageEvent<Request>) => {
   const request = event.data;
@@ -32,6 +40,7 @@ scope.onmessage = async (event: MessageEvent<Request>) => {
     const engine = await loading;
     const { reply, transfer } = portable(handleRequest(engine, request));
     scope.postMessage(reply, transfer);
+    setTimeout(startMoreThreads, 0);
   } catch (err) {
     scope.postMessage({ id: request.id, result: { ok: false, error: `engine failed to load: ${errorText(err)}` } });
   }
