@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { lessonsPlugin } from './lesson-plugin';
 import { preloadChunkOf } from './preload-chunk';
-import { asyncEntry } from './async-entry';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // MOE_WASM_DIR lets a second checkout or build (e.g. a threaded or experimental one) stand in.
@@ -33,7 +32,7 @@ const securityHeaders = {
 export default defineConfig({
   root: path.join(repo, 'web'),
   base: './',
-  plugins: [lessonsPlugin({ lessonsDir: path.join(repo, 'lessons') }), svelte(), preloadChunkOf('/src/player/start.ts'), asyncEntry()],
+  plugins: [lessonsPlugin({ lessonsDir: path.join(repo, 'lessons') }), svelte(), preloadChunkOf('/src/player/start.ts')],
   resolve: { alias: { '@engine-wasm-mt': engineWasmMt, '@engine-wasm': engineWasm } },
   worker: { format: 'es' },
   build: {

@@ -95,10 +95,18 @@ async function loadThreaded(script: string, pthreadWorker: string, wasm: string)
   return { core, threads: 1, moreThreads };
 }
 
-/** Resolves once every thread's Worker has loaded the wasm (Emscripten 3.1.6 has no event for it). */
-function workersLoaded(module: ThreadedModule, everyMs = 10): Promise<void> {
-  return new Promise((resolve) => {
-    const look = () => (module.PThread.runningWorkers.every((w) => w.loaded) ? resolve() : setTimeout(look, everyMs));
+/**
+ * Resolves once every thread's Worker has loaded the wasm (Emscripten 3.1.6 has no event for it);
+ * rejects if that takes longer than `limitMs` (a Worker that cannot load: stay on one thread).
+ */
+function workersLoaded(module: ThreadedModule, everyMs = 10, limitMs = 20_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const look = () => {
+      if (module.PThread.runningWorkers.every((w) => w.loaded)) resolve();
+      else if (Date.now() - started > limitMs) reject(new Error(`the thread Workers did not load within ${limitMs / 1000} s`));
+      else setTimeout(look, everyMs);
+    };
     look();
   });
 }
