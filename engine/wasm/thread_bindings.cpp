@@ -1,7 +1,7 @@
 // Embind entry points for the engine's thread count (moe/thread_pool.hpp), in their own
 // EMSCRIPTEN_BINDINGS block. The plain module is built without -pthread and stays at 1 thread;
-// the threaded one (build/wasm-mt) accepts up to its pool of 2 Workers. web/src/engine/load.ts
-// calls these:
+// the threaded one (build/wasm-mt) accepts up to 2 threads (MOE_WASM_THREAD_POOL).
+// web/src/engine/load.ts calls these:
 //   setThreads(n)       -> {ok: true, threads: n} | {ok: false, error: "threads: ..."}
 //   threadCount()       -> the threads the layer forward uses now
 //   threadsSupported()  -> true in the -pthread build

@@ -1,7 +1,7 @@
 // Which engine build the worker loads. A cross-origin isolated page (COOP/COEP headers, so
-// SharedArrayBuffer exists) gets the threaded build (build/wasm-mt: -pthread, a pool of two pthread
-// Workers) and runs the layer forward on 2 threads; any other page gets the plain single-threaded
-// build. Both compute bit-identical numbers (tests/engine/test_threads.cpp).
+// SharedArrayBuffer exists) gets the threaded build (build/wasm-mt: -pthread) and runs the layer
+// forward on 2 threads once its second thread's pthread Worker has loaded (loadThreaded below);
+// any other page gets the plain single-threaded build. Both compute bit-identical numbers (tests/engine/test_threads.cpp).
 //
 // The threaded build is three files taken as plain assets, not bundled: its ES module (the
 // pthread Workers import it again by URL: `mainScriptUrlOrBlob`), its pthread Worker script and

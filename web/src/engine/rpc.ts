@@ -53,7 +53,7 @@ export type Call =
 export type Request = { id: number } & Call;
 export type Reply = { id: number; result: Result<unknown> };
 /** Sent once, unprompted, when the engine has loaded (or failed to). */
-/** `threads`: how many threads the engine's layer forward uses (2 in a cross-origin isolated page). */
+/** `threads`: how many threads the engine's layer forward uses now (1; ThreadsChanged follows in the threaded build). */
 export type Hello = { id: 0; ready: true; threads?: number } | { id: 0; ready: false; error: string };
 /** Sent after Hello when the threaded build has turned on its second thread (engine/load.ts). */
 export type ThreadsChanged = { id: 0; threads: number };
