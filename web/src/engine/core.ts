@@ -5,7 +5,7 @@
 //
 // Under Node, Emscripten 3.1.6's ES module touches `__dirname`/`require` at load and would try to
 // fetch() a file path: pass `wasmBinary` (bytes read with fs) and provide those globals.
-import createMoeEngine from '@engine-wasm/moe_engine.mjs';
+import type createMoeEngine from '@engine-wasm/moe_engine.mjs';
 import type { MoeEngineModule, RawLayer, RawTrace, RawTrainer } from '@engine-wasm/moe_engine.mjs';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
@@ -73,7 +73,9 @@ export class EngineCore {
 
   /** Instantiates the wasm module. Rejects only if the module itself cannot load. */
   static async load(options: EngineLoadOptions = {}): Promise<EngineCore> {
-    const { wasmBinary, locateFile, create = createMoeEngine } = options;
+    const { wasmBinary, locateFile } = options;
+    // Imported here, not at the top: the worker that loads the threaded build never downloads this one.
+    const create = options.create ?? (await import('@engine-wasm/moe_engine.mjs')).default;
     const module = await create({
       ...(wasmBinary ? { wasmBinary } : {}),
       ...(locateFile ? { locateFile: (path: string) => locateFile(path) } : {}),

@@ -6,9 +6,12 @@
 // The threaded build is three files taken as plain assets, not bundled: its ES module (the
 // pthread Workers import it again by URL: `mainScriptUrlOrBlob`), its pthread Worker script and
 // its wasm. The glob is empty when build/wasm-mt was never built; then every page is single-threaded.
+// Either build's script is loaded on demand, and its wasm is fetched at the same time (withWasmFrom).
 import plainWasmUrl from '@engine-wasm/moe_engine.wasm?url';
 import type createMoeEngine from '@engine-wasm/moe_engine.mjs';
 import { EngineCore } from './core';
+
+type CreateModule = typeof createMoeEngine;
 
 /** Threads the layer forward uses in the threaded build. */
 export const THREADS_WHEN_ISOLATED = 2;
@@ -51,25 +54,51 @@ export async function loadEngine(): Promise<LoadedEngine> {
   const wasm = mtFile('wasm');
   // The dev server rewrites the pthread Worker script as a module (its import analysis), which a
   // classic Worker cannot run: threads are for the production build (npm start, e2e, bench).
-  if (import.meta.env.DEV || !canUseThreads() || !script || !pthreadWorker || !wasm) {
-    return { core: await EngineCore.load({ locateFile: () => plainWasmUrl }), threads: 1 };
-  }
+  if (import.meta.env.DEV || !canUseThreads() || !script || !pthreadWorker || !wasm) return loadPlain();
   try {
     return await loadThreaded(script, pthreadWorker, wasm);
   } catch (err) {
     // A browser that refuses the threaded build still gets a working engine.
     console.warn(`engine: the threaded build failed to load, using one thread: ${err instanceof Error ? err.message : String(err)}`);
-    return { core: await EngineCore.load({ locateFile: () => plainWasmUrl }), threads: 1 };
+    return loadPlain();
   }
+}
+
+/**
+ * `create` taking the module's wasm from `response` instead of fetching it itself once its script
+ * has run, so the wasm downloads (and compiles, as it streams in) alongside the script. Emscripten's
+ * `instantiateWasm` hook hands over the imports and takes the instance and the compiled module
+ * (which the threaded build passes on to its thread Workers).
+ */
+function withWasmFrom(response: Promise<Response>, create: CreateModule): CreateModule {
+  response.catch(() => {}); // a failed download rejects the instantiation below
+  return (options) => {
+    let failed!: (err: unknown) => void;
+    const failure = new Promise<never>((_, reject) => (failed = reject));
+    const instantiateWasm = (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+      WebAssembly.instantiateStreaming(response, imports).then(({ instance, module }) => receive(instance, module), failed);
+      return {};
+    };
+    return Promise.race([create({ ...options, instantiateWasm } as Parameters<CreateModule>[0]), failure]);
+  };
+}
+
+/** The single-threaded build: its script is a chunk of its own, so the threaded path never downloads it. */
+async function loadPlain(): Promise<LoadedEngine> {
+  const wasmResponse = fetch(plainWasmUrl, { credentials: 'same-origin' });
+  const { default: createPlain } = await import('@engine-wasm/moe_engine.mjs');
+  return { core: await EngineCore.load({ create: withWasmFrom(wasmResponse, createPlain) }), threads: 1 };
 }
 
 async function loadThreaded(script: string, pthreadWorker: string, wasm: string): Promise<LoadedEngine> {
   // Absolute, so the pthread Workers (in another folder's script) import the same file.
   const scriptUrl = new URL(script, self.location.href).href;
-  const { default: createThreaded } = (await import(/* @vite-ignore */ scriptUrl)) as { default: typeof createMoeEngine };
+  const wasmResponse = fetch(wasm, { credentials: 'same-origin' });
+  const { default: createThreaded } = (await import(/* @vite-ignore */ scriptUrl)) as { default: CreateModule };
   let threaded: ThreadedModule | undefined;
-  const create: typeof createMoeEngine = async (options) => {
-    const module = await createThreaded({ ...options, mainScriptUrlOrBlob: scriptUrl } as Parameters<typeof createMoeEngine>[0]);
+  const fromResponse = withWasmFrom(wasmResponse, createThreaded);
+  const create: CreateModule = async (options) => {
+    const module = await fromResponse({ ...options, mainScriptUrlOrBlob: scriptUrl } as Parameters<CreateModule>[0]);
     threaded = module as unknown as ThreadedModule;
     return module;
   };

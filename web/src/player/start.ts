@@ -1,26 +1,18 @@
 // Mounts the lesson player with the course built from lessons/ (loaded by main.ts after the
 // engine worker has been started).
 import { mount } from 'svelte';
-import course, { loadLesson } from 'virtual:lessons';
+import course from 'virtual:lessons';
 import App from '../App.svelte';
 import type { Engine } from '../engine';
-import type { Lesson } from '../lessons/types';
-import { isWidgetName } from '../widgets/states';
-import { loadWidget } from '../widgets/registry';
+import { loadLessonAndFirstWidgets } from './prefetch';
+import { parseHash } from './route';
 
-/**
- * A lesson's steps; as soon as they are here, the code of its first step's widgets is asked for
- * too, so it downloads while the lesson is being rendered instead of after.
- */
-function loadLessonAndFirstWidgets(id: string): Promise<Lesson> {
-  return loadLesson(id).then((lesson) => {
-    for (const block of lesson.steps[0]?.blocks ?? []) {
-      if (block.kind === 'widget' && isWidgetName(block.name)) void loadWidget(block.name);
-    }
-    return lesson;
-  });
+/** The lesson's steps and its first widgets' code; a step in the address counts as a first step. */
+function loadLesson(id: string) {
+  const route = parseHash(location.hash);
+  return loadLessonAndFirstWidgets(id, route.page === 'lesson' && route.lessonId === id ? route.stepId : null);
 }
 
 export function startPlayer(engine: Engine): void {
-  mount(App, { target: document.getElementById('app')!, props: { course, engine, loadLesson: loadLessonAndFirstWidgets } });
+  mount(App, { target: document.getElementById('app')!, props: { course, engine, loadLesson } });
 }

@@ -33,6 +33,10 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
 
 const loaded = new Map<WidgetName, WidgetModule>();
 
+export function isWidgetName(name: string): name is WidgetName {
+  return Object.hasOwn(widgetRegistry, name);
+}
+
 /** The widget's component, downloaded once; a failed download is retried on the next call. */
 export function loadWidget(name: WidgetName): WidgetModule {
   let job = loaded.get(name);

@@ -40,7 +40,3 @@ export const widgetStates = {
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;
-
-export function isWidgetName(name: string): name is WidgetName {
-  return Object.hasOwn(widgetStates, name);
-}
