@@ -1,6 +1,6 @@
 // Hardening, end to end against the production build: the Content-Security-Policy header is
 // served and nothing on any lesson violates it; hostile links, pasted text, a trapping or dying
-// engine worker and broken storage each leave a working page and a visible notice.
+// engine worker, broken storage and failed downloads each leave a working page and a visible notice.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -209,6 +209,29 @@ test.describe('a broken engine worker', () => {
     await expect(notice(page, 'engine')).toContainText('restarted');
     await w.locator('[data-control="experts"]').selectOption('16');
     await expect(w.locator('[data-load]')).toHaveCount(16);
+  });
+});
+
+test.describe('broken downloads', () => {
+  /** The browser logs each aborted request as a console error: expected here, and nothing else is. */
+  const allowAborted = (errors: string[]) => errors.splice(0, errors.length, ...errors.filter((e) => !e.endsWith('Failed to load resource: net::ERR_FAILED')));
+
+  test("a lesson whose steps cannot be downloaded says so, and the map and other lessons still work", async ({ page, pageErrors }) => {
+    await page.route(/\/assets\/dense-cost-[^/]*\.js$/, (route) => route.abort());
+    await page.goto('/#/lesson/dense-cost');
+    await expect(page.getByRole('alert').filter({ hasText: 'could not be downloaded' })).toBeVisible();
+    await expect(page.locator('.engine-status')).toHaveText('Engine ready');
+    await page.goto('/#/lesson/idle-experts');
+    await expect(page.locator('[data-widget="idle-heatmap"] [data-summary]')).toBeVisible();
+    allowAborted(pageErrors);
+  });
+
+  test("a widget whose code cannot be downloaded says so in its frame; the lesson's text stays", async ({ page, pageErrors }) => {
+    await page.route(/\/assets\/ParamBudget-[^/]*\.js$/, (route) => route.abort());
+    await page.goto('/#/lesson/dense-cost');
+    await expect(page.locator('.widget-error').first()).toContainText('could not be downloaded');
+    await expect(page.locator('section.step').first().locator('.check').first()).toBeVisible();
+    allowAborted(pageErrors);
   });
 });
 

@@ -17,4 +17,4 @@ const engine = Engine.start();
 const route = parseHash(location.hash);
 if (route.page === 'lesson') loadLesson(route.lessonId).catch(() => {}); // the player reports it
 const { startPlayer } = await import('./player/start');
-startPlayer(engine);
+await startPlayer(engine);

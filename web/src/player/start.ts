@@ -4,15 +4,29 @@ import { mount } from 'svelte';
 import course from 'virtual:lessons';
 import App from '../App.svelte';
 import type { Engine } from '../engine';
-import { loadLessonAndFirstWidgets } from './prefetch';
+import type { Lesson } from '../lessons/types';
+import { arrivedLesson, loadLessonAndFirstWidgets } from './prefetch';
 import { parseHash } from './route';
 
-/** The lesson's steps and its first widgets' code; a step in the address counts as a first step. */
-function loadLesson(id: string) {
+/**
+ * The lesson's steps (the lesson itself once it has arrived) and its first widgets' code; a step in
+ * the address counts as a first step.
+ */
+function loadLesson(id: string): Lesson | Promise<Lesson> {
   const route = parseHash(location.hash);
-  return loadLessonAndFirstWidgets(id, route.page === 'lesson' && route.lessonId === id ? route.stepId : null);
+  return arrivedLesson(id) ?? loadLessonAndFirstWidgets(id, route.page === 'lesson' && route.lessonId === id ? route.stepId : null);
 }
 
-export function startPlayer(engine: Engine): void {
+/** How long the first render waits for the opened lesson before it shows a "Loading" line instead. */
+const FIRST_LESSON_WAIT_MS = 50;
+
+export async function startPlayer(engine: Engine): Promise<void> {
+  // main.ts asked for the opened lesson with the player's code, so it is usually here already:
+  // the first render then shows it (and asks for its widgets) at once, in one layout.
+  const route = parseHash(location.hash);
+  if (route.page === 'lesson') {
+    const lesson = Promise.resolve(loadLesson(route.lessonId)).catch(() => {}); // App reports a failure
+    await Promise.race([lesson, new Promise((resolve) => setTimeout(resolve, FIRST_LESSON_WAIT_MS))]);
+  }
   mount(App, { target: document.getElementById('app')!, props: { course, engine, loadLesson } });
 }
