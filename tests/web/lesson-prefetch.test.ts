@@ -1,5 +1,5 @@
-// The page's entry asks for the opened lesson and, as soon as its steps arrive, for the code of the
-// widgets the learner sees first, before the player has rendered anything (web/src/player/prefetch.ts).
+// The player asks for the opened lesson and, as soon as its steps arrive, for the code of the widgets
+// the learner sees first, and renders a lesson that has arrived at once (web/src/player/prefetch.ts).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Lesson } from '../../web/src/lessons/types';
 
@@ -28,7 +28,22 @@ vi.mock('../../web/src/widgets/registry', async (original) => ({
   loadWidget,
 }));
 
-const { loadLessonAndFirstWidgets } = await import('../../web/src/player/prefetch');
+const { arrivedLesson, loadLessonAndFirstWidgets } = await import('../../web/src/player/prefetch');
+
+describe('arrivedLesson', () => {
+  it('is the lesson once its steps have arrived (so the player renders it at once), not before', async () => {
+    expect(arrivedLesson('demo')).toBeUndefined();
+    const loading = loadLessonAndFirstWidgets('demo');
+    expect(arrivedLesson('demo')).toBeUndefined();
+    await loading;
+    expect(arrivedLesson('demo')).toBe(lesson);
+  });
+
+  it('a lesson that failed to download has not arrived', async () => {
+    await loadLessonAndFirstWidgets('nope').catch(() => {});
+    expect(arrivedLesson('nope')).toBeUndefined();
+  });
+});
 
 describe('loadLessonAndFirstWidgets', () => {
   beforeEach(() => {
