@@ -36,6 +36,10 @@ export default defineConfig({
   resolve: { alias: { '@engine-wasm-mt': engineWasmMt, '@engine-wasm': engineWasm } },
   worker: { format: 'es' },
   build: {
+    // One stylesheet, linked by the HTML (~17 kB compressed for the whole course): a widget's code
+    // then runs as soon as it arrives instead of waiting for its own CSS file (measured ~40 ms
+    // sooner to the first engine number on the first lesson).
+    cssCodeSplit: false,
     outDir: path.join(repo, 'dist'),
     emptyOutDir: true,
     target: 'es2022',
