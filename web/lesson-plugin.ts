@@ -44,13 +44,21 @@ function courseModule(course: Course): string {
 
 /**
  * `virtual:lesson-loaders`: `loadLesson(id)` imports the lesson's own module. Each import names
- * its module literally, so the bundler makes one chunk per lesson.
+ * its module literally, so the bundler makes one chunk per lesson. `hasFormulas(id)`: whether the
+ * lesson shows KaTeX (the page's entry then asks for the formula fonts early).
  */
 function loadersModule(course: Course): string {
   const loaders = Object.keys(course.lessons)
     .map((id) => `  ${JSON.stringify(id)}: () => import(${JSON.stringify(LESSON_PREFIX + id)}),`)
     .join('\n');
+  const withFormulas = Object.entries(course.lessons)
+    .filter(([, lesson]) => JSON.stringify(lesson).includes('class=\\"katex'))
+    .map(([id]) => id);
   return [
+    `const withFormulas = new Set(${JSON.stringify(withFormulas)});`,
+    'export function hasFormulas(id) {',
+    '  return withFormulas.has(id);',
+    '}',
     `const loaders = {\n${loaders}\n};`,
     'export function loadLesson(id) {',
     '  if (!Object.hasOwn(loaders, id)) return Promise.reject(new Error(`there is no lesson "${id}"`));',

@@ -42,6 +42,9 @@ test('the first lesson transfers under 400 KB compressed, engine included', asyn
   const scripts = r.files.filter((f) => f.kind === 'js').map((f) => new URL(f.url).pathname);
   const carrying = (marker: string) => scripts.filter((file) => fs.readFileSync(path.join(distDir, file), 'utf8').includes(marker));
   expect({ zod: carrying('ZodError'), yaml: carrying('tag:yaml.org') }, 'page scripts carrying zod or yaml').toEqual({ zod: [], yaml: [] });
+  // Nothing crossed the wire twice (e.g. a font preload the stylesheet's request did not reuse).
+  const paths = r.files.map((f) => new URL(f.url).pathname);
+  expect(paths.filter((p, i) => paths.indexOf(p) !== i), 'files downloaded twice').toEqual([]);
 
   expect(r.transfer_bytes).toBeLessThan(LIMIT_BYTES);
 });

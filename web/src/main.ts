@@ -5,8 +5,9 @@
 // (a chunk per lesson) download at the same time.
 import 'katex/dist/katex.min.css';
 import './app.css';
-import { loadLesson } from 'virtual:lesson-loaders';
+import { hasFormulas, loadLesson } from 'virtual:lesson-loaders';
 import { Engine } from './engine';
+import { preloadFormulaFonts } from './player/preload-fonts';
 import { parseHash } from './player/route';
 import { applyTheme, effectiveTheme } from './player/theme';
 
@@ -15,6 +16,9 @@ applyTheme(effectiveTheme()); // before the first paint: no flash of the other t
 const engine = Engine.start();
 // The lesson in the address downloads alongside the player (the player asks for the same module).
 const route = parseHash(location.hash);
-if (route.page === 'lesson') loadLesson(route.lessonId).catch(() => {}); // the player reports it
+if (route.page === 'lesson') {
+  loadLesson(route.lessonId).catch(() => {}); // the player reports it
+  if (hasFormulas(route.lessonId)) preloadFormulaFonts();
+}
 const { startPlayer } = await import('./player/start');
 await startPlayer(engine);

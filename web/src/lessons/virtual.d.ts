@@ -6,9 +6,12 @@ declare module 'virtual:lessons' {
   export function loadLesson(id: string): Promise<import('./types').Lesson>;
 }
 
-// loadLesson alone (the page's entry starts the opened lesson's download with it).
+// loadLesson alone (the page's entry starts the opened lesson's download with it), and which lessons
+// show formulas.
 declare module 'virtual:lesson-loaders' {
   export function loadLesson(id: string): Promise<import('./types').Lesson>;
+  /** Whether the lesson shows formulas (KaTeX). */
+  export function hasFormulas(id: string): boolean;
 }
 
 // Quizzes from lessons/quizzes/*.yaml, validated by web/lesson-plugin.ts.
