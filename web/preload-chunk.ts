@@ -1,8 +1,8 @@
 // Vite plugin: lets the browser fetch and parse the player chunk while the small entry runs.
 // main.ts imports the player dynamically (so the engine worker can start first); without a hint
 // the browser would only ask for that chunk once the entry has run. This adds
-// <link rel="modulepreload"> for the chunk of `entry` and every chunk it imports, and a
-// stylesheet link for their CSS.
+// <link rel="modulepreload"> for the chunk of `entry` and every chunk it imports. Their CSS needs
+// nothing: the build makes one stylesheet, which the HTML links (vite.config.ts, cssCodeSplit).
 import type { Plugin } from 'vite';
 import type { OutputBundle, OutputChunk } from 'rollup';
 
@@ -22,13 +22,8 @@ export function preloadChunkOf(entry: string): Plugin {
           const chunk = bundle[file] as OutputChunk;
           for (const dep of chunk.imports) files.add(dep);
         }
-        // Their CSS too: the dynamic import would otherwise wait for it before running the chunk.
-        const css = [...files].flatMap((f) => [...((bundle[f] as OutputChunk).viteMetadata?.importedCss ?? [])]);
         const absent = (f: string) => !html.includes(`/${f}"`);
-        return [
-          ...[...files].filter(absent).map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${f}` }, injectTo: 'head' as const })),
-          ...css.filter(absent).map((f) => ({ tag: 'link', attrs: { rel: 'stylesheet', crossorigin: true, href: `./${f}` }, injectTo: 'head' as const })),
-        ];
+        return [...files].filter(absent).map((f) => ({ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `./${f}` }, injectTo: 'head' as const }));
       },
     },
   };
