@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "moe/kernels.hpp"
 #include "moe/spec.hpp"
 #include "moe/thread_pool.hpp"
 #include "moe/train/config.hpp"
@@ -218,6 +219,18 @@ void print_times(const char* kind, const char* layer, int T, double work,
   std::fflush(stdout);
 }
 
+// The peak loop in AVX's three-operand encoding of the same 128-bit instructions, which the
+// native matmul uses on such CPUs (kernels.hpp f32_matmul_packed__splat_vex).
+#if defined(__x86_64__) && !MOE_SCALAR
+[[gnu::target("avx"), gnu::flatten]] float peak_vex(int chains, int iters, float m, float c) {
+  return bench_peak(chains, iters, m, c);
+}
+#else
+float peak_vex(int chains, int iters, float m, float c) {
+  return bench_peak(chains, iters, m, c);
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -230,19 +243,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\n", bench_error());
     return 2;
   }
-  // peak: best of 8, 12, 16 chains
+  // peak: best of 8, 12, 16 chains, in each encoding the kernels may use
   const int lanes = bench_simd_lanes();
-  for (int chains : {8, 12, 16}) {
-    volatile float sink = 0;
-    const int iters = 1 << 16;
-    auto s = time_runs(
-        [&](int reps) {
-          for (int r = 0; r < reps; ++r) sink = sink + bench_peak(chains, iters, 0.9999f, 0.0001f);
-        },
-        runs, min_s);
-    char name[32];
-    std::snprintf(name, sizeof name, "chains%d", chains);
-    print_times("peak", name, 0, 2.0 * iters * chains * lanes, s);
+  for (bool vex : {false, true}) {
+    if (vex && !moe::f32_cpu_has_vex()) continue;
+    for (int chains : {8, 12, 16}) {
+      volatile float sink = 0;
+      const int iters = 1 << 16;
+      auto s = time_runs(
+          [&](int reps) {
+            for (int r = 0; r < reps; ++r) {
+              sink = sink + (vex ? peak_vex(chains, iters, 0.9999f, 0.0001f)
+                                 : bench_peak(chains, iters, 0.9999f, 0.0001f));
+            }
+          },
+          runs, min_s);
+      char name[32];
+      std::snprintf(name, sizeof name, vex ? "chains%d-vex" : "chains%d", chains);
+      print_times("peak", name, 0, 2.0 * iters * chains * lanes, s);
+    }
   }
   size_t pos = 0;
   while (pos < cases.size()) {

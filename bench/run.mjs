@@ -120,7 +120,7 @@ if (envs.includes('native')) {
     const r = JSON.parse(line);
     if (r.kind === 'peak') {
       const gf = r.seconds.map((s) => r.work / s / 1e9);
-      if (!peak || median(gf) > peak.gflops) peak = { env: 'native', impl: 'peak', layer: null, tokens: null, threads: 1, gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains: Number(r.layer.slice(6)) };
+      if (!peak || median(gf) > peak.gflops) peak = { env: 'native', impl: 'peak', layer: null, tokens: null, threads: 1, gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains: Number(r.layer.match(/\d+/)[0]), vex: r.layer.endsWith('-vex') };
     } else if (r.kind === 'layer') {
       const tps = r.seconds.map((s) => r.tokens / s);
       const gf = tps.map((v) => (v * flopsPerToken(LAYERS[r.layer])) / 1e9);
@@ -267,7 +267,7 @@ for (const r of results) {
     lines.push(`| ${r.env} | ${r.impl} | page: ${r.lesson} transfers ${kb(r.transfer_bytes)} kB (${kinds}) | | interactive ${fmt(r.interactive_ms)} ms (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);
     lines.push(`| ${r.env} | ${r.impl} | page: ${r.training_lesson}, ${r.training_runs} training runs (${fmt(r.training_run_ms)} ms each) | | longest main-thread task ${r.long_tasks_during_training ? `${fmt(r.longest_task_ms_during_training)} ms (${r.long_tasks_during_training} over 50 ms)` : 'under 50 ms (none reported)'}; most CPU in one task ${fmt(r.longest_task_cpu_ms_during_training, 1)} ms | | | | |`);
   } else if (r.impl === 'peak') {
-    lines.push(`| ${r.env} | peak (${r.chains} chains) | | | | ${fmt(r.gflops, 1)} (${fmt(r.min, 1)}–${fmt(r.max, 1)}) | 100 | | |`);
+    lines.push(`| ${r.env} | peak (${r.chains} chains${r.vex ? ', VEX' : ''}) | | | | ${fmt(r.gflops, 1)} (${fmt(r.min, 1)}–${fmt(r.max, 1)}) | 100 | | |`);
   } else if (r.layer === 'train') {
     lines.push(`| ${r.env} | ${r.impl} | train (1000 Adam steps: ${fmt(1000 / r.steps_per_s, 2)} s) | 256 | ${fmt(r.steps_per_s)} steps/s (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);
   } else {

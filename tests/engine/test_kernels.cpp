@@ -247,6 +247,12 @@ void packed_splat(const float* x, const float* w, float* y, size_t rows, size_t 
   moe::f32_pack_nt(w, packed.data(), in, out);
   moe::f32_matmul_packed__splat(x, packed.data(), y, rows, in, out);
 }
+void packed_splat_vex(const float* x, const float* w, float* y, size_t rows, size_t in,
+                      size_t out) {
+  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
+  moe::f32_pack_nt(w, packed.data(), in, out);
+  moe::f32_matmul_packed__splat_vex(x, packed.data(), y, rows, in, out);
+}
 void packed_xsimd(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
   std::vector<float> packed(moe::f32_pack_nt_size__xsimd<Arch>(in, out));
   moe::f32_pack_nt__xsimd<Arch>(w, packed.data(), in, out);
@@ -260,7 +266,8 @@ const TiledVariant kTiledVariants[] = {
     {"f32_matmul_tiled__xsimd", tiled_on_the_fly},
     {"f32_matmul_packed__scalar", packed_scalar},
     {"f32_matmul_packed__xsimd", packed_xsimd},
-    {"f32_matmul_packed__splat", packed_splat},  // the native choice for rows >= 4
+    {"f32_matmul_packed__splat", packed_splat},          // the native choice for rows >= 6
+    {"f32_matmul_packed__splat_vex", packed_splat_vex},  // the same on CPUs with AVX
     {"f32_matmul_packed", packed_dispatch},
     {"f32_matmul", moe::f32_matmul},
 };
@@ -303,6 +310,10 @@ TEST_CASE("splatted packed matmul matches the reference across its row blocks an
     moe::f32_matmul__scalar(x.data(), w.data(), expected.data(), rows, in, out);
     packed_splat(x.data(), w.data(), actual.data(), rows, in, out);
     check_close(actual, expected, 1e-4, 1e-4, "f32_matmul_packed__splat");
+    // The AVX build of the same code sums the same terms in the same order: the same bits.
+    std::vector<float> vex(rows * out, -7.0f);
+    packed_splat_vex(x.data(), w.data(), vex.data(), rows, in, out);
+    CHECK(vex == actual);
   }
 }
 

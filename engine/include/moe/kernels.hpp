@@ -35,6 +35,12 @@ void f32_matmul_packed(const float* x, const float* packed, float* y, size_t row
 // rows >= 6; see kernels.cpp).
 void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
                               size_t out);
+// The same code, so the same bits, compiled for AVX's three-operand encoding of the same 128-bit
+// instructions; the dispatcher takes it when f32_cpu_has_vex() (x86 CPUs with AVX). Elsewhere it
+// is f32_matmul_packed__splat and f32_cpu_has_vex() is false.
+void f32_matmul_packed__splat_vex(const float* x, const float* packed, float* y, size_t rows,
+                                  size_t in, size_t out);
+bool f32_cpu_has_vex();
 
 // ---- row softmax: y[r,c] = exp(x[r,c] - m_r) / Σ_c' exp(x[r,c'] - m_r), m_r = max_c x[r,c]
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);
