@@ -21,8 +21,10 @@ constexpr bool kTiled = simd::gemm_nr<Arch>() == kMatmulPanel;  // the packed fo
 // (kernels_simd.hpp) pays a shuffle per splat of x[t,i] and a copy per product, and ran the ref
 // layer's matmuls at ~72% of the mul+add peak. Natively the packed matmul therefore splats each
 // block of rows once, up front, and runs a 6×8 tile on the splatted rows (~81%;
-// f32_matmul_packed__splat). wasm keeps the plain tile: v128.load32_splat is one load in V8.
-// -DMOE_SPLAT_ROWS=0 builds the plain tile natively too (to measure one against the other).
+// f32_matmul_packed__splat). wasm does not splat (v128.load32_splat is one load in V8) but puts
+// each 4-row tile's rows side by side first (f32_matmul_packed__rows), which spares the plain
+// tile's per-row address arithmetic (~7% faster in Chromium). -DMOE_SPLAT_ROWS=0 builds the
+// plain tile natively too (to measure one against the other).
 #if defined(__wasm__) || (defined(MOE_SPLAT_ROWS) && !MOE_SPLAT_ROWS)
 constexpr bool kSplatRows = false;
 #else
@@ -113,47 +115,61 @@ void f32_axpy__scalar(float a, const float* x, float* y, size_t n) {
 #if !MOE_SCALAR
 namespace {
 
-constexpr size_t kSplatMR = 6;  // rows per tile
-// Splatted rows stay in L2 while every panel passes over them.
-constexpr size_t kSplatBlockBytes = 192 * 1024;
+constexpr size_t kSplatMR = 6;  // rows per native tile
+// wasm: rows per tile of the row-packed matmul (5 rows ran ~4% slower than 4 in Chromium, 4 ~7%
+// faster than the plain 4×8 tile).
+constexpr size_t kPackMR = 4;
+// Arranged rows stay in L2 while every panel passes over them.
+constexpr size_t kRowBlockBytes = 192 * 1024;
 
-// xs[b, i, r, :] = x[kSplatMR·b + r, i] in every lane, for `rows` (a multiple of kSplatMR) rows.
-//   x [rows, in], xs [rows / MR, in, MR, W] (16-byte aligned)
-template <class A>
-void splat_rows(const float* x, float* xs, size_t rows, size_t in) {
+// The rows of x arranged for a tile of MR rows: xs[b, i, r, 0..E) = x[MR·b + r, i], in each of
+// E lanes: E = W splats every x[t, i] into a whole vector (native), E = 1 only puts each tile's
+// rows side by side (wasm). Either way the tile reads its rows at fixed offsets from one pointer.
+//   x [rows, in] (rows a multiple of MR), xs [rows / MR, in, MR, E] (16-byte aligned)
+template <class A, size_t MR, size_t E>
+void arrange_rows(const float* x, float* xs, size_t rows, size_t in) {
   using B = xsimd::batch<float, A>;
-  constexpr size_t W = B::size, MR = kSplatMR;
   for (size_t t = 0; t < rows; t += MR) {
-    float* dst = xs + t * in * W;
+    float* dst = xs + t * in * E;
     for (size_t i = 0; i < in; ++i) {
-      for (size_t r = 0; r < MR; ++r) B(x[(t + r) * in + i]).store_aligned(dst + (i * MR + r) * W);
+      for (size_t r = 0; r < MR; ++r) {
+        if constexpr (E == 1) {
+          dst[i * MR + r] = x[(t + r) * in + i];
+        } else {
+          B(x[(t + r) * in + i]).store_aligned(dst + (i * MR + r) * E);
+        }
+      }
     }
   }
 }
 
-// y[r, 0..nr) = Σ_i x[r, i] · panel[i, 0..nr) for r < MR from the splatted rows: per i two panel
-// loads, then per row one splatted load into each of two products (SSE's two-operand mul
-// overwrites one factor, so a fresh load stands in for a register copy), 2·MR mul + 2·MR add.
-// MR = 6 keeps 12 accumulators + 2 panel vectors + 2 products in the 16 registers; on the test
-// machine it ran the ref layer's matmuls at ~81% of the mul+add peak, where the 4×8 tile without
-// splatting ran at ~72% (and 4×8 with splatting was no better). Sums in ascending i with one mul
-// and one add per term, like the reference and the plain tile. The i loop is unrolled 4 times:
-// the same terms in the same order, with less loop overhead (GCC keeps one splat load and one
-// register copy per row; the ref layer ran ~1.5% faster).
-//   xs [in, MR, W], panel [in, NR], y [MR, nr] (row stride ldy)
-template <class A>
-void splat_tile(const float* xs, const float* panel, float* y, size_t in, size_t ldy, size_t nr) {
+// y[r, 0..nr) = Σ_i x[r, i] · panel[i, 0..nr) for r < MR from the arranged rows: per i two panel
+// loads, then per row one splatted load (E = W: a plain load; E = 1: a load-and-splat) into each
+// of two products, 2·MR mul + 2·MR add. Natively (SSE2) MR = 6 keeps 12 accumulators + 2 panel
+// vectors + 2 products in the 16 registers; SSE's two-operand mul overwrites one factor, so a
+// fresh load stands in for a register copy. On the test machine that ran the ref layer's matmuls
+// at ~81% of the mul+add peak, where the plain 4×8 tile ran at ~72%. In wasm the plain tile's
+// loads each needed their own address arithmetic (row pointer + i·4), which the arranged rows
+// replace by one pointer step per i. Sums in ascending i with one mul and one add per term, like
+// the reference and the plain tile. The i loop is unrolled 4 times: the same terms in the same
+// order, with less loop overhead (natively the ref layer ran ~1.5% faster).
+//   xs [in, MR, E], panel [in, NR], y [MR, nr] (row stride ldy)
+template <class A, size_t MR, size_t E>
+void arranged_tile(const float* xs, const float* panel, float* y, size_t in, size_t ldy,
+                   size_t nr) {
   using B = xsimd::batch<float, A>;
-  constexpr size_t W = B::size, NR = 2 * W, MR = kSplatMR;
+  constexpr size_t W = B::size, NR = 2 * W;
   B c0[MR], c1[MR];
   for (size_t r = 0; r < MR; ++r) c0[r] = c1[r] = B(0.0f);
+#if !defined(__wasm__)  // in wasm the unrolled loop keeps more products live than V8 has registers
 #pragma GCC unroll 4
+#endif
   for (size_t i = 0; i < in; ++i) {
     const B b0 = B::load_aligned(panel + i * NR);
     const B b1 = B::load_aligned(panel + i * NR + W);
-    const float* xi = xs + i * MR * W;
+    const float* xi = xs + i * MR * E;
     for (size_t r = 0; r < MR; ++r) {
-      const B a = B::load_aligned(xi + r * W);
+      const B a = E == 1 ? B(xi[r]) : B::load_aligned(xi + r * E);
       c0[r] += a * b0;
       c1[r] += a * b1;
     }
@@ -172,28 +188,30 @@ void splat_tile(const float* xs, const float* panel, float* y, size_t in, size_t
   }
 }
 
-// The splatted-row matmul (f32_matmul_packed__splat); compiled twice below, once per encoding.
-template <class A>
-inline void matmul_splat_rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
-                              size_t out) {
+// The packed matmul over arranged rows: blocks of rows are arranged once, every panel passes over
+// a block, and the last rows % MR use the plain tiles.
+//   x [rows, in], packed [ceil(out/NR), in, NR], y [rows, out]
+template <class A, size_t MR, size_t E>
+inline void matmul_arranged_rows(const float* x, const float* packed, float* y, size_t rows,
+                                 size_t in, size_t out) {
   if constexpr (!kTiled) {
     f32_matmul_packed__scalar(x, packed, y, rows, in, out);
   } else {
-    using B = xsimd::batch<float, A>;
-    constexpr size_t W = B::size, NR = kMatmulPanel, MR = kSplatMR;
-    const size_t full = rows / MR * MR;  // rows in whole tiles; the last 1-5 use the plain tiles
-    const size_t fit = kSplatBlockBytes / (in * MR * W * sizeof(float)) * MR;
+    constexpr size_t NR = kMatmulPanel;
+    const size_t full = rows / MR * MR;  // rows in whole tiles
+    const size_t fit = kRowBlockBytes / (in * MR * E * sizeof(float)) * MR;
     const size_t block = fit < MR ? MR : fit;
-    thread_local std::vector<float> xs;  // [block / MR, in, MR, W]
-    if (xs.size() < block * in * W) xs.resize(block * in * W);
+    thread_local std::vector<float> xs;  // [block / MR, in, MR, E]
+    if (xs.size() < block * in * E) xs.resize(block * in * E);
     for (size_t t0 = 0; t0 < full; t0 += block) {
       const size_t nb = full - t0 < block ? full - t0 : block;
-      splat_rows<A>(x + t0 * in, xs.data(), nb, in);
+      arrange_rows<A, MR, E>(x + t0 * in, xs.data(), nb, in);
       for (size_t o0 = 0; o0 < out; o0 += NR) {
         const float* panel = packed + o0 * in;  // panel o0 / NR: [in, NR]
         const size_t nr = out - o0 < NR ? out - o0 : NR;
         for (size_t t = 0; t < nb; t += MR) {
-          splat_tile<A>(xs.data() + t * in * W, panel, y + (t0 + t) * out + o0, in, out, nr);
+          arranged_tile<A, MR, E>(xs.data() + t * in * E, panel, y + (t0 + t) * out + o0, in, out,
+                                  nr);
         }
       }
     }
@@ -206,11 +224,22 @@ inline void matmul_splat_rows(const float* x, const float* packed, float* y, siz
   }
 }
 
+// The splatted-row matmul (f32_matmul_packed__splat); compiled twice below, once per encoding.
+template <class A>
+inline void matmul_splat_rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                              size_t out) {
+  matmul_arranged_rows<A, kSplatMR, xsimd::batch<float, A>::size>(x, packed, y, rows, in, out);
+}
+
 }  // namespace
 
 void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
                               size_t out) {
   matmul_splat_rows<Arch>(x, packed, y, rows, in, out);
+}
+void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                             size_t out) {
+  matmul_arranged_rows<Arch, kPackMR, 1>(x, packed, y, rows, in, out);
 }
 
 #if MOE_VEX
@@ -251,6 +280,10 @@ void f32_matmul_packed__splat_vex(const float* x, const float* packed, float* y,
 }
 bool f32_cpu_has_vex() {
   return false;
+}
+void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                             size_t out) {
+  f32_matmul_packed__scalar(x, packed, y, rows, in, out);
 }
 void f32_matmul(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
   f32_matmul__scalar(x, w, y, rows, in, out);
@@ -307,6 +340,12 @@ void f32_matmul_packed(const float* x, const float* packed, float* y, size_t row
       } else {
         f32_matmul_packed__splat(x, packed, y, rows, in, out);
       }
+      return;
+    }
+  }
+  if constexpr (kTiled && !kSplatRows) {  // wasm
+    if (rows >= kPackMR) {
+      f32_matmul_packed__rows(x, packed, y, rows, in, out);
       return;
     }
   }

@@ -253,6 +253,11 @@ void packed_splat_vex(const float* x, const float* w, float* y, size_t rows, siz
   moe::f32_pack_nt(w, packed.data(), in, out);
   moe::f32_matmul_packed__splat_vex(x, packed.data(), y, rows, in, out);
 }
+void packed_rows(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
+  moe::f32_pack_nt(w, packed.data(), in, out);
+  moe::f32_matmul_packed__rows(x, packed.data(), y, rows, in, out);
+}
 void packed_xsimd(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
   std::vector<float> packed(moe::f32_pack_nt_size__xsimd<Arch>(in, out));
   moe::f32_pack_nt__xsimd<Arch>(w, packed.data(), in, out);
@@ -268,6 +273,7 @@ const TiledVariant kTiledVariants[] = {
     {"f32_matmul_packed__xsimd", packed_xsimd},
     {"f32_matmul_packed__splat", packed_splat},          // the native choice for rows >= 6
     {"f32_matmul_packed__splat_vex", packed_splat_vex},  // the same on CPUs with AVX
+    {"f32_matmul_packed__rows", packed_rows},            // the wasm choice for rows >= 4
     {"f32_matmul_packed", packed_dispatch},
     {"f32_matmul", moe::f32_matmul},
 };
@@ -314,6 +320,24 @@ TEST_CASE("splatted packed matmul matches the reference across its row blocks an
     std::vector<float> vex(rows * out, -7.0f);
     packed_splat_vex(x.data(), w.data(), vex.data(), rows, in, out);
     CHECK(vex == actual);
+  }
+}
+
+TEST_CASE("row-packed matmul gives the plain 4x8 tile's bits across its row blocks") {
+  // in = 12300 makes each block one 4-row tile, so 11 rows are blocks of 4 and 4 plus a 3-row
+  // remainder on the plain tile; 9 outputs end in a partial panel.
+  if (moe::simd::gemm_nr<Arch>() != moe::kMatmulPanel) return;  // packed format is 8 wide
+  const size_t in = 12300, out = 9;
+  for (size_t rows : {size_t{4}, size_t{5}, size_t{9}, size_t{11}}) {
+    CAPTURE(rows);
+    const std::vector<float> x = random_floats(rows * in, 9900 + rows);
+    const std::vector<float> w = random_floats(out * in, 9950);
+    std::vector<float> expected(rows * out), plain(rows * out), actual(rows * out, -7.0f);
+    moe::f32_matmul__scalar(x.data(), w.data(), expected.data(), rows, in, out);
+    packed_rows(x.data(), w.data(), actual.data(), rows, in, out);
+    check_close(actual, expected, 1e-3, 1e-3, "f32_matmul_packed__rows");
+    packed_xsimd(x.data(), w.data(), plain.data(), rows, in, out);
+    CHECK(actual == plain);
   }
 }
 

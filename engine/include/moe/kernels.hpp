@@ -41,6 +41,11 @@ void f32_matmul_packed__splat(const float* x, const float* packed, float* y, siz
 void f32_matmul_packed__splat_vex(const float* x, const float* packed, float* y, size_t rows,
                                   size_t in, size_t out);
 bool f32_cpu_has_vex();
+// The same product with each 4-row tile's rows side by side ([in, 4]) instead of splatted, so the
+// tile reads them at fixed offsets from one pointer (the wasm dispatcher's choice for rows >= 4;
+// the same bits as the plain 4×8 tile).
+void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                             size_t out);
 
 // ---- row softmax: y[r,c] = exp(x[r,c] - m_r) / Σ_c' exp(x[r,c'] - m_r), m_r = max_c x[r,c]
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);
