@@ -124,7 +124,9 @@ if (envs.includes('native')) {
     } else if (r.kind === 'layer') {
       const tps = r.seconds.map((s) => r.tokens / s);
       const gf = tps.map((v) => (v * flopsPerToken(LAYERS[r.layer])) / 1e9);
-      results.push({ env: 'native', impl: 'moe-tutor', layer: r.layer, tokens: r.tokens, threads: r.threads ?? 1, tokens_per_s: median(tps), gflops: median(gf), min: Math.min(...tps), max: Math.max(...tps), gflops_min: Math.min(...gf), gflops_max: Math.max(...gf) });
+      // % of the peak loop timed right after each sample (moe_bench.cpp), median over samples
+      const pct = r.peak_seconds ? { pct_of_peak: median(gf.map((g, i) => (100 * g * r.peak_seconds[i]) / (r.peak_work / 1e9))) } : {};
+      results.push({ env: 'native', impl: 'moe-tutor', layer: r.layer, tokens: r.tokens, threads: r.threads ?? 1, tokens_per_s: median(tps), gflops: median(gf), min: Math.min(...tps), max: Math.max(...tps), gflops_min: Math.min(...gf), gflops_max: Math.max(...gf), ...pct });
     } else if (r.kind === 'train' && !quick && !flag('--no-train')) {
       const sps = r.seconds.map((s) => 1 / s);
       results.push({ env: 'native', impl: 'moe-tutor', layer: 'train', tokens: 256, threads: 1, steps_per_s: median(sps), min: Math.min(...sps), max: Math.max(...sps) });
@@ -278,7 +280,7 @@ for (const r of results) {
     // Threaded rows: against our own 1-thread time, measured interleaved with them.
     const one = r.threads > 1 ? r.one_thread_tokens_per_s ?? results.find((o) => o.env === r.env && o.impl === r.impl && o.layer === r.layer && o.tokens === r.tokens && o.threads === 1)?.tokens_per_s : null;
     const impl = r.threads > 1 ? `${r.impl}, ${r.threads} threads` : r.impl;
-    lines.push(`| ${r.env} | ${impl} | ${r.layer} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${p ? fmt((100 * r.gflops) / p, 1) : ''} | ${ratio(tfr)} | ${ratio(orr)} | ${one ? fmt(r.tokens_per_s / one, 2) : ''} |`);
+    lines.push(`| ${r.env} | ${impl} | ${r.layer} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${r.pct_of_peak != null ? fmt(r.pct_of_peak, 1) : p ? fmt((100 * r.gflops) / p, 1) : ''} | ${ratio(tfr)} | ${ratio(orr)} | ${one ? fmt(r.tokens_per_s / one, 2) : ''} |`);
   }
 }
 const table = lines.join('\n');
