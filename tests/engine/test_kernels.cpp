@@ -2,6 +2,7 @@
 // variant and every dispatcher against its scalar reference, at sizes below, equal to, above and
 // a multiple of the SIMD width (the native width and 4), and in place where the op allows it.
 #include <cmath>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -137,6 +138,26 @@ TEST_CASE("SIMD exp is accurate against double precision, and saturates at the e
   CHECK(out[1] == 0.0f);
   CHECK(out[2] == doctest::Approx(1.0f).epsilon(1e-7));
   CHECK(std::isfinite(out[3]));
+}
+
+TEST_CASE(
+    "SIMD silu at the ends of exp's range: x itself above, a signed zero-ish below, NaN kept") {
+  // 4 lanes twice: past where e^-x is clamped (x > 87.3) silu(x) must be x exactly; below -88,
+  // where e^-x saturates at e^88, a tiny non-positive number; NaN stays NaN.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> x = {87.0f, 87.5f, 100.0f, 1e30f, -87.5f, -100.0f, -1000.0f, nan};
+  std::vector<float> y(x.size());
+  moe::f32_silu__xsimd<Arch>(x.data(), y.data(), x.size());
+  CHECK(y[0] == doctest::Approx(87.0f).epsilon(1e-7));
+  CHECK(y[1] == 87.5f);
+  CHECK(y[2] == 100.0f);
+  CHECK(y[3] == 1e30f);
+  for (size_t i = 4; i < 7; ++i) {
+    CAPTURE(x[i]);
+    CHECK(y[i] <= 0.0f);
+    CHECK(y[i] > -1e-30f);
+  }
+  CHECK(std::isnan(y[7]));
 }
 
 TEST_CASE("SIMD gelu follows the exact erf form, not the tanh approximation") {

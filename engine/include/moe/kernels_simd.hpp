@@ -11,6 +11,9 @@
 #include <cstdint>
 
 #include <xsimd/xsimd.hpp>
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 #include "moe/kernels_scalar.hpp"
 
@@ -21,14 +24,30 @@ using f32 = xsimd::batch<float, Arch>;
 template <class Arch>
 using i32 = xsimd::batch<int32_t, Arch>;
 
-// e^x, relative error ~2e-7 on [-87.3, 88]; x > 88 gives e^88, x < -87.3 gives 0.
+// max(lo, min(x, hi)) with NaN -> lo, like xsimd::min(xsimd::max(x, lo), hi). In wasm that pair
+// is Emscripten's compare-and-bitselect per SSE min/max; wasm's own pmax/pmin give the same
+// result (pmax(lo, x) = lo < x ? x : lo) in one instruction each.
 template <class Arch>
+inline f32<Arch> clamp(f32<Arch> x, f32<Arch> lo, f32<Arch> hi) {
+#if defined(__wasm_simd128__)
+  return f32<Arch>(static_cast<__m128>(
+      wasm_f32x4_pmin(static_cast<v128_t>(static_cast<__m128>(hi)),
+                      wasm_f32x4_pmax(static_cast<v128_t>(static_cast<__m128>(lo)),
+                                      static_cast<v128_t>(static_cast<__m128>(x))))));
+#else
+  return xsimd::min(xsimd::max(x, lo), hi);
+#endif
+}
+
+// e^x, relative error ~2e-7 on [-87.3, 88]; x > 88 gives e^88, x < -87.3 gives 0 (kZeroBelow) or,
+// one select cheaper, e^-87.3 (~1e-38: for callers where that cannot show, such as 1 + e^-x).
+template <class Arch, bool kZeroBelow = true>
 inline f32<Arch> exp(f32<Arch> x) {
   using B = f32<Arch>;
   using I = i32<Arch>;
   const B lo(-87.33f), hi(88.0f);
   const B magic(12582912.0f);  // 1.5 · 2^23: adding it rounds to an integer in the low bits
-  const B xc = xsimd::min(xsimd::max(x, lo), hi);
+  const B xc = clamp<Arch>(x, lo, hi);
   const B z = xc * B(1.44269504088896341f) + magic;  // n = round(x / ln 2), n + magic exactly
   const B n = z - magic;
   // r = x - n·ln2 in two steps (Cody-Waite): |r| <= ln2 / 2
@@ -46,7 +65,11 @@ inline f32<Arch> exp(f32<Arch> x) {
   // 2^n: n sits in the low mantissa bits of z; move n + 127 into the exponent field
   const I ni = xsimd::bitwise_cast<I>(z) - xsimd::bitwise_cast<I>(magic);
   const B scale = xsimd::bitwise_cast<B>((ni + I(127)) << 23);
-  return xsimd::select(x < lo, B(0.0f), p * scale);
+  if constexpr (kZeroBelow) {
+    return xsimd::select(x < lo, B(0.0f), p * scale);
+  } else {
+    return p * scale;
+  }
 }
 
 // erf(x) by Abramowitz & Stegun 7.1.26: absolute error <= 1.5e-7.
@@ -68,7 +91,8 @@ inline f32<Arch> erf(f32<Arch> x) {
 template <class Arch>
 inline f32<Arch> silu(f32<Arch> x) {
   using B = f32<Arch>;
-  return x / (B(1.0f) + exp<Arch>(B(0.0f) - x));
+  // For x > 87.3, 1 + e^-x is 1 whether e^-x is 0 or ~1e-38: the same bits without the select.
+  return x / (B(1.0f) + exp<Arch, false>(B(0.0f) - x));
 }
 
 template <class Arch>
