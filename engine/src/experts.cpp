@@ -1,6 +1,7 @@
 #include "moe/experts.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 
 #include "moe/kernels.hpp"
@@ -17,23 +18,17 @@ constexpr size_t kMinParallelMacs = size_t{1} << 20;
 
 }  // namespace
 
-std::vector<std::vector<int>> experts_split(const std::vector<int32_t>& offsets, int threads) {
+std::vector<int> experts_busiest_first(const std::vector<int32_t>& offsets) {
   const int E = static_cast<int>(offsets.size()) - 1;
-  std::vector<int> order(static_cast<size_t>(E));  // [E]  experts, most rows first
-  for (int e = 0; e < E; ++e) order[static_cast<size_t>(e)] = e;
   auto rows = [&](int e) {
     return offsets[static_cast<size_t>(e) + 1] - offsets[static_cast<size_t>(e)];
   };
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rows(a) > rows(b); });
-  std::vector<std::vector<int>> parts(static_cast<size_t>(threads));  // [threads][*]
-  std::vector<int64_t> load(static_cast<size_t>(threads), 0);         // [threads]  rows so far
-  for (int e : order) {
-    if (rows(e) == 0) continue;
-    const size_t w = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    parts[w].push_back(e);
-    load[w] += rows(e);
+  std::vector<int> order;  // [experts with rows]
+  for (int e = 0; e < E; ++e) {
+    if (rows(e) > 0) order.push_back(e);
   }
-  return parts;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return rows(a) > rows(b); });
+  return order;
 }
 
 void experts_group_tokens(const int32_t* topk_ids, int T, int k, int E, ExpertDispatch& dispatch) {
@@ -119,10 +114,13 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& c, const fl
     for (int e = 0; e < c.num_experts; ++e) run_expert(e);
     return;
   }
-  // Whole experts per thread, so each output is computed exactly as with one thread.
-  const std::vector<std::vector<int>> parts = experts_split(dispatch.offsets, threads);
-  thread_pool_run(threads, [&](int w) {
-    for (int e : parts[static_cast<size_t>(w)]) run_expert(e);
+  // Whole experts per thread, so each output is computed exactly as with one thread. Each thread
+  // takes the next expert, busiest first, when it is free: a core slowed by other work (another
+  // tab, another VM) ends up with fewer experts instead of holding the others up.
+  const std::vector<int> order = experts_busiest_first(dispatch.offsets);
+  std::atomic<size_t> next{0};
+  thread_pool_run(threads, [&](int) {
+    for (size_t i = next++; i < order.size(); i = next++) run_expert(order[i]);
   });
 }
 

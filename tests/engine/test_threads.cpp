@@ -68,17 +68,11 @@ TEST_CASE("threads: the layer forward is bit-identical with 1, 2 and 3 threads (
   }
 }
 
-TEST_CASE("threads: experts go busiest first to the least loaded thread") {
-  // rows per expert: 5, 0, 9, 2, 4   (offsets are running sums)
-  const std::vector<int32_t> offsets = {0, 5, 5, 14, 16, 20};  // [E + 1]
-  const std::vector<std::vector<int>> parts = moe::experts_split(offsets, 2);
-  REQUIRE(parts.size() == 2);
-  // 9 → w0; 5 → w1; 4 → w1 (5 < 9); 2 → w0 (9 = 9: the lower worker); loads 11 and 9
-  CHECK(parts[0] == std::vector<int>{2, 3});
-  CHECK(parts[1] == std::vector<int>{0, 4});
-  // Expert 1 has no rows and is nobody's work.
-  const std::vector<std::vector<int>> one = moe::experts_split(offsets, 1);
-  CHECK(one[0] == std::vector<int>{2, 0, 4, 3});
+TEST_CASE("threads: experts are taken busiest first, and experts without rows are nobody's work") {
+  // rows per expert: 5, 0, 9, 2, 4, 5   (offsets are running sums)
+  const std::vector<int32_t> offsets = {0, 5, 5, 14, 16, 20, 25};  // [E + 1]
+  // 9 rows, then the two 5s in expert order, 4, 2; expert 1 has none
+  CHECK(moe::experts_busiest_first(offsets) == std::vector<int>{2, 0, 5, 4, 3});
 }
 
 TEST_CASE("threads: a bad thread count is an error naming the field") {

@@ -54,12 +54,12 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& config, con
                      const ExpertDispatch& dispatch, ExpertWorkspace& workspace,
                      float* expert_outputs, const PackedExpert* packed = nullptr);
 // With thread_count() > 1 (thread_pool.hpp) and enough work, whole experts run on different
-// threads (experts_split); each output is computed as with one thread, so results are identical.
+// threads, each thread taking the next of experts_busiest_first when it is free; each output is
+// computed as with one thread, so results are identical.
 
-// Experts assigned to `threads` workers, busiest first, each to the worker with the fewest rows so
-// far (ties: the lower worker); experts without rows are left out. parts[w] lists worker w's.
+// The experts that have rows, most rows first (ties: the lower expert id).
 //   offsets [E + 1] as in ExpertDispatch
-std::vector<std::vector<int>> experts_split(const std::vector<int32_t>& offsets, int threads);
+std::vector<int> experts_busiest_first(const std::vector<int32_t>& offsets);
 
 // output[t,:] = Σ_j topk_weights[t,j] · expert_outputs[t,j,:]   (slots summed in order j = 0..k-1)
 //   topk_weights [T, k], expert_outputs [T, k, d], output [T, d]

@@ -1,7 +1,8 @@
 // A small persistent pool of worker threads for the layer forward pass, and the process-wide
-// thread count the engine uses. Work is split statically: worker w of n runs part w, the calling
-// thread is worker 0, so which thread computes which output is decided by the caller, never by
-// timing. That keeps results bit-identical for every thread count (tests/engine/test_threads.cpp).
+// thread count the engine uses. Worker w of n runs part w, the calling thread is worker 0. Parts
+// may share out work items as they go (the layer's experts do), but each output is computed by
+// one thread with the same code whichever thread it is, which keeps results bit-identical for
+// every thread count (tests/engine/test_threads.cpp).
 //
 // Builds without threads (the plain wasm module, compiled without -pthread) have a count fixed at
 // 1: asking for more is an error value, and nothing ever starts a thread.
