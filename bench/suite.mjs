@@ -271,7 +271,7 @@ export async function runSuite({ env, mods, tf, ort, cases, train = true, timing
       });
       const gf = secs.map((s) => (2 * iters * chains * lanes) / s / 1e9);
       per[chains] = median(gf);
-      if (!best || median(gf) > best.gflops) best = { gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains, work: 2 * iters * chains * lanes, secs: median(secs) };
+      if (!best || median(gf) > best.gflops) best = { gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains, iters, work: 2 * iters * chains * lanes, secs: median(secs) };
     }
     peakBest = best;
     results.push({ env, impl: 'peak', layer: null, tokens: null, threads: 1, gflops: best.gflops, min: best.min, max: best.max, chains: best.chains, gflops_by_chains: per });
@@ -312,7 +312,7 @@ export async function runSuite({ env, mods, tf, ort, cases, train = true, timing
           const [once] = await tRuns((reps) => ours.forward(reps), { runs: 1 });  // also warms up
           const k = Math.max(1, Math.round(once / peakBest.secs));
           const peakLoop = (reps) => {
-            for (let r = 0; r < reps * k; ++r) mods.simd._bench_peak(peakBest.chains, 1 << 16, 0.9999, 0.0001);
+            for (let r = 0; r < reps * k; ++r) mods.simd._bench_peak(peakBest.chains, peakBest.iters, 0.9999, 0.0001);
           };
           const [secs, peakSecs] = await timeInterleaved([(reps) => ours.forward(reps), peakLoop], { ...timing, warm: 0 });
           const gf = secs.map((s) => (T * flopsPerToken(L)) / s / 1e9);

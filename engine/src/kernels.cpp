@@ -151,8 +151,8 @@ void arrange_rows(const float* x, float* xs, size_t rows, size_t in) {
 // at ~81% of the mul+add peak, where the plain 4×8 tile ran at ~72%. In wasm the plain tile's
 // loads each needed their own address arithmetic (row pointer + i·4), which the arranged rows
 // replace by one pointer step per i. Sums in ascending i with one mul and one add per term, like
-// the reference and the plain tile. The i loop is unrolled 4 times: the same terms in the same
-// order, with less loop overhead (natively the ref layer ran ~1.5% faster).
+// the reference and the plain tile. Natively the i loop is unrolled 4 times: the same terms in the
+// same order, with less loop overhead (the ref layer ran ~1.5% faster).
 //   xs [in, MR, E], panel [in, NR], y [MR, nr] (row stride ldy)
 template <class A, size_t MR, size_t E>
 void arranged_tile(const float* xs, const float* panel, float* y, size_t in, size_t ldy,
@@ -224,18 +224,14 @@ inline void matmul_arranged_rows(const float* x, const float* packed, float* y, 
   }
 }
 
-// The splatted-row matmul (f32_matmul_packed__splat); compiled twice below, once per encoding.
-template <class A>
-inline void matmul_splat_rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
-                              size_t out) {
-  matmul_arranged_rows<A, kSplatMR, xsimd::batch<float, A>::size>(x, packed, y, rows, in, out);
-}
-
 }  // namespace
+
+// Splatted rows: E = the vector width. Compiled twice, once per encoding (below).
+constexpr size_t kSplatE = xsimd::batch<float, Arch>::size;
 
 void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
                               size_t out) {
-  matmul_splat_rows<Arch>(x, packed, y, rows, in, out);
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, y, rows, in, out);
 }
 void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
                              size_t out) {
@@ -251,7 +247,7 @@ void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size
                                                                        const float* packed,
                                                                        float* y, size_t rows,
                                                                        size_t in, size_t out) {
-  matmul_splat_rows<Arch>(x, packed, y, rows, in, out);
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, y, rows, in, out);
 }
 bool f32_cpu_has_vex() {
   static const bool has = __builtin_cpu_supports("avx");

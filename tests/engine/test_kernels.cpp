@@ -253,32 +253,18 @@ void tiled_on_the_fly(const float* x, const float* w, float* y, size_t rows, siz
   std::vector<float> panel(in * moe::kMatmulPanel + 1);
   moe::f32_matmul_tiled__xsimd<Arch>(x, w, y, rows, in, out, panel.data() + 1);  // unaligned
 }
-void packed_scalar(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+// Packs w with f32_pack_nt, then runs the packed matmul Matmul on it.
+template <void (*Matmul)(const float*, const float*, float*, size_t, size_t, size_t)>
+void packed_with(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
   std::vector<float> packed(moe::f32_pack_nt_size(in, out));
   moe::f32_pack_nt(w, packed.data(), in, out);
-  moe::f32_matmul_packed__scalar(x, packed.data(), y, rows, in, out);
+  Matmul(x, packed.data(), y, rows, in, out);
 }
-void packed_dispatch(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
-  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
-  moe::f32_pack_nt(w, packed.data(), in, out);
-  moe::f32_matmul_packed(x, packed.data(), y, rows, in, out);
-}
-void packed_splat(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
-  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
-  moe::f32_pack_nt(w, packed.data(), in, out);
-  moe::f32_matmul_packed__splat(x, packed.data(), y, rows, in, out);
-}
-void packed_splat_vex(const float* x, const float* w, float* y, size_t rows, size_t in,
-                      size_t out) {
-  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
-  moe::f32_pack_nt(w, packed.data(), in, out);
-  moe::f32_matmul_packed__splat_vex(x, packed.data(), y, rows, in, out);
-}
-void packed_rows(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
-  std::vector<float> packed(moe::f32_pack_nt_size(in, out));
-  moe::f32_pack_nt(w, packed.data(), in, out);
-  moe::f32_matmul_packed__rows(x, packed.data(), y, rows, in, out);
-}
+constexpr auto packed_scalar = packed_with<moe::f32_matmul_packed__scalar>;
+constexpr auto packed_dispatch = packed_with<moe::f32_matmul_packed>;
+constexpr auto packed_splat = packed_with<moe::f32_matmul_packed__splat>;
+constexpr auto packed_splat_vex = packed_with<moe::f32_matmul_packed__splat_vex>;
+constexpr auto packed_rows = packed_with<moe::f32_matmul_packed__rows>;
 void packed_xsimd(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
   std::vector<float> packed(moe::f32_pack_nt_size__xsimd<Arch>(in, out));
   moe::f32_pack_nt__xsimd<Arch>(w, packed.data(), in, out);
