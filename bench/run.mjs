@@ -283,6 +283,21 @@ for (const r of results) {
     lines.push(`| ${r.env} | ${impl} | ${r.layer} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${r.pct_of_peak != null ? fmt(r.pct_of_peak, 1) : p ? fmt((100 * r.gflops) / p, 1) : ''} | ${ratio(tfr)} | ${ratio(orr)} | ${one ? fmt(r.tokens_per_s / one, 2) : ''} |`);
   }
 }
+// The best ratio to each peer this run allows at each layer's largest T: our layer at 100% of the
+// peak measured in the same environment. A ratio goal above this cannot be met on one thread of this machine.
+const ceilings = [];
+for (const peak of results.filter((r) => r.impl === 'peak')) {
+  const ours = results.filter((o) => o.env === peak.env && o.impl === 'moe-tutor' && (o.threads ?? 1) === 1 && LAYERS[o.layer]);
+  const largest = (r) => r.tokens === Math.max(...ours.filter((o) => o.layer === r.layer).map((o) => o.tokens));
+  for (const r of ours.filter(largest)) {
+    const peers = ['tfjs-wasm', 'onnxruntime-web'].map((impl) => find(r.env, impl, r.layer, r.tokens)).filter(Boolean);
+    if (!peers.length) continue;
+    const atPeak = (peak.gflops * 1e9) / flopsPerToken(LAYERS[r.layer]); // tokens/s
+    const vs = peers.map((p) => `${fmt(atPeak / p.tokens_per_s, 2)}× ${p.impl}`).join(', ');
+    ceilings.push(`- ${r.env} ${r.layer} T=${r.tokens}: at 100% of peak ${fmt(atPeak)} tokens/s = ${vs}`);
+  }
+}
+if (ceilings.length) lines.push('', 'Ceiling (one thread at 100% of this run\'s peak):', ...ceilings);
 const table = lines.join('\n');
 console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg_start.map((v) => v.toFixed(2)).join(' ')} (start) / ${machine.loadavg_end.map((v) => v.toFixed(2)).join(' ')} (end); node ${machine.node}; ${machine.chromium ?? ''}`);
 console.log(table);
