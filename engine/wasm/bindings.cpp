@@ -9,7 +9,6 @@
 //   modRoute(x, B, S, d, w_r, C)    -> {ok, route} | {ok: false, error}    (copies)
 //   denseBaseline(specJson, which)  -> {ok, spec} | {ok: false, error}     (spec as JSON text)
 #include <cmath>
-#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,7 +28,8 @@ namespace {
 using emscripten::val;
 using moe::wasm::copy_of;
 using moe::wasm::error_value;
-using moe::wasm::internal_error;
+using moe::wasm::guarded;
+using moe::wasm::ok_value;
 using moe::wasm::view;
 
 // The router-kind fields of a trace (trace.hpp): views like the rest, plus plain numbers.
@@ -85,7 +85,7 @@ class LayerHandle {
 
   // input: Float32Array [T·d]; tokens: T.
   val forward(val input, val tokens) {
-    try {
+    return guarded([&] {
       if (!tokens.isNumber()) return error_value("input.tokens: must be a number");
       const double t = tokens.as<double>();
       if (!std::isfinite(t) || std::trunc(t) != t) {
@@ -120,15 +120,8 @@ class LayerHandle {
       trace.set("expert_load", view(tr.expert_load));
       trace.set("aux_loss", tr.aux_loss);
       set_routing_fields(trace, tr);
-      val out = val::object();
-      out.set("ok", true);
-      out.set("trace", trace);
-      return out;
-    } catch (const std::exception& e) {
-      return internal_error(e.what());
-    } catch (...) {
-      return internal_error("unknown exception");
-    }
+      return ok_value("trace", trace);
+    });
   }
 
  private:
@@ -137,24 +130,17 @@ class LayerHandle {
 };
 
 val create_layer(std::string spec_json) {
-  try {
+  return guarded([&] {
     moe::Result<moe::Layer> r = moe::make_layer(spec_json);
     if (!r.ok()) return error_value(r.error().message());
-    val out = val::object();
-    out.set("ok", true);
-    out.set("layer", val(LayerHandle(std::move(r.value()))));
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("layer", val(LayerHandle(std::move(r.value()))));
+  });
 }
 
 // Mixture-of-Depths routing (mod_route.hpp). input: Float32Array [B·S·d]; router_weight:
 // Float32Array [d]. Copies, not views: the result is a temporary.
 val mod_route(val input, int sequences, int seq_len, int d_model, val router_weight, int capacity) {
-  try {
+  return guarded([&] {
     const val f32 = val::global("Float32Array");
     if (!input.instanceof (f32)) return error_value("input: must be a Float32Array");
     if (!router_weight.instanceof (f32)) {
@@ -180,35 +166,21 @@ val mod_route(val input, int sequences, int seq_len, int d_model, val router_wei
     route.set("ran", copy_of(mr.ran, "Uint8Array"));
     route.set("gate", copy_of(mr.gate, "Float32Array"));
     route.set("saved_fraction", mr.saved_fraction);
-    val out = val::object();
-    out.set("ok", true);
-    out.set("route", route);
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("route", route);
+  });
 }
 
 // The dense FFN spec with the same total or active parameters (dense_baseline.hpp).
 val dense_baseline(std::string spec_json, std::string which) {
-  try {
+  return guarded([&] {
     moe::Result<std::string> r = moe::dense_baseline_spec(spec_json, which);
     if (!r.ok()) return error_value(r.error().message());
-    val out = val::object();
-    out.set("ok", true);
-    out.set("spec", r.value());
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("spec", r.value());
+  });
 }
 
 val embed_text(std::string text) {
-  try {
+  return guarded([&] {
     moe::Result<moe::Embedding> r = moe::embed_text(text);
     if (!r.ok()) return error_value(r.error().message());
     const moe::Embedding& emb = r.value();
@@ -225,11 +197,7 @@ val embed_text(std::string text) {
     out.set("feature_names", names);
     out.set("features", features);
     return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+  });
 }
 
 }  // namespace

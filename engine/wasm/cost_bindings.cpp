@@ -21,7 +21,6 @@
 //       -> {ok, memory: {serving_bytes, weight_bytes, gradient_bytes, optimizer_bytes,
 //           master_bytes, training_bytes}}
 #include <cmath>
-#include <exception>
 #include <string>
 #include <vector>
 
@@ -38,7 +37,8 @@ namespace {
 
 using emscripten::val;
 using moe::wasm::error_value;
-using moe::wasm::internal_error;
+using moe::wasm::guarded;
+using moe::wasm::ok_value;
 
 // A Float32Array that owns a copy of v (the vectors here are temporaries).
 val float_copy(const std::vector<float>& v) {
@@ -65,7 +65,7 @@ bool read_integer(const val& obj, const char* name, bool required, int64_t& out,
 }
 
 val layer_cost(val config) {
-  try {
+  return guarded([&] {
     if (config.typeOf().as<std::string>() != "object" || config.isNull()) {
       return error_value("cost: must be an object");
     }
@@ -101,20 +101,13 @@ val layer_cost(val config) {
     report.set("active_fraction", rep.active_fraction);
     report.set("flops_per_token_active", rep.flops_per_token_active);
     report.set("flops_per_token_dense", rep.flops_per_token_dense);
-    val out = val::object();
-    out.set("ok", true);
-    out.set("report", report);
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("report", report);
+  });
 }
 
 //   expertCapacity(capacity_factor, tokens, num_experts, top_k) -> {ok, capacity}
 val expert_capacity(double capacity_factor, double tokens, double num_experts, double top_k) {
-  try {
+  return guarded([&] {
     for (double v : {tokens, num_experts, top_k}) {
       if (!std::isfinite(v) || std::trunc(v) != v || std::fabs(v) > 9.0e15) {
         return error_value("capacity.tokens/num_experts/top_k: must be whole numbers");
@@ -124,19 +117,12 @@ val expert_capacity(double capacity_factor, double tokens, double num_experts, d
         moe::expert_capacity_for(capacity_factor, static_cast<int64_t>(tokens),
                                  static_cast<int64_t>(num_experts), static_cast<int64_t>(top_k));
     if (!r.ok()) return error_value(r.error().message());
-    val out = val::object();
-    out.set("ok", true);
-    out.set("capacity", static_cast<double>(r.value()));
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("capacity", static_cast<double>(r.value()));
+  });
 }
 
 val solve_active(double total_params, double shared_fraction, double num_experts, double top_k) {
-  try {
+  return guarded([&] {
     for (double v : {num_experts, top_k}) {
       if (!std::isfinite(v) || std::trunc(v) != v || std::fabs(v) > 1e9) {
         return error_value("cost.num_experts/top_k: must be whole numbers");
@@ -153,19 +139,12 @@ val solve_active(double total_params, double shared_fraction, double num_experts
     solve.set("expert_params", s.expert_params);
     solve.set("active_params", s.active_params);
     solve.set("active_fraction", s.active_fraction);
-    val out = val::object();
-    out.set("ok", true);
-    out.set("solve", solve);
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("solve", solve);
+  });
 }
 
 val probe_expert(std::string spec_json, int expert, val input) {
-  try {
+  return guarded([&] {
     if (!input.instanceof (val::global("Float32Array"))) {
       return error_value("input: must be a Float32Array");
     }
@@ -186,15 +165,8 @@ val probe_expert(std::string spec_json, int expert, val input) {
     probe.set("up", float_copy(p.up));
     probe.set("hidden", float_copy(p.hidden));
     probe.set("output", float_copy(p.output));
-    val out = val::object();
-    out.set("ok", true);
-    out.set("probe", probe);
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("probe", probe);
+  });
 }
 
 // Reads obj[name] as a whole number for comm_volume; an absent optional field keeps `out`.
@@ -237,7 +209,7 @@ bool read_comm_array(const val& obj, const char* name, const char* array_type, b
 }
 
 val comm_volume(val spec) {
-  try {
+  return guarded([&] {
     if (spec.typeOf().as<std::string>() != "object" || spec.isNull()) {
       return error_value("comm: must be an object");
     }
@@ -275,19 +247,12 @@ val comm_volume(val spec) {
     volume.set("routed_slots", static_cast<double>(v.routed_slots));
     volume.set("local_slots", static_cast<double>(v.local_slots));
     volume.set("dropped_slots", static_cast<double>(v.dropped_slots));
-    val out = val::object();
-    out.set("ok", true);
-    out.set("volume", volume);
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("volume", volume);
+  });
 }
 
 val training_memory(double total_params, double bytes_per_value) {
-  try {
+  return guarded([&] {
     moe::Result<moe::TrainingMemory> r = moe::training_memory(total_params, bytes_per_value);
     if (!r.ok()) return error_value(r.error().message());
     const moe::TrainingMemory& m = r.value();
@@ -298,15 +263,8 @@ val training_memory(double total_params, double bytes_per_value) {
     memory.set("optimizer_bytes", m.optimizer_bytes);
     memory.set("master_bytes", m.master_bytes);
     memory.set("training_bytes", m.training_bytes);
-    val out = val::object();
-    out.set("ok", true);
-    out.set("memory", memory);
-    return out;
-  } catch (const std::exception& e) {
-    return internal_error(e.what());
-  } catch (...) {
-    return internal_error("unknown exception");
-  }
+    return ok_value("memory", memory);
+  });
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // either view wasm memory (valid until the owner's next call) or own a copy.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,29 @@ inline val error_value(const std::string& message) {
 
 inline val internal_error(const char* what) {
   return error_value(std::string("engine: internal error: ") + what);
+}
+
+// Runs `body` (which returns a val) and turns any C++ exception it throws into
+// `{ok: false, error: "engine: internal error: ..."}`: an exception that reached JS would leave the
+// module unusable, so no entry point lets one out.
+template <class Body>
+val guarded(Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return internal_error(e.what());
+  } catch (...) {
+    return internal_error("unknown exception");
+  }
+}
+
+// `{ok: true, <key>: value}`; value: a val, a number or a std::string.
+template <class T>
+val ok_value(const char* key, const T& value) {
+  val out = val::object();
+  out.set("ok", true);
+  out.set(key, value);
+  return out;
 }
 
 // A typed-array view of v's storage: no copy, valid while v is alive and unchanged.

@@ -11,7 +11,6 @@
 //                                  nmi_cluster?}
 //   Trainer.delete()
 #include <cmath>
-#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +27,8 @@ namespace {
 using emscripten::val;
 using moe::wasm::copy_of;
 using moe::wasm::error_value;
+using moe::wasm::guarded;
+using moe::wasm::ok_value;
 using moe::wasm::view;
 
 class TrainerHandle {
@@ -38,7 +39,7 @@ class TrainerHandle {
   int step() const { return trainer_.step(); }
 
   val run(val steps) {
-    try {
+    return guarded([&] {
       if (!steps.isNumber()) return error_value("steps: must be a number");
       const double s = steps.as<double>();
       if (!std::isfinite(s) || std::trunc(s) != s || s < 0 || s > 100000) {
@@ -56,15 +57,11 @@ class TrainerHandle {
       out.set("router_prob", view(last_.router_prob));
       out.set("selection_bias", view(last_.selection_bias));
       return out;
-    } catch (const std::exception& e) {
-      return error_value(std::string("engine: internal error: ") + e.what());
-    } catch (...) {
-      return error_value("engine: internal error: unknown exception");
-    }
+    });
   }
 
   val assign(std::string text) {
-    try {
+    return guarded([&] {
       moe::Result<std::vector<int32_t>> r = trainer_.assign(text);
       if (!r.ok()) return error_value(r.error().message());
       val tokens = val::array();
@@ -74,15 +71,11 @@ class TrainerHandle {
       out.set("tokens", tokens);
       out.set("experts", copy_of(r.value(), "Int32Array"));
       return out;
-    } catch (const std::exception& e) {
-      return error_value(std::string("engine: internal error: ") + e.what());
-    } catch (...) {
-      return error_value("engine: internal error: unknown exception");
-    }
+    });
   }
 
   val stats() {
-    try {
+    return guarded([&] {
       const moe::train::TrainStats st = trainer_.stats();
       val out = val::object();
       out.set("ok", true);
@@ -97,11 +90,7 @@ class TrainerHandle {
       if (st.has_topic) out.set("nmi_topic", st.nmi_topic);
       if (st.has_cluster) out.set("nmi_cluster", st.nmi_cluster);
       return out;
-    } catch (const std::exception& e) {
-      return error_value(std::string("engine: internal error: ") + e.what());
-    } catch (...) {
-      return error_value("engine: internal error: unknown exception");
-    }
+    });
   }
 
  private:
@@ -110,20 +99,13 @@ class TrainerHandle {
 };
 
 val create_trainer(std::string config_json) {
-  try {
+  return guarded([&] {
     moe::Result<moe::train::TrainConfig> config = moe::train::parse_train_config(config_json);
     if (!config.ok()) return error_value(config.error().message());
     moe::Result<moe::train::Trainer> trainer = moe::train::Trainer::create(config.value());
     if (!trainer.ok()) return error_value(trainer.error().message());
-    val out = val::object();
-    out.set("ok", true);
-    out.set("trainer", val(TrainerHandle(std::move(trainer.value()))));
-    return out;
-  } catch (const std::exception& e) {
-    return error_value(std::string("engine: internal error: ") + e.what());
-  } catch (...) {
-    return error_value("engine: internal error: unknown exception");
-  }
+    return ok_value("trainer", val(TrainerHandle(std::move(trainer.value()))));
+  });
 }
 
 }  // namespace
