@@ -2,6 +2,7 @@
 // demonstrations their lessons rely on, checked against the real wasm engine in Node.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  batchOrder,
   busiestOverMean,
   capacityFactor,
   capacitySpec,
@@ -12,11 +13,10 @@ import {
   quantile,
   randomBatch,
   rowNorm,
-  seededRandom,
   shardingSpec,
-  shuffledOrder,
   skewAt,
 } from '../../web/src/widgets/serving-common/serving';
+import { seededRandom } from '../../web/src/widgets/common/seeded-random';
 import { runSeed } from '../../web/src/widgets/rebatch-flakiness/spec';
 import { loadEngineCore } from './wasm-engine';
 
@@ -28,11 +28,11 @@ const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
 
 describe('serving helpers', () => {
   it('shuffles deterministically, keeps order for seed 0, and is a permutation', () => {
-    expect(shuffledOrder(6, 0)).toEqual([0, 1, 2, 3, 4, 5]);
-    const a = shuffledOrder(32, 7);
-    expect(a).toEqual(shuffledOrder(32, 7));
+    expect(batchOrder(6, 0)).toEqual([0, 1, 2, 3, 4, 5]);
+    const a = batchOrder(32, 7);
+    expect(a).toEqual(batchOrder(32, 7));
     expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 32 }, (_, i) => i));
-    expect(a).not.toEqual(shuffledOrder(32, 8));
+    expect(a).not.toEqual(batchOrder(32, 8));
     const r = seededRandom(1);
     const xs = Array.from({ length: 1000 }, r);
     expect(Math.min(...xs)).toBeGreaterThanOrEqual(0);
@@ -89,7 +89,7 @@ describe('the lessons’ demonstrations hold in the engine', () => {
     const spec = capacitySpec({ experts: 4, capacityFactor: cf, groups: T / size, groupSize: size, seed: 5 });
     const byToken: number[][] = Array.from({ length: T }, () => []);
     for (let r = 0; r < runs; r++) {
-      const order = shuffledOrder(T, runSeed(0, r, fixed));
+      const order = batchOrder(T, runSeed(0, r, fixed));
       const tr = ok(core.forward(spec, gatherRows(emb.features, 8, order), T));
       order.forEach((tok, i) => byToken[tok].push(tr.dropped[i]));
     }

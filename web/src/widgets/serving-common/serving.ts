@@ -4,29 +4,14 @@
 // tokens, loads and statistics all come from the engine's trace; these only arrange inputs and
 // add up what the engine returned (a device's load is the sum of its experts' expert_load).
 import type { LayerSpec } from '../../engine/types';
+import { seededRandom, shuffledOrder } from '../common/seeded-random';
 
-/** mulberry32: a small seeded generator, the same numbers in every browser and in Node. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A permutation of 0..n-1; seed 0 keeps the natural order (the "as written" batching). */
-export function shuffledOrder(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  if (seed === 0) return order;
-  const rand = seededRandom(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
+/**
+ * The order a batch is taken in: seed 0 keeps the natural order (the "as written" batching), any
+ * other seed gives a seeded shuffle of 0..n-1.
+ */
+export function batchOrder(n: number, seed: number): number[] {
+  return seed === 0 ? Array.from({ length: n }, (_, i) => i) : shuffledOrder(n, seededRandom(seed));
 }
 
 /** Rows of `features` [n, d] taken in `order`: the batch the engine sees. */
