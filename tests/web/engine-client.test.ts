@@ -1,39 +1,9 @@
 // The page-side engine client against a fake worker: replies are matched to
 // calls, a dying worker is restarted and its pending calls get error values.
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../web/src/engine/client';
-import type { WorkerLike } from '../../web/src/engine/client';
 import { handleRequest } from '../../web/src/engine/rpc';
 import type { EngineMethods, Request } from '../../web/src/engine/rpc';
-
-class FakeWorker implements WorkerLike {
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onerror: ((event: ErrorEvent) => void) | null = null;
-  sent: Request[] = [];
-  terminated = false;
-  postMessage(message: unknown) {
-    this.sent.push(message as Request);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  reply(data: unknown) {
-    this.onmessage?.({ data } as MessageEvent);
-  }
-  die(message: string) {
-    this.onerror?.({ message, preventDefault() {} } as ErrorEvent);
-  }
-}
-
-function startWithFakes() {
-  const workers: FakeWorker[] = [];
-  const engine = Engine.start(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
-  return { engine, workers };
-}
+import { startWithFakes } from './fake-worker';
 
 describe('Engine client', () => {
   it('becomes ready and matches replies to calls by id', async () => {

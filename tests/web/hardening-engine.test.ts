@@ -2,37 +2,12 @@
 // (1,000 rejected calls followed by a correct forward pass on the same module is covered by
 // engine-core.test.ts "survives 1,000 rejected calls and then computes correctly".)
 import { describe, expect, it } from 'vitest';
-import { Engine, isTrap } from '../../web/src/engine/client';
-import type { WorkerLike } from '../../web/src/engine/client';
-import type { Request } from '../../web/src/engine/rpc';
+import { isTrap } from '../../web/src/engine/client';
+import { startWithFakes } from './fake-worker';
 import { SENTENCE_MAX_CHARS, WORD_MAX_CHARS, charCount, checkText } from '../../web/src/player/text-limits';
 
-class FakeWorker implements WorkerLike {
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onerror: ((event: ErrorEvent) => void) | null = null;
-  sent: Request[] = [];
-  terminated = false;
-  postMessage(message: unknown) {
-    this.sent.push(message as Request);
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  reply(data: unknown) {
-    this.onmessage?.({ data } as MessageEvent);
-  }
-  die(message: string) {
-    this.onerror?.({ message, preventDefault() {} } as ErrorEvent);
-  }
-}
-
 async function started() {
-  const workers: FakeWorker[] = [];
-  const engine = Engine.start(() => {
-    const w = new FakeWorker();
-    workers.push(w);
-    return w;
-  });
+  const { engine, workers } = startWithFakes();
   const restarts: string[] = [];
   engine.onrestart = (reason) => restarts.push(reason);
   workers[0].reply({ id: 0, ready: true });
