@@ -11,10 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "forward_command.hpp"
-#include "test_support.hpp"
+#include "oracle_support.hpp"
 
 namespace {
 
+using moe_test::flat;
 using nlohmann::json;
 
 struct Run {
@@ -38,19 +39,6 @@ Run run_text(const std::string& text) {
   r.out = out.str();
   r.err = err.str();
   return r;
-}
-
-std::vector<double> flat(const json& j) {
-  std::vector<double> out;
-  if (j.is_array()) {
-    for (const json& v : j) {
-      const std::vector<double> inner = flat(v);
-      out.insert(out.end(), inner.begin(), inner.end());
-    }
-  } else {
-    out.push_back(j.is_boolean() ? (j.get<bool>() ? 1.0 : 0.0) : j.get<double>());
-  }
-  return out;
 }
 
 // A small valid case: E = 4, d = 2, d_ff = 2, relu MLP experts, 3 tokens.

@@ -17,52 +17,15 @@
 #include "moe/oracle_case.hpp"
 #include "moe/routing/deepseek_balance.hpp"
 #include "moe/spec.hpp"
-#include "test_support.hpp"
+#include "oracle_support.hpp"
 
 namespace {
 
+using moe_test::as_double;
+using moe_test::flat;
 using nlohmann::json;
+using Ran = moe_test::OracleRun;
 constexpr double kTol = 1e-5;
-
-std::vector<double> flat(const json& j) {
-  std::vector<double> out;
-  if (j.is_array()) {
-    for (const json& v : j) {
-      const std::vector<double> inner = flat(v);
-      out.insert(out.end(), inner.begin(), inner.end());
-    }
-  } else {
-    out.push_back(j.is_boolean() ? (j.get<bool>() ? 1.0 : 0.0) : j.get<double>());
-  }
-  return out;
-}
-
-template <class T>
-std::vector<double> as_double(const std::vector<T>& v) {
-  return {v.begin(), v.end()};
-}
-
-struct Ran {
-  moe::OracleCase oc;
-  moe::Trace trace;
-  json expected;
-};
-
-Ran run_case(const std::string& name) {
-  const std::string text = moe_test::read_text_file(moe_test::oracle_path(name));
-  REQUIRE_MESSAGE(!text.empty(), "cannot read " << name);
-  Ran ran;
-  ran.expected = json::parse(text)["expected"];
-  moe::Result<moe::OracleCase> parsed = moe::parse_case(text);
-  REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().message()));
-  ran.oc = std::move(parsed.value());
-  moe::Layer layer(ran.oc.config, ran.oc.weights);
-  moe::Result<const moe::Trace*> r =
-      layer.forward(ran.oc.input.data(), ran.oc.input.size(), ran.oc.tokens);
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
-  ran.trace = *r.value();
-  return ran;
-}
 
 void close(const std::vector<float>& got, const json& want, const std::string& what) {
   moe_test::check_close(got, flat(want), kTol, 0, what);
@@ -97,39 +60,39 @@ json config(const char* kind, int E, int k) {
 TEST_CASE("layer oracle: Mixtral top-2 and top-1 (M1, M3)") {
   for (const char* name : {"mixtral_e4_top2_d8_ff16_t6", "mixtral_e8_top1_d8_ff16_t6"}) {
     CAPTURE(name);
-    const Ran ran = run_case(name);
+    const Ran ran = moe_test::run_oracle_case(name);
     const moe::Trace& tr = ran.trace;
-    close(tr.output, ran.expected["output"], "output");
-    close(tr.router_logits, ran.expected["router_logits"], "router_logits");
-    close(tr.topk_weights, ran.expected["topk_weights"], "topk_weights");
-    CHECK(as_double(tr.topk_ids) == flat(ran.expected["topk_indices"]));
-    CHECK(as_double(tr.counts_after_capacity) == flat(ran.expected["expert_token_counts"]));
-    near(tr.losses.aux_loss, ran.expected["aux_loss"], "aux_loss (M1)");
+    close(tr.output, ran.expected()["output"], "output");
+    close(tr.router_logits, ran.expected()["router_logits"], "router_logits");
+    close(tr.topk_weights, ran.expected()["topk_weights"], "topk_weights");
+    CHECK(as_double(tr.topk_ids) == flat(ran.expected()["topk_indices"]));
+    CHECK(as_double(tr.counts_after_capacity) == flat(ran.expected()["expert_token_counts"]));
+    near(tr.losses.aux_loss, ran.expected()["aux_loss"], "aux_loss (M1)");
     CHECK(tr.losses.aux_loss == tr.losses.aux_loss_mixtral);
   }
 }
 
 TEST_CASE("layer oracle: Qwen2-MoE, raw top-2 gates and a sigmoid-gated shared expert (Q1)") {
-  const Ran ran = run_case("qwen2moe_e4_top2_d8_ff8_sff16_t6_nonorm");
+  const Ran ran = moe_test::run_oracle_case("qwen2moe_e4_top2_d8_ff8_sff16_t6_nonorm");
   const moe::Trace& tr = ran.trace;
   CHECK(ran.oc.config.shared_expert_gated);
   CHECK(ran.oc.config.shared_expert_d_ff == 16);
-  close(tr.output, ran.expected["output"], "output");
-  close(tr.router_logits, ran.expected["router_logits"], "router_logits");
-  close(tr.topk_weights, ran.expected["topk_weights"], "topk_weights");
-  close(tr.shared_expert_output, ran.expected["shared_expert_output_ungated"], "shared output");
-  close(tr.shared_expert_gate_logit, ran.expected["shared_expert_gate_logit"], "gate logit");
-  CHECK(as_double(tr.topk_ids) == flat(ran.expected["topk_indices"]));
-  CHECK(as_double(tr.counts_after_capacity) == flat(ran.expected["expert_token_counts"]));
-  near(tr.losses.aux_loss, ran.expected["aux_loss"], "aux_loss (M1)");
+  close(tr.output, ran.expected()["output"], "output");
+  close(tr.router_logits, ran.expected()["router_logits"], "router_logits");
+  close(tr.topk_weights, ran.expected()["topk_weights"], "topk_weights");
+  close(tr.shared_expert_output, ran.expected()["shared_expert_output_ungated"], "shared output");
+  close(tr.shared_expert_gate_logit, ran.expected()["shared_expert_gate_logit"], "gate logit");
+  CHECK(as_double(tr.topk_ids) == flat(ran.expected()["topk_indices"]));
+  CHECK(as_double(tr.counts_after_capacity) == flat(ran.expected()["expert_token_counts"]));
+  near(tr.losses.aux_loss, ran.expected()["aux_loss"], "aux_loss (M1)");
 }
 
 TEST_CASE("layer oracle: Switch capacity 2 and 1 (S1-S6)") {
   for (const char* name : {"switch_e4_cf1.0_b2_s8_d8_ff16", "switch_e4_cf0.5_b2_s8_d8_ff16"}) {
     CAPTURE(name);
-    const Ran ran = run_case(name);
+    const Ran ran = moe_test::run_oracle_case(name);
     const moe::Trace& tr = ran.trace;
-    const json& ex = ran.expected;
+    const json& ex = ran.expected();
     CHECK(tr.groups == 2);
     CHECK(tr.capacity == ran.oc.config.expert_capacity);
     CHECK_FALSE(tr.residual_added);
@@ -158,9 +121,9 @@ TEST_CASE("layer oracle: Switch capacity 2 and 1 (S1-S6)") {
 }
 
 TEST_CASE("layer oracle: DeepSeek-V3 grouped sigmoid top-2 with bias and shared expert (D1-D5)") {
-  const Ran ran = run_case("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5");
+  const Ran ran = moe_test::run_oracle_case("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5");
   const moe::Trace& tr = ran.trace;
-  const json& ex = ran.expected;
+  const json& ex = ran.expected();
   close(tr.output, ex["output"], "output");
   close(tr.router_logits, ex["router_logits"], "router_logits");
   close(tr.shared_expert_output, ex["shared_expert_output"], "shared_expert_output (D5)");
@@ -217,7 +180,7 @@ TEST_CASE("invariant: renormalised top-k gates equal the softmax of the selected
 }
 
 TEST_CASE("invariant: the loss-free bias update with equal loads changes nothing") {
-  const Ran ran = run_case("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5");
+  const Ran ran = moe_test::run_oracle_case("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5");
   const std::vector<float>& bias = ran.oc.weights.correction_bias;
   REQUIRE(bias.size() == 8);
   const std::vector<float> equal(8, 2.0f);  // every expert 2 tokens

@@ -11,61 +11,18 @@
 #include "moe/layer.hpp"
 #include "moe/oracle_case.hpp"
 #include "moe/router.hpp"
-#include "test_support.hpp"
+#include "oracle_support.hpp"
 
 namespace {
 
+using moe_test::as_double;
+using moe_test::flat;
 using nlohmann::json;
+using Ran = moe_test::OracleRun;
 constexpr double kTol = 1e-5;
 
-json load_json(const std::string& name) {
-  const std::string text = moe_test::read_text_file(moe_test::oracle_path(name));
-  REQUIRE_MESSAGE(!text.empty(), "cannot read oracle case " << moe_test::oracle_path(name));
-  return json::parse(text);
-}
-
-std::vector<double> flat(const json& j) {
-  std::vector<double> out;
-  if (j.is_array()) {
-    for (const json& v : j) {
-      const std::vector<double> inner = flat(v);
-      out.insert(out.end(), inner.begin(), inner.end());
-    }
-  } else {
-    out.push_back(j.get<double>());
-  }
-  return out;
-}
-
-template <class T>
-std::vector<double> as_double(const std::vector<T>& v) {
-  return {v.begin(), v.end()};
-}
-
-// Runs a layer case; returns the trace and the parsed file.
-struct Ran {
-  moe::OracleCase oc;
-  moe::Trace trace;
-  json file;
-};
-
-Ran run_case(const std::string& name) {
-  Ran ran;
-  ran.file = load_json(name);
-  moe::Result<moe::OracleCase> parsed =
-      moe::parse_case(moe_test::read_text_file(moe_test::oracle_path(name)));
-  REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().message()));
-  ran.oc = std::move(parsed.value());
-  moe::Layer layer(ran.oc.config, ran.oc.weights);
-  moe::Result<const moe::Trace*> r =
-      layer.forward(ran.oc.input.data(), ran.oc.input.size(), ran.oc.tokens);
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
-  ran.trace = *r.value();
-  return ran;
-}
-
 void check_routed(const Ran& ran) {
-  const json& ex = ran.file["expected"];
+  const json& ex = ran.expected();
   const moe::Trace& tr = ran.trace;
   CHECK(as_double(tr.topk_ids) == flat(ex["topk_indices"]));
   CHECK(as_double(tr.expert_load) == flat(ex["expert_token_counts"]));
@@ -77,25 +34,25 @@ void check_routed(const Ran& ran) {
 }  // namespace
 
 TEST_CASE("oracle mixtral_e4_top2_d8_ff16_t6: Mixtral block, E=4, top-2") {
-  const Ran ran = run_case("mixtral_e4_top2_d8_ff16_t6");
+  const Ran ran = moe_test::run_oracle_case("mixtral_e4_top2_d8_ff16_t6");
   CHECK(ran.oc.family == "mixtral");
   check_routed(ran);
-  moe_test::check_close(ran.trace.output, flat(ran.file["expected"]["output"]), kTol, 0, "output");
+  moe_test::check_close(ran.trace.output, flat(ran.expected()["output"]), kTol, 0, "output");
 }
 
 TEST_CASE("oracle mixtral_e8_top1_d8_ff16_t6: top-1 weights are exactly 1 (M3)") {
-  const Ran ran = run_case("mixtral_e8_top1_d8_ff16_t6");
+  const Ran ran = moe_test::run_oracle_case("mixtral_e8_top1_d8_ff16_t6");
   check_routed(ran);
   for (float w : ran.trace.topk_weights) CHECK(w == 1.0f);
-  moe_test::check_close(ran.trace.output, flat(ran.file["expected"]["output"]), kTol, 0, "output");
+  moe_test::check_close(ran.trace.output, flat(ran.expected()["output"]), kTol, 0, "output");
 }
 
 TEST_CASE("oracle qwen2moe_e4_top2: raw probabilities as gates, gated shared expert (Q1)") {
-  const Ran ran = run_case("qwen2moe_e4_top2_d8_ff8_sff16_t6_nonorm");
+  const Ran ran = moe_test::run_oracle_case("qwen2moe_e4_top2_d8_ff8_sff16_t6_nonorm");
   CHECK(ran.oc.num_shared_experts == 1);
   CHECK_FALSE(ran.oc.config.renormalises());
   check_routed(ran);
-  moe_test::check_close(ran.trace.output, flat(ran.file["expected"]["output"]), kTol, 0, "output");
+  moe_test::check_close(ran.trace.output, flat(ran.expected()["output"]), kTol, 0, "output");
   double wsum = 0.0;
   for (int j = 0; j < 2; ++j) wsum += ran.trace.topk_weights[j];
   CHECK(wsum < 0.999);  // not renormalised
@@ -107,7 +64,8 @@ TEST_CASE("oracle mixtral_aux_loss_l2_b2_s5_e4_top2_nomask: per-slot fractions (
   REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().message()));
   const moe::AuxLossCase& ac = parsed.value();
   CHECK(ac.mask.empty());
-  const json ex = load_json("mixtral_aux_loss_l2_b2_s5_e4_top2_nomask")["expected"];
+  const json ex =
+      moe_test::load_oracle_json("mixtral_aux_loss_l2_b2_s5_e4_top2_nomask")["expected"];
   const int n = ac.num_layers * ac.tokens_per_layer, E = ac.num_experts, k = ac.top_k;
   std::vector<float> probs(n * E);
   std::vector<int32_t> ids(n * k);
