@@ -1,11 +1,12 @@
 // Phase 3 helpers: the lesson demos match the engine's demonstration configs, chart geometry,
-// byte formatting, and chunked training with cancel against a fake engine.
+// byte formatting, and chunked training with cancel (trainInChunks, TrainingRun) against a fake engine.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Result, TrainChunk, TrainConfig, TrainStats } from '../../web/src/engine/types';
 import { BIAS_CONFIG, COLLAPSE_CONFIG, DEMO_SEEDS, SWITCH_AUX_CONFIG } from '../../web/src/widgets/train-common/demo';
 import { RunSeries, trainInChunks, type TrainEngine } from '../../web/src/widgets/train-common/run';
+import { TrainingRun } from '../../web/src/widgets/train-common/training-run.svelte';
 import { argmax, linePath, niceMax, stackedAreaPaths } from '../../web/src/widgets/train-common/stack';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
@@ -152,5 +153,51 @@ describe('worker protocol for training', () => {
     expect(handleRequest(engine, { id: 2, method: 'trainDelete', args: [3] }).result).toEqual({ ok: true, value: null });
     expect(handleRequest(engine, { id: 3, method: 'trainTime', args: [3, 20] }).result).toEqual({ ok: false, error: 'x' });
     expect(calls).toEqual(['create', 'delete 3', 'time 3 20']);
+  });
+});
+
+describe('TrainingRun (a widget’s training run)', () => {
+  const config: TrainConfig = { task: 'tokens' };
+  const options = { steps: 60, chunk: 25, pauseMs: 0 };
+  it('finishes with stats and keeps the trainer until the next run or forget()', async () => {
+    const { engine, log } = fakeEngine();
+    const run = new TrainingRun(() => engine);
+    const chunks: number[] = [];
+    expect(await run.start(config, { ...options, onChunk: (c) => chunks.push(c.step) })).toBe(true);
+    expect([run.phase, run.done, run.planned, run.trainerId, run.stats?.max_share]).toEqual(['done', 60, 60, 7, 0.75]);
+    expect(chunks).toEqual([25, 50, 60]);
+    expect(run.rate).toBeGreaterThan(0);
+    await run.start(config, { ...options, steps: 25 });
+    expect(log.filter((l) => l === 'delete 7')).toHaveLength(1); // the first run's trainer, freed by the second start
+    run.forget();
+    expect(run.trainerId).toBeNull();
+  });
+  it('stops on cancel, and reports an engine error as its phase', async () => {
+    const { engine, log } = fakeEngine();
+    const run = new TrainingRun(() => engine);
+    const started = run.start(config, { ...options, steps: 100, onChunk: (c) => c.step >= 50 && run.cancel() });
+    expect(run.phase).toBe('running');
+    expect(await started).toBe(false);
+    expect([run.phase, run.done, run.trainerId]).toEqual(['cancelled', 50, null]);
+    expect(log.at(-1)).toBe('delete 7');
+    const failing = new TrainingRun(() => fakeEngine({ failRunAt: 25 }).engine);
+    expect(await failing.start(config, options)).toBe(false);
+    expect([failing.phase, failing.error]).toEqual(['error', 'engine: boom']);
+  });
+  it('drops a run that a newer start or dispose() overtook, and frees its trainer', async () => {
+    const { engine, log } = fakeEngine();
+    const run = new TrainingRun(() => engine);
+    const first = run.start(config, options);
+    run.dispose();
+    expect(await first).toBe(false);
+    expect(run.trainerId).toBeNull();
+    expect(log.at(-1)).toBe('delete 7'); // finished after dispose(): its trainer is not kept
+    const chunks: number[] = [];
+    const a = run.start(config, { ...options, onChunk: (c) => chunks.push(c.step) });
+    const b = run.start(config, { ...options, steps: 25 });
+    expect(await a).toBe(false);
+    expect(await b).toBe(true);
+    expect([run.phase, run.planned]).toEqual(['done', 25]);
+    expect(chunks.length).toBeLessThan(3); // the overtaken run stopped reporting chunks
   });
 });
