@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Result, TrainChunk, TrainConfig, TrainStats } from '../../web/src/engine/types';
 import { BIAS_CONFIG, COLLAPSE_CONFIG, DEMO_SEEDS, SWITCH_AUX_CONFIG } from '../../web/src/widgets/train-common/demo';
 import { RunSeries, trainInChunks, type TrainEngine } from '../../web/src/widgets/train-common/run';
-import { TrainingRun } from '../../web/src/widgets/train-common/training-run.svelte';
+import { TrainingRun, combinedPhase } from '../../web/src/widgets/train-common/training-run.svelte';
 import { argmax, linePath, niceMax, stackedAreaPaths } from '../../web/src/widgets/train-common/stack';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
@@ -199,5 +199,12 @@ describe('TrainingRun (a widget’s training run)', () => {
     expect(await b).toBe(true);
     expect([run.phase, run.planned]).toEqual(['done', 25]);
     expect(chunks.length).toBeLessThan(3); // the overtaken run stopped reporting chunks
+  });
+  it('combines the phases of runs started together', () => {
+    expect(combinedPhase(['done', 'running'])).toBe('running');
+    expect(combinedPhase(['error', 'cancelled'])).toBe('error');
+    expect(combinedPhase(['done', 'cancelled'])).toBe('cancelled');
+    expect(combinedPhase(['done', 'done'])).toBe('done');
+    expect(combinedPhase(['idle', 'idle'])).toBe('idle');
   });
 });

@@ -7,6 +7,12 @@ import { pauseFor, trainInChunks, type CancelToken, type TrainEngine } from './r
 
 export type RunPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
+/** The phase of several runs started together: running, error or cancelled if any one is, done when all are. */
+export function combinedPhase(phases: RunPhase[]): RunPhase {
+  for (const p of ['running', 'error', 'cancelled'] as const) if (phases.includes(p)) return p;
+  return phases.length > 0 && phases.every((p) => p === 'done') ? 'done' : 'idle';
+}
+
 export interface StartOptions {
   steps: number;
   chunk: number;
