@@ -262,6 +262,14 @@ test('aux-loss: both runs match the engine, α changes through the slider and th
   await expect(w2.locator('[data-pane="balanced"] [data-contribution]')).toHaveCount(0);
   await expect(w2.locator('[data-pane="baseline"] [data-bias]')).toHaveCount(0);
   await shot(page, 'phase3-aux-loss-bias-desktop');
+
+  // Cancel stops both runs between chunks: no final statistics, and Train both comes back.
+  await w2.locator('[data-action="train"]').click();
+  await w2.locator('[data-action="cancel"]').click();
+  await expect(w2.locator('[data-cancelled]')).toContainText(/Cancelled at step \d+ of 300\./);
+  await expect(w2).toHaveAttribute('data-phase', 'cancelled');
+  await expect(w2.locator('[data-pane] [data-cv]')).toHaveCount(0);
+  await expect(w2.locator('[data-action="train"]')).toHaveText('Train both');
   await finish(page, lessons.aux);
 });
 
