@@ -22,6 +22,8 @@ import { rebatchParams } from './rebatch-flakiness/params';
 import { epShardingParams } from './ep-sharding/params';
 import { ownDataParams } from './own-data-bench/params';
 import { modCapacityParams } from './mod-capacity/params';
+import { routerChoiceParams } from './router-choice/params';
+import { sharedExpertsParams } from './shared-experts/params';
 
 export type { WidgetName };
 
@@ -48,4 +50,6 @@ export const widgetCatalog = {
   'ep-sharding': { params: epShardingParams, state: widgetStates['ep-sharding'] },
   'own-data-bench': { params: ownDataParams, state: widgetStates['own-data-bench'] },
   'mod-capacity': { params: modCapacityParams, state: widgetStates['mod-capacity'] },
+  'router-choice': { params: routerChoiceParams, state: widgetStates['router-choice'] },
+  'shared-experts': { params: sharedExpertsParams, state: widgetStates['shared-experts'] },
 } satisfies Record<WidgetName, WidgetSpec>;

@@ -29,6 +29,8 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
   'ep-sharding': () => import('./ep-sharding/EpSharding.svelte'),
   'own-data-bench': () => import('./own-data-bench/OwnDataBench.svelte'),
   'mod-capacity': () => import('./mod-capacity/ModCapacity.svelte'),
+  'router-choice': () => import('./router-choice/RouterChoice.svelte'),
+  'shared-experts': () => import('./shared-experts/SharedExperts.svelte'),
 };
 
 const loaded = new Map<WidgetName, WidgetModule>();

@@ -19,6 +19,8 @@ import { rebatchState } from './rebatch-flakiness/spec';
 import { epShardingState } from './ep-sharding/spec';
 import { ownDataState } from './own-data-bench/spec';
 import { modCapacityState } from './mod-capacity/spec';
+import { routerChoiceState } from './router-choice/spec';
+import { sharedExpertsState } from './shared-experts/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -37,6 +39,8 @@ export const widgetStates = {
   'ep-sharding': epShardingState,
   'own-data-bench': ownDataState,
   'mod-capacity': modCapacityState,
+  'router-choice': routerChoiceState,
+  'shared-experts': sharedExpertsState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;
