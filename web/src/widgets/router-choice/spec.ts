@@ -86,6 +86,13 @@ export function expertsPerToken(weights: (number | null)[][]): number[] {
   return weights.map((row) => row.filter((w) => w !== null).length);
 }
 
+/** A list of counts as a range for a table cell: "2" when all are 2, else "1 to 4". */
+export function countRange(counts: number[]): string {
+  const lo = Math.min(...counts);
+  const hi = Math.max(...counts);
+  return lo === hi ? String(lo) : `${lo} to ${hi}`;
+}
+
 /**
  * Expert FFN evaluations the layer paid for this batch. Routed kinds: one per kept (token,
  * expert) pair, the sum of the engine's expert_load. Soft MoE: one per slot, whatever the
