@@ -17,7 +17,7 @@ import type { CostReport, Trace } from '../../web/src/engine/types';
 import { fmt, percent } from '../../web/src/widgets/format';
 import { grouped } from '../../web/src/widgets/common/numbers';
 import { capacityFactor } from '../../web/src/widgets/serving-common/serving';
-import { ROUTERS, comparedSpec, countRange, expertRuns, expertsPerToken, weightsByExpert } from '../../web/src/widgets/router-choice/spec';
+import { ROUTERS, comparedSpec, countRange, expertCountText, expertRuns, expertsPerToken, weightsByExpert } from '../../web/src/widgets/router-choice/spec';
 import type { RouterChoiceParams } from '../../web/src/widgets/router-choice/params';
 import { combinations, countText, fineShape, fineSpec, outputParts, sigmoid, type FineShape } from '../../web/src/widgets/shared-experts/spec';
 import type { SharedExpertsParams } from '../../web/src/widgets/shared-experts/params';
@@ -33,7 +33,7 @@ const rc = paramsOf<RouterChoiceParams>(routers, 'router-choice');
 const se = paramsOf<SharedExpertsParams>(shared, 'shared-experts');
 
 /** What the router-choice summary and per-token table show for one router. */
-type RouterRow = { runs: string; loads: string; unrouted: string; perToken: string; cells: string[]; counts: string[] };
+type RouterRow = { runs: string; loads: string[]; unrouted: string; perToken: string; cells: string[]; counts: string[] };
 type RouterView = { capacity: string; rows: Record<string, RouterRow> };
 /** What the shared-experts tables show. */
 type Counts = Record<'used' | 'per-expert' | 'active-experts' | 'router' | 'active' | 'total' | 'combos', string>;
@@ -73,11 +73,11 @@ test.beforeAll(async () => {
         if (kind === 'expert_choice') view.capacity = String(tr.capacity);
         view.rows[kind] = {
           runs: String(expertRuns(kind, tr)),
-          loads: kind === 'soft_moe' ? `${p} ${p === 1 ? 'slot' : 'slots'} each, every slot a mix of all ${T}` : Array.from(tr.expert_load).join(' · '),
+          loads: kind === 'soft_moe' ? rc.experts.map(() => `${p} ${p === 1 ? 'slot' : 'slots'}`) : Array.from(tr.expert_load, String),
           unrouted: String(tr.stats.dropped_count),
           perToken: countRange(per),
           cells: w.flat().map((x) => (x === null ? '—' : fmt(x))),
-          counts: per.map((n) => (n === 0 ? 'none' : String(n))),
+          counts: per.map(expertCountText),
         };
       }
       return view;
@@ -85,8 +85,8 @@ test.beforeAll(async () => {
     want.cf2p1 = route(5, 1);
     want.cf05p3 = route(0, 3);
     // The lesson's claims, on the numbers the page will show.
-    expect(new Set(want.cf2p1.rows.expert_choice.loads.split(' · ')).size, 'expert choice: every load equal').toBe(1);
-    expect(want.cf2p1.rows.expert_choice.loads.split(' · ')[0]).toBe(want.cf2p1.capacity);
+    expect(want.cf2p1.rows.expert_choice.loads, 'expert choice: every load is C').toEqual(rc.experts.map(() => want.cf2p1.capacity));
+    expect(new Set(want.cf2p1.rows.softmax_topk_renorm.loads).size, 'token choice: uneven loads').toBeGreaterThan(1);
     expect(want.cf2p1.rows.expert_choice.runs).toBe(want.cf2p1.rows.softmax_topk_renorm.runs);
     expect(want.cf2p1.rows.soft_moe.unrouted).toBe('0');
     expect(Number(want.cf05p3.rows.expert_choice.unrouted)).toBeGreaterThan(0);
@@ -161,11 +161,11 @@ async function slide(page: Page, input: Locator, key: 'ArrowLeft' | 'ArrowRight'
 async function expectRouters(w: Locator, v: RouterView, shown: string) {
   await expect(w.locator('[data-capacity]')).toHaveText(v.capacity);
   for (const { kind } of ROUTERS) {
-    const row = w.locator(`[data-view="summary"] tr[data-router="${kind}"]`);
-    await expect(row.locator('[data-runs]')).toHaveText(v.rows[kind].runs);
-    await expect(row.locator('[data-loads]')).toHaveText(v.rows[kind].loads);
-    await expect(row.locator('[data-unrouted]')).toHaveText(v.rows[kind].unrouted);
-    await expect(row.locator('[data-per-token]')).toHaveText(v.rows[kind].perToken);
+    const table = w.locator('[data-view="summary"]');
+    await expect(table.locator(`[data-runs="${kind}"]`)).toHaveText(v.rows[kind].runs);
+    await expect(table.locator(`[data-load="${kind}"]`)).toHaveText(v.rows[kind].loads);
+    await expect(table.locator(`[data-unrouted="${kind}"]`)).toHaveText(v.rows[kind].unrouted);
+    await expect(table.locator(`[data-per-token="${kind}"]`)).toHaveText(v.rows[kind].perToken);
   }
   const table = w.locator(`[data-view="tokens"][data-kind="${shown}"]`);
   await expect(table.locator('[data-weight]')).toHaveText(v.rows[shown].cells);

@@ -11,7 +11,7 @@ import { widgetCatalog } from '../../web/src/widgets/catalog';
 import type { Lesson } from '../../web/src/lessons/types';
 import type { Trace } from '../../web/src/engine/types';
 import { capacityFactor } from '../../web/src/widgets/serving-common/serving';
-import { ROUTERS, comparedSpec, countRange, expertRuns, expertsPerToken, slotReads, weightsByExpert, type ComparedKind, type ComparedLayer } from '../../web/src/widgets/router-choice/spec';
+import { ROUTERS, comparedSpec, countRange, expertCountText, expertRuns, expertsPerToken, slotReads, weightsByExpert, type ComparedKind, type ComparedLayer } from '../../web/src/widgets/router-choice/spec';
 import type { RouterChoiceParams } from '../../web/src/widgets/router-choice/params';
 import { combinations, countText, fineShape, fineSpec, maxShared, outputParts, sigmoid, SPLITS } from '../../web/src/widgets/shared-experts/spec';
 import type { SharedExpertsParams } from '../../web/src/widgets/shared-experts/params';
@@ -113,6 +113,7 @@ describe('router-choice', () => {
     expect(ROUTERS.map((r) => r.kind)).toEqual(['softmax_topk_renorm', 'expert_choice', 'soft_moe']);
     expect(countRange([2, 2, 2])).toBe('2');
     expect(countRange([2, 0, 4, 1])).toBe('0 to 4');
+    expect([0, 1, 3].map(expertCountText)).toEqual(['no expert', '1 expert', '3 experts']);
   });
 });
 

@@ -93,6 +93,11 @@ export function countRange(counts: number[]): string {
   return lo === hi ? String(lo) : `${lo} to ${hi}`;
 }
 
+/** How many experts ran on a token, in words for its table row: "no expert", "1 expert", "3 experts". */
+export function expertCountText(n: number): string {
+  return n === 0 ? 'no expert' : n === 1 ? '1 expert' : `${n} experts`;
+}
+
 /**
  * Expert FFN evaluations the layer paid for this batch. Routed kinds: one per kept (token,
  * expert) pair, the sum of the engine's expert_load. Soft MoE: one per slot, whatever the
