@@ -317,3 +317,23 @@ test('surface-features: NMI and the coloured sentence come from the trained engi
   await screenshots(page, 'surface-features', w);
   await finish(page, lessons.surface);
 });
+
+test('aux-loss: the DeepSeek-V3 comparison table and the fine-tuning step read well on desktop and at 375 px', async ({ page }) => {
+  await open(page, lessons.aux, '/fine-tune');
+  const table = stepSection(page, 'others').locator('.prose table');
+  await expect(table.locator('thead th')).toHaveText(['Setting', 'DeepSeek-V3', 'This demonstration']);
+  await expect(table.locator('tbody tr')).toHaveCount(7);
+  await expect(table.locator('tbody tr').nth(1)).toContainText('top-8 of the routed experts');
+  await expect(stepSection(page, 'fine-tune')).toBeVisible();
+  await table.scrollIntoViewIfNeeded();
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await shot(page, 'phase3-aux-loss-v3-table-desktop');
+  await page.setViewportSize({ width: 375, height: 800 });
+  await table.scrollIntoViewIfNeeded();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
+  const tableOverflow = await table.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(tableOverflow, 'the table fits its column at 375 px').toBeLessThanOrEqual(0);
+  await shot(page, 'phase3-aux-loss-v3-table-375');
+  await page.setViewportSize({ width: 1280, height: 860 });
+});
