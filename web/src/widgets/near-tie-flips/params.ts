@@ -4,8 +4,11 @@ import * as z from 'zod';
 
 export const nearTieParams = z
   .object({
-    /** The eval set: the engine embeds it, and every token is routed. */
-    text: z.string().trim().min(1).max(400),
+    /** Tokens in the batch: seeded random vectors standing in for a layer's hidden states. */
+    tokens: z.number().int().min(8).max(4096).default(1024),
+    /** Seed of the token vectors. */
+    data_seed: z.number().int().min(0).default(77),
+    /** Seed of the layer's weights (router and experts). */
     seed: z.number().int().min(0).default(3),
     experts: z.number().int().min(3).max(16).default(8),
     top_k: z.number().int().min(1).max(4).default(2),

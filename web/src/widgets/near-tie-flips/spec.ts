@@ -1,5 +1,5 @@
-// URL state and input helpers of near-tie-flips: one eval set routed by a dropless top-k layer,
-// then routed again with every input number nudged by a tiny relative amount ε, to show that only
+// URL state and input helpers of near-tie-flips: one batch of token vectors routed by a dropless
+// top-k layer, then routed again with every input number nudged by a tiny relative amount ε, to show that only
 // tokens whose k-th and (k+1)-th router probabilities nearly tie change experts. No MoE math lives
 // here: probabilities, margins' two ends and expert choices all come from the engine's trace.
 import { int } from '../../player/url-state';
@@ -35,15 +35,18 @@ export function jitterRows(rows: Float32Array, eps: number, seed: number): Float
   return out;
 }
 
+/** Width of the token vectors the widget routes. */
+export const NEAR_TIE_D = 8;
+
 /**
  * The dropless layer (Mixtral-style): softmax over all experts, top-k, the k gates renormalised,
- * no capacity, over the engine's 8 token features. With `probe`, the same router asked for its
+ * no capacity, over token vectors of width NEAR_TIE_D. With `probe`, the same router asked for its
  * top-(k+1) without renormalising, so topk_weights holds the raw k-th and (k+1)-th probabilities.
  */
 export function droplessSpec(p: { experts: number; topK: number; seed: number; probe?: boolean }): LayerSpec {
   return {
     config: {
-      d_model: 8,
+      d_model: NEAR_TIE_D,
       d_ff: 8,
       num_experts: p.experts,
       top_k: p.probe ? p.topK + 1 : p.topK,
