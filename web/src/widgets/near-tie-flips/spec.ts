@@ -65,3 +65,9 @@ export function expertSetKey(topkIds: Int32Array, k: number, t: number): string 
     .sort((a, b) => a - b)
     .join(',');
 }
+
+/** A margin in probability, readable whether it is 0.3 or 0.00002: "0.043", "2.2e−5". */
+export function marginText(g: number): string {
+  if (g >= 0.001) return g.toFixed(3);
+  return g === 0 ? '0' : g.toExponential(1).replace('-', '\u2212');
+}
