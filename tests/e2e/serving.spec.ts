@@ -250,7 +250,7 @@ async function screenshots(page: Page, name: string, target: ReturnType<Page['lo
 }
 
 test('eval-and-serving: rebatching, sharding and own-data numbers match the engine; the check quiz closes the lesson', async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   await open(page, serving);
 
   // 1. rebatch-flakiness
@@ -365,8 +365,11 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
 test('eval-and-serving: a shared link restores every widget’s state', async ({ page }) => {
   await open(page, serving, '?rf_cf=6&rf_fixed=1&ep_dev=8&ob_cf=0&nt_eps=5');
   await expect(page.locator('[data-widget="rebatch-flakiness"] [data-flaky]')).toHaveText(want.flaky4);
-  await expect(page.locator('[data-widget="near-tie-flips"] [data-flipped]')).toHaveText(want.near2.flipped, { timeout: 20_000 });
   await expect(page.locator('[data-widget="rebatch-flakiness"] [data-control="fixed"]')).toBeChecked();
+  // A link to a later step carries its widget's state too.
+  await page.goto(`/#/lesson/${serving.id}/near-ties?nt_eps=5`);
+  await expect(page.locator('[data-widget="near-tie-flips"] [data-eps]')).toHaveText('1e\u22122', { timeout: 20_000 });
+  await expect(page.locator('[data-widget="near-tie-flips"] [data-flipped]')).toHaveText(want.near2.flipped, { timeout: 20_000 });
 });
 
 test('mixture-of-depths: the capacity slider and the sentence box match the engine’s mod_route', async ({ page }) => {
