@@ -66,8 +66,8 @@ export function expertSetKey(topkIds: Int32Array, k: number, t: number): string 
     .join(',');
 }
 
-/** A margin in probability, readable whether it is 0.3 or 0.00002: "0.043", "2.2e−5". */
+/** A margin in probability, two significant digits: "0.043" from 0.01 up, "1.6e−3", "2.2e−5" below. */
 export function marginText(g: number): string {
-  if (g >= 0.001) return g.toFixed(3);
+  if (g >= 0.01) return g.toFixed(3);
   return g === 0 ? '0' : g.toExponential(1).replace('-', '\u2212');
 }
