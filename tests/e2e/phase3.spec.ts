@@ -18,7 +18,7 @@ import { fmt } from '../../web/src/widgets/format';
 import { COLLAPSE_CONFIG, SWITCH_AUX_CONFIG, BIAS_CONFIG, demoConfig } from '../../web/src/widgets/train-common/demo';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
-import { ROUTE_D, ROUTE_SEED, routedBatchSpec } from '../../web/src/widgets/train-cost/spec';
+import { DECODE_BATCH, ROUTE_D, ROUTE_SEED, routedBatchSpec } from '../../web/src/widgets/train-cost/spec';
 import type { TrainCostParams } from '../../web/src/widgets/train-cost/params';
 import { randomBatch } from '../../web/src/widgets/serving-common/serving';
 import { ALPHAS } from '../../web/src/widgets/balance-compare/spec';
@@ -58,6 +58,9 @@ const want = {
   servingMemory8: '',
   trainingMemory8: '',
   servingMemory64: '',
+  decodeOne8: '',
+  decodeBatch8: '',
+  touched8: '',
   commServe8: '',
   commTrain8: '',
   commShare8: '',
@@ -141,6 +144,11 @@ test.beforeAll(async () => {
     const c8 = comm(8);
     Object.assign(want, { commServe8: bytesText(c8.cross_device_bytes), commTrain8: bytesText(c8.training_step_cross_device_bytes), commShare8: `${(c8.cross_device_fraction * 100).toFixed(1)}%` });
     want.commServe64 = bytesText(comm(64).cross_device_bytes);
+    // The decode rows: batch 1 reads the active weights; a batch of DECODE_BATCH reads every expert it touched.
+    const step = ok(core.forward(routedBatchSpec(8, costParams.top_k), randomBatch(DECODE_BATCH, ROUTE_D, ROUTE_SEED + 1), DECODE_BATCH));
+    const touched = Array.from(step.expert_load).filter((n) => n > 0).length;
+    const readBig = (k: number) => ok(core.trainingMemory(ok(core.cost({ d_model: costParams.d_model, d_ff: costParams.d_ff, num_experts: 8, top_k: k, layers: costParams.layers, shared_params: costParams.shared_params, expert_kind: 'swiglu' })).active_params, 2)).serving_bytes;
+    Object.assign(want, { decodeOne8: bytesText(readBig(costParams.top_k)), decodeBatch8: bytesText(readBig(touched)), touched8: `${touched} of 8` });
   } finally {
     core.dispose();
   }
@@ -282,13 +290,23 @@ test('inference-vs-training: timing from the worker, memory from the engine’s 
   await expect(sheet.locator('[data-row="comm"] [data-serve]')).toHaveText(want.commServe8);
   await expect(sheet.locator('[data-row="comm"] [data-train]')).toHaveText(want.commTrain8);
   await expect(sheet.locator('[data-row="comm"] [data-cross-share]')).toHaveText(want.commShare8);
+  await expect(sheet.locator('[data-row="decode-one"] [data-serve]')).toHaveText(want.decodeOne8);
+  await expect(sheet.locator('[data-row="decode-batch"] [data-serve]')).toHaveText(want.decodeBatch8);
+  await expect(sheet.locator('[data-row="decode-batch"] [data-touched]')).toHaveText(want.touched8);
   await w.getByRole('button', { name: 'Measure on this device' }).click();
-  await expect(w.locator('[data-ratio]')).toBeVisible({ timeout: 30_000 });
+  await expect(w.locator('[data-ratio]')).toBeVisible({ timeout: 60_000 });
+  // Both layers are timed: the MoE and the dense baseline of the same active size. Timings are shown, never asserted.
   const ratio = Number((await w.locator('[data-ratio]').innerText()).replace('×', ''));
+  const denseRatio = Number((await w.locator('[data-dense-ratio]').innerText()).replace('×', ''));
   const serveMs = await w.locator('[data-row="serve"] [data-ms]').innerText();
   const trainMs = await w.locator('[data-row="train"] [data-ms]').innerText();
-  console.log(`inference-vs-training: forward ${serveMs} ms, training step ${trainMs} ms per ${TIMED_TOKENS} tokens, ratio ${ratio}; ${await w.locator('[data-summary]').innerText()}`);
-  expect(ratio).toBeGreaterThan(0); // a timing: shown to the learner, never asserted beyond being measured
+  const denseMs = await w.locator('[data-dense-ms]').allInnerTexts();
+  expect(denseMs).toHaveLength(2);
+  for (const ms of [serveMs, trainMs, ...denseMs]) expect(ms).toMatch(/^\d+\.\d{3}$/);
+  console.log(`inference-vs-training: MoE forward ${serveMs} ms, step ${trainMs} ms (${ratio}×); dense forward ${denseMs[0]} ms, step ${denseMs[1]} ms (${denseRatio}×) per ${TIMED_TOKENS} tokens`);
+  expect(ratio).toBeGreaterThan(0);
+  expect(denseRatio).toBeGreaterThan(0);
+  await expect(w.locator('[data-dense-params]')).toHaveText(/^\d[\d\u2009]*$/);
   await expect(sheet.locator('[data-row="flops"] [data-train]')).toContainText('× forward');
   await answerCheck(page, lessons.cost, 'measure');
   await screenshots(page, 'inference-vs-training', w);

@@ -30,6 +30,8 @@ import {
 } from '../../web/src/widgets/serving-common/serving';
 import { runSeed } from '../../web/src/widgets/rebatch-flakiness/spec';
 import type { RebatchParams } from '../../web/src/widgets/rebatch-flakiness/params';
+import { NEAR_TIE_D, droplessSpec, expertSetKey, jitterRows, marginText } from '../../web/src/widgets/near-tie-flips/spec';
+import type { NearTieParams } from '../../web/src/widgets/near-tie-flips/params';
 import { SERVED, TRAFFIC_D, trafficSeed, trafficSpec } from '../../web/src/widgets/ep-sharding/spec';
 import type { EpShardingParams } from '../../web/src/widgets/ep-sharding/params';
 import { SERVED_MODEL } from '../../web/src/widgets/own-data-bench/spec';
@@ -45,6 +47,7 @@ const mod = load('mixture-of-depths');
 const paramsOf = <T>(lesson: Lesson, name: string): T =>
   (lesson.steps.flatMap((s) => s.blocks).find((b) => b.kind === 'widget' && b.name === name) as { params: unknown }).params as T;
 const rb = paramsOf<RebatchParams>(serving, 'rebatch-flakiness');
+const nt = paramsOf<NearTieParams>(serving, 'near-tie-flips');
 const ep = paramsOf<EpShardingParams>(serving, 'ep-sharding');
 const ob = paramsOf<OwnDataParams>(serving, 'own-data-bench');
 const mc = paramsOf<ModCapacityParams>(mod, 'mod-capacity');
@@ -57,6 +60,10 @@ const want = {
   dropped1: [] as string[],
   scores1: [] as string[],
   flaky4: '',
+  /** near-tie-flips at ε = 1e−3 (the default) and 1e−2: tokens changed, median and largest changed margin. */
+  near3: { flipped: '', largest: '' },
+  near2: { flipped: '', largest: '', count: 0 },
+  nearMedian: '',
   ep4: { median: '', p95: '', worst: '' },
   ep8: { median: '', p95: '', worst: '' },
   traffic4: { bytes: '', cross: '', share: '', train: '', received: [] as string[] },
@@ -107,6 +114,32 @@ test.beforeAll(async () => {
     const r1 = rebatch(2);
     expect(r1.n, 'the lesson needs flaky tokens at capacity factor 1').toBeGreaterThan(0);
     Object.assign(want, { flaky1: r1.flaky, dropped1: r1.dropped, scores1: r1.scores, flaky4: rebatch(6).flaky });
+
+    // near-tie-flips: the margins from a top-(k+1) probe, and the tokens whose expert set changes in
+    // any of the draws at ε (noise seeds 1 … draws, the widget's default state).
+    {
+      const T = nt.tokens;
+      const x = randomBatch(T, NEAR_TIE_D, nt.data_seed);
+      const layer = droplessSpec({ experts: nt.experts, topK: nt.top_k, seed: nt.seed });
+      const probe = ok(core.forward(droplessSpec({ experts: nt.experts, topK: nt.top_k, seed: nt.seed, probe: true }), x, T));
+      const base = ok(core.forward(layer, x, T));
+      const s = nt.top_k + 1;
+      const margins = Array.from({ length: T }, (_, t) => probe.topk_weights[t * s + nt.top_k - 1] - probe.topk_weights[t * s + nt.top_k]);
+      const near = (eps: number) => {
+        const changed = new Set<number>();
+        for (let r = 0; r < nt.draws; r++) {
+          const run = ok(core.forward(layer, jitterRows(x, eps, 1 + r), T));
+          for (let t = 0; t < T; t++) if (expertSetKey(run.topk_ids, nt.top_k, t) !== expertSetKey(base.topk_ids, nt.top_k, t)) changed.add(t);
+        }
+        const largest = Math.max(...[...changed].map((t) => margins[t]));
+        return { flipped: `${changed.size} of ${T}`, largest: changed.size ? marginText(largest) : '', count: changed.size, value: largest };
+      };
+      const median = quantile(margins, 0.5);
+      const big = near(1e-2);
+      expect(big.count, 'the lesson needs near-tie tokens that change at ε = 1e−2').toBeGreaterThan(0);
+      expect(big.value, 'only near-tie tokens change').toBeLessThan(median / 10);
+      Object.assign(want, { near3: near(1e-3), near2: big, nearMedian: marginText(median) });
+    }
 
     // ep-sharding, skew index 2, data seed 1, on 4 and on 8 devices.
     const ratios = (devices: number) => {
@@ -217,7 +250,7 @@ async function screenshots(page: Page, name: string, target: ReturnType<Page['lo
 }
 
 test('eval-and-serving: rebatching, sharding and own-data numbers match the engine; the check quiz closes the lesson', async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(300_000);
   await open(page, serving);
 
   // 1. rebatch-flakiness
@@ -234,6 +267,31 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   await expect(page).toHaveURL(/rf_cf=6/);
   await expect(rw.locator('[data-flaky]')).toHaveText(want.flaky4);
   await answerCheck(page, serving, 'rebatch');
+  await answerCheck(page, serving, 'capacity');
+
+  // 1b. near-tie-flips: the default ε, then none at ε = 0, then a few near-tie tokens at ε = 1e−2
+  const nw = page.locator('[data-widget="near-tie-flips"]');
+  await expect(nw.locator('[data-eps]')).toHaveText('1e\u22123');
+  await expect(nw.locator('[data-flipped]')).toHaveText(want.near3.flipped, { timeout: 20_000 });
+  await expect(nw.locator('[data-median-margin]')).toHaveText(want.nearMedian);
+  await nw.locator('[data-control="epsilon"]').focus();
+  await page.keyboard.press('Home');
+  await expect(nw.locator('[data-eps]')).toHaveText('0');
+  await expect(page).toHaveURL(/nt_eps=0/);
+  await expect(nw.locator('[data-flipped]')).toHaveText(`0 of ${nt.tokens}`);
+  await expect(nw.locator('tr.flipped')).toHaveCount(0);
+  await expect(nw.locator('[data-largest-changed]')).toHaveCount(0);
+  await page.keyboard.press('End');
+  await expect(nw.locator('[data-eps]')).toHaveText('1e\u22122');
+  await expect(nw.locator('[data-flipped]')).toHaveText(want.near2.flipped);
+  await expect(nw.locator('[data-largest-changed]')).toHaveText(want.near2.largest);
+  await expect(nw.locator('tr.flipped')).toHaveCount(want.near2.count);
+  // Every token that changed sat on a near tie: its margin is a small fraction of the median.
+  const changedMargins = (await nw.locator('tr.flipped [data-margin]').allInnerTexts()).map((t) => Number(t.replace('\u2212', '-')));
+  expect(changedMargins).toHaveLength(want.near2.count);
+  expect(Math.max(...changedMargins)).toBeLessThan(Number(want.nearMedian) / 10);
+  await screenshots(page, 'near-ties', nw);
+  await answerCheck(page, serving, 'near-ties');
 
   // 2. ep-sharding
   const ew = page.locator('[data-widget="ep-sharding"]');
@@ -305,9 +363,13 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
 });
 
 test('eval-and-serving: a shared link restores every widget’s state', async ({ page }) => {
-  await open(page, serving, '?rf_cf=6&rf_fixed=1&ep_dev=8&ob_cf=0');
+  await open(page, serving, '?rf_cf=6&rf_fixed=1&ep_dev=8&ob_cf=0&nt_eps=5');
   await expect(page.locator('[data-widget="rebatch-flakiness"] [data-flaky]')).toHaveText(want.flaky4);
   await expect(page.locator('[data-widget="rebatch-flakiness"] [data-control="fixed"]')).toBeChecked();
+  // A link to a later step carries its widget's state too.
+  await page.goto(`/#/lesson/${serving.id}/near-ties?nt_eps=5`);
+  await expect(page.locator('[data-widget="near-tie-flips"] [data-eps]')).toHaveText('1e\u22122', { timeout: 20_000 });
+  await expect(page.locator('[data-widget="near-tie-flips"] [data-flipped]')).toHaveText(want.near2.flipped, { timeout: 20_000 });
 });
 
 test('mixture-of-depths: the capacity slider and the sentence box match the engine’s mod_route', async ({ page }) => {

@@ -18,6 +18,7 @@ import {
 } from '../../web/src/widgets/serving-common/serving';
 import { seededRandom } from '../../web/src/widgets/common/seeded-random';
 import { runSeed } from '../../web/src/widgets/rebatch-flakiness/spec';
+import { EPSILONS, NEAR_TIE_D, droplessSpec, epsilonAt, epsilonLabel, expertSetKey, jitterRows } from '../../web/src/widgets/near-tie-flips/spec';
 import { loadEngineCore } from './wasm-engine';
 
 type Core = import('../../web/src/engine/core').EngineCore;
@@ -75,6 +76,41 @@ describe('serving helpers', () => {
   });
 });
 
+describe('near-tie-flips helpers', () => {
+  it('jitters every number by at most ε of itself, seeded, and not at all at ε = 0', () => {
+    const x = randomBatch(64, 8, 5);
+    expect(jitterRows(x, 0, 9)).toEqual(x);
+    const y = jitterRows(x, 1e-3, 9);
+    expect(y).toEqual(jitterRows(x, 1e-3, 9));
+    expect(y).not.toEqual(jitterRows(x, 1e-3, 10));
+    let moved = 0;
+    y.forEach((v, i) => {
+      expect(Math.abs(v - x[i])).toBeLessThanOrEqual(1e-3 * Math.abs(x[i]) * (1 + 1e-5));
+      if (v !== x[i]) moved += 1;
+    });
+    expect(moved).toBeGreaterThan(x.length / 2);
+    expect(x[0]).toBe(randomBatch(64, 8, 5)[0]); // the input is left alone
+  });
+
+  it('offers ε from 0 to 1e−2, labels it, and clamps a URL index', () => {
+    expect(EPSILONS[0]).toBe(0);
+    expect(epsilonAt(99)).toBe(1e-2);
+    expect(epsilonAt(-3)).toBe(0);
+    expect(EPSILONS.map(epsilonLabel)).toEqual(['0', '1e\u22126', '1e\u22125', '1e\u22124', '1e\u22123', '1e\u22122']);
+  });
+
+  it('compares expert sets regardless of slot order, and probes one expert further without renormalising', () => {
+    const ids = new Int32Array([3, 1, 1, 3, 0, 2]); // [3 tokens, k = 2]
+    expect(expertSetKey(ids, 2, 0)).toBe('1,3');
+    expect(expertSetKey(ids, 2, 1)).toBe(expertSetKey(ids, 2, 0));
+    expect(expertSetKey(ids, 2, 2)).toBe('0,2');
+    const layer = droplessSpec({ experts: 8, topK: 2, seed: 3 });
+    const probe = droplessSpec({ experts: 8, topK: 2, seed: 3, probe: true });
+    expect([layer.config.top_k, layer.config.norm_topk_prob, layer.config.capacity_factor]).toEqual([2, true, undefined]);
+    expect([probe.config.top_k, probe.config.norm_topk_prob, probe.seed]).toEqual([3, false, 3]);
+  });
+});
+
 describe('the lessons’ demonstrations hold in the engine', () => {
   let core: Core;
   beforeAll(async () => {
@@ -113,6 +149,32 @@ describe('the lessons’ demonstrations hold in the engine', () => {
     }
     expect(Math.max(...ratios) - Math.min(...ratios)).toBeGreaterThan(0.2);
     expect(Math.min(...ratios)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('near ties: nothing changes at ε = 0, a few near-tie tokens change experts at ε = 1e−2, and only those', () => {
+    const T = 1024;
+    const x = randomBatch(T, NEAR_TIE_D, 77);
+    const layer = droplessSpec({ experts: 8, topK: 2, seed: 3 });
+    const probe = ok(core.forward(droplessSpec({ experts: 8, topK: 2, seed: 3, probe: true }), x, T));
+    const base = ok(core.forward(layer, x, T));
+    const margin = (t: number) => probe.topk_weights[t * 3 + 1] - probe.topk_weights[t * 3 + 2];
+    for (let t = 0; t < T; t++) expect(expertSetKey(probe.topk_ids, 3, t).split(',').length).toBe(3);
+    for (let t = 0; t < T; t++) expect(Array.from(probe.topk_ids.subarray(t * 3, t * 3 + 2)).sort().join(',')).toBe(expertSetKey(base.topk_ids, 2, t));
+    const changed = (eps: number) => {
+      const out = new Set<number>();
+      for (let r = 0; r < 8; r++) {
+        const run = ok(core.forward(layer, jitterRows(x, eps, 1 + r), T));
+        for (let t = 0; t < T; t++) if (expertSetKey(run.topk_ids, 2, t) !== expertSetKey(base.topk_ids, 2, t)) out.add(t);
+      }
+      return [...out];
+    };
+    expect(changed(0)).toEqual([]);
+    const big = changed(1e-2);
+    expect(big.length).toBeGreaterThan(0);
+    expect(big.length).toBeLessThan(T / 10);
+    const median = quantile(Array.from({ length: T }, (_, t) => margin(t)), 0.5);
+    for (const t of big) expect(margin(t)).toBeLessThan(median / 10);
+    expect(changed(1e-4).length).toBeLessThanOrEqual(big.length);
   });
 
   it('mod_route keeps exactly the capacity, by score', () => {

@@ -19,6 +19,7 @@ import { expertWordsParams } from './expert-words/params';
 import { moeDesignerParams } from './moe-designer/params';
 import { quizParams } from './quiz/params';
 import { rebatchParams } from './rebatch-flakiness/params';
+import { nearTieParams } from './near-tie-flips/params';
 import { epShardingParams } from './ep-sharding/params';
 import { ownDataParams } from './own-data-bench/params';
 import { modCapacityParams } from './mod-capacity/params';
@@ -47,6 +48,7 @@ export const widgetCatalog = {
   'moe-designer': { params: moeDesignerParams, state: widgetStates['moe-designer'] },
   quiz: { params: quizParams, state: widgetStates.quiz },
   'rebatch-flakiness': { params: rebatchParams, state: widgetStates['rebatch-flakiness'] },
+  'near-tie-flips': { params: nearTieParams, state: widgetStates['near-tie-flips'] },
   'ep-sharding': { params: epShardingParams, state: widgetStates['ep-sharding'] },
   'own-data-bench': { params: ownDataParams, state: widgetStates['own-data-bench'] },
   'mod-capacity': { params: modCapacityParams, state: widgetStates['mod-capacity'] },

@@ -26,6 +26,7 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
   'moe-designer': () => import('./moe-designer/MoeDesigner.svelte'),
   quiz: () => import('./quiz/Quiz.svelte'),
   'rebatch-flakiness': () => import('./rebatch-flakiness/RebatchFlakiness.svelte'),
+  'near-tie-flips': () => import('./near-tie-flips/NearTieFlips.svelte'),
   'ep-sharding': () => import('./ep-sharding/EpSharding.svelte'),
   'own-data-bench': () => import('./own-data-bench/OwnDataBench.svelte'),
   'mod-capacity': () => import('./mod-capacity/ModCapacity.svelte'),

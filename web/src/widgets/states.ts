@@ -16,6 +16,7 @@ import { expertWordsState } from './expert-words/spec';
 import { moeDesignerState } from './moe-designer/spec';
 import { quizState } from './quiz/spec';
 import { rebatchState } from './rebatch-flakiness/spec';
+import { nearTieState } from './near-tie-flips/spec';
 import { epShardingState } from './ep-sharding/spec';
 import { ownDataState } from './own-data-bench/spec';
 import { modCapacityState } from './mod-capacity/spec';
@@ -36,6 +37,7 @@ export const widgetStates = {
   'moe-designer': moeDesignerState,
   quiz: quizState,
   'rebatch-flakiness': rebatchState,
+  'near-tie-flips': nearTieState,
   'ep-sharding': epShardingState,
   'own-data-bench': ownDataState,
   'mod-capacity': modCapacityState,

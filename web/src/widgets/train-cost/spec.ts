@@ -1,7 +1,7 @@
 // URL state of the train-cost widget: serving versus training cost, measured on
 // this device for the demonstration layer, and counted by the engine for a large MoE.
 import { int } from '../../player/url-state';
-import type { CostConfig, LayerSpec, TrainConfig } from '../../engine';
+import type { CostConfig, LayerConfig, LayerSpec, TrainConfig, TrainRouterKind } from '../../engine';
 import { COLLAPSE_CONFIG, DEMO_SEED, demoConfig } from '../train-common/demo';
 
 export const expertChoices = [8, 16, 64] as const;
@@ -47,6 +47,15 @@ export const timedCost: CostConfig = {
   top_k: timedLayerSpec.config.top_k,
   expert_kind: 'swiglu',
 };
+/**
+ * The trainer config of the dense comparison: the timed layer's task, optimiser and batch, with the
+ * shape of the engine's dense baseline of the same active size (`denseBaseline(timedLayerSpec,
+ * 'active')`: one expert, top-1, d_ff = k · d_ff, so the single softmax gate is exactly 1).
+ */
+export function denseTrainConfig(dense: LayerConfig): TrainConfig {
+  return { ...timedTrainConfig, d_ff: dense.d_ff, num_experts: dense.num_experts, top_k: dense.top_k, router: dense.router_kind as TrainRouterKind };
+}
+
 /** Tokens per timed call: one training batch. */
 export const TIMED_TOKENS = TIMED_SHAPE.batch;
 
@@ -74,6 +83,8 @@ export function devicesFor(experts: number, raw: number): number {
  * the large model's d_model), so the router stays small: ROUTE_D inputs, tiny experts.
  */
 export const ROUTE_D = 8;
+/** Tokens decoded together in the memory-read row: one step of a busy server. */
+export const DECODE_BATCH = 64;
 export const ROUTE_SEED = 2024;
 export function routedBatchSpec(experts: number, topK: number): LayerSpec {
   return {
