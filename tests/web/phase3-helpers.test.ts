@@ -10,7 +10,8 @@ import { TrainingRun, combinedPhase } from '../../web/src/widgets/train-common/t
 import { argmax, linePath, niceMax, stackedAreaPaths } from '../../web/src/widgets/train-common/stack';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
-import { handleRequest, type EngineMethods } from '../../web/src/engine/rpc';
+import { handleRequest } from '../../web/src/engine/rpc';
+import type { EngineMethods } from '../../web/src/engine/api';
 
 const header = readFileSync(fileURLToPath(new URL('../../engine/include/moe/train/demo_seeds.hpp', import.meta.url)), 'utf8');
 function demo(name: string): unknown {
@@ -146,7 +147,7 @@ describe('worker protocol for training', () => {
     const calls: string[] = [];
     const engine = {
       trainCreate: () => (calls.push('create'), { ok: true, value: 3 }),
-      trainDelete: (id: number) => void calls.push(`delete ${id}`),
+      trainDelete: (id: number) => (calls.push(`delete ${id}`), { ok: true, value: null }),
       trainTime: (id: number, steps: number) => (calls.push(`time ${id} ${steps}`), { ok: false, error: 'x' }),
     } as unknown as EngineMethods;
     expect(handleRequest(engine, { id: 1, method: 'trainCreate', args: [{ task: 'tokens' }] }).result).toEqual({ ok: true, value: 3 });
