@@ -9,7 +9,8 @@ import { hashSeed } from '../../web/src/widgets/quiz/rng';
 import { seededRandom, shuffledOrder } from '../../web/src/widgets/common/seeded-random';
 import { BOX_WAIT_MS, dueQuestions, readQueue, recordAnswer, writeQueue, REVIEW_KEY } from '../../web/src/widgets/quiz/review';
 import { compactWords } from '../../web/src/widgets/common/numbers';
-import { PROGRESS_KEY, emptyProgress, loadProgress, recordDesignResult, recordQuizResult, saveProgress } from '../../web/src/player/progress';
+import { PROGRESS_KEY, emptyProgress, loadProgress, saveProgress, withRecord } from '../../web/src/player/progress';
+import type { Progress } from '../../web/src/player/progress';
 import { loadEngineCore, repo } from './wasm-engine';
 
 const lessons = path.join(repo, 'lessons');
@@ -196,26 +197,52 @@ describe('quiz and design results in progress', () => {
     const store = new Map<string, string>();
     return { store, storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) } };
   };
-  it('keeps the best score, and survives a save of progress loaded before the result', () => {
+  const quizAttempt = (quiz: string, score: number, total: number) => ({ kind: 'quiz' as const, quiz, score, total });
+  const design = { score: 4, total: 6, experts: 4, top_k: 2, link: '#/lesson/design-your-moe', at: 5 };
+
+  it('counts every attempt, keeps the best score of the same length, and replaces the design', () => {
+    let p: Progress = emptyProgress();
+    p = withRecord(p, quizAttempt('final-quiz', 9, 15));
+    expect(p.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 1, last: 9 });
+    p = withRecord(p, quizAttempt('final-quiz', 7, 15));
+    expect(p.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
+    // A quiz that changed length starts its best afresh.
+    p = withRecord(p, quizAttempt('final-quiz', 5, 16));
+    expect(p.quizzes?.['final-quiz']).toEqual({ best: 5, total: 16, attempts: 3, last: 5 });
+    p = withRecord(p, { kind: 'design', design });
+    p = withRecord(p, { kind: 'design', design: { ...design, score: 6, at: 9 } });
+    expect(p.design).toEqual({ ...design, score: 6, at: 9 });
+  });
+
+  it('keeps results when another tab saves progress it loaded before them', () => {
     const { storage } = memory();
     const loadedEarlier = { ...emptyProgress(), last: { lessonId: 'final-quiz', hash: '#/lesson/final-quiz' } };
-    saveProgress(storage, loadedEarlier);
-    expect(recordQuizResult(storage, 'final-quiz', 9, 15)).toEqual({ best: 9, total: 15, attempts: 1, last: 9 });
-    expect(recordQuizResult(storage, 'final-quiz', 7, 15)).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
-    recordDesignResult(storage, { score: 4, total: 6, experts: 4, top_k: 2, link: '#/lesson/design-your-moe', at: 5 });
-    saveProgress(storage, loadedEarlier); // the player's store saving what it loaded earlier
+    saveProgress(storage, withRecord(withRecord(loadedEarlier, quizAttempt('final-quiz', 9, 15)), { kind: 'design', design }));
+    saveProgress(storage, loadedEarlier); // the other tab's store saving what it loaded earlier
     const after = loadProgress(storage);
-    expect(after.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
+    expect(after.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 1, last: 9 });
     expect(after.design?.score).toBe(4);
     expect(after.version).toBe(1);
   });
+
   it('a reset (saving empty progress) drops the results; junk results are ignored', () => {
     const { store, storage } = memory();
-    saveProgress(storage, { ...emptyProgress(), last: { lessonId: 'x', hash: '#/lesson/x' } });
-    recordQuizResult(storage, 'check', 10, 10);
+    saveProgress(storage, withRecord({ ...emptyProgress(), last: { lessonId: 'x', hash: '#/lesson/x' } }, quizAttempt('check', 10, 10)));
+    expect(loadProgress(storage).quizzes?.check?.best).toBe(10);
     saveProgress(storage, emptyProgress());
     expect(loadProgress(storage).quizzes).toBeUndefined();
     store.set(PROGRESS_KEY, JSON.stringify({ ...emptyProgress(), quizzes: { a: { best: 20, total: 10, attempts: 1, last: 1 } }, design: { score: 'x' } }));
     expect(loadProgress(storage)).toEqual(emptyProgress());
+  });
+
+  it('reach the store only through score(): the goal is recorded once, every attempt counts', async () => {
+    const { ProgressStore } = await import('../../web/src/player/progress-store.svelte');
+    const store = new ProgressStore();
+    store.goal('final-quiz', 'quiz-done', quizAttempt('final-quiz', 11, 15));
+    store.goal('final-quiz', 'quiz-done', quizAttempt('final-quiz', 13, 15));
+    store.goal('design-your-moe', 'design-checked', { kind: 'design', design });
+    expect(store.lesson('final-quiz').goals).toEqual(['quiz-done']);
+    expect(store.results.quizzes?.['final-quiz']).toEqual({ best: 13, total: 15, attempts: 2, last: 13 });
+    expect(store.results.design).toEqual(design);
   });
 });
