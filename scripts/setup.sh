@@ -10,6 +10,10 @@ quiet=0
 [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
 run() { if [ "$quiet" = 1 ]; then "$@" >/dev/null; else "$@"; fi; }
+# Which tracked files differ from the last commit, before and after setup: setup must change
+# none of them (the setup-clean suite of scripts/test.mjs compares the two).
+snapshot() { node scripts/tracked-files.mjs save "build/reports/tracked-files-$1-setup.json"; }
+snapshot before
 
 # --- Debian packages -------------------------------------------------------
 # Each entry: package name and a file that proves it is installed.
@@ -42,13 +46,12 @@ fi
 
 # --- npm packages ----------------------------------------------------------
 # npm writes node_modules/.package-lock.json; reinstall when the lockfile changed since.
-# `npm install` (not `npm ci`): it installs the lockfile's exact versions too, but
-# tolerates lockfile entries for other platforms' optional packages (rollup's,
-# esbuild's) that the registry these machines reach does not serve, which
-# makes `npm ci` refuse the lockfile as out of sync.
+# `npm ci`: exactly the lockfile, which it never rewrites (`npm install` may, and did: it added
+# other platforms' optional rollup packages). The lockfile keeps every platform's optional
+# packages, as npm writes it; each machine installs only its own.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages from package-lock.json"
-  run npm install --no-audit --no-fund
+  run npm ci --no-audit --no-fund
 fi
 
 # --- engine: native and WebAssembly ----------------------------------------
@@ -85,4 +88,5 @@ if [ ! -f "$stamp" ] || [ -n "$(find web lessons build/wasm/moe_engine.wasm buil
   say "building the web app"
   run npx vite build --config web/vite.config.ts --logLevel warn
 fi
+snapshot after
 say "ready"

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { changedBetween, readSnapshot } from './tracked-files.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
@@ -66,7 +67,25 @@ function readdirSyncSafe(dir) {
   }
 }
 
+/** Compares the tracked-file snapshots scripts/setup.sh saved before and after its work. */
+function setupChangedNothing() {
+  const before = readSnapshot('build/reports/tracked-files-before-setup.json');
+  const after = readSnapshot('build/reports/tracked-files-after-setup.json');
+  const say = (code, text) => (console.log(text), { code, output: text });
+  if (!before || !after) return say(1, 'setup-clean: no snapshots from a finished scripts/setup.sh (run npm test)');
+  if (!after.gitWorkTree) return say(0, 'setup-clean: not a git work tree; nothing to compare');
+  const changed = changedBetween(before.changes, after.changes);
+  if (changed.length) return say(1, `setup-clean: scripts/setup.sh changed tracked files:\n  ${changed.join('\n  ')}`);
+  return say(0, 'setup-clean: scripts/setup.sh changed no tracked file');
+}
+
 const suites = [
+  {
+    name: 'setup-clean',
+    about: 'scripts/setup.sh left every tracked file as it found it (git status before and after)',
+    run: async () => setupChangedNothing(),
+    count: single,
+  },
   {
     name: 'format',
     about: 'clang-format over engine and engine tests',

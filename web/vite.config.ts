@@ -32,7 +32,7 @@ const securityHeaders = {
 export default defineConfig({
   root: path.join(repo, 'web'),
   base: './',
-  plugins: [lessonsPlugin({ lessonsDir: path.join(repo, 'lessons') }), svelte(), preloadChunkOf('/src/player/start.ts')],
+  plugins: [lessonsPlugin({ lessonsDir: path.join(repo, 'lessons') }), svelte(), preloadChunkOf('/src/start.ts')],
   resolve: { alias: { '@engine-wasm-mt': engineWasmMt, '@engine-wasm': engineWasm } },
   worker: { format: 'es' },
   build: {

@@ -2,7 +2,8 @@
 // calls, a dying worker is restarted and its pending calls get error values.
 import { describe, expect, it } from 'vitest';
 import { handleRequest } from '../../web/src/engine/rpc';
-import type { EngineMethods, Request } from '../../web/src/engine/rpc';
+import type { EngineMethods } from '../../web/src/engine/api';
+import type { Request } from '../../web/src/engine/rpc';
 import { startWithFakes } from './fake-worker';
 
 describe('Engine client', () => {

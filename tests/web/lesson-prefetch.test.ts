@@ -1,5 +1,5 @@
 // The player asks for the opened lesson and, as soon as its steps arrive, for the code of the widgets
-// the learner sees first, and renders a lesson that has arrived at once (web/src/player/prefetch.ts).
+// the learner sees first, and renders a lesson that has arrived at once (web/src/prefetch.ts).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Lesson } from '../../web/src/lessons/types';
 
@@ -28,7 +28,7 @@ vi.mock('../../web/src/widgets/registry', async (original) => ({
   loadWidget,
 }));
 
-const { arrivedLesson, loadLessonAndFirstWidgets } = await import('../../web/src/player/prefetch');
+const { arrivedLesson, loadLessonAndFirstWidgets } = await import('../../web/src/prefetch');
 
 describe('arrivedLesson', () => {
   it('is the lesson once its steps have arrived (so the player renders it at once), not before', async () => {

@@ -5,12 +5,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Result, TrainChunk, TrainConfig, TrainStats } from '../../web/src/engine/types';
 import { BIAS_CONFIG, COLLAPSE_CONFIG, DEMO_SEEDS, SWITCH_AUX_CONFIG } from '../../web/src/widgets/train-common/demo';
-import { RunSeries, trainInChunks, type TrainEngine } from '../../web/src/widgets/train-common/run';
+import { RunSeries, argmax, trainInChunks, type TrainEngine } from '../../web/src/widgets/train-common/run';
 import { TrainingRun, combinedPhase } from '../../web/src/widgets/train-common/training-run.svelte';
-import { argmax, linePath, niceMax, stackedAreaPaths } from '../../web/src/widgets/train-common/stack';
+import { loadBandPaths, lossAxisMax, stepLinePath, stepScale, valueScale } from '../../web/src/widgets/train-common/chart';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
 import { comparedConfigs } from '../../web/src/widgets/balance-compare/spec';
-import { handleRequest, type EngineMethods } from '../../web/src/engine/rpc';
+import { handleRequest } from '../../web/src/engine/rpc';
+import type { EngineMethods } from '../../web/src/engine/api';
 
 const header = readFileSync(fileURLToPath(new URL('../../engine/include/moe/train/demo_seeds.hpp', import.meta.url)), 'utf8');
 function demo(name: string): unknown {
@@ -39,27 +40,40 @@ describe('demonstration configs', () => {
   });
 });
 
-describe('chart geometry', () => {
-  it('stacks shares bottom to top and spans the planned steps', () => {
-    const paths = stackedAreaPaths(
-      [
-        [0.5, 0.5],
-        [1, 0],
-      ],
-      3,
-      100,
-      10,
-    );
-    expect(paths).toEqual(['M0,5L50,0L50,10L0,10Z', 'M0,0L50,0L50,0L0,5Z']);
-    expect(stackedAreaPaths([], 10, 100, 10)).toEqual([]);
-    expect(stackedAreaPaths([[1]], 10, 90, 10)).toEqual(['M0,0L5,0L5,10L0,10Z']);
+describe('chart geometry (d3 scales and shapes)', () => {
+  // A plot 100 px wide over 4 planned steps (25 px a step) and 10 px high for shares 0 … 1.
+  const x = stepScale(4, 2, 100);
+  const share = valueScale(1, 10);
+
+  it('stacks each step’s shares bottom to top in expert order, each step held across its width', () => {
+    // Step 1: E1 0.5, E2 0.5. Step 2: E1 takes everything.
+    expect(loadBandPaths([[0.5, 0.5], [1, 0]], 2, x, share)).toEqual([
+      'M0,5L25,5L25,0L50,0L50,0L50,10L50,10L25,10L25,10L0,10Z', // E1: 0 … 0.5, then 0 … 1
+      'M0,0L25,0L25,0L50,0L50,0L50,0L50,0L25,0L25,5L0,5Z', // E2: 0.5 … 1, then nothing
+    ]);
+    expect(loadBandPaths([], 2, x, share)).toEqual([]);
+    // Shares outside 0 … 1 stay inside the plot.
+    expect(loadBandPaths([[1.2, -0.1]], 2, x, share)).toEqual(['M0,0L25,0L25,0L25,10L25,10L0,10Z', 'M0,0L25,0L25,0L25,0L25,0L0,0Z']);
   });
-  it('draws lines and picks axis tops', () => {
-    expect(linePath([0, 1], 2, 10, 10, 1)).toBe('M0,10L10,0');
-    expect(linePath([], 2, 10, 10, 1)).toBe('');
-    expect(niceMax(0.0105)).toBe(0.02);
-    expect(niceMax(0.3)).toBeCloseTo(0.5);
-    expect(niceMax(0)).toBe(1);
+
+  it('spans the planned run, or the steps done when a run went further', () => {
+    expect(stepScale(400, 25, 300).domain()).toEqual([0, 400]);
+    expect(stepScale(400, 500, 300).domain()).toEqual([0, 500]);
+    expect(stepScale(400, 0, 300).ticks(3)).toEqual([0, 100, 200, 300, 400]);
+  });
+
+  it('draws a loss as a line held across each step, on an axis that ends at a tick above the largest value', () => {
+    expect(stepLinePath([0.01, 0.02], stepScale(2, 2, 10), valueScale(0.02, 10))).toBe('M0,5L5,5L5,0L10,0L10,0');
+    expect(stepLinePath([], x, share)).toBe('');
+    expect(lossAxisMax([0.0105, 0.002], 3)).toBeCloseTo(0.015);
+    expect(lossAxisMax([0.3], 3)).toBeCloseTo(0.3);
+    expect(lossAxisMax([], 3)).toBe(1);
+    expect(lossAxisMax([0, 0], 3)).toBe(1);
+    expect(valueScale(0.015, 96).tickFormat(3)(0.005)).toBe('0.005');
+    expect(share.tickFormat(4, '.0%')(0.5)).toBe('50%');
+  });
+
+  it('names the busiest expert', () => {
     expect(argmax([0.1, 0.7, 0.7])).toBe(1);
     expect(argmax([])).toBe(-1);
   });
@@ -146,7 +160,7 @@ describe('worker protocol for training', () => {
     const calls: string[] = [];
     const engine = {
       trainCreate: () => (calls.push('create'), { ok: true, value: 3 }),
-      trainDelete: (id: number) => void calls.push(`delete ${id}`),
+      trainDelete: (id: number) => (calls.push(`delete ${id}`), { ok: true, value: null }),
       trainTime: (id: number, steps: number) => (calls.push(`time ${id} ${steps}`), { ok: false, error: 'x' }),
     } as unknown as EngineMethods;
     expect(handleRequest(engine, { id: 1, method: 'trainCreate', args: [{ task: 'tokens' }] }).result).toEqual({ ok: true, value: 3 });

@@ -7,9 +7,11 @@ import { loadCourseFrom, loadQuizzesFrom } from '../../web/lesson-plugin';
 import { generateNumeric } from '../../web/src/widgets/quiz/numeric';
 import { hashSeed } from '../../web/src/widgets/quiz/rng';
 import { seededRandom, shuffledOrder } from '../../web/src/widgets/common/seeded-random';
-import { BOX_WAIT_MS, dueQuestions, readQueue, recordAnswer, writeQueue, REVIEW_KEY } from '../../web/src/widgets/quiz/review';
+import { LEITNER_WAIT_MS, MATURE_DAYS, dueQuestions, fromLeitner, ratingOf, readQueue, recordAnswer, writeQueue, REVIEW_KEY } from '../../web/src/widgets/quiz/review';
+import { Rating, State } from 'ts-fsrs';
 import { compactWords } from '../../web/src/widgets/common/numbers';
-import { PROGRESS_KEY, emptyProgress, loadProgress, recordDesignResult, recordQuizResult, saveProgress } from '../../web/src/player/progress';
+import { PROGRESS_KEY, emptyProgress, loadProgress, saveProgress, withRecord } from '../../web/src/player/progress';
+import type { Progress } from '../../web/src/player/progress';
 import { loadEngineCore, repo } from './wasm-engine';
 
 const lessons = path.join(repo, 'lessons');
@@ -156,38 +158,91 @@ describe('option order', () => {
   });
 });
 
-describe('review queue (Leitner)', () => {
+describe('review queue (FSRS)', () => {
   const day = 24 * 3600 * 1000;
+  const memory = () => {
+    const store = new Map<string, string>();
+    return { store, storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) } };
+  };
+
+  it('rates a wrong answer Again and a right one Good', () => {
+    expect(ratingOf(false)).toBe(Rating.Again);
+    expect(ratingOf(true)).toBe(Rating.Good);
+  });
+
   it('a missed question is due on a later visit, not in the visit it was missed', () => {
     const q = recordAnswer([], 'final-quiz', 'router-job', false, 1000, 'visit-a');
+    expect(q[0].card).toMatchObject({ reps: 1, state: State.Learning });
     expect(dueQuestions(q, 'final-quiz', 1000, 'visit-a')).toEqual([]);
     expect(dueQuestions(q, 'final-quiz', 2000, 'visit-b')).toEqual(['router-job']);
     expect(dueQuestions(q, 'check', 2000, 'visit-b')).toEqual([]);
   });
-  it('right answers move it up a box with a longer wait, then retire it; a wrong answer sends it back to box 1', () => {
+
+  it('right answers wait longer each time until the question is learned; a miss brings it back at once', () => {
     let q = recordAnswer([], 'quiz', 'a', false, 0, 'v1');
-    q = recordAnswer(q, 'quiz', 'a', true, 10, 'v2');
-    expect(q[0]).toMatchObject({ box: 2, due: 10 + BOX_WAIT_MS[1] });
-    expect(dueQuestions(q, 'quiz', 10 + day - 1, 'v3')).toEqual([]);
-    expect(dueQuestions(q, 'quiz', 10 + day, 'v3')).toEqual(['a']);
-    const wrong = recordAnswer(q, 'quiz', 'a', false, 20, 'v3');
-    expect(wrong[0]).toMatchObject({ box: 1 });
-    q = recordAnswer(q, 'quiz', 'a', true, 2 * day, 'v3');
-    expect(q[0]).toMatchObject({ box: 3 });
-    q = recordAnswer(q, 'quiz', 'a', true, 6 * day, 'v4');
+    q = recordAnswer(q, 'quiz', 'a', true, day, 'v2');
+    const firstWait = q[0].due - day;
+    expect(firstWait).toBeGreaterThan(0);
+    expect(dueQuestions(q, 'quiz', q[0].due - 1, 'v3')).toEqual([]);
+    expect(dueQuestions(q, 'quiz', q[0].due, 'v3')).toEqual(['a']);
+    const missed = recordAnswer(q, 'quiz', 'a', false, q[0].due, 'v3');
+    expect(missed[0].due).toBe(q[0].due);
+    expect(missed[0].card.reps).toBe(3);
+    // Right each time it is due: the waits grow, and the question leaves once one reaches MATURE_DAYS.
+    const waits = [firstWait];
+    for (let visit = 3; q.length > 0 && visit < 20; visit++) {
+      const at = q[0].due;
+      q = recordAnswer(q, 'quiz', 'a', true, at, `v${visit}`);
+      if (q.length) waits.push(q[0].due - at);
+    }
     expect(q).toEqual([]);
+    expect(waits.length).toBeGreaterThan(1);
+    for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThan(waits[i - 1]);
+    expect(waits.at(-1)!).toBeLessThan(MATURE_DAYS * day);
   });
+
   it('a right answer to a question never missed changes nothing; storage round-trips and tolerates junk', () => {
     expect(recordAnswer([], 'quiz', 'a', true, 0, 'v')).toEqual([]);
-    const store = new Map<string, string>();
-    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    const { store, storage } = memory();
     const q = recordAnswer([], 'quiz', 'a', false, 5, 'v');
     writeQueue(storage, q);
     expect(readQueue(storage)).toEqual(q);
     store.set(REVIEW_KEY, '{oops');
     expect(readQueue(storage)).toEqual([]);
-    store.set(REVIEW_KEY, JSON.stringify([{ quiz: 'x' }, ...q]));
+    store.set(REVIEW_KEY, JSON.stringify({ version: 2, entries: [{ quiz: 'x' }, { ...q[0], card: { due: 'soon' } }, ...q] }));
     expect(readQueue(storage)).toEqual(q);
+    store.set(REVIEW_KEY, JSON.stringify({ version: 3, entries: q }));
+    expect(readQueue(storage)).toEqual([]);
+  });
+
+  it('migrates a queue stored by the Leitner version with nothing lost', () => {
+    const { store, storage } = memory();
+    // As the Leitner version wrote it: a bare array; box 1 is due the next visit, boxes 2 and 3 after 1 and 3 days.
+    const leitner = [
+      { quiz: 'final-quiz', question: 'router-job', box: 1, due: 1_700_000_000_000, visit: 'k3j9x2aa' },
+      { quiz: 'final-quiz', question: 'aux-loss', box: 2, due: 1_700_000_000_000 + LEITNER_WAIT_MS[1], visit: 'p0q1r2s3' },
+      { quiz: 'check', question: 'capacity', box: 3, due: 1_700_100_000_000, visit: 'zz001122' },
+      { quiz: 'check', question: 'broken', box: 9, due: 5, visit: 'v' }, // not a Leitner box: unreadable then as now
+    ];
+    store.set(REVIEW_KEY, JSON.stringify(leitner));
+    const migrated = readQueue(storage);
+    expect(migrated.map(({ quiz, question, due, visit }) => ({ quiz, question, due, visit }))).toEqual(
+      leitner.slice(0, 3).map(({ quiz, question, due, visit }) => ({ quiz, question, due, visit })),
+    );
+    // The box is the number of answers: one miss, then box − 1 right ones, the last one a box's wait before due.
+    expect(migrated.map((e) => e.card.reps)).toEqual([1, 2, 3]);
+    expect(migrated.map((e) => e.card.last_review)).toEqual(leitner.slice(0, 3).map((e) => e.due - LEITNER_WAIT_MS[e.box - 1]));
+    expect(migrated[2].card.state).toBe(State.Review);
+    // The same questions are due at the same moments as before.
+    const before = (now: number, quiz: string) => leitner.filter((e) => e.quiz === quiz && e.due <= now && e.box <= 3).map((e) => e.question);
+    for (const now of [1_700_000_000_000, 1_700_000_000_000 + LEITNER_WAIT_MS[1], 1_700_100_000_000]) {
+      for (const quiz of ['final-quiz', 'check']) expect(dueQuestions(migrated, quiz, now, 'later')).toEqual(before(now, quiz));
+    }
+    // Written back in this version's format, it reads the same.
+    writeQueue(storage, migrated);
+    expect(JSON.parse(store.get(REVIEW_KEY)!).version).toBe(2);
+    expect(readQueue(storage)).toEqual(migrated);
+    expect(fromLeitner({ quiz: 'q', question: 'a', box: 0, due: 1, visit: 'v' })).toBeNull();
   });
 });
 
@@ -196,26 +251,52 @@ describe('quiz and design results in progress', () => {
     const store = new Map<string, string>();
     return { store, storage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) } };
   };
-  it('keeps the best score, and survives a save of progress loaded before the result', () => {
+  const quizAttempt = (quiz: string, score: number, total: number) => ({ kind: 'quiz' as const, quiz, score, total });
+  const design = { score: 4, total: 6, experts: 4, top_k: 2, link: '#/lesson/design-your-moe', at: 5 };
+
+  it('counts every attempt, keeps the best score of the same length, and replaces the design', () => {
+    let p: Progress = emptyProgress();
+    p = withRecord(p, quizAttempt('final-quiz', 9, 15));
+    expect(p.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 1, last: 9 });
+    p = withRecord(p, quizAttempt('final-quiz', 7, 15));
+    expect(p.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
+    // A quiz that changed length starts its best afresh.
+    p = withRecord(p, quizAttempt('final-quiz', 5, 16));
+    expect(p.quizzes?.['final-quiz']).toEqual({ best: 5, total: 16, attempts: 3, last: 5 });
+    p = withRecord(p, { kind: 'design', design });
+    p = withRecord(p, { kind: 'design', design: { ...design, score: 6, at: 9 } });
+    expect(p.design).toEqual({ ...design, score: 6, at: 9 });
+  });
+
+  it('keeps results when another tab saves progress it loaded before them', () => {
     const { storage } = memory();
     const loadedEarlier = { ...emptyProgress(), last: { lessonId: 'final-quiz', hash: '#/lesson/final-quiz' } };
-    saveProgress(storage, loadedEarlier);
-    expect(recordQuizResult(storage, 'final-quiz', 9, 15)).toEqual({ best: 9, total: 15, attempts: 1, last: 9 });
-    expect(recordQuizResult(storage, 'final-quiz', 7, 15)).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
-    recordDesignResult(storage, { score: 4, total: 6, experts: 4, top_k: 2, link: '#/lesson/design-your-moe', at: 5 });
-    saveProgress(storage, loadedEarlier); // the player's store saving what it loaded earlier
+    saveProgress(storage, withRecord(withRecord(loadedEarlier, quizAttempt('final-quiz', 9, 15)), { kind: 'design', design }));
+    saveProgress(storage, loadedEarlier); // the other tab's store saving what it loaded earlier
     const after = loadProgress(storage);
-    expect(after.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 2, last: 7 });
+    expect(after.quizzes?.['final-quiz']).toEqual({ best: 9, total: 15, attempts: 1, last: 9 });
     expect(after.design?.score).toBe(4);
     expect(after.version).toBe(1);
   });
+
   it('a reset (saving empty progress) drops the results; junk results are ignored', () => {
     const { store, storage } = memory();
-    saveProgress(storage, { ...emptyProgress(), last: { lessonId: 'x', hash: '#/lesson/x' } });
-    recordQuizResult(storage, 'check', 10, 10);
+    saveProgress(storage, withRecord({ ...emptyProgress(), last: { lessonId: 'x', hash: '#/lesson/x' } }, quizAttempt('check', 10, 10)));
+    expect(loadProgress(storage).quizzes?.check?.best).toBe(10);
     saveProgress(storage, emptyProgress());
     expect(loadProgress(storage).quizzes).toBeUndefined();
     store.set(PROGRESS_KEY, JSON.stringify({ ...emptyProgress(), quizzes: { a: { best: 20, total: 10, attempts: 1, last: 1 } }, design: { score: 'x' } }));
     expect(loadProgress(storage)).toEqual(emptyProgress());
+  });
+
+  it('reach the store only through score(): the goal is recorded once, every attempt counts', async () => {
+    const { ProgressStore } = await import('../../web/src/player/progress-store.svelte');
+    const store = new ProgressStore();
+    store.goal('final-quiz', 'quiz-done', quizAttempt('final-quiz', 11, 15));
+    store.goal('final-quiz', 'quiz-done', quizAttempt('final-quiz', 13, 15));
+    store.goal('design-your-moe', 'design-checked', { kind: 'design', design });
+    expect(store.lesson('final-quiz').goals).toEqual(['quiz-done']);
+    expect(store.results.quizzes?.['final-quiz']).toEqual({ best: 13, total: 15, attempts: 2, last: 13 });
+    expect(store.results.design).toEqual(design);
   });
 });

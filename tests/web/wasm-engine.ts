@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { EngineCore } from '../../web/src/engine/core';
+import type { MoeEngineModule } from '@engine-wasm/moe_engine.mjs';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const wasmDir = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
@@ -20,4 +21,10 @@ g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
 export async function loadEngineCore(): Promise<EngineCore> {
   const { EngineCore } = await import('../../web/src/engine/core');
   return EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+}
+
+/** The raw embind module of the wasm build, without the facade (tests of the bindings themselves). */
+export async function loadRawModule(): Promise<MoeEngineModule> {
+  const { default: create } = await import('@engine-wasm/moe_engine.mjs');
+  return create({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
 }

@@ -20,5 +20,5 @@ if (route.page === 'lesson') {
   loadLesson(route.lessonId).catch(() => {}); // the player reports it
   if (hasFormulas(route.lessonId)) preloadFormulaFonts();
 }
-const { startPlayer } = await import('./player/start');
+const { startPlayer } = await import('./start');
 await startPlayer(engine);

@@ -2,11 +2,10 @@
 // comes back as a Result; nothing here throws at a widget. If the worker dies
 // (a crash, out of memory), calls in flight get an error value and a fresh
 // worker is started for the next call.
-import type { DenseBaselineKind, ModRoute } from './types';
-import type { CommSpec, CommVolume, TrainingMemory } from './types';
-import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
-import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
-import type { Call, Hello, Reply, Request, ThreadsChanged, TimingOptions, TrainTimingOptions } from './rpc';
+import { methodNames } from './api';
+import type { EngineCalls, MethodName } from './api';
+import type { Result } from './types';
+import type { Hello, Reply, Request, ThreadsChanged } from './rpc';
 
 /** The subset of Worker the client uses; tests pass a fake. */
 export interface WorkerLike {
@@ -35,7 +34,22 @@ export function isTrap(error: string): boolean {
   return trapPattern.test(error);
 }
 
+/** One method per call of the engine's table (api.ts), each answered by the worker. */
+export interface Engine extends EngineCalls {}
+
 export class Engine {
+  static {
+    for (const name of methodNames) {
+      Object.defineProperty(Engine.prototype, name, {
+        value(this: Engine, ...args: unknown[]) {
+          return this.call(name, args);
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+
   /** Resolves when the engine has loaded; rejects with a readable message if it cannot. */
   ready!: Promise<void>;
   /** Threads of the engine's layer forward: 1 at first, 2 soon after ready when the page is cross-origin isolated. */
@@ -61,107 +75,21 @@ export class Engine {
     return new Engine(createWorker);
   }
 
-  forward(spec: LayerSpec, input: Float32Array, tokens: number): Promise<Result<Trace>> {
-    return this.call({ method: 'forward', args: [spec, input, tokens] }) as Promise<Result<Trace>>;
-  }
-
-  embed(text: string): Promise<Result<Embedding>> {
-    return this.call({ method: 'embed', args: [text] }) as Promise<Result<Embedding>>;
-  }
-
-  /** Total and active parameters and FLOPs per token (engine `layer_cost`). */
-  cost(config: CostConfig): Promise<Result<CostReport>> {
-    return this.call({ method: 'cost', args: [config] }) as Promise<Result<CostReport>>;
-  }
-
-  /** Active parameters from a total size, a shared share, E and k (engine `solve_active_from_total`). */
-  solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Promise<Result<ActiveSolve>> {
-    return this.call({ method: 'solveActive', args: [totalParams, sharedFraction, numExperts, topK] }) as Promise<Result<ActiveSolve>>;
-  }
-
-  /** Expert capacity for a factor, a group of tokens, E and k (engine `expert_capacity_for`). */
-  expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): Promise<Result<number>> {
-    return this.call({ method: 'expertCapacity', args: [capacityFactor, tokens, numExperts, topK] }) as Promise<Result<number>>;
-  }
-
-  /** One expert's intermediates for one token (engine `expert_probe`). */
-  probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Promise<Result<ExpertProbe>> {
-    return this.call({ method: 'probeExpert', args: [spec, expert, input] }) as Promise<Result<ExpertProbe>>;
-  }
-
-  /** All-to-all bytes of one routed batch spread over devices (engine `all_to_all_volume`). */
-  commVolume(spec: CommSpec): Promise<Result<CommVolume>> {
-    return this.call({ method: 'commVolume', args: [spec] }) as Promise<Result<CommVolume>>;
-  }
-
-  /** Parameter memory in serving and training (engine `training_memory`). */
-  trainingMemory(totalParams: number, bytesPerValue: number): Promise<Result<TrainingMemory>> {
-    return this.call({ method: 'trainingMemory', args: [totalParams, bytesPerValue] }) as Promise<Result<TrainingMemory>>;
-  }
-
-  /** Times repeated forward passes inside the worker, on this device (see EngineCore.timeForward). */
-  timeForward(spec: LayerSpec, input: Float32Array, tokens: number, options?: TimingOptions): Promise<Result<ForwardTiming>> {
-    return this.call({ method: 'timeForward', args: [spec, input, tokens, options] }) as Promise<Result<ForwardTiming>>;
-  }
-
-  // ---- Live training (EngineCore.train*): a trainer lives in the worker and is named by its id.
-  // Train in chunks (trainRun) so the page can draw, and cancel between chunks.
-
-  /** Creates a trainer from `config` (engine/README.md "Training config"); resolves to its id. */
-  trainCreate(config: TrainConfig): Promise<Result<number>> {
-    return this.call({ method: 'trainCreate', args: [config] }) as Promise<Result<number>>;
-  }
-
-  /** Trains `steps` more steps of trainer `id`: per-step loss, aux loss and expert loads. */
-  trainRun(id: number, steps: number): Promise<Result<TrainChunk>> {
-    return this.call({ method: 'trainRun', args: [id, steps] }) as Promise<Result<TrainChunk>>;
-  }
-
-  /** Load fractions, load CV, busiest share, loss and NMI of trainer `id` over its whole dataset. */
-  trainStats(id: number): Promise<Result<TrainStats>> {
-    return this.call({ method: 'trainStats', args: [id] }) as Promise<Result<TrainStats>>;
-  }
-
-  /** Top-1 expert of each token of `text` under trainer `id` (tokens task). */
-  trainAssign(id: number, text: string): Promise<Result<TrainAssignment>> {
-    return this.call({ method: 'trainAssign', args: [id, text] }) as Promise<Result<TrainAssignment>>;
-  }
-
-  /** Times run(`steps`) of trainer `id` inside the worker (it keeps training; see EngineCore.trainTime). */
-  trainTime(id: number, steps: number, options?: TrainTimingOptions): Promise<Result<TrainTiming>> {
-    return this.call({ method: 'trainTime', args: [id, steps, options] }) as Promise<Result<TrainTiming>>;
-  }
-
-  /** Frees trainer `id` in the worker; unknown ids are ignored. */
-  trainDelete(id: number): Promise<Result<unknown>> {
-    return this.call({ method: 'trainDelete', args: [id] });
-  }
-
-  /** Mixture-of-Depths routing of [sequences, seqLen, dModel] tokens (EngineCore.modRoute). */
-  modRoute(input: Float32Array, sequences: number, seqLen: number, dModel: number, routerWeight: Float32Array, capacity: number): Promise<Result<ModRoute>> {
-    return this.call({ method: 'modRoute', args: [input, sequences, seqLen, dModel, routerWeight, capacity] }) as Promise<Result<ModRoute>>;
-  }
-
-  /** The dense FFN spec with the same total or active parameters (EngineCore.denseBaseline). */
-  denseBaseline(spec: LayerSpec, which: DenseBaselineKind): Promise<Result<LayerSpec>> {
-    return this.call({ method: 'denseBaseline', args: [spec, which] }) as Promise<Result<LayerSpec>>;
-  }
-
   dispose(): void {
     this.failPending('engine: stopped');
     this.worker.terminate();
   }
 
-  private call(call: Call): Promise<Result<unknown>> {
+  private call(method: MethodName, args: unknown[]): Promise<Result<unknown>> {
     if (this.failure) return Promise.resolve({ ok: false, error: this.failure });
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       try {
-        this.worker.postMessage({ id, ...call } satisfies Request);
+        this.worker.postMessage({ id, method, args } as Request);
       } catch (err) {
         this.pending.delete(id);
-        resolve({ ok: false, error: `engine: could not send ${call.method}: ${err instanceof Error ? err.message : String(err)}` });
+        resolve({ ok: false, error: `engine: could not send ${method}: ${err instanceof Error ? err.message : String(err)}` });
       }
     });
   }

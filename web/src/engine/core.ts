@@ -11,6 +11,7 @@ import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming 
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { DenseBaselineKind, ModRoute } from './types';
 import type { CommSpec, CommVolume, TrainingMemory } from './types';
+import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -62,7 +63,8 @@ function copyTrace(t: RawTrace): Trace {
   };
 }
 
-export class EngineCore {
+/** Implements every call of the engine's table (api.ts). */
+export class EngineCore implements EngineMethods {
   private layer: RawLayer | null = null;
   private layerKey = '';
   private disposed = false;
@@ -256,7 +258,7 @@ export class EngineCore {
     spec: LayerSpec,
     input: Float32Array,
     tokens: number,
-    options: { warmup?: number; calls?: number; runs?: number } = {},
+    options: TimingOptions = {},
   ): Result<ForwardTiming> {
     const warmup = Math.min(Math.max(Math.trunc(options.warmup ?? 3), 0), 100);
     const calls = Math.min(Math.max(Math.trunc(options.calls ?? 5), 1), 1000);
@@ -373,7 +375,7 @@ export class EngineCore {
    * trainer really trains those steps (its model moves on). Reports every run and the median
    * milliseconds per step (forward + backward + optimiser update of one batch).
    */
-  trainTime(id: number, steps: number, options: { warmup?: number; runs?: number } = {}): Result<TrainTiming> {
+  trainTime(id: number, steps: number, options: TrainTimingOptions = {}): Result<TrainTiming> {
     const trainer = this.trainer(id);
     if (!trainer.ok) return trainer;
     if (!Number.isInteger(steps) || steps < 1 || steps > 10000) return { ok: false, error: 'steps: must be an integer from 1 to 10000' };
@@ -411,9 +413,10 @@ export class EngineCore {
   }
 
   /** Frees trainer `id` (unknown ids are ignored). */
-  trainDelete(id: number): void {
+  trainDelete(id: number): Result<null> {
     this.trainers.get(id)?.delete();
     this.trainers.delete(id);
+    return { ok: true, value: null };
   }
 
   private trainer(id: number): Result<RawTrainer> {

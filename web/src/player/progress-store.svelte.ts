@@ -1,8 +1,8 @@
 // Reactive progress for the player: the plain data of progress.ts in a
 // $state, saved to localStorage after every change.
 // What could not be read or saved is shown to the learner as a notice (progress-safety.ts).
-import { emptyLessonProgress, emptyProgress } from './progress';
-import type { LessonProgress, Progress } from './progress';
+import { emptyLessonProgress, emptyProgress, withRecord } from './progress';
+import type { GoalRecord, LessonProgress, Progress, RecordedResults } from './progress';
 import { loadProgressReport, saveProgressReport } from './progress-safety';
 import { notices } from './notices.svelte';
 
@@ -42,10 +42,17 @@ export class ProgressStore {
     });
   }
 
-  goal(lessonId: string, goal: string): void {
+  /** A widget's goal met, with the quiz attempt or design it reports (every attempt counts, the goal once). */
+  goal(lessonId: string, goal: string, record?: GoalRecord): void {
+    if (record) this.data = withRecord(this.data, record);
     this.update(lessonId, (l) => {
       if (!l.goals.includes(goal)) l.goals.push(goal);
     });
+  }
+
+  /** Quiz results and the last design, for the widgets that show them. */
+  get results(): RecordedResults {
+    return { quizzes: this.data.quizzes, design: this.data.design };
   }
 
   complete(lessonId: string): void {

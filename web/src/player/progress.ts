@@ -27,10 +27,10 @@ export interface Progress {
   last: { lessonId: string; hash: string } | null;
   /**
    * Quiz results by quiz id. Optional, so version-1 data without it stays valid (no migration
-   * needed). Written by the quiz widget through recordQuizResult, never by the store.
+   * needed). The quiz widget hands each attempt to score() with its goal (withRecord).
    */
   quizzes?: Record<string, QuizResult>;
-  /** The learner's last checked MoE design (lesson design-your-moe), written by recordDesignResult. */
+  /** The learner's last checked MoE design (lesson design-your-moe), recorded with its goal (withRecord). */
   design?: DesignResult;
 }
 
@@ -132,7 +132,7 @@ function readDesign(raw: unknown): DesignResult | undefined {
 
 /**
  * Quiz and design results kept in storage survive a save of progress that does not carry them
- * (the player's store holds the progress it loaded; results are written beside it by widgets):
+ * (another tab's store holds the progress it loaded before this tab recorded a result):
  * best scores merge by maximum, the newer design wins. Saving fresh, empty progress (a reset)
  * drops them.
  */
@@ -151,36 +151,26 @@ function withResults(progress: Progress, stored: Progress): Progress {
   return out;
 }
 
-type Storage2 = Pick<Storage, 'getItem' | 'setItem'> | undefined;
+/**
+ * What a widget may hand the player with a goal (`score('quiz-done', { kind: 'quiz', ... })`):
+ * a finished quiz attempt, or a checked design. The player's store records it with the goal.
+ */
+export type GoalRecord = { kind: 'quiz'; quiz: string; score: number; total: number } | { kind: 'design'; design: DesignResult };
 
-/** Records a finished quiz attempt beside the stored progress; returns the quiz's result so far. */
-export function recordQuizResult(storage: Storage2, quizId: string, score: number, total: number): QuizResult {
-  const progress = loadProgress(storage);
-  const before = progress.quizzes?.[quizId];
+/** The results a widget may read back (the quiz's best so far); written only through score(). */
+export type RecordedResults = Pick<Progress, 'quizzes' | 'design'>;
+
+/** Progress with `record` added: a quiz attempt counts and keeps the best score of the same length; a design replaces the last. */
+export function withRecord(progress: Progress, record: GoalRecord): Progress {
+  if (record.kind === 'design') return { ...progress, design: record.design };
+  const before = progress.quizzes?.[record.quiz];
   const result: QuizResult = {
-    best: Math.max(score, before?.total === total ? before.best : 0),
-    total,
+    best: Math.max(record.score, before?.total === record.total ? before.best : 0),
+    total: record.total,
     attempts: (before?.attempts ?? 0) + 1,
-    last: score,
+    last: record.score,
   };
-  progress.quizzes = { ...(progress.quizzes ?? {}), [quizId]: result };
-  writeProgress(storage, progress);
-  return result;
-}
-
-/** Records the learner's checked design beside the stored progress. */
-export function recordDesignResult(storage: Storage2, design: DesignResult): void {
-  const progress = loadProgress(storage);
-  progress.design = design;
-  writeProgress(storage, progress);
-}
-
-function writeProgress(storage: Pick<Storage, 'setItem'> | undefined, progress: Progress): void {
-  try {
-    storage?.setItem(PROGRESS_KEY, JSON.stringify(progress));
-  } catch {
-    // Full or blocked storage: the result lasts for this visit only.
-  }
+  return { ...progress, quizzes: { ...(progress.quizzes ?? {}), [record.quiz]: result } };
 }
 
 export function loadProgress(storage: Pick<Storage, 'getItem'> | undefined): Progress {
@@ -191,7 +181,7 @@ export function loadProgress(storage: Pick<Storage, 'getItem'> | undefined): Pro
   }
 }
 
-export function saveProgress(storage: Pick<Storage, 'setItem'> | Storage2, progress: Progress): void {
+export function saveProgress(storage: Pick<Storage, 'setItem'> | Pick<Storage, 'getItem' | 'setItem'> | undefined, progress: Progress): void {
   try {
     const stored = storage && 'getItem' in storage ? loadProgress(storage) : emptyProgress();
     storage?.setItem(PROGRESS_KEY, JSON.stringify(withResults(progress, stored)));

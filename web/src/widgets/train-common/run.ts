@@ -118,3 +118,10 @@ export const emptyView = (): PaneView => ({ loads: [], loss: [], auxLoss: [], ch
 export function viewOf(series: RunSeries): PaneView {
   return { loads: series.loads.slice(), loss: series.loss.slice(), auxLoss: series.auxLoss.slice(), chunkEnds: series.chunkEnds.slice(), bias: series.bias.slice() };
 }
+
+/** Index of the largest value (the lower index on ties), -1 for an empty list: the busiest expert. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = -1;
+  for (let i = 0; i < values.length; i++) if (best < 0 || values[i] > values[best]) best = i;
+  return best;
+}

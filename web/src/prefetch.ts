@@ -2,8 +2,8 @@
 // (the opened step's and the first step's), so that code downloads while the player is still
 // starting or rendering instead of after.
 import { loadLesson } from 'virtual:lesson-loaders';
-import type { Lesson } from '../lessons/types';
-import { isWidgetName, loadWidget } from '../widgets/registry';
+import type { Lesson } from './lessons/types';
+import { isWidgetName, loadWidget } from './widgets/registry';
 
 /** Lessons whose steps have arrived, by id. */
 const arrived = new Map<string, Lesson>();

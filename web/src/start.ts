@@ -1,12 +1,13 @@
 // Mounts the lesson player with the course built from lessons/ (loaded by main.ts after the
-// engine worker has been started).
+// engine worker has been started). It sits beside App.svelte, not in player/: it reaches every
+// widget through the app, and widgets import player/ (tests/web/import-graph.test.ts).
 import { mount } from 'svelte';
 import course from 'virtual:lessons';
-import App from '../App.svelte';
-import type { Engine } from '../engine';
-import type { Lesson } from '../lessons/types';
+import App from './App.svelte';
+import type { Engine } from './engine';
+import type { Lesson } from './lessons/types';
 import { arrivedLesson, loadLessonAndFirstWidgets } from './prefetch';
-import { parseHash } from './route';
+import { parseHash } from './player/route';
 
 /**
  * The lesson's steps (the lesson itself once it has arrived) and its first widgets' code; a step in
