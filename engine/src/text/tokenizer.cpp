@@ -3,6 +3,7 @@
 
 #include <queue>
 
+#include "moe/text/byte_level.hpp"
 #include "moe/text/pretokenize.hpp"
 
 namespace moe::text {
@@ -60,6 +61,20 @@ Result<Tokenizer> Tokenizer::build(TokenizerParts parts) {
     if (t.byte_token_[b] < 0) {
       return Error{"model.vocab", "byte " + quoted_hex(std::string(1, static_cast<char>(b))) +
                                       " has no token; a byte-level vocabulary needs all 256"};
+    }
+  }
+  // tokenizer.json keys the vocab by text: a special token must not share its text with another
+  // special token or with a byte-level token (special "\xC4\xA0" and token " " are both "Ġ").
+  std::unordered_map<std::string, int32_t> special_ids;
+  for (int32_t id : t.specials_) {
+    const std::string& text = parts.tokens[id];
+    const auto as_bytes = byte_level_to_bytes(text);
+    const int32_t other = as_bytes ? t.token_id(*as_bytes) : -1;
+    const auto [pos, fresh] = special_ids.emplace(text, id);
+    if (other >= 0 || !fresh) {
+      return Error{"added_tokens", "special token " + quoted_hex(text) + " (id " +
+                                       std::to_string(id) + ") has the same text as token id " +
+                                       std::to_string(other >= 0 ? other : pos->second)};
     }
   }
   for (size_t r = 0; r < parts.merges.size(); ++r) {

@@ -110,6 +110,18 @@ TEST_CASE("tokenizer.json: malformed files give an error naming the field") {
        "model.vocab[\"A\"]: id 65 is the added token \"<|endoftext|>\""},
       {"added token content", [](json& d) { d["added_tokens"][0]["content"] = ""; },
        "added_tokens[0].content: must not be empty"},
+      {"added token shadows a token",
+       [](json& d) {
+         d["added_tokens"].push_back({{"id", 400}, {"content", "\xC4\xA0the"}, {"special", true}});
+       },
+       "added_tokens: special token \"\\xC4\\xA0the\" (id 400) has the same text as token "
+       "id " +
+           std::to_string(moe_test::sample_tokenizer().token_id(" the"))},
+      {"two added tokens, one text",
+       [](json& d) {
+         d["added_tokens"].push_back({{"id", 400}, {"content", "<|endoftext|>"}});
+       },
+       "added_tokens: special token \"<|endoftext|>\" (id 400) has the same text as token id 399"},
       {"dropout", [](json& d) { d["model"]["dropout"] = 0.1; },
        "model.dropout: not supported: must be null, got 0.1"},
       {"byte fallback", [](json& d) { d["model"]["byte_fallback"] = true; },
