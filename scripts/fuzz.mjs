@@ -3,7 +3,7 @@
 // Ends with one line `fuzz: N passed, N failed` (one test per target that finished without a
 // crash, sanitizer report, leak or timeout). A failing input is saved as
 // build/fuzz/crashes/<target>-crash-<sha1> and the command to replay it is printed.
-// Usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward] [--verbose]   (npm run fuzz -- --seconds N)
+// Usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward,fuzz_tokenizer] [--verbose]   (npm run fuzz -- --seconds N)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +11,7 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
 
-const targets = ['fuzz_spec', 'fuzz_forward'];
+const targets = ['fuzz_spec', 'fuzz_forward', 'fuzz_tokenizer'];
 const opts = { seconds: 60, only: targets, verbose: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -22,7 +22,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--only') opts.only = value().split(',');
   else if (a === '--verbose') opts.verbose = true;
   else if (a === '-h' || a === '--help') {
-    console.log('usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward] [--verbose]');
+    console.log('usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward,fuzz_tokenizer] [--verbose]');
     process.exit(0);
   } else {
     console.error(`fuzz: unknown argument ${a}`);
@@ -62,7 +62,9 @@ if (!existsSync(`${build}/CMakeCache.txt`)) {
   const r = await run('cmake', ['-S', '.', '-B', build, '-DMOE_FUZZ=ON', '-DCMAKE_BUILD_TYPE=Debug'], { CXX: 'clang++' });
   if (r.code !== 0) finish(0, chosen.length);
 }
-const built = await run('cmake', ['--build', build, '-j2', '--target', ...chosen]);
+// fuzz_tokenizer's seed tokenizer.json is trained by the CLI of the same build folder.
+const extra = chosen.includes('fuzz_tokenizer') ? ['moe'] : [];
+const built = await run('cmake', ['--build', build, '-j2', '--target', ...chosen, ...extra]);
 if (built.code !== 0) finish(0, chosen.length);
 
 // ---- seeds: the oracle cases as they are (fuzz_forward) and as layer specs (fuzz_spec) ------------
@@ -93,6 +95,16 @@ if (seeds.fuzz_spec) {
   };
   writeFileSync(`${seeds.fuzz_spec}/small.json`, JSON.stringify(small));
   writeFileSync(`${seeds.fuzz_spec}/small-mlp.json`, JSON.stringify({ ...small, config: { ...small.config, expert_kind: 'mlp', activation: 'gelu' } }));
+}
+
+if (seeds.fuzz_tokenizer) {
+  // Seeds: text to round-trip, and a tokenizer.json trained by this build's CLI.
+  writeFileSync(`${seeds.fuzz_tokenizer}/text.txt`, 'In the beginning God said: "What is 37 + 85?" \u00e9\u{1F600}\r\n\tdef f(self):\n');
+  const train = `${build}/seeds/tokenizer-train.txt`;
+  writeFileSync(train, 'the cat sat on the mat; def main(self): return 42\n'.repeat(50));
+  const out = `${seeds.fuzz_tokenizer}/tokenizer.json`;
+  const r = await run(`${build}/moe`, ['lm', 'tokenizer', 'train', '--vocab', '300', '--out', out, train], {}, false);
+  if (r.code !== 0) console.log(`fuzz_tokenizer: no tokenizer.json seed (${r.output.trim()})`);
 }
 
 // ---- run -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "forward_command.hpp"
+#include "lm_tokenizer_command.hpp"
 
 namespace {
 
@@ -19,6 +20,7 @@ constexpr const char* kUsage =
     "                      router kind; see moe forward --help)\n"
     "  train CONFIG.json   train a layer, print one JSON line per chunk and a summary\n"
     "  bench-train         time training steps of the reference config (steps/s)\n"
+    "  lm tokenizer ...    train, use and measure the language model's BPE tokenizer\n"
     "\n"
     "options:\n"
     "  -h, --help          show this help (also: moe <command> --help)\n"
@@ -51,5 +53,13 @@ int main(int argc, char** argv) {
   }
   if (command == "train") return train_command(argc, argv);
   if (command == "bench-train") return bench_train_command(argc, argv);
+  if (command == "lm") {
+    const std::string sub = argc > 2 ? argv[2] : "";
+    if (sub == "tokenizer") {
+      return moe::cli::run_lm_tokenizer(std::vector<std::string>(argv + 3, argv + argc), std::cout,
+                                        std::cerr);
+    }
+    return fail("moe lm: unknown command \"" + sub + "\" (tokenizer)");
+  }
   return fail("moe: unknown command \"" + command + "\" (see moe --help)");
 }
