@@ -79,18 +79,7 @@ void f32_matmul_packed__scalar(const float* x, const float* packed, float* y, si
 }
 
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols) {
-  for (size_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    float m = xr[0];
-    for (size_t c = 1; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
-    float sum = 0.0f;
-    for (size_t c = 0; c < cols; ++c) {
-      yr[c] = std::exp(xr[c] - m);
-      sum += yr[c];
-    }
-    for (size_t c = 0; c < cols; ++c) yr[c] /= sum;
-  }
+  softmax_rows_reference(x, y, rows, cols);
 }
 
 void f32_exp__scalar(const float* x, float* y, size_t n) {

@@ -61,7 +61,7 @@ Result<const Trace*> Layer::forward(const float* x, size_t n, int64_t T) {
   if (!groups.ok()) return groups.error();
 
   // Routing: logits → the kind's scheme → ids, gates, kept, combine weights, counts.
-  Result<bool> routed = route_tokens(c, weights_, x, t, tr);
+  Result<bool> routed = route_tokens(c, weights_, x, t, groups.value(), tr);
   if (!routed.ok()) return routed.error();
 
   if (c.router_kind == RouterKind::soft_moe) {

@@ -108,11 +108,8 @@ Result<bool> check_logits(const std::vector<float>& logits, int R) {
 }  // namespace
 
 Result<bool> route_tokens(const LayerConfig& c, const LayerWeights& w, const float* x, int T,
-                          Trace& tr) {
+                          const CapacityGroups& g, Trace& tr) {
   const int E = c.num_experts, R = c.router_rows(), s = c.slots_per_token();
-  Result<CapacityGroups> groups = capacity_groups(c, T);
-  if (!groups.ok()) return groups.error();
-  const CapacityGroups g = groups.value();
   tr.slots = s;
   tr.groups = g.groups;
   tr.capacity = -1;

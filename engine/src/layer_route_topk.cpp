@@ -6,20 +6,19 @@
 #include "moe/router.hpp"
 #include "moe/routing/deepseek_balance.hpp"
 #include "moe/routing/deepseek_routing.hpp"
-#include "moe/routing/math.hpp"
 #include "moe/routing/noisy_topk.hpp"
-#include "moe/routing/softmax_topk.hpp"
 
 namespace moe::detail {
 
+// The pipeline as it stands in router.hpp (route_tokens checked the logits are finite).
 Result<bool> route_softmax_topk(const LayerConfig& c, int T, Trace& tr) {
-  const routing::SoftmaxTopk r =
-      routing::softmax_topk(tr.router_logits, T, c.num_experts, c.top_k, c.renormalises());
-  if (!r.ok()) return Error{"router", r.error};
-  tr.router_probs = r.probs;         // [T, E]
-  tr.topk_ids = r.topk_ids;          // [T, k]
-  tr.topk_weights = r.topk_weights;  // [T, k]
-  tr.combine_weights = r.topk_weights;
+  const int E = c.num_experts, k = c.top_k;
+  router_compute_probs(tr.router_logits.data(), T, E, tr.router_probs.data());  // [T, E]
+  router_select_topk(tr.router_probs.data(), T, E, k, tr.topk_ids.data());      // [T, k]
+  router_gather_weights(tr.router_probs.data(), tr.topk_ids.data(), T, E, k,
+                        tr.topk_weights.data());  // [T, k]
+  if (c.renormalises()) router_renormalise(tr.topk_weights.data(), T, k);
+  tr.combine_weights = tr.topk_weights;
   return true;
 }
 
@@ -35,11 +34,8 @@ Result<bool> route_noisy_topk(const LayerConfig& c, const LayerWeights& w, const
   const routing::NoisyTopk r = routing::noisy_topk(tr.router_logits, noise_logits, T, E, c.top_k,
                                                    c.train_mode, c.noise_seed);
   if (!r.ok()) return Error{"router", r.error};
-  tr.noisy_logits = r.noisy_logits;  // [T, E]
-  for (int t = 0; t < T; ++t) {      // router_probs = softmax_e(H[t,·])
-    routing::softmax_row(r.noisy_logits.data() + static_cast<size_t>(t) * E, E,
-                         tr.router_probs.data() + static_cast<size_t>(t) * E);
-  }
+  tr.noisy_logits = r.noisy_logits;                                           // [T, E]
+  router_compute_probs(r.noisy_logits.data(), T, E, tr.router_probs.data());  // softmax_e(H)
   tr.topk_ids = r.topk_ids;
   tr.topk_weights = r.topk_weights;
   tr.combine_weights = r.topk_weights;

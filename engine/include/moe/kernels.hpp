@@ -9,6 +9,7 @@
 // wasm here).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 
 namespace moe {
@@ -48,6 +49,23 @@ void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size
                              size_t out);
 
 // ---- row softmax: y[r,c] = exp(x[r,c] - m_r) / Σ_c' exp(x[r,c'] - m_r), m_r = max_c x[r,c]
+// softmax_rows_reference is the scalar specification for any scalar type: f32_softmax_rows__scalar
+// is its float instance, and the trainer's double gradient checks use it as their softmax.
+template <class Real>
+void softmax_rows_reference(const Real* x, Real* y, size_t rows, size_t cols) {
+  for (size_t r = 0; r < rows; ++r) {
+    const Real* xr = x + r * cols;  // [cols]
+    Real* yr = y + r * cols;        // [cols]
+    Real m = xr[0];
+    for (size_t c = 1; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
+    Real sum = 0;
+    for (size_t c = 0; c < cols; ++c) {
+      yr[c] = std::exp(xr[c] - m);
+      sum += yr[c];
+    }
+    for (size_t c = 0; c < cols; ++c) yr[c] /= sum;
+  }
+}
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols);
 

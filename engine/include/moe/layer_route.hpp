@@ -37,8 +37,8 @@ Result<int> capacity_per_group(const LayerConfig& c, const CapacityGroups& g);
 //     soft_moe                   soft_moe.hpp           s = E·p, ids[t,s] = s / p, gates = C
 //   counts_before[e] = #{(t,j) : ids[t,j] = e}     counts_after[e] = the same over kept pairs
 //   dropped[t] = 1 if no slot of t is kept
-//   x [T, d]
+//   x [T, d]; g = capacity_groups(c, T), computed once by Layer::forward
 Result<bool> route_tokens(const LayerConfig& c, const LayerWeights& w, const float* x, int T,
-                          Trace& tr);
+                          const CapacityGroups& g, Trace& tr);
 
 }  // namespace moe
