@@ -19,11 +19,11 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
-#include "moe/dense_baseline.hpp"
-#include "moe/embed.hpp"
-#include "moe/layer.hpp"
-#include "moe/mod_route.hpp"
-#include "moe/spec.hpp"
+#include "moe/calc/dense_baseline.hpp"
+#include "moe/calc/embed.hpp"
+#include "moe/layer/layer.hpp"
+#include "moe/routing/mod_route.hpp"
+#include "moe/spec/spec.hpp"
 
 namespace {
 

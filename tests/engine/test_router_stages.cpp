@@ -8,7 +8,7 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 #include "test_support.hpp"
 
 TEST_CASE("router sigmoid scores match 1 / (1 + e^-x) within 1e-6, in float and double") {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {

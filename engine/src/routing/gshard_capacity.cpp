@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 #include "moe/routing/softmax_topk.hpp"
 #include "routing/validate.hpp"
 

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "moe/router.hpp"
 #include "moe/routing/math.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {

@@ -1,6 +1,6 @@
 #include "moe/routing/mixture_of_depths.hpp"
 
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {

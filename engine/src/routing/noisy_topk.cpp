@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "moe/router.hpp"
 #include "moe/routing/math.hpp"
 #include "moe/routing/rng.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {

@@ -1,7 +1,7 @@
 #include "moe/routing/soft_moe.hpp"
 
-#include "moe/kernels.hpp"
-#include "moe/router.hpp"
+#include "moe/kernels/kernels.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {

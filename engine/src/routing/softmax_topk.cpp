@@ -1,6 +1,6 @@
 #include "moe/routing/softmax_topk.hpp"
 
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "moe/router.hpp"
 #include "moe/routing/losses.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {

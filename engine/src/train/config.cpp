@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "json_fields.hpp"
+#include "spec/json_fields.hpp"
 
 namespace moe::train {
 

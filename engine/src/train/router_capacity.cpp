@@ -4,7 +4,7 @@
 // before any token's second) in token order, as the inference routers do
 // (moe/routing/switch_capacity.hpp, gshard_capacity.hpp). The backward is backward_topk's: a
 // dropped slot's gate has no task gradient, the placement none at all.
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 #include "train/router_stage.hpp"
 
 namespace moe::train::detail {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 
 #include "train/linalg.hpp"
 #include "train/router_stage.hpp"

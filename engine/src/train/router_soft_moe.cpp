@@ -9,7 +9,7 @@
 // expert's rows are contiguous as for the top-k kinds.
 #include <cmath>
 
-#include "moe/router.hpp"
+#include "moe/routing/router.hpp"
 #include "train/linalg.hpp"
 #include "train/router_stage.hpp"
 

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <vector>
 
-#include "moe/kernels.hpp"
+#include "moe/kernels/kernels.hpp"
 #include "moe/routing/losses.hpp"
 #include "moe/routing/math.hpp"
 #include "moe/routing/rng.hpp"

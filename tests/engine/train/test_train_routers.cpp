@@ -10,7 +10,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "moe/layer.hpp"
+#include "moe/layer/layer.hpp"
 #include "moe/rng.hpp"
 #include "moe/train/config.hpp"
 #include "moe/train/model.hpp"

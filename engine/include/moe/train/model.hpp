@@ -56,7 +56,7 @@
 #include <string_view>
 #include <vector>
 
-#include "moe/config.hpp"
+#include "moe/spec/config.hpp"
 
 namespace moe::train {
 
