@@ -1,5 +1,6 @@
 // The named intermediates of one MoE forward pass, in the order the layer computes them. This is
-// what a lesson shows; web/src/engine/types.ts `Trace` mirrors it field by field.
+// what a lesson shows; web/src/engine/types.ts `Trace` mirrors it field by field (visit_fields,
+// below, is the one field list both sides are checked against).
 //
 // T tokens, d = d_model, E experts, k = top_k, s = slots per token (k; E for expert_choice, where
 // slot j is expert j; the E·p slots for soft_moe), R = router rows (E; E·p for soft_moe).
@@ -68,5 +69,67 @@ struct Trace {
   TraceLosses losses;
   TraceStats stats;
 };
+
+// The field list of a trace, declared once: visit_fields(x, v) calls v(name, value) for every
+// field of x in declaration order. The wasm binding converts a trace to JS with it
+// (engine/wasm/bindings.cpp), and tests/web/trace-fields.test.ts holds web/src/engine/types.ts
+// `Trace`, `TraceLosses` and `RoutingStats` against these names.
+template <class Visit>
+void visit_fields(const TraceLosses& l, Visit&& v) {
+  v("aux_loss", l.aux_loss);
+  v("aux_loss_switch", l.aux_loss_switch);
+  v("aux_loss_switch_pre_capacity", l.aux_loss_switch_pre_capacity);
+  v("aux_loss_switch_global", l.aux_loss_switch_global);
+  v("aux_loss_mixtral", l.aux_loss_mixtral);
+  v("z_loss", l.z_loss);
+  v("importance_cv2", l.importance_cv2);
+  v("load_cv2", l.load_cv2);
+  v("seq_balance_loss", l.seq_balance_loss);
+}
+
+template <class Visit>
+void visit_fields(const TraceStats& s, Visit&& v) {
+  v("f_i", s.f_i);
+  v("P_i", s.P_i);
+  v("entropy", s.entropy);
+  v("load_cv", s.load_cv);
+  v("max_over_mean", s.max_over_mean);
+  v("dropped_count", s.dropped_count);
+}
+
+template <class Visit>
+void visit_fields(const Trace& t, Visit&& v) {
+  v("tokens", t.tokens);
+  v("d_model", t.d_model);
+  v("num_experts", t.num_experts);
+  v("top_k", t.top_k);
+  v("slots", t.slots);
+  v("groups", t.groups);
+  v("capacity", t.capacity);
+  v("residual_added", t.residual_added);
+  v("router_logits", t.router_logits);
+  v("noisy_logits", t.noisy_logits);
+  v("router_probs", t.router_probs);
+  v("topk_ids", t.topk_ids);
+  v("topk_weights", t.topk_weights);
+  v("kept", t.kept);
+  v("combine_weights", t.combine_weights);
+  v("dropped", t.dropped);
+  v("expert_index_returned", t.expert_index_returned);
+  v("counts_before_capacity", t.counts_before_capacity);
+  v("counts_after_capacity", t.counts_after_capacity);
+  v("expert_outputs", t.expert_outputs);
+  v("dispatch_weights", t.dispatch_weights);
+  v("slot_inputs", t.slot_inputs);
+  v("slot_outputs", t.slot_outputs);
+  v("shared_expert_output", t.shared_expert_output);
+  v("shared_expert_gate_logit", t.shared_expert_gate_logit);
+  v("output", t.output);
+  v("expert_load", t.expert_load);
+  v("aux_loss", t.aux_loss);
+  v("fraction_unrouted", t.fraction_unrouted);
+  v("losses", t.losses);
+  v("stats", t.stats);
+}
 
 }  // namespace moe
