@@ -18,14 +18,12 @@ using namespace linalg;
 template <class Real>
 void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
   const ModelShape& shape = a.shape;
-  const int T = a.T, d = shape.d_model, E = shape.num_experts, S = a.S;
+  const int T = a.T, E = shape.num_experts, S = a.S;
   const size_t TE = static_cast<size_t>(T) * E;
-  grow(ws.logits, TE);
+  Real* l = router_logits(a, ws, E);  // [T,E]
   grow(ws.scores, TE);
   grow(ws.probs, TE);
-  Real* l = ws.logits.data();  // [T,E]
   Real* s = ws.scores.data();  // [T,E]
-  mm_nt(a.x, a.params, l, T, d, E);
   router_compute_probs_reference(l, T, E, s);
   std::copy(s, s + TE, ws.probs.data());
 

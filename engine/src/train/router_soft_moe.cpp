@@ -29,16 +29,14 @@ inline size_t slot_row(int s, int b, int p, int B) {
 template <class Real>
 void route_soft_moe(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
   const ModelShape& shape = a.shape;
-  const int T = a.T, d = shape.d_model, E = shape.num_experts, p = shape.slots_per_expert;
+  const int T = a.T, E = shape.num_experts, p = shape.slots_per_expert;
   const int P = shape.gate_rows(), S = a.S;
   const size_t TP = static_cast<size_t>(T) * P;
-  grow(ws.logits, TP);
+  Real* l = router_logits(a, ws, P);  // [T,P]
   grow(ws.dispatch, TP);
   grow(ws.combine, TP);
-  Real* l = ws.logits.data();    // [T,P]
-  Real* D = ws.dispatch.data();  // [T,P]
-  Real* Cw = ws.combine.data();  // [T,P]
-  mm_nt(a.x, a.params, l, T, d, P);
+  Real* D = ws.dispatch.data();                 // [T,P]
+  Real* Cw = ws.combine.data();                 // [T,P]
   router_compute_probs_reference(l, T, P, Cw);  // C: softmax over the slots of each token
   grow(ws.scratch3, static_cast<size_t>(S));
   Real* column = ws.scratch3.data();  // [S] one slot's logits over a sequence, then its D

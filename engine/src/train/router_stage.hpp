@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "moe/train/model.hpp"
+#include "train/linalg.hpp"
 
 namespace moe::train::detail {
 
@@ -37,6 +38,14 @@ struct RouteArgs {
 inline bool renormalises(RouterKind k) {
   return k == RouterKind::softmax_topk_renorm || k == RouterKind::sigmoid_grouped_topk_bias ||
          k == RouterKind::topk_capacity;
+}
+
+// ws.logits [T, rows] = x · W_gᵀ, W_g the first rows·d parameters; returns ws.logits.data().
+template <class Real>
+Real* router_logits(const RouteArgs<Real>& a, Workspace<Real>& ws, int rows) {
+  linalg::grow(ws.logits, static_cast<size_t>(a.T) * rows);
+  linalg::mm_nt(a.x, a.params, ws.logits.data(), a.T, a.shape.d_model, rows);
+  return ws.logits.data();
 }
 
 // dl[0..n) = the gradient through s = softmax(l): s ⊙ (ds − ⟨ds, s⟩).

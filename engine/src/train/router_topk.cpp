@@ -15,19 +15,17 @@ using namespace linalg;
 template <class Real>
 void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
   const ModelShape& shape = a.shape;
-  const int T = a.T, d = shape.d_model, E = shape.num_experts, k = shape.top_k;
+  const int T = a.T, E = shape.num_experts, k = shape.top_k;
   const bool sigmoid = shape.router == RouterKind::sigmoid_grouped_topk_bias;
   const bool renorm = renormalises(shape.router);
   const size_t TE = static_cast<size_t>(T) * E, Tk = static_cast<size_t>(T) * k;
 
   // ---- logits, scores, normalised affinities
-  grow(ws.logits, TE);
+  Real* l = router_logits(a, ws, E);  // [T,E]
   grow(ws.scores, TE);
   grow(ws.probs, TE);
-  Real* l = ws.logits.data();  // [T,E]
   Real* s = ws.scores.data();  // [T,E]
   Real* q = ws.probs.data();   // [T,E]
-  mm_nt(a.x, a.params, l, T, d, E);
   if (sigmoid) {
     router_compute_sigmoid_scores(l, T, E, s);
     for (int t = 0; t < T; ++t) {
