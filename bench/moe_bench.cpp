@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "moe/kernels.hpp"
-#include "moe/spec.hpp"
-#include "moe/thread_pool.hpp"
+#include "moe/kernels/kernels.hpp"
+#include "moe/kernels/thread_pool.hpp"
+#include "moe/spec/spec.hpp"
 #include "moe/train/config.hpp"
 #include "moe/train/trainer.hpp"
 

@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "moe/aux_loss.hpp"
-#include "moe/layer.hpp"
-#include "moe/oracle_case.hpp"
-#include "moe/router.hpp"
+#include "moe/io/oracle_case.hpp"
+#include "moe/layer/aux_loss.hpp"
+#include "moe/layer/layer.hpp"
+#include "moe/routing/router.hpp"
 
 namespace moe::cli {
 

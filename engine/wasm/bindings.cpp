@@ -1,6 +1,8 @@
-// The raw embind layer: the only file that includes Emscripten headers. Every entry point
-// returns a plain JS object `{ok: true, ...}` or `{ok: false, error: "where: reason"}` and catches
-// every C++ exception, so a bad call never aborts the module and the next call still works.
+// The raw embind layer for the layer, the embedding, Mixture-of-Depths and the dense baseline.
+// engine/wasm/ is the only folder that includes Emscripten headers; cost_bindings.cpp,
+// train_bindings.cpp and thread_bindings.cpp hold the other EMSCRIPTEN_BINDINGS blocks. Every entry
+// point returns a plain JS object `{ok: true, ...}` or `{ok: false, error: "where: reason"}` and
+// catches every C++ exception, so a bad call never aborts the module and the next call still works.
 // web/src/engine/core.ts is the documented public surface over these names:
 //   createLayer(specJson)           -> {ok, layer} | {ok: false, error}
 //   Layer.forward(input, tokens)    -> {ok, trace} | {ok: false, error}   (zero-copy views)
@@ -17,11 +19,11 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
-#include "moe/dense_baseline.hpp"
-#include "moe/embed.hpp"
-#include "moe/layer.hpp"
-#include "moe/mod_route.hpp"
-#include "moe/spec.hpp"
+#include "moe/calc/dense_baseline.hpp"
+#include "moe/calc/embed.hpp"
+#include "moe/layer/layer.hpp"
+#include "moe/routing/mod_route.hpp"
+#include "moe/spec/spec.hpp"
 
 namespace {
 
@@ -32,45 +34,35 @@ using moe::wasm::guarded;
 using moe::wasm::ok_value;
 using moe::wasm::view;
 
-// The router-kind fields of a trace (trace.hpp): views like the rest, plus plain numbers.
-void set_routing_fields(val& trace, const moe::Trace& tr) {
-  trace.set("slots", tr.slots);
-  trace.set("groups", tr.groups);
-  trace.set("capacity", tr.capacity);
-  trace.set("residual_added", tr.residual_added);
-  trace.set("fraction_unrouted", tr.fraction_unrouted);
-  trace.set("noisy_logits", view(tr.noisy_logits));
-  trace.set("kept", view(tr.kept));
-  trace.set("combine_weights", view(tr.combine_weights));
-  trace.set("dropped", view(tr.dropped));
-  trace.set("expert_index_returned", view(tr.expert_index_returned));
-  trace.set("counts_before_capacity", view(tr.counts_before_capacity));
-  trace.set("counts_after_capacity", view(tr.counts_after_capacity));
-  trace.set("dispatch_weights", view(tr.dispatch_weights));
-  trace.set("slot_inputs", view(tr.slot_inputs));
-  trace.set("slot_outputs", view(tr.slot_outputs));
-  trace.set("shared_expert_output", view(tr.shared_expert_output));
-  trace.set("shared_expert_gate_logit", view(tr.shared_expert_gate_logit));
-  const moe::TraceLosses& l = tr.losses;
-  val losses = val::object();
-  losses.set("aux_loss", l.aux_loss);
-  losses.set("aux_loss_switch", l.aux_loss_switch);
-  losses.set("aux_loss_switch_pre_capacity", l.aux_loss_switch_pre_capacity);
-  losses.set("aux_loss_switch_global", l.aux_loss_switch_global);
-  losses.set("aux_loss_mixtral", l.aux_loss_mixtral);
-  losses.set("z_loss", l.z_loss);
-  losses.set("importance_cv2", l.importance_cv2);
-  losses.set("load_cv2", l.load_cv2);
-  losses.set("seq_balance_loss", l.seq_balance_loss);
-  trace.set("losses", losses);
-  val stats = val::object();
-  stats.set("f_i", view(tr.stats.f_i));
-  stats.set("P_i", view(tr.stats.P_i));
-  stats.set("entropy", tr.stats.entropy);
-  stats.set("load_cv", tr.stats.load_cv);
-  stats.set("max_over_mean", tr.stats.max_over_mean);
-  stats.set("dropped_count", tr.stats.dropped_count);
-  trace.set("stats", stats);
+// A trace as a JS object, field by field from moe::visit_fields (trace.hpp, the one field list):
+// arrays as zero-copy views, numbers and flags as themselves, losses and stats as nested objects.
+template <class T>
+val to_js(const std::vector<T>& v) {
+  return view(v);
+}
+val to_js(int v) {
+  return val(v);
+}
+val to_js(float v) {
+  return val(v);
+}
+val to_js(bool v) {
+  return val(v);
+}
+template <class Fields>
+val fields_object(const Fields& fields);
+val to_js(const moe::TraceLosses& l) {
+  return fields_object(l);
+}
+val to_js(const moe::TraceStats& s) {
+  return fields_object(s);
+}
+template <class Fields>
+val fields_object(const Fields& fields) {
+  val out = val::object();
+  moe::visit_fields(fields,
+                    [&](const char* name, const auto& value) { out.set(name, to_js(value)); });
+  return out;
 }
 
 // A layer owned by JS (free it with .delete()); its trace buffers back the views that
@@ -105,22 +97,7 @@ class LayerHandle {
       val(emscripten::typed_memory_view(n, input_.data())).call<void>("set", input);
       moe::Result<const moe::Trace*> r = layer_.forward(input_.data(), n, T);
       if (!r.ok()) return error_value(r.error().message());
-      const moe::Trace& tr = *r.value();
-      val trace = val::object();
-      trace.set("tokens", tr.tokens);
-      trace.set("d_model", tr.d_model);
-      trace.set("num_experts", tr.num_experts);
-      trace.set("top_k", tr.top_k);
-      trace.set("router_logits", view(tr.router_logits));
-      trace.set("router_probs", view(tr.router_probs));
-      trace.set("topk_ids", view(tr.topk_ids));
-      trace.set("topk_weights", view(tr.topk_weights));
-      trace.set("expert_outputs", view(tr.expert_outputs));
-      trace.set("output", view(tr.output));
-      trace.set("expert_load", view(tr.expert_load));
-      trace.set("aux_loss", tr.aux_loss);
-      set_routing_fields(trace, tr);
-      return ok_value("trace", trace);
+      return ok_value("trace", fields_object(*r.value()));
     });
   }
 

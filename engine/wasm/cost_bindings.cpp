@@ -28,10 +28,10 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
-#include "moe/comm.hpp"
-#include "moe/cost.hpp"
-#include "moe/expert_probe.hpp"
-#include "moe/spec.hpp"
+#include "moe/calc/comm.hpp"
+#include "moe/calc/cost.hpp"
+#include "moe/calc/expert_probe.hpp"
+#include "moe/spec/spec.hpp"
 
 namespace {
 

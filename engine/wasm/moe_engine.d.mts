@@ -17,7 +17,7 @@ export interface RawTrace {
   output: Float32Array; // [T, d]
   expert_load: Int32Array; // [E]
   aux_loss: number;
-  // Router-kind fields (engine/include/moe/trace.hpp); empty views where a kind has none.
+  // Router-kind fields (engine/include/moe/layer/trace.hpp); empty views where a kind has none.
   slots: number;
   groups: number;
   capacity: number;

@@ -9,7 +9,7 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
-#include "moe/thread_pool.hpp"
+#include "moe/kernels/thread_pool.hpp"
 
 namespace {
 

@@ -19,7 +19,7 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
-#include "moe/embed.hpp"
+#include "moe/calc/embed.hpp"
 #include "moe/train/trainer.hpp"
 
 namespace {

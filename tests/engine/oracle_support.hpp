@@ -9,8 +9,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "moe/layer.hpp"
-#include "moe/oracle_case.hpp"
+#include "moe/io/oracle_case.hpp"
+#include "moe/layer/layer.hpp"
 #include "test_support.hpp"
 
 namespace moe_test {

@@ -6,7 +6,7 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/comm.hpp"
+#include "moe/calc/comm.hpp"
 
 namespace {
 

@@ -6,10 +6,10 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/cost.hpp"
-#include "moe/expert_probe.hpp"
-#include "moe/kernels.hpp"
-#include "moe/spec.hpp"
+#include "moe/calc/cost.hpp"
+#include "moe/calc/expert_probe.hpp"
+#include "moe/kernels/kernels.hpp"
+#include "moe/spec/spec.hpp"
 #include "test_support.hpp"
 
 namespace {

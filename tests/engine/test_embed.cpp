@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/embed.hpp"
+#include "moe/calc/embed.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/kernels.hpp"
-#include "moe/kernels_simd.hpp"
+#include "moe/kernels/kernels.hpp"
+#include "moe/kernels/kernels_simd.hpp"
 #include "test_support.hpp"
 
 namespace {

@@ -6,8 +6,8 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/kernels.hpp"
-#include "moe/spec.hpp"
+#include "moe/kernels/kernels.hpp"
+#include "moe/spec/spec.hpp"
 #include "test_support.hpp"
 
 namespace {

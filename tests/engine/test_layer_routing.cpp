@@ -11,12 +11,12 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "moe/dense_baseline.hpp"
-#include "moe/layer.hpp"
-#include "moe/mod_route.hpp"
-#include "moe/oracle_case.hpp"
+#include "moe/calc/dense_baseline.hpp"
+#include "moe/io/oracle_case.hpp"
+#include "moe/layer/layer.hpp"
 #include "moe/routing/deepseek_balance.hpp"
-#include "moe/spec.hpp"
+#include "moe/routing/mod_route.hpp"
+#include "moe/spec/spec.hpp"
 #include "oracle_support.hpp"
 
 namespace {

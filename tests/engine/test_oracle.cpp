@@ -7,10 +7,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "moe/aux_loss.hpp"
-#include "moe/layer.hpp"
-#include "moe/oracle_case.hpp"
-#include "moe/router.hpp"
+#include "moe/io/oracle_case.hpp"
+#include "moe/layer/aux_loss.hpp"
+#include "moe/layer/layer.hpp"
+#include "moe/routing/router.hpp"
 #include "oracle_support.hpp"
 
 namespace {

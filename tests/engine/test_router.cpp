@@ -5,8 +5,8 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/aux_loss.hpp"
-#include "moe/router.hpp"
+#include "moe/layer/aux_loss.hpp"
+#include "moe/routing/router.hpp"
 #include "test_support.hpp"
 
 TEST_CASE("router probabilities are a softmax over all experts and sum to 1") {

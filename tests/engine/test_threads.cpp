@@ -7,9 +7,9 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/experts.hpp"
-#include "moe/spec.hpp"
-#include "moe/thread_pool.hpp"
+#include "moe/kernels/thread_pool.hpp"
+#include "moe/layer/experts.hpp"
+#include "moe/spec/spec.hpp"
 #include "test_support.hpp"
 
 namespace {

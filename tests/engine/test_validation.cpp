@@ -4,7 +4,7 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/spec.hpp"
+#include "moe/spec/spec.hpp"
 #include "test_support.hpp"
 
 namespace {

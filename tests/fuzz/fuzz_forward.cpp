@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "moe/layer.hpp"
-#include "moe/oracle_case.hpp"
+#include "moe/io/oracle_case.hpp"
+#include "moe/layer/layer.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

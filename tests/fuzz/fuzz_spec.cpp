@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "moe/spec.hpp"
+#include "moe/spec/spec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "moe/routing/math.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -53,41 +53,19 @@ GroupedTopkBias sigmoid_grouped_topk_bias(std::span<const float> logits,
   r.topk_ids.resize(static_cast<size_t>(tokens) * k);      // [T, k]
   r.topk_weights.resize(static_cast<size_t>(tokens) * k);  // [T, k]
 
-  const float neg_inf = -std::numeric_limits<float>::infinity();
-  std::vector<float> masked(experts);     // [E]  c' of one token
-  std::vector<int32_t> kept(topk_group);  // [topk_group]
-  int32_t best2[2];
-  for (int t = 0; t < tokens; ++t) {
-    const size_t row = static_cast<size_t>(t) * experts;
-    float* s = &r.scores[row];                                      // [E]
-    float* c = &r.biased_scores[row];                               // [E]
-    float* gs = &r.group_scores[static_cast<size_t>(t) * n_group];  // [G]
-    for (int e = 0; e < experts; ++e) {
-      s[e] = sigmoid(logits[row + e]);
-      c[e] = s[e] + (correction_bias.empty() ? 0.0f : correction_bias[e]);
-    }
-    const int top_in_group = std::min(2, per_group);
-    for (int g = 0; g < n_group; ++g) {
-      topk_row(c + g * per_group, per_group, top_in_group, best2);
-      gs[g] = 0.0f;
-      for (int i = 0; i < top_in_group; ++i) gs[g] += c[g * per_group + best2[i]];
-    }
-    topk_row(gs, n_group, topk_group, kept.data());
-    std::fill(masked.begin(), masked.end(), neg_inf);
-    for (int32_t g : kept) {
-      r.group_kept[static_cast<size_t>(t) * n_group + g] = 1;
-      std::copy(c + g * per_group, c + (g + 1) * per_group, masked.begin() + g * per_group);
-    }
-    int32_t* ids = &r.topk_ids[static_cast<size_t>(t) * k];  // [k]
-    float* w = &r.topk_weights[static_cast<size_t>(t) * k];  // [k]
-    topk_row(masked.data(), experts, k, ids);
-    float sum = 0.0f;
-    for (int i = 0; i < k; ++i) sum += w[i] = s[ids[i]];
-    for (int i = 0; i < k; ++i) {
-      if (norm_topk_prob) w[i] /= sum + 1e-20f;
-      w[i] *= routed_scaling_factor;
-    }
+  router_compute_sigmoid_scores(logits.data(), tokens, experts, r.scores.data());
+  if (correction_bias.empty()) {
+    r.biased_scores = r.scores;
+  } else {
+    router_add_selection_bias(r.scores.data(), correction_bias.data(), tokens, experts,
+                              r.biased_scores.data());
   }
+  router_select_grouped_topk(r.biased_scores.data(), tokens, experts, n_group, topk_group, k,
+                             r.topk_ids.data(), r.group_scores.data(), r.group_kept.data());
+  router_gather_weights(r.scores.data(), r.topk_ids.data(), tokens, experts, k,
+                        r.topk_weights.data());
+  if (norm_topk_prob) router_renormalise(r.topk_weights.data(), tokens, k, 1e-20f);
+  router_scale(r.topk_weights.data(), tokens, k, routed_scaling_factor);
   return r;
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "moe/routing/math.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -44,21 +44,16 @@ ExpertChoice expert_choice(std::span<const float> logits, int tokens, int expert
   r.assigned.assign(te, 0);               // [T, E]
   r.combine_weights.assign(te, 0.0f);     // [T, E]
   r.experts_per_token.assign(tokens, 0);  // [T]
-  for (int t = 0; t < tokens; ++t) {
-    softmax_row(&logits[static_cast<size_t>(t) * experts], experts,
-                &r.probs[static_cast<size_t>(t) * experts]);
-  }
-  std::vector<float> column(tokens);  // [T]  p[·, e]
-  for (int e = 0; e < experts && capacity > 0; ++e) {
-    for (int t = 0; t < tokens; ++t) column[t] = r.probs[static_cast<size_t>(t) * experts + e];
-    int32_t* chosen = &r.expert_tokens[static_cast<size_t>(e) * capacity];  // [C]
-    topk_row(column.data(), tokens, capacity, chosen);
+  router_compute_probs(logits.data(), tokens, experts, r.probs.data());
+  router_select_expert_choice(r.probs.data(), tokens, experts, capacity, r.expert_tokens.data());
+  for (int e = 0; e < experts; ++e) {
     for (int j = 0; j < capacity; ++j) {
-      const int32_t t = chosen[j];
+      const int32_t t = r.expert_tokens[static_cast<size_t>(e) * capacity + j];
       const size_t cell = static_cast<size_t>(t) * experts + e;
-      r.expert_gates[static_cast<size_t>(e) * capacity + j] = column[t];
+      const float p = r.probs[cell];
+      r.expert_gates[static_cast<size_t>(e) * capacity + j] = p;
       r.assigned[cell] = 1;
-      r.combine_weights[cell] = column[t];
+      r.combine_weights[cell] = p;
       r.experts_per_token[t] += 1;
     }
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "moe/routing/router.hpp"
 #include "moe/routing/softmax_topk.hpp"
 #include "routing/validate.hpp"
 
@@ -38,24 +39,14 @@ TopkCapacity topk_capacity_gshard(std::span<const float> logits, int groups, int
   r.counts_before_capacity.assign(experts, 0);   // [E]
   r.counts_after_capacity.assign(experts, 0);    // [E]
 
-  std::vector<int32_t> filled(experts);  // [E]  slots used in the current group
-  for (int g = 0; g < groups; ++g) {
-    std::fill(filled.begin(), filled.end(), 0);
-    for (int i = 0; i < k; ++i) {  // all first choices, then all second choices, ...
-      for (int s = 0; s < tokens_per_group; ++s) {
-        const int64_t slot = (int64_t{g} * tokens_per_group + s) * k + i;
-        const int32_t e = r.topk_ids[slot];
-        r.counts_before_capacity[e] += 1;
-        if (filled[e] >= capacity) {
-          r.dropped_assignments += 1;
-          continue;
-        }
-        r.kept[slot] = 1;
-        r.position_in_expert[slot] = filled[e]++;
-        r.combine_weights[slot] = r.topk_weights[slot];
-        r.counts_after_capacity[e] += 1;
-      }
-    }
+  router_apply_capacity(r.topk_ids.data(), groups, tokens_per_group, k, experts, capacity,
+                        r.kept.data(), r.position_in_expert.data());
+  for (int64_t slot = 0; slot < tokens * k; ++slot) {
+    const int32_t e = r.topk_ids[slot];
+    r.counts_before_capacity[e] += 1;
+    r.counts_after_capacity[e] += r.kept[slot];
+    r.dropped_assignments += r.kept[slot] ? 0 : 1;
+    if (r.kept[slot]) r.combine_weights[slot] = r.topk_weights[slot];
   }
   for (int64_t t = 0; t < tokens; ++t) {
     bool any = false;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "moe/routing/math.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -127,8 +128,8 @@ LoadBalancingLoss mixtral_load_balancing_loss(std::span<const float> gate_logits
     const bool keep = !masked || attention_mask[n % (static_cast<size_t>(batch) * seq_len)] != 0;
     if (!keep) continue;
     kept_rows += 1.0;
-    softmax_row(&gate_logits[static_cast<size_t>(n) * experts], experts, probs.data());
-    topk_row(probs.data(), experts, k, ids.data());
+    router_compute_probs(&gate_logits[static_cast<size_t>(n) * experts], 1, experts, probs.data());
+    router_select_topk(probs.data(), 1, experts, k, ids.data());
     for (int i = 0; i < k; ++i) f[static_cast<size_t>(i) * experts + ids[i]] += 1.0;
     for (int e = 0; e < experts; ++e) p[e] += probs[e];
   }

@@ -1,4 +1,4 @@
-// Scalar reference implementations of the routing row primitives (see moe/routing/math.hpp).
+// Scalar helpers of the routing schemes (see moe/routing/math.hpp).
 #include "moe/routing/math.hpp"
 
 #include <algorithm>
@@ -6,45 +6,12 @@
 
 namespace moe::routing {
 
-void softmax_row(const float* x, int n, float* y) {
-  float max_x = x[0];
-  for (int i = 1; i < n; ++i) max_x = std::max(max_x, x[i]);
-  double sum = 0.0;
-  for (int i = 0; i < n; ++i) {
-    y[i] = std::exp(x[i] - max_x);
-    sum += y[i];
-  }
-  const float inv = static_cast<float>(1.0 / sum);
-  for (int i = 0; i < n; ++i) y[i] *= inv;
-}
-
 float logsumexp_row(const float* x, int n) {
   float max_x = x[0];
   for (int i = 1; i < n; ++i) max_x = std::max(max_x, x[i]);
   double sum = 0.0;
   for (int i = 0; i < n; ++i) sum += std::exp(static_cast<double>(x[i]) - max_x);
   return static_cast<float>(max_x + std::log(sum));
-}
-
-void topk_row(const float* x, int n, int k, int32_t* ids) {
-  // Insertion into a sorted list of the best k seen so far: O(n·k), no allocation. A later index
-  // moves ahead only on a strictly larger value, so exact ties keep the lower index first.
-  int filled = 0;
-  for (int i = 0; i < n; ++i) {
-    int pos;
-    if (filled < k) {
-      pos = filled++;
-    } else if (x[i] > x[ids[k - 1]]) {
-      pos = k - 1;
-    } else {
-      continue;
-    }
-    while (pos > 0 && x[i] > x[ids[pos - 1]]) {
-      ids[pos] = ids[pos - 1];
-      --pos;
-    }
-    ids[pos] = i;
-  }
 }
 
 float sigmoid(float x) {

@@ -1,6 +1,6 @@
 #include "moe/routing/mixture_of_depths.hpp"
 
-#include "moe/routing/math.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -28,7 +28,7 @@ MixtureOfDepths mixture_of_depths_route(std::span<const float> scores, int seque
   for (int b = 0; b < sequences && capacity > 0; ++b) {
     const int64_t row = int64_t{b} * seq_len;
     int32_t* chosen = &r.selected[static_cast<size_t>(b) * capacity];  // [C]
-    topk_row(&scores[row], seq_len, capacity, chosen);
+    router_select_topk(&scores[row], 1, seq_len, capacity, chosen);
     for (int j = 0; j < capacity; ++j) {
       r.ran[row + chosen[j]] = 1;
       r.gate[row + chosen[j]] = scores[row + chosen[j]];

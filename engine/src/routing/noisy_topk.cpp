@@ -5,6 +5,7 @@
 
 #include "moe/routing/math.hpp"
 #include "moe/routing/rng.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -51,10 +52,10 @@ NoisyTopk noisy_topk(std::span<const float> clean_logits, std::span<const float>
   for (int t = 0; t < tokens; ++t) {
     const size_t row = static_cast<size_t>(t) * experts;
     const float* h = &r.noisy_logits[row];  // [E]
-    topk_row(h, experts, keep, ids.data());
+    router_select_topk(h, 1, experts, keep, ids.data());
     for (int i = 0; i < k; ++i) kept_logits[i] = h[ids[i]];
     float* w = &r.topk_weights[static_cast<size_t>(t) * k];  // [k]
-    softmax_row(kept_logits.data(), k, w);
+    router_compute_probs(kept_logits.data(), 1, k, w);
     std::fill(in_topk.begin(), in_topk.end(), 0);
     for (int i = 0; i < k; ++i) {
       r.topk_ids[static_cast<size_t>(t) * k + i] = ids[i];

@@ -1,6 +1,7 @@
 #include "moe/routing/soft_moe.hpp"
 
-#include "moe/routing/math.hpp"
+#include "moe/kernels/kernels.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -25,15 +26,13 @@ SoftMoeWeights soft_moe_weights(std::span<const float> logits, int tokens, int e
   r.slots_per_expert = slots_per_expert;
   r.slots = static_cast<int>(slots);
   const size_t cells = static_cast<size_t>(tokens) * slots;
-  r.dispatch.resize(cells);  // [T, S]
-  r.combine.resize(cells);   // [T, S]
-  for (int t = 0; t < tokens; ++t) {
-    softmax_row(&logits[t * slots], r.slots, &r.combine[t * slots]);
-  }
+  r.dispatch.resize(cells);                                                // [T, S]
+  r.combine.resize(cells);                                                 // [T, S]
+  router_compute_probs(logits.data(), tokens, r.slots, r.combine.data());  // over slots
   std::vector<float> column(tokens);  // [T]  one slot's logits, then its dispatch weights
   for (int64_t s = 0; s < slots; ++s) {
     for (int t = 0; t < tokens; ++t) column[t] = logits[t * slots + s];
-    softmax_row(column.data(), tokens, column.data());
+    f32_softmax_rows(column.data(), column.data(), 1, static_cast<size_t>(tokens));
     for (int t = 0; t < tokens; ++t) r.dispatch[t * slots + s] = column[t];
   }
   return r;

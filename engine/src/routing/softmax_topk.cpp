@@ -1,6 +1,6 @@
 #include "moe/routing/softmax_topk.hpp"
 
-#include "moe/routing/math.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -22,18 +22,11 @@ SoftmaxTopk softmax_topk(std::span<const float> logits, int tokens, int experts,
   r.probs.resize(static_cast<size_t>(tokens) * experts);   // [T, E]
   r.topk_ids.resize(static_cast<size_t>(tokens) * k);      // [T, k]
   r.topk_weights.resize(static_cast<size_t>(tokens) * k);  // [T, k]
-  for (int t = 0; t < tokens; ++t) {
-    float* p = &r.probs[static_cast<size_t>(t) * experts];   // [E]
-    int32_t* ids = &r.topk_ids[static_cast<size_t>(t) * k];  // [k]
-    float* w = &r.topk_weights[static_cast<size_t>(t) * k];  // [k]
-    softmax_row(&logits[static_cast<size_t>(t) * experts], experts, p);
-    topk_row(p, experts, k, ids);
-    double sum = 0.0;
-    for (int i = 0; i < k; ++i) sum += w[i] = p[ids[i]];
-    if (renormalise) {
-      for (int i = 0; i < k; ++i) w[i] = static_cast<float>(w[i] / sum);
-    }
-  }
+  router_compute_probs(logits.data(), tokens, experts, r.probs.data());
+  router_select_topk(r.probs.data(), tokens, experts, k, r.topk_ids.data());
+  router_gather_weights(r.probs.data(), r.topk_ids.data(), tokens, experts, k,
+                        r.topk_weights.data());
+  if (renormalise) router_renormalise(r.topk_weights.data(), tokens, k);
   return r;
 }
 

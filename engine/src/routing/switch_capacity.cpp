@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "moe/routing/losses.hpp"
-#include "moe/routing/math.hpp"
+#include "moe/routing/router.hpp"
 #include "routing/validate.hpp"
 
 namespace moe::routing {
@@ -67,32 +67,23 @@ SwitchTop1Capacity softmax_top1_capacity(std::span<const float> logits, int grou
   r.counts_before_capacity.assign(experts, 0);  // [E]
   r.counts_after_capacity.assign(experts, 0);   // [E]
 
-  std::vector<int32_t> filled(experts);  // [E]  tokens placed so far in the current group
-  for (int g = 0; g < groups; ++g) {
-    std::fill(filled.begin(), filled.end(), 0);
-    for (int s = 0; s < tokens_per_group; ++s) {
-      const int64_t t = int64_t{g} * tokens_per_group + s;
-      float* p = &r.probs[t * experts];  // [E]
-      softmax_row(&logits[t * experts], experts, p);
-      int32_t e = 0;
-      topk_row(p, experts, 1, &e);
-      r.expert_index[t] = e;
-      r.gate[t] = p[e];
-      r.counts_before_capacity[e] += 1;
-      const bool drop = filled[e] >= capacity;
-      r.dropped[t] = drop ? 1 : 0;
-      r.position_in_expert[t] = drop ? -1 : filled[e];
-      r.expert_index_returned[t] = drop ? 0 : e;
-      r.combine_weight[t] = drop ? 0.0f : p[e];
-      if (drop) {
-        r.dropped_count += 1;
-      } else {
-        filled[e] += 1;
-        r.counts_after_capacity[e] += 1;
-      }
-    }
-  }
   const int T = static_cast<int>(tokens);
+  std::vector<uint8_t> kept(tokens);  // [T]
+  router_compute_probs(logits.data(), T, experts, r.probs.data());
+  router_select_topk(r.probs.data(), T, experts, 1, r.expert_index.data());
+  router_gather_weights(r.probs.data(), r.expert_index.data(), T, experts, 1, r.gate.data());
+  router_apply_capacity(r.expert_index.data(), groups, tokens_per_group, 1, experts, capacity,
+                        kept.data(), r.position_in_expert.data());
+  for (int64_t t = 0; t < tokens; ++t) {
+    const int32_t e = r.expert_index[t];
+    const bool drop = !kept[t];
+    r.counts_before_capacity[e] += 1;
+    r.dropped[t] = drop ? 1 : 0;
+    r.expert_index_returned[t] = drop ? 0 : e;
+    r.combine_weight[t] = drop ? 0.0f : r.gate[t];
+    r.dropped_count += drop ? 1 : 0;
+    r.counts_after_capacity[e] += drop ? 0 : 1;
+  }
   r.z_loss = router_z_loss(logits, T, experts).value;
   r.aux_loss = switch_load_balancing_loss(r.probs, r.expert_index_returned, groups,
                                           tokens_per_group, experts)

@@ -3,9 +3,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_fields.hpp"
 #include "moe/text/byte_level.hpp"
 #include "moe/text/pretokenize.hpp"
+#include "spec/json_fields.hpp"
 
 namespace moe::text {
 namespace {

@@ -3,7 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "json_fields.hpp"
+#include "spec/json_fields.hpp"
 
 namespace moe::train {
 
@@ -172,7 +172,7 @@ bool has_capacity(RouterKind r) {
 // against the kind once seq_len is known.
 MaybeError read_router_options(const json& j, TrainConfig& c) {
   ModelShape& s = c.shape;
-  const std::string kind(to_string(s.router));
+  const std::string kind(train_router_name(s.router));
   if (s.router == RouterKind::softmax_top1_capacity) {
     if (j.contains("top_k") && s.top_k != 1) {
       return Error{"config.top_k", "softmax_top1_capacity routes each token to 1 expert, got " +
@@ -216,7 +216,7 @@ MaybeError check_balancing_for_router(const TrainConfig& c) {
   const RouterKind r = c.shape.router;
   const BalancingKind b = c.balancing;
   const bool topk_router = r == RouterKind::softmax_topk || r == RouterKind::softmax_topk_renorm ||
-                           r == RouterKind::sigmoid_bias;
+                           r == RouterKind::sigmoid_grouped_topk_bias;
   const bool load_loss = b == BalancingKind::switch_aux || b == BalancingKind::importance_cv2 ||
                          b == BalancingKind::seq_aux;
   std::string why;
@@ -233,7 +233,7 @@ MaybeError check_balancing_for_router(const TrainConfig& c) {
   }
   if (why.empty()) return std::nullopt;
   return Error{"config.balancing", std::string(to_string(b)) + " does not apply to router " +
-                                       std::string(to_string(r)) + ": " + why};
+                                       std::string(train_router_name(r)) + ": " + why};
 }
 
 MaybeError read_config(const json& j, TrainConfig& c) {
@@ -291,7 +291,7 @@ MaybeError read_config(const json& j, TrainConfig& c) {
   constexpr std::array<std::pair<std::string_view, RouterKind>, 8> routers = {{
       {"softmax_topk", RouterKind::softmax_topk},
       {"softmax_topk_renorm", RouterKind::softmax_topk_renorm},
-      {"sigmoid_bias", RouterKind::sigmoid_bias},
+      {"sigmoid_bias", RouterKind::sigmoid_grouped_topk_bias},
       {"noisy_topk", RouterKind::noisy_topk},
       {"softmax_top1_capacity", RouterKind::softmax_top1_capacity},
       {"topk_capacity", RouterKind::topk_capacity},

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "moe/embed.hpp"
+#include "moe/calc/embed.hpp"
 #include "moe/rng.hpp"
 
 namespace moe::train {

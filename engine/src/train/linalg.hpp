@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "moe/config.hpp"
-#include "moe/kernels.hpp"
+#include "moe/kernels/kernels.hpp"
+#include "moe/spec/config.hpp"
 #include "moe/train/linalg_kernels.hpp"
 
 namespace moe::train::linalg {

@@ -16,9 +16,9 @@
 #include <cmath>
 #include <vector>
 
-#include "moe/kernels.hpp"
+#include "moe/kernels/kernels.hpp"
 #if !MOE_SCALAR
-#include "moe/kernels_simd.hpp"
+#include "moe/kernels/kernels_simd.hpp"
 #endif
 
 namespace moe::train {

@@ -15,26 +15,8 @@
 
 namespace moe::train {
 
-std::string_view to_string(RouterKind kind) {
-  switch (kind) {
-    case RouterKind::softmax_topk:
-      return "softmax_topk";
-    case RouterKind::softmax_topk_renorm:
-      return "softmax_topk_renorm";
-    case RouterKind::sigmoid_bias:
-      return "sigmoid_bias";
-    case RouterKind::noisy_topk:
-      return "noisy_topk";
-    case RouterKind::softmax_top1_capacity:
-      return "softmax_top1_capacity";
-    case RouterKind::topk_capacity:
-      return "topk_capacity";
-    case RouterKind::expert_choice:
-      return "expert_choice";
-    case RouterKind::soft_moe:
-      return "soft_moe";
-  }
-  return "?";
+std::string_view train_router_name(RouterKind kind) {
+  return kind == RouterKind::sigmoid_grouped_topk_bias ? "sigmoid_bias" : moe::to_string(kind);
 }
 
 using namespace linalg;
@@ -185,7 +167,7 @@ LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs
   switch (shape.router) {
     case RouterKind::softmax_topk:
     case RouterKind::softmax_topk_renorm:
-    case RouterKind::sigmoid_bias:
+    case RouterKind::sigmoid_grouped_topk_bias:
       detail::route_topk(args, ws, loss);
       break;
     case RouterKind::softmax_top1_capacity:
@@ -268,7 +250,7 @@ LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs
   switch (shape.router) {
     case RouterKind::softmax_topk:
     case RouterKind::softmax_topk_renorm:
-    case RouterKind::sigmoid_bias:
+    case RouterKind::sigmoid_grouped_topk_bias:
     case RouterKind::softmax_top1_capacity:
     case RouterKind::topk_capacity:
       detail::backward_topk(args, ws, grad);

@@ -4,6 +4,7 @@
 // before any token's second) in token order, as the inference routers do
 // (moe/routing/switch_capacity.hpp, gshard_capacity.hpp). The backward is backward_topk's: a
 // dropped slot's gate has no task gradient, the placement none at all.
+#include "moe/routing/router.hpp"
 #include "train/router_stage.hpp"
 
 namespace moe::train::detail {
@@ -15,16 +16,7 @@ void route_capacity(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& lo
   const int C = capacity_per_sequence(a.shape, S);  // model.hpp
   const int32_t* ids = ws.topk_ids.data();          // [T,k]
   uint8_t* kept = ws.kept.data();                   // [T,k]
-  for (int b = 0; b < a.T / S; ++b) {
-    ws.filled.assign(E, 0);
-    for (int j = 0; j < k; ++j) {
-      for (int s = 0; s < S; ++s) {
-        const size_t p = (static_cast<size_t>(b) * S + s) * k + j;
-        kept[p] = ws.filled[ids[p]] < C ? 1 : 0;
-        ws.filled[ids[p]] += kept[p];
-      }
-    }
-  }
+  router_apply_capacity(ids, a.T / S, S, k, E, C, kept, nullptr);
 }
 
 template void route_capacity<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);

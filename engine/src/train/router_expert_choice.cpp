@@ -3,7 +3,10 @@
 // the C tokens with the largest s[·,e] (ties to the lower token), C = round(cf·S/E). Slot j of
 // token t is expert j with gate s[t,j]; kept says whether expert j took t. The choice carries no
 // gradient; the gates pass theirs to the logits through the softmax.
+#include <algorithm>
 #include <cmath>
+
+#include "moe/routing/router.hpp"
 
 #include "train/linalg.hpp"
 #include "train/router_stage.hpp"
@@ -15,18 +18,14 @@ using namespace linalg;
 template <class Real>
 void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
   const ModelShape& shape = a.shape;
-  const int T = a.T, d = shape.d_model, E = shape.num_experts, S = a.S;
+  const int T = a.T, E = shape.num_experts, S = a.S;
   const size_t TE = static_cast<size_t>(T) * E;
-  grow(ws.logits, TE);
+  Real* l = router_logits(a, ws, E);  // [T,E]
   grow(ws.scores, TE);
   grow(ws.probs, TE);
-  Real* l = ws.logits.data();  // [T,E]
   Real* s = ws.scores.data();  // [T,E]
-  mm_nt(a.x, a.params, l, T, d, E);
-  for (int t = 0; t < T; ++t) {
-    const size_t row = static_cast<size_t>(t) * E;
-    softmax_row(l + row, E, s + row, ws.probs.data() + row);
-  }
+  router_compute_probs_reference(l, T, E, s);
+  std::copy(s, s + TE, ws.probs.data());
 
   // ---- each expert's C best tokens of each sequence; slot j = expert j
   const int C = capacity_per_sequence(shape, S);
@@ -34,16 +33,18 @@ void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossPart
   grow(ws.gates, TE);
   ws.kept.assign(TE, 0);
   ws.expert_load.assign(E, 0);
-  ws.filled.resize(C > 0 ? C : 1);
+  ws.filled.resize(C > 0 ? static_cast<size_t>(E) * C : 1);  // [E,C] tokens each expert takes
   for (size_t i = 0; i < TE; ++i) {
     ws.topk_ids[i] = static_cast<int32_t>(i % E);
     ws.gates[i] = s[i];
   }
-  for (int b = 0; b < T / S; ++b) {
-    for (int e = 0; e < E && C > 0; ++e) {
-      const size_t first = static_cast<size_t>(b) * S * E;  // row of the sequence's first token
-      topk_strided(s + first + e, S, E, C, ws.filled.data());
-      for (int c = 0; c < C; ++c) ws.kept[first + static_cast<size_t>(ws.filled[c]) * E + e] = 1;
+  for (int b = 0; b < T / S && C > 0; ++b) {
+    const size_t first = static_cast<size_t>(b) * S * E;  // row of the sequence's first token
+    router_select_expert_choice(s + first, S, E, C, ws.filled.data());
+    for (int e = 0; e < E; ++e) {
+      for (int c = 0; c < C; ++c) {
+        ws.kept[first + static_cast<size_t>(ws.filled[static_cast<size_t>(e) * C + c]) * E + e] = 1;
+      }
       ws.expert_load[e] += C;
     }
   }

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "moe/routing/rng.hpp"
+#include "moe/routing/router.hpp"
 #include "train/linalg.hpp"
 #include "train/router_stage.hpp"
 
@@ -106,10 +107,8 @@ void route_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss)
     for (size_t i = 0; i < TE; ++i) eps[i] = 0;
   }
   for (size_t i = 0; i < TE; ++i) h[i] = c[i] + eps[i] * softplus(nl[i]);
-  for (int t = 0; t < T; ++t) {
-    const size_t row = static_cast<size_t>(t) * E;
-    softmax_row(h + row, E, s + row, ws.probs.data() + row);
-  }
+  router_compute_probs_reference(h, T, E, s);
+  std::copy(s, s + TE, ws.probs.data());
 
   ws.topk_ids.resize(Tk);
   grow(ws.gates, Tk);
@@ -124,15 +123,13 @@ void route_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss)
     const Real* ht = h + static_cast<size_t>(t) * E;
     int32_t* it = ids + static_cast<size_t>(t) * k;
     const int keep = k < E ? k + 1 : E;  // the (k+1)-th is the threshold of the kept experts
-    topk_strided(ht, E, 1, keep, ws.filled.data());
+    router_select_topk(ht, 1, E, keep, ws.filled.data());
     for (int j = 0; j < k; ++j) it[j] = ws.filled[j];
     ws.next_id[t] = k < E ? ws.filled[k] : -1;
-    Real z = 0;  // softmax over the kept h; it[0] holds the largest
-    for (int j = 0; j < k; ++j) z += (g[t * k + j] = std::exp(ht[it[j]] - ht[it[0]]));
-    for (int j = 0; j < k; ++j) {
-      g[t * k + j] /= z;
-      ++ws.expert_load[it[j]];
-    }
+    Real* gt = g + static_cast<size_t>(t) * k;  // [k] softmax over the kept h
+    router_gather_weights(ht, it, 1, E, k, gt);
+    router_compute_probs_reference(gt, 1, k, gt);
+    for (int j = 0; j < k; ++j) ++ws.expert_load[it[j]];
     ws.top_expert[t] = it[0];
   }
   aux_forward(a, E, h, ws.probs.data(), ids, g, k, ws, loss);

@@ -9,6 +9,7 @@
 // expert's rows are contiguous as for the top-k kinds.
 #include <cmath>
 
+#include "moe/routing/router.hpp"
 #include "train/linalg.hpp"
 #include "train/router_stage.hpp"
 
@@ -28,32 +29,23 @@ inline size_t slot_row(int s, int b, int p, int B) {
 template <class Real>
 void route_soft_moe(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
   const ModelShape& shape = a.shape;
-  const int T = a.T, d = shape.d_model, E = shape.num_experts, p = shape.slots_per_expert;
+  const int T = a.T, E = shape.num_experts, p = shape.slots_per_expert;
   const int P = shape.gate_rows(), S = a.S;
   const size_t TP = static_cast<size_t>(T) * P;
-  grow(ws.logits, TP);
+  Real* l = router_logits(a, ws, P);  // [T,P]
   grow(ws.dispatch, TP);
   grow(ws.combine, TP);
-  Real* l = ws.logits.data();    // [T,P]
-  Real* D = ws.dispatch.data();  // [T,P]
-  Real* Cw = ws.combine.data();  // [T,P]
-  mm_nt(a.x, a.params, l, T, d, P);
-  for (int t = 0; t < T; ++t) {  // C: softmax over the slots of each token
-    const Real* lt = l + static_cast<size_t>(t) * P;
-    Real m = lt[0];
-    for (int s = 1; s < P; ++s) m = lt[s] > m ? lt[s] : m;
-    Real z = 0;
-    for (int s = 0; s < P; ++s) z += (Cw[t * P + s] = std::exp(lt[s] - m));
-    for (int s = 0; s < P; ++s) Cw[t * P + s] /= z;
-  }
-  for (int b = 0; b < T / S; ++b) {  // D: softmax over the tokens of each sequence, per slot
+  Real* D = ws.dispatch.data();                 // [T,P]
+  Real* Cw = ws.combine.data();                 // [T,P]
+  router_compute_probs_reference(l, T, P, Cw);  // C: softmax over the slots of each token
+  grow(ws.scratch3, static_cast<size_t>(S));
+  Real* column = ws.scratch3.data();  // [S] one slot's logits over a sequence, then its D
+  for (int b = 0; b < T / S; ++b) {   // D: softmax over the tokens of each sequence, per slot
     const size_t first = static_cast<size_t>(b) * S * P;
     for (int s = 0; s < P; ++s) {
-      Real m = l[first + s];
-      for (int t = 1; t < S; ++t) m = l[first + t * P + s] > m ? l[first + t * P + s] : m;
-      Real z = 0;
-      for (int t = 0; t < S; ++t) z += (D[first + t * P + s] = std::exp(l[first + t * P + s] - m));
-      for (int t = 0; t < S; ++t) D[first + t * P + s] /= z;
+      for (int t = 0; t < S; ++t) column[t] = l[first + t * P + s];
+      router_compute_probs_reference(column, 1, S, column);
+      for (int t = 0; t < S; ++t) D[first + t * P + s] = column[t];
     }
   }
   // q[t,e] = C summed over e's slots (the inference router_probs); top expert = its argmax

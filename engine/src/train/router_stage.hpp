@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "moe/train/model.hpp"
+#include "train/linalg.hpp"
 
 namespace moe::train::detail {
 
@@ -35,44 +36,16 @@ struct RouteArgs {
 
 // Kinds whose gates are divided by their sum (GShard renormalises before capacity).
 inline bool renormalises(RouterKind k) {
-  return k == RouterKind::softmax_topk_renorm || k == RouterKind::sigmoid_bias ||
+  return k == RouterKind::softmax_topk_renorm || k == RouterKind::sigmoid_grouped_topk_bias ||
          k == RouterKind::topk_capacity;
 }
 
-// ids[0..k) = indices of the k largest v[i·stride], i < n, by value descending, exact ties to the
-// lower index (the insertion scheme of moe::routing::topk_row, for any scalar).
+// ws.logits [T, rows] = x · W_gᵀ, W_g the first rows·d parameters; returns ws.logits.data().
 template <class Real>
-void topk_strided(const Real* v, int n, size_t stride, int k, int32_t* ids) {
-  int filled = 0;
-  for (int i = 0; i < n; ++i) {
-    const Real vi = v[i * stride];
-    int pos;
-    if (filled < k) {
-      pos = filled++;
-    } else if (vi > v[ids[k - 1] * stride]) {
-      pos = k - 1;
-    } else {
-      continue;
-    }
-    while (pos > 0 && vi > v[ids[pos - 1] * stride]) {
-      ids[pos] = ids[pos - 1];
-      --pos;
-    }
-    ids[pos] = i;
-  }
-}
-
-// s[0..n) = softmax(l[0..n)), max-shifted; q (may be nullptr) gets a copy of s.
-template <class Real>
-void softmax_row(const Real* l, int n, Real* s, Real* q) {
-  Real m = l[0];
-  for (int i = 1; i < n; ++i) m = l[i] > m ? l[i] : m;
-  Real z = 0;
-  for (int i = 0; i < n; ++i) z += (s[i] = std::exp(l[i] - m));
-  for (int i = 0; i < n; ++i) {
-    s[i] /= z;
-    if (q) q[i] = s[i];
-  }
+Real* router_logits(const RouteArgs<Real>& a, Workspace<Real>& ws, int rows) {
+  linalg::grow(ws.logits, static_cast<size_t>(a.T) * rows);
+  linalg::mm_nt(a.x, a.params, ws.logits.data(), a.T, a.shape.d_model, rows);
+  return ws.logits.data();
 }
 
 // dl[0..n) = the gradient through s = softmax(l): s ⊙ (ds − ⟨ds, s⟩).

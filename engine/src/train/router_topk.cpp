@@ -1,6 +1,9 @@
 // Top-k router kinds of the trainable layer: softmax_topk, softmax_topk_renorm and sigmoid_bias
 // (model.hpp), and the gates → scores → logits backward that the capacity kinds share.
+#include <algorithm>
 #include <cmath>
+
+#include "moe/routing/router.hpp"
 
 #include "train/linalg.hpp"
 #include "train/router_stage.hpp"
@@ -12,64 +15,48 @@ using namespace linalg;
 template <class Real>
 void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
   const ModelShape& shape = a.shape;
-  const int T = a.T, d = shape.d_model, E = shape.num_experts, k = shape.top_k;
-  const bool sigmoid = shape.router == RouterKind::sigmoid_bias;
+  const int T = a.T, E = shape.num_experts, k = shape.top_k;
+  const bool sigmoid = shape.router == RouterKind::sigmoid_grouped_topk_bias;
   const bool renorm = renormalises(shape.router);
   const size_t TE = static_cast<size_t>(T) * E, Tk = static_cast<size_t>(T) * k;
 
   // ---- logits, scores, normalised affinities
-  grow(ws.logits, TE);
+  Real* l = router_logits(a, ws, E);  // [T,E]
   grow(ws.scores, TE);
   grow(ws.probs, TE);
-  Real* l = ws.logits.data();  // [T,E]
   Real* s = ws.scores.data();  // [T,E]
   Real* q = ws.probs.data();   // [T,E]
-  mm_nt(a.x, a.params, l, T, d, E);
   if (sigmoid) {
-    sigmoid_vec(l, s, TE);
+    router_compute_sigmoid_scores(l, T, E, s);
     for (int t = 0; t < T; ++t) {
       Real z = 0;
       for (int e = 0; e < E; ++e) z += s[t * E + e];
       for (int e = 0; e < E; ++e) q[t * E + e] = s[t * E + e] / z;
     }
   } else {
-    for (int t = 0; t < T; ++t) {
-      const size_t row = static_cast<size_t>(t) * E;
-      softmax_row(l + row, E, s + row, q + row);
-    }
+    router_compute_probs_reference(l, T, E, s);
+    std::copy(s, s + TE, q);
   }
 
   // ---- top-k on s + b (ties to the lower index), gates, loads
   ws.topk_ids.resize(Tk);
   grow(ws.gates, Tk);
   ws.kept.assign(Tk, 1);
-  ws.expert_load.assign(E, 0);
+  ws.expert_load.resize(E);
   ws.top_expert.resize(T);
   int32_t* ids = ws.topk_ids.data();  // [T,k]
   Real* g = ws.gates.data();          // [T,k]
-  for (int t = 0; t < T; ++t) {
-    const Real* st = s + static_cast<size_t>(t) * E;
-    for (int j = 0; j < k; ++j) {
-      int best = -1;
-      Real best_v = 0;
-      for (int e = 0; e < E; ++e) {
-        bool taken = false;
-        for (int i = 0; i < j; ++i) taken |= ids[t * k + i] == e;
-        if (taken) continue;
-        const Real v = a.bias ? st[e] + a.bias[e] : st[e];
-        if (best < 0 || v > best_v) best = e, best_v = v;
-      }
-      ids[t * k + j] = best;
-      g[t * k + j] = st[best];
-      ++ws.expert_load[best];
-    }
-    if (renorm) {
-      Real sum = 0;
-      for (int j = 0; j < k; ++j) sum += g[t * k + j];
-      for (int j = 0; j < k; ++j) g[t * k + j] /= sum;
-    }
-    ws.top_expert[t] = ids[t * k];
+  const Real* chooser = s;            // [T,E] what selection reads: s, or s + b
+  if (a.bias) {
+    grow(ws.biased, TE);
+    router_add_selection_bias(s, a.bias, T, E, ws.biased.data());
+    chooser = ws.biased.data();
   }
+  router_select_topk(chooser, T, E, k, ids);
+  router_gather_weights(s, ids, T, E, k, g);
+  if (renorm) router_renormalise(g, T, k);
+  router_count_load(ids, T, k, E, ws.expert_load.data());
+  for (int t = 0; t < T; ++t) ws.top_expert[t] = ids[t * k];
   aux_forward(a, E, l, q, ids, g, k, ws, loss);
 }
 
@@ -77,7 +64,7 @@ template <class Real>
 void backward_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad) {
   const ModelShape& shape = a.shape;
   const int T = a.T, d = shape.d_model, E = shape.num_experts, k = shape.top_k;
-  const bool sigmoid = shape.router == RouterKind::sigmoid_bias;
+  const bool sigmoid = shape.router == RouterKind::sigmoid_grouped_topk_bias;
   const bool renorm = renormalises(shape.router);
   const size_t TE = static_cast<size_t>(T) * E;
   const int32_t* ids = ws.topk_ids.data();  // [T,k]

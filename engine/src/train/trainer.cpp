@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "moe/embed.hpp"
+#include "moe/calc/embed.hpp"
 #include "moe/train/stats.hpp"
 
 namespace moe::train {

@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/kernels.hpp"
+#include "moe/kernels/kernels.hpp"
 #include "moe/train/linalg_kernels.hpp"
 #include "test_support.hpp"
 

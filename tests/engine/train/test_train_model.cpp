@@ -31,7 +31,8 @@ Problem make_problem(RouterKind router, moe::ExpertKind kind, uint64_t seed) {
   p.params.resize(p.shape.num_params());
   for (double& v : p.params) v = 0.7 * rng.next_normal();
   p.bias.resize(p.shape.num_experts);
-  for (double& v : p.bias) v = router == RouterKind::sigmoid_bias ? 0.3 * rng.next_normal() : 0.0;
+  for (double& v : p.bias)
+    v = router == RouterKind::sigmoid_grouped_topk_bias ? 0.3 * rng.next_normal() : 0.0;
   p.x.resize(static_cast<size_t>(p.T) * p.shape.d_model);
   p.y.resize(p.x.size());
   for (double& v : p.x) v = rng.next_normal();
@@ -104,9 +105,9 @@ void check_gradient(RouterKind router, moe::ExpertKind kind, const LossCoefs& co
     if (err > worst_err) worst_err = err, worst = static_cast<int>(i), worst_fd = fd;
   }
   const std::string message =
-      std::string(what) + ", router " + std::string(moe::train::to_string(router)) + ", expert " +
-      std::string(moe::to_string(kind)) + ": parameter " + std::to_string(worst) + " fd " +
-      std::to_string(worst_fd) + " analytic " + std::to_string(grad[worst]);
+      std::string(what) + ", router " + std::string(moe::train::train_router_name(router)) +
+      ", expert " + std::string(moe::to_string(kind)) + ": parameter " + std::to_string(worst) +
+      " fd " + std::to_string(worst_fd) + " analytic " + std::to_string(grad[worst]);
   INFO(message);
   CHECK(worst_err < 1.0);  // |fd - analytic| <= 1e-8 + 1e-6 · max(|fd|, |analytic|)
 }
@@ -125,8 +126,8 @@ TEST_CASE("train model: analytic gradients match central differences for every l
       {"task + sequence-wise", {0, 0, 0, 1.0}},
       {"all terms", {0.3, 0.2, 0.4, 0.5}},
   };
-  for (RouterKind router :
-       {RouterKind::softmax_topk, RouterKind::softmax_topk_renorm, RouterKind::sigmoid_bias}) {
+  for (RouterKind router : {RouterKind::softmax_topk, RouterKind::softmax_topk_renorm,
+                            RouterKind::sigmoid_grouped_topk_bias}) {
     for (moe::ExpertKind kind : {moe::ExpertKind::swiglu, moe::ExpertKind::mlp}) {
       for (const auto& term : terms) check_gradient(router, kind, term.coefs, term.name);
     }
@@ -134,7 +135,8 @@ TEST_CASE("train model: analytic gradients match central differences for every l
 }
 
 TEST_CASE("train model: the float (SIMD) pass agrees with the double pass") {
-  for (RouterKind router : {RouterKind::softmax_topk_renorm, RouterKind::sigmoid_bias}) {
+  for (RouterKind router :
+       {RouterKind::softmax_topk_renorm, RouterKind::sigmoid_grouped_topk_bias}) {
     Problem p = make_problem(router, moe::ExpertKind::swiglu, 3);
     const LossCoefs coefs{0.1, 0.01, 0.1, 0.1};
     moe::train::Workspace<double> wd;

@@ -10,7 +10,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include "moe/layer.hpp"
+#include "moe/layer/layer.hpp"
 #include "moe/rng.hpp"
 #include "moe/train/config.hpp"
 #include "moe/train/model.hpp"
@@ -21,29 +21,6 @@ namespace {
 using moe::train::ModelShape;
 using moe::train::RouterKind;
 
-moe::RouterKind inference_kind(RouterKind k) {
-  switch (k) {
-    case RouterKind::softmax_topk:
-      return moe::RouterKind::softmax_topk;
-    case RouterKind::softmax_topk_renorm:
-      return moe::RouterKind::softmax_topk_renorm;
-    case RouterKind::noisy_topk:
-      return moe::RouterKind::noisy_topk;
-    case RouterKind::softmax_top1_capacity:
-      return moe::RouterKind::softmax_top1_capacity;
-    case RouterKind::topk_capacity:
-      return moe::RouterKind::topk_capacity;
-    case RouterKind::expert_choice:
-      return moe::RouterKind::expert_choice;
-    case RouterKind::soft_moe:
-      return moe::RouterKind::soft_moe;
-    case RouterKind::sigmoid_bias:
-      break;
-  }
-  FAIL("no inference kind");
-  return moe::RouterKind::softmax_topk;
-}
-
 // The inference layer with the train model's weights; capacity groups = the training sequences.
 moe::Layer inference_layer(const ModelShape& s, const std::vector<float>& params, int seq_len,
                            std::optional<uint64_t> noise_seed) {
@@ -52,7 +29,7 @@ moe::Layer inference_layer(const ModelShape& s, const std::vector<float>& params
   c.d_ff = s.d_ff;
   c.num_experts = s.num_experts;
   c.top_k = s.top_k;
-  c.router_kind = inference_kind(s.router);
+  c.router_kind = s.router;  // one RouterKind for training and inference
   c.activation = s.activation;
   c.expert_kind = s.expert_kind;
   c.train_mode = noise_seed.has_value();
@@ -122,7 +99,7 @@ void check_matches_inference(const ModelShape& shape, std::optional<uint64_t> no
       for (uint8_t k : t.kept) dropped += k == 0;
     }
   }
-  const std::string line = std::string(moe::train::to_string(shape.router)) + ", " +
+  const std::string line = std::string(moe::train::train_router_name(shape.router)) + ", " +
                            std::string(moe::to_string(shape.expert_kind)) + ", noise " +
                            (noise_seed ? "on" : "off") + ": max |train - inference| " +
                            scientific(worst) + ", dropped/untaken slots " +

@@ -35,7 +35,7 @@ export interface SizeAnswer {
 }
 
 const activeFormula = 'active = s·T + (k / E)·(1 − s)·T';
-// As the engine states them (engine/include/moe/layer_route.hpp): Switch for top-1, GShard for top-k.
+// As the engine states them (engine/include/moe/routing/route_tokens.hpp): Switch for top-1, GShard for top-k.
 const capacityFormulaTop1 = 'C = ⌊capacity factor · tokens / E⌋  (Switch, top-1)';
 const capacityFormulaTopK = 'C = ⌊capacity factor · k · tokens / E⌋  (GShard, top-k)';
 
@@ -91,7 +91,7 @@ export const CAPACITY_LIMITS = { tokens: 65_536, cells: 1 << 20 };
 
 /**
  * The engine has no stand-alone capacity call; it sets capacity while routing (capacity_per_group,
- * engine/include/moe/layer_route.hpp) and reports it in the trace. So the box routes one group of
+ * engine/include/moe/routing/route_tokens.hpp) and reports it in the trace. So the box routes one group of
  * `tokens` placeholder tokens through a one-wide layer of the right kind and reads `trace.capacity`:
  * the number is the engine's, and only the capacity is shown (which tokens drop depends on real
  * tokens, so it is not).

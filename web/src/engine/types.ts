@@ -121,7 +121,7 @@ export interface Trace {
   stats: RoutingStats;
 }
 
-/** Router losses of one pass, raw (no coefficient); engine/include/moe/layer_losses.hpp. */
+/** Router losses of one pass, raw (no coefficient); engine/include/moe/layer/layer_losses.hpp. */
 export interface TraceLosses {
   aux_loss: number; // the kind's convention
   aux_loss_switch: number; // S5: per group, returned / first-choice index
@@ -166,7 +166,7 @@ export interface Embedding {
   features: Float32Array; // [T, F]
 }
 
-/** The shape of a stack of MoE layers for the cost calculator (engine/include/moe/cost.hpp). */
+/** The shape of a stack of MoE layers for the cost calculator (engine/include/moe/calc/cost.hpp). */
 export interface CostConfig {
   d_model: number;
   d_ff: number;
@@ -191,7 +191,7 @@ export interface CostReport {
 }
 
 /**
- * One routed batch placed on devices, for the all-to-all counter (engine/include/moe/comm.hpp).
+ * One routed batch placed on devices, for the all-to-all counter (engine/include/moe/calc/comm.hpp).
  * Experts sit in contiguous blocks of E / devices (devices must divide E).
  */
 export interface CommSpec {
@@ -245,7 +245,7 @@ export interface ActiveSolve {
   active_fraction: number;
 }
 
-/** One expert opened up for one token (engine/include/moe/expert_probe.hpp). */
+/** One expert opened up for one token (engine/include/moe/calc/expert_probe.hpp). */
 export interface ExpertProbe {
   expert: number;
   pre_activation: Float32Array; // [d_ff]  w1 · x

@@ -1,26 +1,14 @@
-// Row-level primitives shared by every routing scheme in moe::routing: a numerically safe
-// softmax, logsumexp, a deterministic top-k, the logistic sigmoid, softplus, the standard normal
-// CDF and the squared coefficient of variation. Scalar on purpose: routing touches [T, E] floats,
-// a rounding error next to the expert matmuls, and a plain loop is its own specification.
-//
-// Determinism: top-k orders by value descending and breaks exact ties by the lower index, so a
-// learner's prediction is checkable and native and wasm builds agree.
+// Scalar helpers of the routing schemes in moe::routing: logsumexp, the logistic sigmoid of one
+// value, softplus, the standard normal CDF and the (squared) coefficient of variation. Softmax,
+// sigmoid scores and top-k over whole rows are stages of the routing pipeline (moe/router.hpp).
 #pragma once
 
-#include <cstdint>
 #include <span>
 
 namespace moe::routing {
 
-// y[i] = exp(x[i] - max_j x[j]) / Σ_j exp(x[j] - max_j x[j])     x, y: [n], n >= 1; y may alias x.
-void softmax_row(const float* x, int n, float* y);
-
 // logsumexp(x) = max_j x[j] + log Σ_j exp(x[j] - max_j x[j])     x: [n], n >= 1
 float logsumexp_row(const float* x, int n);
-
-// ids[0..k) = indices of the k largest x, by value descending, exact ties to the lower index.
-// x: [n], ids: [k], 1 <= k <= n. Values must not be NaN (callers validate).
-void topk_row(const float* x, int n, int k, int32_t* ids);
 
 // sigmoid(x) = 1 / (1 + exp(-x)), evaluated without overflow for large |x|.
 float sigmoid(float x);

@@ -56,21 +56,16 @@
 #include <string_view>
 #include <vector>
 
-#include "moe/config.hpp"
+#include "moe/spec/config.hpp"
 
 namespace moe::train {
 
-enum class RouterKind {
-  softmax_topk,           // gates = the chosen softmax probabilities (no renormalisation)
-  softmax_topk_renorm,    // gates = chosen probabilities ÷ their sum (Mixtral)
-  sigmoid_bias,           // sigmoid scores, bias for selection only, gates = normalised scores
-  noisy_topk,             // Shazeer 2017: learned noise on the logits, softmax over the kept k
-  softmax_top1_capacity,  // Switch: top-1, raw probability, capacity per sequence, drops
-  topk_capacity,          // GShard: top-k renormalised, capacity per sequence, slot-major, drops
-  expert_choice,          // Zhou 2022: each expert takes its C best tokens of a sequence
-  soft_moe,               // Puigcerver 2023: slots are soft mixtures of a sequence's tokens
-};
-std::string_view to_string(RouterKind kind);
+// The router kinds are the inference kinds (moe/config.hpp), one enum for both. The trainer runs
+// sigmoid_grouped_topk_bias with one expert group, gates = chosen scores ÷ their sum and no
+// scaling; the training config spells it "sigmoid_bias" (train/config.hpp).
+using moe::RouterKind;
+// The training config's name of a router kind ("sigmoid_bias" for sigmoid_grouped_topk_bias).
+std::string_view train_router_name(RouterKind kind);
 
 // Shape of the model and the layout of its flat parameter vector:
 //   [router W_g (R·d)] [W_noise (E·d), noisy_topk only]
@@ -151,6 +146,7 @@ struct Workspace {
   std::vector<Real> xg, a, u, act, hid, h;  // [rows, d|f] grouped expert activations
   std::vector<Real> out;                    // [T,d]
   std::vector<Real> dout, dh, dhid, da, du, dxg;
+  std::vector<Real> biased;  // [T,E] s + b, the scores selection reads (bias runs)
   std::vector<Real> dgates, dscores, dlogits;
   std::vector<Real> scratch1, scratch2, scratch3;  // transposes, products
   // noisy_topk

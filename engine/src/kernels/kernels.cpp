@@ -1,0 +1,370 @@
+// Scalar reference kernels and the dispatchers that pick the SIMD variant for the build's
+// architecture (xsimd::default_arch: SSE2 on a plain x86-64 build, SSE4.1 emulated on wasm128).
+// With MOE_SCALAR (CMake option, the scalar benchmark build) every dispatcher calls the scalar
+// reference and xsimd is not used at all.
+#include "moe/kernels/kernels.hpp"
+
+#include <cmath>
+#include <vector>
+
+#include "moe/kernels/kernels_scalar.hpp"
+#if !MOE_SCALAR
+#include "moe/kernels/kernels_simd.hpp"
+#endif
+
+namespace moe {
+
+#if !MOE_SCALAR
+using Arch = xsimd::default_arch;
+constexpr bool kTiled = simd::gemm_nr<Arch>() == kMatmulPanel;  // the packed format is 8 wide
+// x86 SSE2 has no broadcast load and only two-operand multiplies, so the plain 4×8 tile
+// (kernels_simd.hpp) pays a shuffle per splat of x[t,i] and a copy per product, and ran the ref
+// layer's matmuls at ~72% of the mul+add peak. Natively the packed matmul therefore splats each
+// block of rows once, up front, and runs a 6×8 tile on the splatted rows (~81%;
+// f32_matmul_packed__splat). wasm does not splat (v128.load32_splat is one load in V8) but puts
+// each 4-row tile's rows side by side first (f32_matmul_packed__rows), which spares the plain
+// tile's per-row address arithmetic (~7% faster in Chromium). -DMOE_SPLAT_ROWS=0 builds the
+// plain tile natively too (to measure one against the other).
+#if defined(__wasm__) || (defined(MOE_SPLAT_ROWS) && !MOE_SPLAT_ROWS)
+constexpr bool kSplatRows = false;
+#else
+constexpr bool kSplatRows = kTiled;
+#endif
+// x86 compilers that can build one function for AVX inside an SSE2 build (below).
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__wasm__)
+#define MOE_VEX 1
+#else
+#define MOE_VEX 0
+#endif
+#endif
+
+void f32_matmul__scalar(const float* x, const float* w, float* y, size_t rows, size_t in,
+                        size_t out) {
+  for (size_t t = 0; t < rows; ++t) {
+    for (size_t o = 0; o < out; ++o) {
+      float s = 0.0f;
+      for (size_t i = 0; i < in; ++i) s += x[t * in + i] * w[o * in + i];
+      y[t * out + o] = s;
+    }
+  }
+}
+
+size_t f32_pack_nt_size(size_t in, size_t out) {
+  return (out + kMatmulPanel - 1) / kMatmulPanel * kMatmulPanel * in;
+}
+
+void f32_pack_nt(const float* w, float* packed, size_t in, size_t out) {
+  constexpr size_t NR = kMatmulPanel;
+  for (size_t p = 0; p * NR < out; ++p) {
+    float* panel = packed + p * NR * in;
+    for (size_t i = 0; i < in; ++i) {
+      for (size_t j = 0; j < NR; ++j) {
+        panel[i * NR + j] = p * NR + j < out ? w[(p * NR + j) * in + i] : 0.0f;
+      }
+    }
+  }
+}
+
+void f32_matmul_packed__scalar(const float* x, const float* packed, float* y, size_t rows,
+                               size_t in, size_t out) {
+  constexpr size_t NR = kMatmulPanel;
+  for (size_t t = 0; t < rows; ++t) {
+    for (size_t o = 0; o < out; ++o) {
+      const float* panel = packed + (o / NR) * NR * in;
+      float s = 0.0f;
+      for (size_t i = 0; i < in; ++i) s += x[t * in + i] * panel[i * NR + o % NR];
+      y[t * out + o] = s;
+    }
+  }
+}
+
+void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols) {
+  softmax_rows_reference(x, y, rows, cols);
+}
+
+void f32_exp__scalar(const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
+}
+void f32_relu__scalar(const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = scalar::relu(x[i]);
+}
+void f32_gelu__scalar(const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = scalar::gelu(x[i]);
+}
+void f32_silu__scalar(const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = scalar::silu(x[i]);
+}
+void f32_swiglu__scalar(const float* gate, const float* up, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] = scalar::silu(gate[i]) * up[i];
+}
+void f32_axpy__scalar(float a, const float* x, float* y, size_t n) {
+  for (size_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+#if !MOE_SCALAR
+namespace {
+
+constexpr size_t kSplatMR = 6;  // rows per native tile
+// wasm: rows per tile of the row-packed matmul (5 rows ran ~4% slower than 4 in Chromium, 4 ~7%
+// faster than the plain 4×8 tile).
+constexpr size_t kPackMR = 4;
+// Arranged rows stay in L2 while every panel passes over them.
+constexpr size_t kRowBlockBytes = 192 * 1024;
+
+// The rows of x arranged for a tile of MR rows: xs[b, i, r, 0..E) = x[MR·b + r, i], in each of
+// E lanes: E = W splats every x[t, i] into a whole vector (native), E = 1 only puts each tile's
+// rows side by side (wasm). Either way the tile reads its rows at fixed offsets from one pointer.
+//   x [rows, in] (rows a multiple of MR), xs [rows / MR, in, MR, E] (16-byte aligned)
+template <class A, size_t MR, size_t E>
+void arrange_rows(const float* x, float* xs, size_t rows, size_t in) {
+  using B = xsimd::batch<float, A>;
+  for (size_t t = 0; t < rows; t += MR) {
+    float* dst = xs + t * in * E;
+    for (size_t i = 0; i < in; ++i) {
+      for (size_t r = 0; r < MR; ++r) {
+        if constexpr (E == 1) {
+          dst[i * MR + r] = x[(t + r) * in + i];
+        } else {
+          B(x[(t + r) * in + i]).store_aligned(dst + (i * MR + r) * E);
+        }
+      }
+    }
+  }
+}
+
+// y[r, 0..nr) = Σ_i x[r, i] · panel[i, 0..nr) for r < MR from the arranged rows: per i two panel
+// loads, then per row one splatted load (E = W: a plain load; E = 1: a load-and-splat) into each
+// of two products, 2·MR mul + 2·MR add. Natively (SSE2) MR = 6 keeps 12 accumulators + 2 panel
+// vectors + 2 products in the 16 registers; SSE's two-operand mul overwrites one factor, so a
+// fresh load stands in for a register copy. On the test machine that ran the ref layer's matmuls
+// at ~81% of the mul+add peak, where the plain 4×8 tile ran at ~72%. In wasm the plain tile's
+// loads each needed their own address arithmetic (row pointer + i·4), which the arranged rows
+// replace by one pointer step per i. Sums in ascending i with one mul and one add per term, like
+// the reference and the plain tile. Natively the i loop is unrolled 4 times: the same terms in the
+// same order, with less loop overhead (the ref layer ran ~1.5% faster).
+//   xs [in, MR, E], panel [in, NR], y [MR, nr] (row stride ldy)
+template <class A, size_t MR, size_t E>
+void arranged_tile(const float* xs, const float* panel, float* y, size_t in, size_t ldy,
+                   size_t nr) {
+  using B = xsimd::batch<float, A>;
+  constexpr size_t W = B::size, NR = 2 * W;
+  B c0[MR], c1[MR];
+  for (size_t r = 0; r < MR; ++r) c0[r] = c1[r] = B(0.0f);
+#if !defined(__wasm__)  // in wasm the unrolled loop keeps more products live than V8 has registers
+#pragma GCC unroll 4
+#endif
+  for (size_t i = 0; i < in; ++i) {
+    const B b0 = B::load_aligned(panel + i * NR);
+    const B b1 = B::load_aligned(panel + i * NR + W);
+    const float* xi = xs + i * MR * E;
+    for (size_t r = 0; r < MR; ++r) {
+      const B a = E == 1 ? B(xi[r]) : B::load_aligned(xi + r * E);
+      c0[r] += a * b0;
+      c1[r] += a * b1;
+    }
+  }
+  for (size_t r = 0; r < MR; ++r) {
+    float* yr = y + r * ldy;
+    if (nr == NR) {
+      c0[r].store_unaligned(yr);
+      c1[r].store_unaligned(yr + W);
+    } else {
+      alignas(64) float tmp[NR];
+      c0[r].store_aligned(tmp);
+      c1[r].store_aligned(tmp + W);
+      for (size_t j = 0; j < nr; ++j) yr[j] = tmp[j];
+    }
+  }
+}
+
+// The packed matmul over arranged rows: blocks of rows are arranged once, every panel passes over
+// a block, and the last rows % MR use the plain tiles.
+//   x [rows, in], packed [ceil(out/NR), in, NR], y [rows, out]
+template <class A, size_t MR, size_t E>
+inline void matmul_arranged_rows(const float* x, const float* packed, float* y, size_t rows,
+                                 size_t in, size_t out) {
+  if constexpr (!kTiled) {
+    f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+  } else {
+    constexpr size_t NR = kMatmulPanel;
+    const size_t full = rows / MR * MR;  // rows in whole tiles
+    const size_t fit = kRowBlockBytes / (in * MR * E * sizeof(float)) * MR;
+    const size_t block = fit < MR ? MR : fit;
+    thread_local std::vector<float> xs;  // [block / MR, in, MR, E]
+    if (xs.size() < block * in * E) xs.resize(block * in * E);
+    for (size_t t0 = 0; t0 < full; t0 += block) {
+      const size_t nb = full - t0 < block ? full - t0 : block;
+      arrange_rows<A, MR, E>(x + t0 * in, xs.data(), nb, in);
+      for (size_t o0 = 0; o0 < out; o0 += NR) {
+        const float* panel = packed + o0 * in;  // panel o0 / NR: [in, NR]
+        const size_t nr = out - o0 < NR ? out - o0 : NR;
+        for (size_t t = 0; t < nb; t += MR) {
+          arranged_tile<A, MR, E>(xs.data() + t * in * E, panel, y + (t0 + t) * out + o0, in, out,
+                                  nr);
+        }
+      }
+    }
+    if (full < rows) {
+      for (size_t o0 = 0; o0 < out; o0 += NR) {
+        simd::gemm_panel<A>(x + full * in, packed + o0 * in, y + full * out, rows - full, in, out,
+                            o0, out - o0 < NR ? out - o0 : NR);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// Splatted rows: E = the vector width. Compiled twice, once per encoding (below).
+constexpr size_t kSplatE = xsimd::batch<float, Arch>::size;
+
+void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                              size_t out) {
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, y, rows, in, out);
+}
+void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                             size_t out) {
+  matmul_arranged_rows<Arch, kPackMR, 1>(x, packed, y, rows, in, out);
+}
+
+#if MOE_VEX
+// The same 128-bit instructions in AVX's three-operand (VEX) encoding, as V8 emits wasm SIMD on
+// such CPUs: a mul no longer overwrites a factor, so the tile loop drops the register copy before
+// each product (38 -> 26 instructions per i) and the ref layer ran at ~86% of the peak, not ~78%.
+// flatten inlines everything this calls, so no AVX code leaks into functions the SSE2 path uses.
+[[gnu::target("avx"), gnu::flatten]] void f32_matmul_packed__splat_vex(const float* x,
+                                                                       const float* packed,
+                                                                       float* y, size_t rows,
+                                                                       size_t in, size_t out) {
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, y, rows, in, out);
+}
+bool f32_cpu_has_vex() {
+  static const bool has = __builtin_cpu_supports("avx");
+  return has;
+}
+#else
+void f32_matmul_packed__splat_vex(const float* x, const float* packed, float* y, size_t rows,
+                                  size_t in, size_t out) {
+  f32_matmul_packed__splat(x, packed, y, rows, in, out);
+}
+bool f32_cpu_has_vex() {
+  return false;
+}
+#endif
+#endif
+
+#if MOE_SCALAR
+
+void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                              size_t out) {
+  f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+}
+void f32_matmul_packed__splat_vex(const float* x, const float* packed, float* y, size_t rows,
+                                  size_t in, size_t out) {
+  f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+}
+bool f32_cpu_has_vex() {
+  return false;
+}
+void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                             size_t out) {
+  f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+}
+void f32_matmul(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+  f32_matmul__scalar(x, w, y, rows, in, out);
+}
+void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                       size_t out) {
+  f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+}
+void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols) {
+  f32_softmax_rows__scalar(x, y, rows, cols);
+}
+void f32_exp(const float* x, float* y, size_t n) {
+  f32_exp__scalar(x, y, n);
+}
+void f32_relu(const float* x, float* y, size_t n) {
+  f32_relu__scalar(x, y, n);
+}
+void f32_gelu(const float* x, float* y, size_t n) {
+  f32_gelu__scalar(x, y, n);
+}
+void f32_silu(const float* x, float* y, size_t n) {
+  f32_silu__scalar(x, y, n);
+}
+void f32_swiglu(const float* gate, const float* up, float* y, size_t n) {
+  f32_swiglu__scalar(gate, up, y, n);
+}
+void f32_axpy(float a, const float* x, float* y, size_t n) {
+  f32_axpy__scalar(a, x, y, n);
+}
+size_t f32_simd_width() {
+  return 1;
+}
+
+#else
+
+// Below 4 rows the 4-row dot-product kernel wins: packing a panel costs as much as using it.
+void f32_matmul(const float* x, const float* w, float* y, size_t rows, size_t in, size_t out) {
+  if constexpr (kTiled) {
+    if (rows >= 4) {
+      thread_local std::vector<float> panel;  // [in, 8]  one packed panel
+      if (panel.size() < in * kMatmulPanel) panel.resize(in * kMatmulPanel);
+      f32_matmul_tiled__xsimd<Arch>(x, w, y, rows, in, out, panel.data());
+      return;
+    }
+  }
+  f32_matmul__xsimd<Arch>(x, w, y, rows, in, out);
+}
+void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                       size_t out) {
+  if constexpr (kSplatRows) {
+    if (rows >= kSplatMR) {
+      if (f32_cpu_has_vex()) {
+        f32_matmul_packed__splat_vex(x, packed, y, rows, in, out);
+      } else {
+        f32_matmul_packed__splat(x, packed, y, rows, in, out);
+      }
+      return;
+    }
+  }
+  if constexpr (kTiled && !kSplatRows) {  // wasm
+    if (rows >= kPackMR) {
+      f32_matmul_packed__rows(x, packed, y, rows, in, out);
+      return;
+    }
+  }
+  if constexpr (kTiled) {
+    f32_matmul_packed__xsimd<Arch>(x, packed, y, rows, in, out);
+  } else {
+    f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+  }
+}
+void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols) {
+  f32_softmax_rows__xsimd<Arch>(x, y, rows, cols);
+}
+void f32_exp(const float* x, float* y, size_t n) {
+  f32_exp__xsimd<Arch>(x, y, n);
+}
+void f32_relu(const float* x, float* y, size_t n) {
+  f32_relu__xsimd<Arch>(x, y, n);
+}
+void f32_gelu(const float* x, float* y, size_t n) {
+  f32_gelu__xsimd<Arch>(x, y, n);
+}
+void f32_silu(const float* x, float* y, size_t n) {
+  f32_silu__xsimd<Arch>(x, y, n);
+}
+void f32_swiglu(const float* gate, const float* up, float* y, size_t n) {
+  f32_swiglu__xsimd<Arch>(gate, up, y, n);
+}
+void f32_axpy(float a, const float* x, float* y, size_t n) {
+  f32_axpy__xsimd<Arch>(a, x, y, n);
+}
+size_t f32_simd_width() {
+  return xsimd::batch<float, Arch>::size;
+}
+
+#endif
+
+}  // namespace moe

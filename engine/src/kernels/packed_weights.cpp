@@ -1,0 +1,50 @@
+#include "moe/kernels/packed_weights.hpp"
+
+#include "moe/kernels/kernels.hpp"
+#include "moe/layer/experts.hpp"
+
+namespace moe {
+
+void pack_matrix(const float* w, size_t in, size_t out, PackedMatrix& p) {
+  p.in = in;
+  p.out = out;
+  p.data.resize(f32_pack_nt_size(in, out));
+  f32_pack_nt(w, p.data.data(), in, out);
+}
+
+void pack_experts(const LayerWeights& weights, const LayerConfig& c,
+                  std::vector<PackedExpert>& packed) {
+  const size_t d = static_cast<size_t>(c.d_model), f = static_cast<size_t>(c.d_ff);
+  packed.resize(weights.experts.size());
+  for (size_t e = 0; e < weights.experts.size(); ++e) {
+    const ExpertWeights& w = weights.experts[e];
+    pack_matrix(w.w1.data(), d, f, packed[e].w1);
+    if (!w.w3.empty()) {
+      pack_matrix(w.w3.data(), d, f, packed[e].w3);
+    } else {
+      packed[e].w3 = PackedMatrix{};
+    }
+    pack_matrix(w.w2.data(), f, d, packed[e].w2);
+  }
+}
+
+void expert_ffn_forward_packed(const ExpertWeights& w, const PackedExpert& p, const LayerConfig& c,
+                               const float* x, int n, float* hidden, float* up, float* y) {
+  (void)w;  // the torch-layout weights are not read: the packed kernel wins at every n in wasm
+  const size_t rows = static_cast<size_t>(n), d = static_cast<size_t>(c.d_model),
+               f = static_cast<size_t>(c.d_ff);
+  f32_matmul_packed(x, p.w1.data.data(), hidden, rows, d, f);  // hidden = x · w1ᵀ   [n, f]
+  if (c.expert_kind == ExpertKind::swiglu) {
+    f32_matmul_packed(x, p.w3.data.data(), up, rows, d, f);  // up = x · w3ᵀ   [n, f]
+    f32_swiglu(hidden, up, hidden, rows * f);                // hidden = silu(hidden) ⊙ up
+  } else if (c.activation == Activation::relu) {
+    f32_relu(hidden, hidden, rows * f);
+  } else if (c.activation == Activation::gelu) {
+    f32_gelu(hidden, hidden, rows * f);
+  } else {
+    f32_silu(hidden, hidden, rows * f);
+  }
+  f32_matmul_packed(hidden, p.w2.data.data(), y, rows, f, d);  // y = hidden · w2ᵀ   [n, d]
+}
+
+}  // namespace moe

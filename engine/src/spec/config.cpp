@@ -1,0 +1,135 @@
+#include "moe/spec/config.hpp"
+
+#include "spec/json_fields.hpp"
+
+namespace moe {
+
+using detail::json;
+
+std::string_view to_string(Activation act) {
+  switch (act) {
+    case Activation::relu:
+      return "relu";
+    case Activation::gelu:
+      return "gelu";
+    case Activation::silu:
+      return "silu";
+  }
+  return "?";
+}
+std::string_view to_string(ExpertKind kind) {
+  return kind == ExpertKind::mlp ? "mlp" : "swiglu";
+}
+
+int64_t LayerConfig::weight_floats() const {
+  const int64_t d = d_model, f = d_ff, e = num_experts, sf = shared_expert_d_ff;
+  const int64_t per_matrix = (expert_kind == ExpertKind::swiglu ? 3 : 2);
+  int64_t n = int64_t{router_rows()} * d + e * per_matrix * f * d;
+  if (router_bias) n += e;                                           // router_bias [E]
+  if (router_kind == RouterKind::sigmoid_grouped_topk_bias) n += e;  // correction_bias [E]
+  if (router_kind == RouterKind::noisy_topk) n += e * d;             // noise [E, d]
+  n += per_matrix * sf * d;                                          // shared expert
+  if (shared_expert_gated) n += d;                                   // shared_expert_gate [d]
+  return n;
+}
+
+int64_t LayerConfig::activation_floats(int64_t tokens) const {
+  const int64_t d = d_model, f = d_ff, e = num_experts, r = router_rows();
+  const int64_t s = slots_per_token(), sf = shared_expert_d_ff;
+  const int64_t hidden = (expert_kind == ExpertKind::swiglu ? 2 : 1) * f;
+  const int64_t shared = sf > 0 ? tokens * (d /*ungated*/ + 2 * sf + 2) : 0;
+  if (router_kind == RouterKind::soft_moe) {
+    const int64_t trace = tokens * (2 * d /*input, output*/ + 3 * r /*logits, D, C*/);
+    return trace + r * (3 * d + hidden) /*slot inputs, outputs, workspace*/ + shared + 8 * e;
+  }
+  const int64_t trace = tokens * (d /*input*/ + 3 * r /*logits, probs, noisy*/ +
+                                  5 * s /*ids, weights, kept, combine, pos*/ +
+                                  s * d /*expert_outputs*/ + d /*output*/ + 3 /*per token*/);
+  const int64_t workspace = tokens * s * (d /*gathered x*/ + hidden + d /*expert y*/);
+  return trace + workspace + shared + 8 * e;
+}
+
+namespace {
+
+// The oracle files spell expert kinds as prose ("swiglu: w2(silu(w1 x) * w3 x)"), so match on the
+// leading word.
+bool parse_expert_kind(const std::string& s, ExpertKind& out) {
+  if (s.rfind("swiglu", 0) == 0) {
+    out = ExpertKind::swiglu;
+  } else if (s == "mlp" || s.rfind("dense", 0) == 0) {
+    out = ExpertKind::mlp;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<LayerConfig> parse_layer_config(const json& config, const std::string& where) {
+  using detail::field;
+  if (!config.is_object())
+    return Error{where, "must be an object, got " + detail::describe(config)};
+  LayerConfig c;
+  int64_t v = 0;
+  if (auto err = detail::read_int(config, "d_model", where, 1, kMaxDim, v)) return *err;
+  c.d_model = static_cast<int>(v);
+  if (auto err = detail::read_int(config, "d_ff", where, 1, kMaxDim, v)) return *err;
+  c.d_ff = static_cast<int>(v);
+  if (auto err = detail::read_int(config, "num_experts", where, 1, kMaxExperts, v)) return *err;
+  c.num_experts = static_cast<int>(v);
+  if (auto err = detail::read_int(config, "top_k", where, INT64_MIN, INT64_MAX, v)) return *err;
+  if (v < 1 || v > c.num_experts) {
+    return Error{field(where, "top_k"), "must be between 1 and num_experts (" +
+                                            std::to_string(c.num_experts) + "), got " +
+                                            std::to_string(v)};
+  }
+  c.top_k = static_cast<int>(v);
+
+  std::string s;
+  if (auto err = detail::read_string(config, "router_kind", where, s)) return *err;
+  if (!router_kind_from_string(s, c.router_kind)) {
+    return Error{field(where, "router_kind"), "unknown router kind " +
+                                                  detail::describe(config["router_kind"]) +
+                                                  " (expected one of " + kRouterKindNames + ")"};
+  }
+  if (auto err = detail::read_optional_bool(config, "norm_topk_prob", where, c.norm_topk_prob)) {
+    return *err;
+  }
+
+  if (auto err = detail::read_string(config, "activation", where, s)) return *err;
+  if (s == "relu") {
+    c.activation = Activation::relu;
+  } else if (s == "gelu") {
+    c.activation = Activation::gelu;
+  } else if (s == "silu") {
+    c.activation = Activation::silu;
+  } else {
+    return Error{field(where, "activation"), "unknown activation " +
+                                                 detail::describe(config["activation"]) +
+                                                 " (expected one of relu, gelu, silu)"};
+  }
+
+  if (auto err = detail::read_string(config, "expert_kind", where, s)) return *err;
+  if (!parse_expert_kind(s, c.expert_kind)) {
+    return Error{field(where, "expert_kind"), "unknown expert kind " +
+                                                  detail::describe(config["expert_kind"]) +
+                                                  " (expected one of mlp, swiglu)"};
+  }
+  if (c.expert_kind == ExpertKind::swiglu && c.activation != Activation::silu) {
+    return Error{field(where, "activation"),
+                 "swiglu experts use silu, got \"" + std::string(to_string(c.activation)) + "\""};
+  }
+
+  Result<bool> options = parse_router_options(config, where, c);
+  if (!options.ok()) return options.error();
+
+  if (c.weight_floats() > kMaxFloats) {
+    return Error{where, "the weights need " + std::to_string(c.weight_floats()) +
+                            " floats, above the cap of " + std::to_string(kMaxFloats) +
+                            " (64 Mi floats); lower d_model, d_ff or num_experts"};
+  }
+  return c;
+}
+
+}  // namespace moe
