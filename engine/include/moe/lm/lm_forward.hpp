@@ -1,5 +1,5 @@
 // The forward pass of a Mixtral-style MoE language model (Hugging Face MixtralForCausalLM math
-// and names; ../../../../shared/oracle-lm/README.md in the project notes, tests/oracle-lm here):
+// and names; the golden cases and their README: tests/oracle-lm):
 //
 //   x = embed_tokens[ids]                                   [N, d]   (no scaling)
 //   per layer l:
