@@ -26,7 +26,8 @@ uint32_t bits(float f) {
 // A file made of a header text and `data_bytes` zero bytes.
 std::vector<uint8_t> file_with(const std::string& header, size_t data_bytes) {
   std::vector<uint8_t> out;
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(header.size() >> (8 * i)));
+  const uint64_t n = header.size();  // 64-bit: size_t is 32 bits in wasm
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(n >> (8 * i)));
   out.insert(out.end(), header.begin(), header.end());
   out.resize(out.size() + data_bytes, 0);
   return out;
