@@ -1,9 +1,10 @@
 // Builds the engine's libFuzzer targets (tests/fuzz/*.cpp, clang with ASan + UBSan) into
-// build/fuzz and runs each for a fixed time, seeded from tests/oracle/*.json.
+// build/fuzz and runs each for a fixed time, seeded from tests/oracle/*.json (and, for
+// fuzz_safetensors, the checkpoints and configs of tests/oracle-lm).
 // Ends with one line `fuzz: N passed, N failed` (one test per target that finished without a
 // crash, sanitizer report, leak or timeout). A failing input is saved as
 // build/fuzz/crashes/<target>-crash-<sha1> and the command to replay it is printed.
-// Usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward,fuzz_tokenizer] [--verbose]   (npm run fuzz -- --seconds N)
+// Usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward,fuzz_tokenizer,fuzz_safetensors] [--verbose]   (npm run fuzz -- --seconds N)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
 
-const targets = ['fuzz_spec', 'fuzz_forward', 'fuzz_tokenizer'];
+const targets = ['fuzz_spec', 'fuzz_forward', 'fuzz_tokenizer', 'fuzz_safetensors'];
 const opts = { seconds: 60, only: targets, verbose: false };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
@@ -22,7 +23,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--only') opts.only = value().split(',');
   else if (a === '--verbose') opts.verbose = true;
   else if (a === '-h' || a === '--help') {
-    console.log('usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward,fuzz_tokenizer] [--verbose]');
+    console.log('usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward,fuzz_tokenizer,fuzz_safetensors] [--verbose]');
     process.exit(0);
   } else {
     console.error(`fuzz: unknown argument ${a}`);
@@ -105,6 +106,14 @@ if (seeds.fuzz_tokenizer) {
   const out = `${seeds.fuzz_tokenizer}/tokenizer.json`;
   const r = await run(`${build}/moe`, ['lm', 'tokenizer', 'train', '--vocab', '300', '--out', out, train], {}, false);
   if (r.code !== 0) console.log(`fuzz_tokenizer: no tokenizer.json seed (${r.output.trim()})`);
+}
+if (seeds.fuzz_safetensors) {
+  // The language model's checkpoints and configs, as they are.
+  for (const dir of readdirSync('tests/oracle-lm', { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const file of ['model.safetensors', 'config.json']) {
+      writeFileSync(`${seeds.fuzz_safetensors}/${dir.name}-${file}`, readFileSync(`tests/oracle-lm/${dir.name}/${file}`));
+    }
+  }
 }
 
 // ---- run -----------------------------------------------------------------------------------------

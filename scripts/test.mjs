@@ -128,7 +128,7 @@ const suites = [
   },
   {
     name: 'fuzz',
-    about: 'libFuzzer targets (spec parser; case parser + forward), 10 s each, ASan + UBSan (build/fuzz)',
+    about: 'libFuzzer targets (spec parser; case parser + forward; safetensors + LM config readers), 10 s each, ASan + UBSan (build/fuzz)',
     run: () => run('node', ['scripts/fuzz.mjs', '--seconds', process.env.MOE_FUZZ_SECONDS || '10']),
     count: ({ code, output }) => {
       const m = [...output.matchAll(/^fuzz: (\d+) passed, (\d+) failed/gm)].pop();

@@ -42,17 +42,8 @@ const char* const kForwardUsage =
     "Limits: file <= 64 MiB, nesting <= 64 levels, weights + activations <= 64 Mi floats.\n"
     "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
 
-namespace {
-
 using nlohmann::json;
 
-int fail(std::ostream& err, const std::string& message) {
-  err << "error: " << message << "\n";
-  return 2;
-}
-
-// A float as the JSON number with the shortest decimal that reads back as the same float32
-// (%.*g with 1..9 significant digits; Emscripten's libc++ has no float to_chars).
 json number(float v) {
   char buf[32];
   for (int digits = 1; digits <= 9; ++digits) {
@@ -60,6 +51,13 @@ json number(float v) {
     if (std::strtof(buf, nullptr) == v) break;
   }
   return json(std::strtod(buf, nullptr));
+}
+
+namespace {
+
+int fail(std::ostream& err, const std::string& message) {
+  err << "error: " << message << "\n";
+  return 2;
 }
 
 template <class T>

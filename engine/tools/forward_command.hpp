@@ -7,7 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace moe::cli {
+
+// A float as the JSON number with the shortest decimal that reads back as the same float32
+// (%.*g with 1..9 significant digits; Emscripten's libc++ has no float to_chars).
+nlohmann::json number(float v);
 
 // Help text of `moe forward --help`.
 extern const char* const kForwardUsage;

@@ -1,12 +1,13 @@
 // `moe`: the engine's command line, for tests, scripting and comparing with the oracle cases.
 //   moe forward CASE.json   run an oracle-format case, print the engine's values as one JSON object
+//   moe lm <sub>            the MoE language model (lm_command.hpp)
 // Bad input exits with status 2 and one line `error: <where>: <reason>` on stderr.
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "forward_command.hpp"
-#include "lm_tokenizer_command.hpp"
+#include "lm_command.hpp"
 
 namespace {
 
@@ -20,7 +21,8 @@ constexpr const char* kUsage =
     "                      router kind; see moe forward --help)\n"
     "  train CONFIG.json   train a layer, print one JSON line per chunk and a summary\n"
     "  bench-train         time training steps of the reference config (steps/s)\n"
-    "  lm tokenizer ...    train, use and measure the language model's BPE tokenizer\n"
+    "  lm <subcommand>     the Mixtral-style MoE language model (forward, generate,\n"
+    "                      tokenizer; see moe lm --help)\n"
     "\n"
     "options:\n"
     "  -h, --help          show this help (also: moe <command> --help)\n"
@@ -51,15 +53,10 @@ int main(int argc, char** argv) {
     return moe::cli::run_forward(std::vector<std::string>(argv + 2, argv + argc), std::cout,
                                  std::cerr);
   }
+  if (command == "lm") {
+    return moe::cli::run_lm(std::vector<std::string>(argv + 2, argv + argc), std::cout, std::cerr);
+  }
   if (command == "train") return train_command(argc, argv);
   if (command == "bench-train") return bench_train_command(argc, argv);
-  if (command == "lm") {
-    const std::string sub = argc > 2 ? argv[2] : "";
-    if (sub == "tokenizer") {
-      return moe::cli::run_lm_tokenizer(std::vector<std::string>(argv + 3, argv + argc), std::cout,
-                                        std::cerr);
-    }
-    return fail("moe lm: unknown command \"" + sub + "\" (tokenizer)");
-  }
   return fail("moe: unknown command \"" + command + "\" (see moe --help)");
 }

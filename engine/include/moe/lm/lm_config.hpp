@@ -1,0 +1,59 @@
+// The configuration of a Mixtral-style MoE language model, read from a Hugging Face
+// `config.json` (MixtralConfig field names), so a checkpoint folder means the same here as in
+// the wider ecosystem. V = vocab, d = hidden, f = per-expert d_ff, L layers, H query heads,
+// KV key/value heads, hd = head_dim, E experts, k = experts per token.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "moe/result.hpp"
+
+namespace moe::lm {
+
+// Caps, so that a hostile config cannot make the engine allocate gigabytes: every dimension is
+// capped (products of two of them cannot overflow), and the model's parameters are capped at
+// kMaxLmParams floats (256 MiB).
+inline constexpr int64_t kMaxLmDim = 1 << 16;        // vocab, hidden, d_ff, head_dim
+inline constexpr int64_t kMaxLmLayers = 256;         // num_hidden_layers
+inline constexpr int64_t kMaxLmHeads = 1024;         // attention heads
+inline constexpr int64_t kMaxLmExperts = 1024;       // num_local_experts
+inline constexpr int64_t kMaxLmPositions = 1 << 20;  // max_position_embeddings
+inline constexpr int64_t kMaxLmParams = 64LL << 20;  // parameters, floats
+
+struct LmConfig {
+  int vocab_size = 0;                 // V
+  int hidden_size = 0;                // d
+  int intermediate_size = 0;          // f, per expert
+  int num_hidden_layers = 0;          // L
+  int num_attention_heads = 0;        // H
+  int num_key_value_heads = 0;        // KV; H % KV == 0, query head j reads kv head j / (H / KV)
+  int head_dim = 0;                   // hd (default d / H)
+  int num_local_experts = 0;          // E
+  int num_experts_per_tok = 0;        // k
+  int max_position_embeddings = 0;    // longest sequence (prompt + generated tokens)
+  double rope_theta = 10000.0;        // RoPE base
+  float rms_norm_eps = 1e-5f;         // inside the square root
+  bool tie_word_embeddings = false;   // true: lm_head is the embedding matrix
+  float router_aux_loss_coef = 0.0f;  // recorded only (the forward reports the raw loss)
+
+  int q_dim() const { return num_attention_heads * head_dim; }   // H·hd
+  int kv_dim() const { return num_key_value_heads * head_dim; }  // KV·hd
+  // Floats of all parameters (lm_head counted once more unless tied).
+  int64_t param_floats() const;
+};
+
+// Reads a parsed config.json; error fields are `config.<field>`. Unknown keys are ignored.
+// Checks: every size in range, H % KV == 0, k <= E, head_dim even (RoPE rotates halves),
+// hidden_act "silu", model_type "mixtral" when present, no sliding window or rope scaling
+// (not implemented), and the parameter cap.
+Result<LmConfig> parse_lm_config(const nlohmann::json& config);
+// The same from the text of config.json.
+Result<LmConfig> parse_lm_config_text(std::string_view text);
+// The config as config.json fields (MixtralConfig names), for writing a checkpoint folder.
+nlohmann::json lm_config_to_json(const LmConfig& config);
+
+}  // namespace moe::lm

@@ -1,0 +1,41 @@
+// Text generation with a KV cache: one forward over the prompt (prefill), then one token at a
+// time, each step reading the keys and values of every earlier position from the cache.
+//   greedy:   next = argmax_v logits[v]                   (ties: the lower id)
+//   sampling: p = softmax(logits / temperature); keep the most likely ids whose probabilities
+//             reach top_p together (nucleus, Holtzman et al. 2019); draw from them renormalised
+//             with the engine's seeded splitmix64, so one seed gives one text everywhere.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "moe/lm/lm_forward.hpp"
+#include "moe/result.hpp"
+#include "moe/rng.hpp"
+
+namespace moe::lm {
+
+struct GenerateOptions {
+  int max_new_tokens = 16;
+  bool greedy = true;
+  float temperature = 1.0f;  // sampling only, > 0
+  float top_p = 1.0f;        // sampling only, in (0, 1]
+  uint64_t seed = 0;         // sampling only
+};
+
+// The id with the largest logit (the lowest such id on a tie).   logits [V]
+int32_t pick_greedy(std::span<const float> logits);
+
+// One draw from the nucleus of softmax(logits / temperature).   logits [V]
+int32_t pick_top_p(std::span<const float> logits, float temperature, float top_p, SplitMix64& rng);
+
+// The max_new_tokens ids that follow `prompt`. `on_token`, if given, sees each id as it is chosen
+// and may return false to stop early. Errors: `options.<field>` and `prompt...` (empty, ids out
+// of range, prompt + new tokens longer than max_position_embeddings).
+Result<std::vector<int32_t>> lm_generate(LmModel& model, std::span<const int32_t> prompt,
+                                         const GenerateOptions& options,
+                                         const std::function<bool(int32_t)>& on_token = {});
+
+}  // namespace moe::lm

@@ -1,0 +1,204 @@
+#include "moe/lm/lm_config.hpp"
+
+#include <cmath>
+
+#include "spec/json_fields.hpp"
+
+namespace moe::lm {
+namespace {
+
+using detail::json;
+using detail::MaybeError;
+
+const std::string kWhere = "config";
+
+// An optional integer: absent or null keeps `out` (its default).
+MaybeError read_optional_int(const json& c, std::string_view key, int64_t lo, int64_t hi,
+                             int& out) {
+  const auto it = c.find(key);
+  if (it == c.end() || it->is_null()) return std::nullopt;
+  int64_t v = 0;
+  if (auto err = detail::read_int(c, key, kWhere, lo, hi, v)) return err;
+  out = static_cast<int>(v);
+  return std::nullopt;
+}
+
+MaybeError read_required_int(const json& c, std::string_view key, int64_t lo, int64_t hi,
+                             int& out) {
+  int64_t v = 0;
+  if (auto err = detail::read_int(c, key, kWhere, lo, hi, v)) return err;
+  out = static_cast<int>(v);
+  return std::nullopt;
+}
+
+// An optional positive finite number within (0, hi].
+MaybeError read_optional_positive(const json& c, std::string_view key, double hi, double& out) {
+  const auto it = c.find(key);
+  if (it == c.end() || it->is_null()) return std::nullopt;
+  const std::string name = detail::field(kWhere, key);
+  if (!it->is_number() || !std::isfinite(it->get<double>())) {
+    return Error{name, "must be a finite number, got " + detail::describe(*it)};
+  }
+  const double v = it->get<double>();
+  if (!(v > 0.0)) return Error{name, "must be > 0, got " + it->dump()};
+  if (v > hi) return Error{name, "must be <= " + json(hi).dump() + ", got " + it->dump()};
+  out = v;
+  return std::nullopt;
+}
+
+// An optional string that, when given, must equal `expected`.
+MaybeError read_optional_exact(const json& c, std::string_view key, const std::string& expected,
+                               const std::string& why) {
+  const auto it = c.find(key);
+  if (it == c.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string() || it->get<std::string>() != expected) {
+    return Error{detail::field(kWhere, key),
+                 "must be \"" + expected + "\"" + why + ", got " + detail::describe(*it)};
+  }
+  return std::nullopt;
+}
+
+// A feature this engine does not implement must be absent or null.
+MaybeError require_null(const json& c, std::string_view key, const std::string& what) {
+  const auto it = c.find(key);
+  if (it == c.end() || it->is_null()) return std::nullopt;
+  return Error{detail::field(kWhere, key),
+               what + " is not supported, must be null, got " + detail::describe(*it)};
+}
+
+}  // namespace
+
+int64_t LmConfig::param_floats() const {
+  const int64_t V = vocab_size, d = hidden_size, f = intermediate_size, L = num_hidden_layers;
+  const int64_t E = num_local_experts, q = q_dim(), kv = kv_dim();
+  const int64_t attention = d * q /*q*/ + 2 * d * kv /*k, v*/ + q * d /*o*/;
+  const int64_t moe = E * d /*gate*/ + E * 3 * f * d /*w1, w3, w2*/;
+  const int64_t per_layer = 2 * d /*norms*/ + attention + moe;
+  return V * d * (tie_word_embeddings ? 1 : 2) + d + L * per_layer;
+}
+
+Result<LmConfig> parse_lm_config(const json& c) {
+  using detail::field;
+  if (!c.is_object()) return Error{kWhere, "must be a JSON object, got " + detail::describe(c)};
+  LmConfig m;
+  if (auto err = read_optional_exact(c, "model_type", "mixtral", " (a Mixtral-style model)")) {
+    return *err;
+  }
+  if (auto err = read_required_int(c, "vocab_size", 1, kMaxLmDim, m.vocab_size)) return *err;
+  if (auto err = read_required_int(c, "hidden_size", 1, kMaxLmDim, m.hidden_size)) return *err;
+  if (auto err = read_required_int(c, "intermediate_size", 1, kMaxLmDim, m.intermediate_size)) {
+    return *err;
+  }
+  if (auto err = read_required_int(c, "num_hidden_layers", 1, kMaxLmLayers, m.num_hidden_layers)) {
+    return *err;
+  }
+  if (auto err =
+          read_required_int(c, "num_attention_heads", 1, kMaxLmHeads, m.num_attention_heads)) {
+    return *err;
+  }
+  m.num_key_value_heads = m.num_attention_heads;
+  if (auto err =
+          read_optional_int(c, "num_key_value_heads", 1, kMaxLmHeads, m.num_key_value_heads)) {
+    return *err;
+  }
+  if (m.num_key_value_heads > m.num_attention_heads ||
+      m.num_attention_heads % m.num_key_value_heads != 0) {
+    return Error{field(kWhere, "num_key_value_heads"),
+                 "must divide num_attention_heads (" + std::to_string(m.num_attention_heads) +
+                     "), got " + std::to_string(m.num_key_value_heads)};
+  }
+  if (m.hidden_size % m.num_attention_heads != 0 && !c.contains("head_dim")) {
+    return Error{field(kWhere, "head_dim"), "missing, and hidden_size (" +
+                                                std::to_string(m.hidden_size) +
+                                                ") is not a multiple of num_attention_heads (" +
+                                                std::to_string(m.num_attention_heads) + ")"};
+  }
+  m.head_dim = m.hidden_size / m.num_attention_heads;
+  if (auto err = read_optional_int(c, "head_dim", 1, kMaxLmDim, m.head_dim)) return *err;
+  if (m.head_dim % 2 != 0) {
+    return Error{
+        field(kWhere, "head_dim"),
+        "must be even (RoPE rotates the two halves of a head), got " + std::to_string(m.head_dim)};
+  }
+  if (int64_t{m.head_dim} * m.num_attention_heads > kMaxLmDim) {
+    return Error{field(kWhere, "head_dim"),
+                 "head_dim × num_attention_heads = " +
+                     std::to_string(int64_t{m.head_dim} * m.num_attention_heads) +
+                     " is above the cap of " + std::to_string(kMaxLmDim)};
+  }
+  if (auto err = read_required_int(c, "num_local_experts", 1, kMaxLmExperts, m.num_local_experts)) {
+    return *err;
+  }
+  int64_t k = 0;
+  if (auto err = detail::read_int(c, "num_experts_per_tok", kWhere, INT64_MIN, INT64_MAX, k)) {
+    return *err;
+  }
+  if (k < 1 || k > m.num_local_experts) {
+    return Error{field(kWhere, "num_experts_per_tok"), "must be between 1 and num_local_experts (" +
+                                                           std::to_string(m.num_local_experts) +
+                                                           "), got " + std::to_string(k)};
+  }
+  m.num_experts_per_tok = static_cast<int>(k);
+  m.max_position_embeddings = 4096;
+  if (auto err = read_optional_int(c, "max_position_embeddings", 1, kMaxLmPositions,
+                                   m.max_position_embeddings)) {
+    return *err;
+  }
+  m.rope_theta = 1e6;  // MixtralConfig's default
+  if (auto err = read_optional_positive(c, "rope_theta", 1e12, m.rope_theta)) return *err;
+  double eps = 1e-5;
+  if (auto err = read_optional_positive(c, "rms_norm_eps", 1.0, eps)) return *err;
+  m.rms_norm_eps = static_cast<float>(eps);
+  if (const auto it = c.find("router_aux_loss_coef"); it != c.end() && !it->is_null()) {
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0.0) {
+      return Error{field(kWhere, "router_aux_loss_coef"),
+                   "must be a finite number >= 0, got " + detail::describe(*it)};
+    }
+    m.router_aux_loss_coef = static_cast<float>(it->get<double>());
+  }
+  if (auto err = read_optional_exact(c, "hidden_act", "silu", " (SwiGLU experts)")) return *err;
+  if (auto err =
+          detail::read_optional_bool(c, "tie_word_embeddings", kWhere, m.tie_word_embeddings)) {
+    return *err;
+  }
+  if (auto err = require_null(c, "sliding_window", "a sliding attention window")) return *err;
+  if (auto err = require_null(c, "rope_scaling", "RoPE scaling")) return *err;
+
+  if (m.param_floats() > kMaxLmParams) {
+    return Error{kWhere, "the model has " + std::to_string(m.param_floats()) +
+                             " parameters, above the cap of " + std::to_string(kMaxLmParams) +
+                             " (64 Mi floats)"};
+  }
+  return m;
+}
+
+Result<LmConfig> parse_lm_config_text(std::string_view text) {
+  json c;
+  if (auto err = detail::parse_json_text(text, c)) return Error{kWhere, err->reason};
+  return parse_lm_config(c);
+}
+
+json lm_config_to_json(const LmConfig& m) {
+  return json{{"architectures", {"MixtralForCausalLM"}},
+              {"model_type", "mixtral"},
+              {"vocab_size", m.vocab_size},
+              {"hidden_size", m.hidden_size},
+              {"intermediate_size", m.intermediate_size},
+              {"num_hidden_layers", m.num_hidden_layers},
+              {"num_attention_heads", m.num_attention_heads},
+              {"num_key_value_heads", m.num_key_value_heads},
+              {"head_dim", m.head_dim},
+              {"num_local_experts", m.num_local_experts},
+              {"num_experts_per_tok", m.num_experts_per_tok},
+              {"max_position_embeddings", m.max_position_embeddings},
+              {"rope_theta", m.rope_theta},
+              {"rms_norm_eps", m.rms_norm_eps},
+              {"hidden_act", "silu"},
+              {"tie_word_embeddings", m.tie_word_embeddings},
+              {"router_aux_loss_coef", m.router_aux_loss_coef},
+              {"sliding_window", nullptr},
+              {"rope_scaling", nullptr},
+              {"torch_dtype", "float32"}};
+}
+
+}  // namespace moe::lm

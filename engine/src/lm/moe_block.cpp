@@ -1,0 +1,50 @@
+// The one file through which the language model reaches the engine's routing and expert code.
+#include "moe/lm/moe_block.hpp"
+
+#include "moe/layer/aux_loss.hpp"
+#include "moe/spec/config.hpp"
+
+namespace moe::lm {
+namespace {
+
+LayerConfig mixtral_layer_config(const LmConfig& c) {
+  LayerConfig l;
+  l.d_model = c.hidden_size;
+  l.d_ff = c.intermediate_size;
+  l.num_experts = c.num_local_experts;
+  l.top_k = c.num_experts_per_tok;
+  l.router_kind = RouterKind::softmax_topk_renorm;  // softmax over all E, top-k, renormalise
+  l.activation = Activation::silu;
+  l.expert_kind = ExpertKind::swiglu;  // w2(silu(w1 x) ⊙ w3 x)
+  return l;
+}
+
+}  // namespace
+
+MoeBlock::MoeBlock(const LmConfig& config, LayerWeights weights)
+    : layer_(mixtral_layer_config(config), std::move(weights)) {}
+
+Result<bool> MoeBlock::forward(const float* x, int N, MoeBlockOutput& out) {
+  const size_t n = static_cast<size_t>(N) * static_cast<size_t>(layer_.config().d_model);
+  Result<const Trace*> run = layer_.forward(x, n, N);
+  if (!run.ok()) return run.error();
+  const Trace& tr = *run.value();
+  out.router_logits = tr.router_logits;
+  out.router_probs = tr.router_probs;
+  out.topk_ids = tr.topk_ids;
+  out.topk_weights = tr.topk_weights;
+  out.output = tr.output;
+  return true;
+}
+
+float moe_aux_loss_pooled(const std::vector<std::span<const float>>& probs,
+                          const std::vector<std::span<const int32_t>>& topk_ids, int E, int k) {
+  std::vector<float> all_probs;  // [L·N, E]
+  std::vector<int32_t> all_ids;  // [L·N, k]
+  for (const auto& p : probs) all_probs.insert(all_probs.end(), p.begin(), p.end());
+  for (const auto& ids : topk_ids) all_ids.insert(all_ids.end(), ids.begin(), ids.end());
+  const int rows = static_cast<int>(all_ids.size() / static_cast<size_t>(k));
+  return load_balancing_loss(all_probs.data(), all_ids.data(), rows, E, k, nullptr);
+}
+
+}  // namespace moe::lm
