@@ -18,14 +18,14 @@ export const firstWidget = (lesson: Lesson, name: string) =>
   lesson.steps.flatMap((s) => s.blocks).find((b) => b.kind === 'widget' && b.name === name) as { params: Record<string, unknown> };
 export const walkParams = firstWidget(phase2[0], 'token-walk').params as TokenWalkParams;
 
-/** The engine, in Node, from the same wasm build the page uses. */
-export async function loadEngine(): Promise<EngineCore> {
+/** The engine, in Node, from a wasm build folder (by default the worktree's own build). */
+export async function loadEngine(wasmDir = root('build/wasm')): Promise<EngineCore> {
   // Emscripten 3.1.6's ES module wants `__dirname` and `require` under Node (see core.ts).
   const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= root('build/wasm');
-  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
+  g.__dirname ??= wasmDir;
+  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
   const { EngineCore } = await import('../../web/src/engine/core');
-  return EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  return EngineCore.load({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`) });
 }
 
 /** Lesson HTML → the text a learner reads (tags dropped, entities decoded). */

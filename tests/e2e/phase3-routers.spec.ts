@@ -2,16 +2,10 @@
 // shared-fine-grained (shared-experts) in Chromium against the production build, completed with
 // the keyboard only. Every engine number a widget shows is recomputed here with the same wasm
 // engine in Node (EngineCore) for the same state.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
-import { test, expect, shot, seriousA11yViolations } from './fixtures';
+import { test, expect } from './fixtures';
+import { loadLesson, loadPageEngine, ok, paramsOf, openLesson, widgetScreenshots } from './lesson-page';
 import { rightAnswer, stepSection, tabTo, wrongAnswer } from './phase2';
-import { parseLesson } from '../../web/src/lessons/parse';
-import { parseGlossary } from '../../web/src/lessons/glossary';
-import { renderInline } from '../../web/src/lessons/markdown';
-import { widgetCatalog } from '../../web/src/widgets/catalog';
 import type { Lesson } from '../../web/src/lessons/types';
 import type { CostReport, Trace } from '../../web/src/engine/types';
 import { fmt, percent } from '../../web/src/widgets/format';
@@ -22,13 +16,8 @@ import type { RouterChoiceParams } from '../../web/src/widgets/router-choice/par
 import { combinations, countText, fineShape, fineSpec, outputParts, sigmoid, type FineShape } from '../../web/src/widgets/shared-experts/spec';
 import type { SharedExpertsParams } from '../../web/src/widgets/shared-experts/params';
 
-const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const glossary = parseGlossary('lessons/glossary.yaml', fs.readFileSync(root('lessons/glossary.yaml'), 'utf8'), (md) => renderInline(md));
-const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'), widgetCatalog, glossary);
-const routers = load('expert-choice-soft-moe');
-const shared = load('shared-fine-grained');
-const paramsOf = <T>(lesson: Lesson, name: string): T =>
-  (lesson.steps.flatMap((s) => s.blocks).find((b) => b.kind === 'widget' && b.name === name) as { params: unknown }).params as T;
+const routers = loadLesson('expert-choice-soft-moe');
+const shared = loadLesson('shared-fine-grained');
 const rc = paramsOf<RouterChoiceParams>(routers, 'router-choice');
 const se = paramsOf<SharedExpertsParams>(shared, 'shared-experts');
 
@@ -50,16 +39,7 @@ const want = {
 };
 
 test.beforeAll(async () => {
-  const g = globalThis as Record<string, unknown>;
-  const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm'); // the build the page under test uses
-  g.__dirname ??= wasmDir;
-  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`) });
-  const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
-    if (!r.ok) throw new Error(r.error);
-    return r.value;
-  };
+  const core = await loadPageEngine();
   try {
     const route = (cfIndex: number, p: number): RouterView => {
       const emb = ok(core.embed(rc.sentence));
@@ -136,12 +116,6 @@ test.beforeAll(async () => {
   }
 });
 
-async function open(page: Page, lesson: Lesson, query = '') {
-  await page.goto(`/#/lesson/${lesson.id}${query}`);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(lesson.title);
-  await expect(page.locator('.engine-status')).toHaveText('Engine ready');
-}
-
 /** Keyboard only: the right answer of the step's check, then Continue (or Finish lesson). */
 async function answerByKeyboard(page: Page, lesson: Lesson, stepId: string) {
   const section = stepSection(page, stepId);
@@ -180,26 +154,9 @@ async function expectShared(w: Locator, v: SharedView) {
   await expect(w.locator('[data-gate]')).toHaveText(v.gates);
 }
 
-async function screenshots(page: Page, name: string, target: Locator) {
-  await target.scrollIntoViewIfNeeded();
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `routers-${name}-desktop`);
-  await page.setViewportSize({ width: 375, height: 800 });
-  await target.scrollIntoViewIfNeeded();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await target.screenshot({ path: root(`tests/e2e/screenshots/routers-${name}-375.png`) });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await target.screenshot({ path: root(`tests/e2e/screenshots/routers-${name}-375-dark.png`) });
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
-
 test('expert-choice-soft-moe by keyboard only: three routers match the engine; loads, unrouted tokens and slots follow the controls', async ({ page }) => {
   test.setTimeout(120_000);
-  await open(page, routers);
+  await openLesson(page, routers);
   const w = page.locator('[data-widget="router-choice"]');
   await expectRouters(w, want.cf2p1, 'softmax_topk_renorm');
   await answerByKeyboard(page, routers, 'directions');
@@ -228,7 +185,7 @@ test('expert-choice-soft-moe by keyboard only: three routers match the engine; l
 
 test('shared-fine-grained by keyboard only: the engine keeps expert weights per token while splitting and sharing; combinations grow', async ({ page }) => {
   test.setTimeout(120_000);
-  await open(page, shared);
+  await openLesson(page, shared);
   const w = page.locator('[data-widget="shared-experts"]');
   await expectShared(w, want.m1);
   await expect(w.locator('[data-shared="2"]')).toBeDisabled(); // top-2 leaves room for one shared expert
@@ -252,21 +209,21 @@ test('shared-fine-grained by keyboard only: the engine keeps expert weights per 
 
 test('both lessons: wrong answers explain themselves, links restore state, axe-clean at desktop, 375 px and dark', async ({ page }) => {
   test.setTimeout(120_000);
-  await open(page, routers, '?rc_cf=0&rc_p=3&rc_show=1');
+  await openLesson(page, routers, '?rc_cf=0&rc_p=3&rc_show=1');
   const rw = page.locator('[data-widget="router-choice"]');
   await expectRouters(rw, want.cf05p3, 'expert_choice');
   const first = stepSection(page, 'directions');
   await first.getByRole('button', { name: wrongAnswer(routers, 'directions'), exact: true }).click();
   await expect(first.locator('.check .feedback.miss')).toBeVisible();
-  await screenshots(page, 'expert-choice', rw);
+  await widgetScreenshots(page, 'routers-expert-choice', rw);
   await rw.locator('[data-show="soft_moe"]').click();
-  await screenshots(page, 'soft-moe', rw);
+  await widgetScreenshots(page, 'routers-soft-moe', rw);
 
-  await open(page, shared, '?se_m=2&se_shared=1&se_gate=1');
+  await openLesson(page, shared, '?se_m=2&se_shared=1&se_gate=1');
   const sw = page.locator('[data-widget="shared-experts"]');
   await expectShared(sw, want.m4s1gated);
   const step = stepSection(page, 'fine-grained');
   await step.getByRole('button', { name: wrongAnswer(shared, 'fine-grained'), exact: true }).click();
   await expect(step.locator('.check .feedback.miss')).toBeVisible();
-  await screenshots(page, 'shared', sw);
+  await widgetScreenshots(page, 'routers-shared', sw);
 });

@@ -1,16 +1,10 @@
 // Phase 3 end to end: the four "load balance, collapse, and the cost sheet" lessons in Chromium
 // against the production build. Training is deterministic, so every number a run shows is
 // recomputed here with the same wasm engine in Node (EngineCore) on the same config and steps.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
+import { loadLesson, loadPageEngine, ok, openLesson } from './lesson-page';
 import { rightAnswer, stepSection, wrongAnswer } from './phase2';
-import { parseLesson } from '../../web/src/lessons/parse';
-import { parseGlossary } from '../../web/src/lessons/glossary';
-import { renderInline } from '../../web/src/lessons/markdown';
-import { widgetCatalog } from '../../web/src/widgets/catalog';
 import { TIMED_TOKENS } from '../../web/src/widgets/train-cost/spec';
 import type { Lesson } from '../../web/src/lessons/types';
 import type { TrainConfig } from '../../web/src/engine/types';
@@ -24,14 +18,11 @@ import { randomBatch } from '../../web/src/widgets/serving-common/serving';
 import { ALPHAS } from '../../web/src/widgets/balance-compare/spec';
 import type { ExpertWordsParams } from '../../web/src/widgets/expert-words/params';
 
-const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const glossary = parseGlossary('lessons/glossary.yaml', fs.readFileSync(root('lessons/glossary.yaml'), 'utf8'), (md) => renderInline(md));
-const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'), widgetCatalog, glossary);
 const lessons = {
-  collapse: load('expert-collapse'),
-  aux: load('aux-loss'),
-  cost: load('inference-vs-training'),
-  surface: load('surface-features'),
+  collapse: loadLesson('expert-collapse'),
+  aux: loadLesson('aux-loss'),
+  cost: loadLesson('inference-vs-training'),
+  surface: loadLesson('surface-features'),
 };
 const widgetParams = <T>(lesson: Lesson): T => lesson.steps[0].blocks.find((b) => b.kind === 'widget')!.params as T;
 const costParams = widgetParams<TrainCostParams>(lessons.cost);
@@ -68,16 +59,7 @@ const want = {
 };
 
 test.beforeAll(async () => {
-  const g = globalThis as Record<string, unknown>;
-  const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm'); // the build the page under test uses
-  g.__dirname ??= wasmDir;
-  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`) });
-  const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
-    if (!r.ok) throw new Error(r.error);
-    return r.value;
-  };
+  const core = await loadPageEngine();
   const train = (config: TrainConfig, steps: number) => {
     const id = ok(core.trainCreate(config));
     for (let done = 0; done < steps; done += CHUNK) ok(core.trainRun(id, Math.min(CHUNK, steps - done)));
@@ -155,12 +137,6 @@ test.beforeAll(async () => {
 });
 
 
-async function open(page: Page, lesson: Lesson, query = '') {
-  await page.goto(`/#/lesson/${lesson.id}${query}`);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(lesson.title);
-  await expect(page.locator('.engine-status')).toHaveText('Engine ready');
-}
-
 /** A wrong option shows its feedback, then the right one is marked right. */
 async function answerCheck(page: Page, lesson: Lesson, stepId: string) {
   const section = stepSection(page, stepId);
@@ -196,7 +172,7 @@ async function screenshots(page: Page, name: string, target: ReturnType<Page['lo
 }
 
 test('expert-collapse: the demo run collapses with the engine’s exact loads, and a run can be cancelled', async ({ page }) => {
-  await open(page, lessons.collapse);
+  await openLesson(page, lessons.collapse);
   const w = page.locator('[data-widget="train-load"]').first();
   await w.locator('[data-action="train"]').click();
   await expect(w.locator('[data-final]')).toBeVisible({ timeout: 30_000 });
@@ -231,7 +207,7 @@ test('expert-collapse: the demo run collapses with the engine’s exact loads, a
 });
 
 test('aux-loss: both runs match the engine, α changes through the slider and the URL', async ({ page }) => {
-  await open(page, lessons.aux);
+  await openLesson(page, lessons.aux);
   const w = page.locator('[data-widget="balance-compare"]').first();
   await expect(w.locator('[data-strength]')).toHaveText('α = 0.01');
   await w.locator('[data-action="train"]').click();
@@ -260,7 +236,7 @@ test('aux-loss: both runs match the engine, α changes through the slider and th
   await expect(w.locator('[data-pane="balanced"] [data-final-load]')).toHaveText(want.auxAlpha003, { timeout: 30_000 });
 
   // A shared link restores the method and γ; bias balancing shows no aux-loss curve.
-  await open(page, lessons.aux, '/switch?bc_method=2&bc_gamma=1');
+  await openLesson(page, lessons.aux, '/switch?bc_method=2&bc_gamma=1');
   const w2 = page.locator('[data-widget="balance-compare"]').first();
   await expect(w2.locator('[data-control="method"]')).toHaveValue('2');
   await expect(w2.locator('[data-strength]')).toHaveText('γ = 0.002');
@@ -282,7 +258,7 @@ test('aux-loss: both runs match the engine, α changes through the slider and th
 });
 
 test('inference-vs-training: timing from the worker, memory from the engine’s counts', async ({ page }) => {
-  await open(page, lessons.cost);
+  await openLesson(page, lessons.cost);
   const w = page.locator('[data-widget="train-cost"]').first();
   const sheet = w.locator('[data-part="sheet"]');
   await expect(sheet.locator('[data-row="memory"] [data-serve]')).toHaveText(want.servingMemory8);
@@ -318,7 +294,7 @@ test('inference-vs-training: timing from the worker, memory from the engine’s 
 });
 
 test('surface-features: NMI and the coloured sentence come from the trained engine', async ({ page }) => {
-  await open(page, lessons.surface);
+  await openLesson(page, lessons.surface);
   const w = page.locator('[data-widget="expert-words"]').first();
   await w.locator('[data-action="train"]').click();
   await expect(w.locator('[data-nmi-surface]')).toHaveText(want.nmiSurface, { timeout: 30_000 });
@@ -337,7 +313,7 @@ test('surface-features: NMI and the coloured sentence come from the trained engi
 });
 
 test('aux-loss: the DeepSeek-V3 comparison table and the fine-tuning step read well on desktop and at 375 px', async ({ page }) => {
-  await open(page, lessons.aux, '/fine-tune');
+  await openLesson(page, lessons.aux, '/fine-tune');
   const table = stepSection(page, 'others').locator('.prose table');
   await expect(table.locator('thead th')).toHaveText(['Setting', 'DeepSeek-V3', 'This demonstration']);
   await expect(table.locator('tbody tr')).toHaveCount(7);

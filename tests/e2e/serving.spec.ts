@@ -1,17 +1,11 @@
 // Eval and serving, and Mixture-of-Depths, end to end: the lessons eval-and-serving and
 // mixture-of-depths in Chromium against the production build. Every engine number a widget shows
 // is recomputed here with the same wasm engine in Node (EngineCore) for the same state.
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { course, decode, rightAnswer, stepSection, wrongAnswer } from './phase2';
+import { course, decode, rightAnswer, root, stepSection, wrongAnswer } from './phase2';
 import { loadQuizzesFrom } from '../../web/lesson-plugin';
-import { test, expect, shot, seriousA11yViolations } from './fixtures';
-import { parseLesson } from '../../web/src/lessons/parse';
-import { parseGlossary } from '../../web/src/lessons/glossary';
-import { renderInline } from '../../web/src/lessons/markdown';
-import { widgetCatalog } from '../../web/src/widgets/catalog';
+import { test, expect, seriousA11yViolations } from './fixtures';
+import { loadLesson, loadPageEngine, ok, paramsOf, openLesson, widgetScreenshots } from './lesson-page';
 import type { Lesson } from '../../web/src/lessons/types';
 import { fmt, percent } from '../../web/src/widgets/format';
 import { compact } from '../../web/src/widgets/common/numbers';
@@ -39,13 +33,8 @@ import type { OwnDataParams } from '../../web/src/widgets/own-data-bench/params'
 import type { ModCapacityParams } from '../../web/src/widgets/mod-capacity/params';
 import { bytesText } from '../../web/src/widgets/train-common/comm';
 
-const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
-const glossary = parseGlossary('lessons/glossary.yaml', fs.readFileSync(root('lessons/glossary.yaml'), 'utf8'), (md) => renderInline(md));
-const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'), widgetCatalog, glossary);
-const serving = load('eval-and-serving');
-const mod = load('mixture-of-depths');
-const paramsOf = <T>(lesson: Lesson, name: string): T =>
-  (lesson.steps.flatMap((s) => s.blocks).find((b) => b.kind === 'widget' && b.name === name) as { params: unknown }).params as T;
+const serving = loadLesson('eval-and-serving');
+const mod = loadLesson('mixture-of-depths');
 const rb = paramsOf<RebatchParams>(serving, 'rebatch-flakiness');
 const nt = paramsOf<NearTieParams>(serving, 'near-tie-flips');
 const ep = paramsOf<EpShardingParams>(serving, 'ep-sharding');
@@ -76,16 +65,7 @@ const want = {
 };
 
 test.beforeAll(async () => {
-  const g = globalThis as Record<string, unknown>;
-  const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm'); // the build the page under test uses
-  g.__dirname ??= wasmDir;
-  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`) });
-  const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
-    if (!r.ok) throw new Error(r.error);
-    return r.value;
-  };
+  const core = await loadPageEngine();
   try {
     // rebatch-flakiness, default state (capacity factor index 2, 8 tokens per batch, seed 0) and index 6.
     const rebatch = (cfIndex: number) => {
@@ -216,12 +196,6 @@ test.beforeAll(async () => {
 });
 
 
-async function open(page: Page, lesson: Lesson, query = '') {
-  await page.goto(`/#/lesson/${lesson.id}${query}`);
-  await expect(page.getByRole('heading', { level: 1 })).toHaveText(lesson.title);
-  await expect(page.locator('.engine-status')).toHaveText('Engine ready');
-}
-
 /** A wrong option shows its feedback, the right one is marked right, then Continue. */
 async function answerCheck(page: Page, lesson: Lesson, stepId: string, thenContinue = true) {
   const section = stepSection(page, stepId);
@@ -232,26 +206,9 @@ async function answerCheck(page: Page, lesson: Lesson, stepId: string, thenConti
   if (thenContinue) await section.getByRole('button', { name: /^(Continue|Finish lesson)$/ }).click();
 }
 
-async function screenshots(page: Page, name: string, target: ReturnType<Page['locator']>) {
-  await target.scrollIntoViewIfNeeded();
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `serving-${name}-desktop`);
-  await page.setViewportSize({ width: 375, height: 800 });
-  await target.scrollIntoViewIfNeeded();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await target.screenshot({ path: root(`tests/e2e/screenshots/serving-${name}-375.png`) });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await target.screenshot({ path: root(`tests/e2e/screenshots/serving-${name}-375-dark.png`) });
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
-
 test('eval-and-serving: rebatching, sharding and own-data numbers match the engine; the check quiz closes the lesson', async ({ page }) => {
   test.setTimeout(300_000);
-  await open(page, serving);
+  await openLesson(page, serving);
 
   // 1. rebatch-flakiness
   const rw = page.locator('[data-widget="rebatch-flakiness"]');
@@ -260,7 +217,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
     await expect(rw.locator(`[data-run-dropped="${r}"]`)).toHaveText(want.dropped1[r]);
     await expect(rw.locator(`[data-run-score="${r}"]`)).toHaveText(want.scores1[r]);
   }
-  await screenshots(page, 'rebatch', rw);
+  await widgetScreenshots(page, 'serving-rebatch', rw);
   await rw.locator('[data-control="capacity"]').focus();
   for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
   await expect(rw.locator('[data-cf]')).toHaveText('4.00');
@@ -290,7 +247,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   const changedMargins = (await nw.locator('tr.flipped [data-margin]').allInnerTexts()).map((t) => Number(t.replace('\u2212', '-')));
   expect(changedMargins).toHaveLength(want.near2.count);
   expect(Math.max(...changedMargins)).toBeLessThan(Number(want.nearMedian) / 10);
-  await screenshots(page, 'near-ties', nw);
+  await widgetScreenshots(page, 'serving-near-ties', nw);
   await answerCheck(page, serving, 'near-ties');
 
   // 2. ep-sharding
@@ -307,7 +264,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   };
   await checkTraffic(want.traffic4);
   expect(await ew.locator('rect[data-bin]').count()).toBe(9);
-  await screenshots(page, 'sharding', ew);
+  await widgetScreenshots(page, 'serving-sharding', ew);
   await ew.locator('[data-control="devices"]').selectOption('8');
   await ew.locator('[data-control="step-tokens"]').selectOption('16384');
   await expect(page).toHaveURL(/ep_dev=8/);
@@ -339,7 +296,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
   await bw.locator('[data-action="bench"]').click();
   await expect(bw.locator('[data-tokens]')).toHaveText(want.benchOwn.tokens);
   await bw.locator('[data-control="text"]').fill(OWN_TEXT);
-  await screenshots(page, 'own-data', bw);
+  await widgetScreenshots(page, 'serving-own-data', bw);
   await answerCheck(page, serving, 'own-data');
 
   // 4. the 10-question check, moved here from the final quiz
@@ -363,7 +320,7 @@ test('eval-and-serving: rebatching, sharding and own-data numbers match the engi
 });
 
 test('eval-and-serving: a shared link restores every widget’s state', async ({ page }) => {
-  await open(page, serving, '?rf_cf=6&rf_fixed=1&ep_dev=8&ob_cf=0&nt_eps=5');
+  await openLesson(page, serving, '?rf_cf=6&rf_fixed=1&ep_dev=8&ob_cf=0&nt_eps=5');
   await expect(page.locator('[data-widget="rebatch-flakiness"] [data-flaky]')).toHaveText(want.flaky4);
   await expect(page.locator('[data-widget="rebatch-flakiness"] [data-control="fixed"]')).toBeChecked();
   // A link to a later step carries its widget's state too.
@@ -373,13 +330,13 @@ test('eval-and-serving: a shared link restores every widget’s state', async ({
 });
 
 test('mixture-of-depths: the capacity slider and the sentence box match the engine’s mod_route', async ({ page }) => {
-  await open(page, mod);
+  await openLesson(page, mod);
   const w = page.locator('[data-widget="mod-capacity"]');
   await expect(w.locator('[data-ran]')).toHaveText(want.mod50.ran);
   await expect(w.locator('[data-saved]')).toHaveText(want.mod50.saved);
   await expect(w.locator('[data-ran-flag]')).toHaveCount(want.mod50.flags.length);
   expect(await w.locator('[data-ran-flag]').evaluateAll((els) => els.map((e) => e.getAttribute('data-ran-flag')))).toEqual(want.mod50.flags);
-  await screenshots(page, 'mod', w);
+  await widgetScreenshots(page, 'serving-mod', w);
   await w.locator('[data-control="capacity"]').focus();
   for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
   await expect(page).toHaveURL(/mc_cap=20/);

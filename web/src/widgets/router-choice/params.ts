@@ -1,6 +1,7 @@
 // Lesson parameters of router-choice: the schema the lesson plugin checks a widget block's `params`
 // against at build time (widgets/catalog.ts). Kept out of spec.ts so the page never loads zod.
 import * as z from 'zod';
+import { checkRouterRows } from '../common/router-rows';
 import { FEATURES } from '../token-walk/spec';
 
 export const routerChoiceParams = z
@@ -16,12 +17,5 @@ export const routerChoiceParams = z
     seed: z.number().int().min(0).default(7),
   })
   .strict()
-  .superRefine((p, ctx) => {
-    if (p.router.length !== p.experts.length) {
-      ctx.addIssue({ code: 'custom', path: ['router'], message: `needs one row per expert (${p.experts.length}), found ${p.router.length}` });
-    }
-    if (p.top_k > p.experts.length) {
-      ctx.addIssue({ code: 'custom', path: ['top_k'], message: `must be at most the number of experts (${p.experts.length})` });
-    }
-  });
+  .superRefine(checkRouterRows);
 export type RouterChoiceParams = z.infer<typeof routerChoiceParams>;
