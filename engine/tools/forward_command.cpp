@@ -60,23 +60,6 @@ int fail(std::ostream& err, const std::string& message) {
   return 2;
 }
 
-template <class T>
-json matrix(const T* data, int rows, int cols) {
-  json m = json::array();
-  for (int r = 0; r < rows; ++r) {
-    json row = json::array();
-    for (int c = 0; c < cols; ++c) {
-      if constexpr (std::is_same_v<T, float>) {
-        row.push_back(number(data[r * cols + c]));
-      } else {
-        row.push_back(data[r * cols + c]);
-      }
-    }
-    m.push_back(std::move(row));
-  }
-  return m;
-}
-
 json floats(const std::vector<float>& v) {
   json a = json::array();
   for (float x : v) a.push_back(number(x));
@@ -89,17 +72,17 @@ json layer_fields(const OracleCase& oc, const Trace& tr) {
   const int R = oc.config.router_rows();
   const std::string& family = oc.family;
   json out = json::object();
-  out["output"] = matrix(tr.output.data(), T, d);
-  out["router_logits"] = matrix(tr.router_logits.data(), T, R);
-  out["topk_indices"] = matrix(tr.topk_ids.data(), T, s);
-  out["topk_weights"] = matrix(tr.topk_weights.data(), T, s);
+  out["output"] = rows_json(tr.output.data(), T, d);
+  out["router_logits"] = rows_json(tr.router_logits.data(), T, R);
+  out["topk_indices"] = rows_json(tr.topk_ids.data(), T, s);
+  out["topk_weights"] = rows_json(tr.topk_weights.data(), T, s);
   out["expert_token_counts"] = tr.counts_after_capacity;
   json dropped = json::array();
   for (uint8_t x : tr.dropped) dropped.push_back(x != 0);
   if (family == "mixtral" || family == "qwen2_moe") {
     out["aux_loss"] = number(tr.losses.aux_loss);
   } else if (family == "switch_transformers") {
-    out["router_probs"] = matrix(tr.router_probs.data(), T, E);
+    out["router_probs"] = rows_json(tr.router_probs.data(), T, E);
     out["dropped"] = dropped;
     out["expert_index_returned"] = tr.expert_index_returned;
     out["expert_token_counts_before_capacity"] = tr.counts_before_capacity;
@@ -107,14 +90,14 @@ json layer_fields(const OracleCase& oc, const Trace& tr) {
     out["aux_loss"] = number(tr.losses.aux_loss_switch);
     out["aux_loss_with_pre_capacity_indices"] = number(tr.losses.aux_loss_switch_pre_capacity);
   } else if (family != "deepseek_v3") {  // no family: the general set
-    out["router_probs"] = matrix(tr.router_probs.data(), T, E);
+    out["router_probs"] = rows_json(tr.router_probs.data(), T, E);
     out["dropped"] = dropped;
     out["expert_token_counts_before_capacity"] = tr.counts_before_capacity;
     out["aux_loss"] = number(tr.losses.aux_loss);
     out["z_loss"] = number(tr.losses.z_loss);
   }
   if (!tr.shared_expert_output.empty()) {
-    json shared = matrix(tr.shared_expert_output.data(), T, d);
+    json shared = rows_json(tr.shared_expert_output.data(), T, d);
     if (family == "qwen2_moe" || !tr.shared_expert_gate_logit.empty()) {
       out["shared_expert_output_ungated"] = std::move(shared);
       out["shared_expert_gate_logit"] = floats(tr.shared_expert_gate_logit);
@@ -147,8 +130,8 @@ int forward_aux_loss(const AuxLossCase& ac, std::ostream& out) {
       number(load_balancing_loss(probs.data(), ids.data(), n, E, k, nullptr));
   json layers = json::array();
   for (int l = 0; l < ac.num_layers; ++l) {
-    layers.push_back(matrix(ids.data() + static_cast<size_t>(l) * ac.tokens_per_layer * k,
-                            ac.tokens_per_layer, k));
+    layers.push_back(rows_json(ids.data() + static_cast<size_t>(l) * ac.tokens_per_layer * k,
+                               ac.tokens_per_layer, k));
   }
   o["topk_indices"] = std::move(layers);
   out << o.dump() << "\n";

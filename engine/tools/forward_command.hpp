@@ -7,13 +7,34 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <cstdint>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
 
 namespace moe::cli {
 
 // A float as the JSON number with the shortest decimal that reads back as the same float32
 // (%.*g with 1..9 significant digits; Emscripten's libc++ has no float to_chars).
 nlohmann::json number(float v);
+
+// data [rows, cols] row-major → [[...], ...] (floats through number(), integers as they are)
+template <class T>
+nlohmann::json rows_json(const T* data, int64_t rows, int64_t cols) {
+  nlohmann::json m = nlohmann::json::array();
+  for (int64_t r = 0; r < rows; ++r) {
+    nlohmann::json row = nlohmann::json::array();
+    for (int64_t c = 0; c < cols; ++c) {
+      if constexpr (std::is_same_v<T, float>) {
+        row.push_back(number(data[r * cols + c]));
+      } else {
+        row.push_back(data[r * cols + c]);
+      }
+    }
+    m.push_back(std::move(row));
+  }
+  return m;
+}
 
 // Help text of `moe forward --help`.
 extern const char* const kForwardUsage;

@@ -132,24 +132,6 @@ Result<bool> read_input_ids(const json& doc, std::vector<int32_t>& ids, int& B, 
   return true;
 }
 
-// data [rows, cols] → [[...], ...]
-template <class T>
-json rows_json(const T* data, int64_t rows, int64_t cols) {
-  json m = json::array();
-  for (int64_t r = 0; r < rows; ++r) {
-    json row = json::array();
-    for (int64_t c = 0; c < cols; ++c) {
-      if constexpr (std::is_same_v<T, float>) {
-        row.push_back(number(data[r * cols + c]));
-      } else {
-        row.push_back(data[r * cols + c]);
-      }
-    }
-    m.push_back(std::move(row));
-  }
-  return m;
-}
-
 // data [B·T, cols] → [B][T][cols]
 json batch_json(const float* data, int B, int T, int64_t cols) {
   json m = json::array();

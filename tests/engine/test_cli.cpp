@@ -18,18 +18,10 @@ namespace {
 using moe_test::flat;
 using nlohmann::json;
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
+using Run = moe_test::CliRun;
 
 Run run_args(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Run r;
-  r.status = moe::cli::run_forward(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return moe_test::run_cli(moe::cli::run_forward, args);
 }
 
 Run run_text(const std::string& text) {

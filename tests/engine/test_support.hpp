@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +16,22 @@
 #include "moe/rng.hpp"
 
 namespace moe_test {
+
+// One in-process run of a CLI command (`moe forward`, `moe lm ...`): exit status and both streams.
+struct CliRun {
+  int status = -1;
+  std::string out, err;
+};
+
+template <class Command>
+CliRun run_cli(Command command, const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  CliRun r;
+  r.status = command(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
 
 inline std::vector<float> random_floats(size_t n, uint64_t seed, float lo = -1.0f,
                                         float hi = 1.0f) {

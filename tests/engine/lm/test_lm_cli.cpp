@@ -18,18 +18,10 @@ namespace {
 using moe_test::flat;
 using nlohmann::json;
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
+using Run = moe_test::CliRun;
 
 Run run_lm(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Run r;
-  r.status = moe::cli::run_lm(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return moe_test::run_cli(moe::cli::run_lm, args);
 }
 
 void check_fails(const Run& r, const std::string& message) {

@@ -12,22 +12,15 @@
 
 #include "lm_tokenizer_command.hpp"
 #include "moe/text/tokenizer_json.hpp"
+#include "test_support.hpp"
 #include "text_samples.hpp"
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
+using Run = moe_test::CliRun;
 
 Run run(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  Run r;
-  r.status = moe::cli::run_lm_tokenizer(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return moe_test::run_cli(moe::cli::run_lm_tokenizer, args);
 }
 
 std::string temp_path(const char* name) {
