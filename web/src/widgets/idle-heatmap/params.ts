@@ -5,7 +5,7 @@ import * as z from 'zod';
 export const idleHeatmapParams = z
   .object({
     sentence: z.string().trim().min(1).max(200),
-    seed: z.number().int().min(0).default(13),
+    seed: z.number().int().min(0).default(221),
     d_ff: z.number().int().min(1).max(64).default(8),
   })
   .strict();
