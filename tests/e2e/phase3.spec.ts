@@ -92,10 +92,10 @@ test.beforeAll(async () => {
     const sw = finalLoads(demoConfig(SWITCH_AUX_CONFIG, 1), 400);
     Object.assign(want, { auxSwitch: sw.loads, auxSwitchP: sw.P, auxSwitchTerm: sw.term, auxSwitchContribution: sw.contribution, auxSwitchLoss: sw.switchLoss });
     expect(SWITCH_AUX_CONFIG.balancing?.alpha).toBe(ALPHAS[3]); // the slider's default is the demo's α
-    const biasRun = finalLoads(comparedConfigs(2, 3, 1, 1).balanced, 300); // γ index 1 (0.002), as the shared link below sets
+    const biasRun = finalLoads(comparedConfigs(2, 3, 1, 1).balanced, BIAS_CONFIG.steps!); // γ index 1 (0.002), as the shared link below sets
     Object.assign(want, { biasLoads: biasRun.loads, biasValues: biasRun.bias });
     want.auxAlpha003 = finalLoads(comparedConfigs(0, 4, 2, 1).balanced, 400).loads;
-    const id = train(demoConfig(BIAS_CONFIG, 1), 300);
+    const id = train(demoConfig(BIAS_CONFIG, 1), BIAS_CONFIG.steps!);
     const s = ok(core.trainStats(id));
     want.nmiSurface = fmt(s.nmi_surface ?? 0, 3);
     want.nmiTopic = fmt(s.nmi_topic ?? 0, 3);
@@ -250,7 +250,7 @@ test('aux-loss: both runs match the engine, α changes through the slider and th
   // Cancel stops both runs between chunks: no final statistics, and Train both comes back.
   await w2.locator('[data-action="train"]').click();
   await w2.locator('[data-action="cancel"]').click();
-  await expect(w2.locator('[data-cancelled]')).toContainText(/Cancelled at step \d+ of 300\./);
+  await expect(w2.locator('[data-cancelled]')).toContainText(new RegExp(`Cancelled at step \\d+ of ${BIAS_CONFIG.steps}\\.`));
   await expect(w2).toHaveAttribute('data-phase', 'cancelled');
   await expect(w2.locator('[data-pane] [data-cv]')).toHaveCount(0);
   await expect(w2.locator('[data-action="train"]')).toHaveText('Train both');

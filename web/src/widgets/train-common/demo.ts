@@ -1,8 +1,9 @@
 // The balancing demonstrations of the Phase 3 lessons, copied field for field from
 // engine/include/moe/train/demo_seeds.hpp (tests/web/phase3-helpers.test.ts fails if they drift
-// apart), so what a learner watches is what the engine's tests check. Seed 1 shows all three
-// effects (collapse above 0.8 of the tokens, Switch aux loss cutting the load CV below half,
-// bias balancing keeping every expert under 1.5/E); it is every widget's default.
+// apart), so what a learner watches is what the engine's tests check. No expert gets a head start
+// (no router_skew): the imbalance comes from the initialisation and the data. Seed 1 shows all
+// three effects (collapse onto one expert, Switch aux loss cutting the load CV below half, bias
+// balancing keeping every expert under 1.5/E); it is every widget's default.
 import type { TrainBalancing, TrainConfig } from '../../engine';
 
 export const DEMO_SEED = 1;
@@ -19,7 +20,6 @@ const common = {
   seq_len: 32,
   chunk: 50,
   router_init_scale: 0.1,
-  router_skew: 0.05,
 } as const satisfies TrainConfig;
 
 /** (a) Collapse: top-1 softmax router, no balancing (demo::kCollapseConfig). */
@@ -41,7 +41,7 @@ export const BIAS_CONFIG: TrainConfig = {
   top_k: 2,
   router: 'sigmoid_bias',
   batch: 256,
-  steps: 300,
+  steps: 400,
   balancing: { kind: 'aux_free_bias', gamma: 0.005 },
 };
 
