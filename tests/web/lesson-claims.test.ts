@@ -1,6 +1,8 @@
-// The idle-experts lesson opens on a router that spreads its sentence over the experts (idleness,
-// not collapse), and its prose about how that seed was found holds: checked against the real wasm
-// engine in Node on the lesson's own parameters, through the widget's own spec.
+// What lessons say about their own set-ups. The idle-experts lesson opens on a router that spreads
+// its sentence over the experts (idleness, not collapse), and its prose about how that seed was
+// found holds: checked against the real wasm engine in Node on the lesson's own parameters,
+// through the widget's own spec. The surface-features lesson says its task has the answer built
+// in and where the evidence about real models comes from.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadEngineCore, repo } from './wasm-engine';
@@ -14,9 +16,11 @@ const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
   if (!r.ok) throw new Error(r.error);
   return r.value;
 };
-const lesson = parseLesson('lessons/idle-experts.md', readFileSync(`${repo}/lessons/idle-experts.md`, 'utf8'));
+const lessonFile = (id: string) => parseLesson(`lessons/${id}.md`, readFileSync(`${repo}/lessons/${id}.md`, 'utf8'));
+const stepProse = (step: { blocks: { kind: string; html?: string }[] }) => step.blocks.map((b) => (b.kind === 'prose' ? b.html : '')).join(' ');
+const lesson = lessonFile('idle-experts');
 const params = lesson.steps[0].blocks.find((b) => b.kind === 'widget')!.params as IdleHeatmapParams;
-const prose = lesson.steps[0].blocks.map((b) => (b.kind === 'prose' ? b.html : '')).join(' ');
+const prose = stepProse(lesson.steps[0]);
 
 let core: Core;
 let sentence: Embedding;
@@ -61,5 +65,25 @@ describe('idle-experts default router', () => {
     expect(atMostHalf).toBeGreaterThanOrEqual(24);
     expect(atMostHalf).toBeLessThanOrEqual(60);
     expect(prose).toContain(`Seed ${params.seed} is one of the few dozen`);
+  });
+});
+
+describe('surface-features says what its experiment can and cannot show', () => {
+  const surface = lessonFile('surface-features');
+  const first = stepProse(surface.steps[0]);
+  const all = surface.steps.map(stepProse).join(' ');
+
+  it('calls the task a controlled experiment whose answer is built in, before the learner trains', () => {
+    expect(first).toContain('controlled experiment');
+    expect(first).toMatch(/target each token must produce is defined by its surface class/);
+    expect(first).toMatch(/answer built\s+in/);
+  });
+
+  it('sends the question about real models to the Mixtral and OLMoE papers and to Phase 5', () => {
+    for (const text of [first, all]) {
+      expect(text).toContain('Mixtral');
+      expect(text).toContain('OLMoE');
+      expect(text).toContain('Phase 5');
+    }
   });
 });
