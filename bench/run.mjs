@@ -5,6 +5,8 @@
 //   node bench/run.mjs [--quick] [--envs native,node,chromium,page] [--out FILE] [--no-build]
 //                      [--runs N] [--no-peers] [--no-scalar] [--cases ref:1,64,512;tutor:1]
 //                      [--native-dir build/native] [--wasm-dir build/wasm] [--scalar-dir build/wasm-scalar]
+//   node bench/run.mjs --baseline <git-ref> [...]   this checkout against another commit, interleaved,
+//                      ratio per row (bench/ab.mjs)
 //   page     the production page as `npm start` serves it (built in --dist-dir, default dist):
 //            first lesson's compressed transfer, time to interactive, longest main-thread task
 //            during a training run (not part of --quick)
@@ -31,6 +33,11 @@ const option = (name, dflt) => {
   const i = argv.indexOf(name);
   return i >= 0 ? argv[i + 1] : dflt;
 };
+// --baseline <git-ref>: the regression check against another commit instead of the full table.
+if (argv.includes('--baseline')) {
+  const { runAB } = await import('./ab.mjs');
+  process.exit(await runAB(argv).catch((e) => (console.error(`error: ${e.message}`), 2)));
+}
 const quick = flag('--quick');
 const envs = option('--envs', quick ? 'native,node,chromium' : 'native,node,chromium,page').split(',');
 const peers = !flag('--no-peers');
