@@ -14,6 +14,7 @@ import { compact } from '../../web/src/widgets/common/numbers';
 import type { RouterMatrixParams } from '../../web/src/widgets/router-matrix/params';
 import type { IdleHeatmapParams } from '../../web/src/widgets/idle-heatmap/params';
 import type { ExpertFfnParams } from '../../web/src/widgets/expert-ffn/params';
+import { narrowAndDarkChecks } from './lesson-page';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'));
@@ -148,19 +149,8 @@ async function finishByMouse(page: Page, lesson: Lesson) {
   await expect(page.getByRole('heading', { name: /Lesson complete/ })).toBeVisible();
 }
 
-async function at375(page: Page, name: string, target: Locator) {
-  await page.setViewportSize({ width: 375, height: 800 });
-  await target.scrollIntoViewIfNeeded();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `phase1-${name}-375`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `phase1-${name}-375-dark`);
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
+/** The 375 px and dark checks of lesson-page.ts, with full-page screenshots phase1-<name>-375(-dark). */
+const at375 = (page: Page, name: string, target: Locator) => narrowAndDarkChecks(page, `phase1-${name}`, target, true);
 
 test('dense-cost: totals from the engine, the 400B question, a timing on this device', async ({ page }) => {
   await open(page, lessons.dense);
