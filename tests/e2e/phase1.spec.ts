@@ -2,7 +2,6 @@
 // Every number checked on the page is recomputed here with the same wasm engine in Node
 // (EngineCore) on the same state, then formatted with the widgets' own formatters.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
@@ -15,6 +14,7 @@ import type { RouterMatrixParams } from '../../web/src/widgets/router-matrix/par
 import type { IdleHeatmapParams } from '../../web/src/widgets/idle-heatmap/params';
 import type { ExpertFfnParams } from '../../web/src/widgets/expert-ffn/params';
 import { narrowAndDarkChecks } from './lesson-page';
+import { decode, loadEngine } from './phase2';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'));
@@ -63,11 +63,7 @@ const heatSpec = (E: number, k: number): LayerSpec => ({
 });
 
 test.beforeAll(async () => {
-  const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= root('build/wasm');
-  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  const core = await loadEngine(root('build/wasm'));
   const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
     if (!r.ok) throw new Error(r.error);
     return r.value;
@@ -107,9 +103,6 @@ test.beforeAll(async () => {
   // The lesson design the router test relies on: pushing Names down changes who leads for Paris.
   expect(want.editedLogits).not.toEqual(want.routerLogits);
 });
-
-const decode = (html: string) =>
-  html.replace(/<[^>]+>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 function rightAnswer(lesson: Lesson, stepId: string): string {
   const check = lesson.steps.find((s) => s.id === stepId)!.blocks.find((b) => b.kind === 'check');
