@@ -84,7 +84,7 @@ int train_command(int argc, char** argv) {
   moe::Result<moe::train::Trainer> created = moe::train::Trainer::create(config.value());
   if (!created.ok()) return fail(created.error().message());
   moe::train::Trainer& trainer = created.value();
-  const int E = config.value().shape.num_experts;
+  const int E = config.value().layer.num_experts;
   double total_ms = 0;
   while (trainer.step() < config.value().steps) {
     const int n = std::min(config.value().chunk, config.value().steps - trainer.step());

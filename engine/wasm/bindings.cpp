@@ -1,6 +1,7 @@
 // The raw embind layer for the layer, the embedding, Mixture-of-Depths and the dense baseline.
 // engine/wasm/ is the only folder that includes Emscripten headers; cost_bindings.cpp,
-// train_bindings.cpp and thread_bindings.cpp hold the other EMSCRIPTEN_BINDINGS blocks. Every entry
+// probe_bindings.cpp, train_bindings.cpp and thread_bindings.cpp hold the other
+// EMSCRIPTEN_BINDINGS blocks. Every entry
 // point returns a plain JS object `{ok: true, ...}` or `{ok: false, error: "where: reason"}` and
 // catches every C++ exception, so a bad call never aborts the module and the next call still works.
 // web/src/engine/core.ts is the documented public surface over these names:

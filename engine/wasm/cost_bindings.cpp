@@ -1,5 +1,6 @@
-// Embind entry points for the cost calculator and the expert probe, in their own
-// EMSCRIPTEN_BINDINGS block (bindings.cpp keeps the layer and the embedding). Same contract as
+// Embind entry points for the cost and communication calculators (calc/cost, calc/comm), in their
+// own EMSCRIPTEN_BINDINGS block (bindings.cpp keeps the layer and the embedding, probe_bindings.cpp
+// the expert probe). Same contract as
 // there: every function returns `{ok: true, ...}` or `{ok: false, error: "where: reason"}` and
 // catches every C++ exception. web/src/engine/core.ts wraps these names:
 //   layerCost({d_model, d_ff, num_experts, top_k, layers, shared_params, expert_kind})
@@ -8,8 +9,6 @@
 //   solveActive(total_params, shared_fraction, num_experts, top_k)
 //       -> {ok, solve: {total_params, shared_params, expert_params, active_params,
 //       active_fraction}}
-//   probeExpert(specJson, expert, input)   input: Float32Array [d]
-//       -> {ok, probe: {expert, pre_activation, up, hidden, output}}   (Float32Array copies)
 //   commVolume({num_experts, devices, d_model, bytes_per_value, layers?, tokens, top_k,
 //               topk_ids: Int32Array [T·k], kept?: Uint8Array [T·k], token_device?: Int32Array
 //               [T]})
@@ -30,8 +29,6 @@
 #include "js_values.hpp"
 #include "moe/calc/comm.hpp"
 #include "moe/calc/cost.hpp"
-#include "moe/calc/expert_probe.hpp"
-#include "moe/spec/spec.hpp"
 
 namespace {
 
@@ -39,11 +36,6 @@ using emscripten::val;
 using moe::wasm::error_value;
 using moe::wasm::guarded;
 using moe::wasm::ok_value;
-
-// A Float32Array that owns a copy of v (the vectors here are temporaries).
-val float_copy(const std::vector<float>& v) {
-  return moe::wasm::copy_of(v, "Float32Array");
-}
 
 // Reads obj[name] as an integer; an absent optional field keeps `out`.
 bool read_integer(const val& obj, const char* name, bool required, int64_t& out,
@@ -140,32 +132,6 @@ val solve_active(double total_params, double shared_fraction, double num_experts
     solve.set("active_params", s.active_params);
     solve.set("active_fraction", s.active_fraction);
     return ok_value("solve", solve);
-  });
-}
-
-val probe_expert(std::string spec_json, int expert, val input) {
-  return guarded([&] {
-    if (!input.instanceof (val::global("Float32Array"))) {
-      return error_value("input: must be a Float32Array");
-    }
-    moe::Result<moe::Layer> layer = moe::make_layer(spec_json);
-    if (!layer.ok()) return error_value(layer.error().message());
-    const size_t n = input["length"].as<size_t>();
-    if (n > static_cast<size_t>(moe::kMaxDim)) {
-      return error_value("input: must hold one token, got " + std::to_string(n) + " floats");
-    }
-    std::vector<float> x(n);  // [d]
-    val(emscripten::typed_memory_view(n, x.data())).call<void>("set", input);
-    moe::Result<moe::ExpertProbe> r = moe::expert_probe(layer.value(), expert, x.data(), n);
-    if (!r.ok()) return error_value(r.error().message());
-    const moe::ExpertProbe& p = r.value();
-    val probe = val::object();
-    probe.set("expert", p.expert);
-    probe.set("pre_activation", float_copy(p.pre_activation));
-    probe.set("up", float_copy(p.up));
-    probe.set("hidden", float_copy(p.hidden));
-    probe.set("output", float_copy(p.output));
-    return ok_value("probe", probe);
   });
 }
 
@@ -273,7 +239,6 @@ EMSCRIPTEN_BINDINGS(cost) {
   emscripten::function("layerCost", &layer_cost);
   emscripten::function("solveActive", &solve_active);
   emscripten::function("expertCapacity", &expert_capacity);
-  emscripten::function("probeExpert", &probe_expert);
   emscripten::function("commVolume", &comm_volume);
   emscripten::function("trainingMemory", &training_memory);
 }

@@ -1,6 +1,6 @@
-// The JS values every embind entry point returns, shared by bindings.cpp, cost_bindings.cpp and
-// train_bindings.cpp: `{ok: false, error: "where: reason"}` for failures, and typed arrays that
-// either view wasm memory (valid until the owner's next call) or own a copy.
+// The JS values every embind entry point returns, shared by the *_bindings.cpp files:
+// `{ok: false, error: "where: reason"}` for failures, and typed arrays that either view wasm
+// memory (valid until the owner's next call) or own a copy.
 #pragma once
 
 #include <exception>

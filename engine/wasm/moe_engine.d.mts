@@ -99,7 +99,7 @@ export interface RawActiveSolve {
   active_fraction: number;
 }
 
-/** Copies (not views): pre_activation [f], up [f] (swiglu) or [0], hidden [f], output [d]. */
+/** probe_bindings.cpp. Copies (not views): pre_activation [f], up [f] (swiglu) or [0], hidden [f], output [d]. */
 export interface RawExpertProbe {
   expert: number;
   pre_activation: Float32Array;

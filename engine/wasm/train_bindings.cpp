@@ -35,7 +35,7 @@ class TrainerHandle {
  public:
   explicit TrainerHandle(moe::train::Trainer trainer) : trainer_(std::move(trainer)) {}
 
-  int num_experts() const { return trainer_.config().shape.num_experts; }
+  int num_experts() const { return trainer_.config().layer.num_experts; }
   int step() const { return trainer_.step(); }
 
   val run(val steps) {

@@ -1,22 +1,17 @@
 // "Ask this lesson" end to end, in Chromium against the production build: ask three questions in a
 // lesson, follow a citation to its step, get a plain "not covered" for an off-topic question, and
 // get the engine's own number for a size question (recomputed here in Node by the same wasm engine).
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
 import { sizeText } from '../../web/src/ask/size-answer';
+import { loadEngine } from './phase2';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const want = { active: '', fraction: '', capacity: -1 };
 
 test.beforeAll(async () => {
-  const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= root('build/wasm');
-  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  const core = await loadEngine(root('build/wasm'));
   const r = core.solveActive(1e12, 0, 16, 2);
   if (!r.ok) throw new Error(r.error);
   want.active = sizeText(r.value.active_params);

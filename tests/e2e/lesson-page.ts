@@ -37,22 +37,29 @@ export async function openLesson(page: Page, lesson: Lesson, query = '') {
 }
 
 /**
- * screenshots/<name>-desktop (full page), then <name>-375 and <name>-375-dark of `target` alone;
- * no serious axe violation and no sideways page scroll at each size.
+ * At 375 px, then in the dark theme: no sideways page scroll, no serious axe violation, and the
+ * screenshots <name>-375 and <name>-375-dark, of `target` alone or (`fullPage`) of the page; then
+ * back to 1280 px and the light theme.
  */
-export async function widgetScreenshots(page: Page, name: string, target: Locator) {
-  await target.scrollIntoViewIfNeeded();
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `${name}-desktop`);
+export async function narrowAndDarkChecks(page: Page, name: string, target: Locator, fullPage = false) {
+  const capture = (file: string) => (fullPage ? shot(page, file) : target.screenshot({ path: root(`tests/e2e/screenshots/${file}.png`) }));
   await page.setViewportSize({ width: 375, height: 800 });
   await target.scrollIntoViewIfNeeded();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
   expect(await seriousA11yViolations(page)).toEqual([]);
-  await target.screenshot({ path: root(`tests/e2e/screenshots/${name}-375.png`) });
+  await capture(`${name}-375`);
   await page.emulateMedia({ colorScheme: 'dark' });
   expect(await seriousA11yViolations(page)).toEqual([]);
-  await target.screenshot({ path: root(`tests/e2e/screenshots/${name}-375-dark.png`) });
+  await capture(`${name}-375-dark`);
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 860 });
+}
+
+/** screenshots/<name>-desktop (full page) with no serious axe violation, then narrowAndDarkChecks of `target`. */
+export async function widgetScreenshots(page: Page, name: string, target: Locator) {
+  await target.scrollIntoViewIfNeeded();
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  await shot(page, `${name}-desktop`);
+  await narrowAndDarkChecks(page, name, target);
 }

@@ -2,7 +2,6 @@
 // Every number checked on the page is recomputed here with the same wasm engine in Node
 // (EngineCore) on the same state, then formatted with the widgets' own formatters.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
@@ -14,6 +13,8 @@ import { compact } from '../../web/src/widgets/common/numbers';
 import type { RouterMatrixParams } from '../../web/src/widgets/router-matrix/params';
 import type { IdleHeatmapParams } from '../../web/src/widgets/idle-heatmap/params';
 import type { ExpertFfnParams } from '../../web/src/widgets/expert-ffn/params';
+import { narrowAndDarkChecks } from './lesson-page';
+import { decode, loadEngine } from './phase2';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const load = (id: string): Lesson => parseLesson(`lessons/${id}.md`, fs.readFileSync(root(`lessons/${id}.md`), 'utf8'));
@@ -62,11 +63,7 @@ const heatSpec = (E: number, k: number): LayerSpec => ({
 });
 
 test.beforeAll(async () => {
-  const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= root('build/wasm');
-  g.require ??= createRequire(root('build/wasm/moe_engine.mjs'));
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(root('build/wasm/moe_engine.wasm')) });
+  const core = await loadEngine(root('build/wasm'));
   const ok = <T>(r: { ok: true; value: T } | { ok: false; error: string }): T => {
     if (!r.ok) throw new Error(r.error);
     return r.value;
@@ -107,9 +104,6 @@ test.beforeAll(async () => {
   expect(want.editedLogits).not.toEqual(want.routerLogits);
 });
 
-const decode = (html: string) =>
-  html.replace(/<[^>]+>/g, '').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-
 function rightAnswer(lesson: Lesson, stepId: string): string {
   const check = lesson.steps.find((s) => s.id === stepId)!.blocks.find((b) => b.kind === 'check');
   if (check?.kind !== 'check') throw new Error(`step ${stepId} has no check`);
@@ -148,19 +142,8 @@ async function finishByMouse(page: Page, lesson: Lesson) {
   await expect(page.getByRole('heading', { name: /Lesson complete/ })).toBeVisible();
 }
 
-async function at375(page: Page, name: string, target: Locator) {
-  await page.setViewportSize({ width: 375, height: 800 });
-  await target.scrollIntoViewIfNeeded();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `phase1-${name}-375`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `phase1-${name}-375-dark`);
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 860 });
-}
+/** The 375 px and dark checks of lesson-page.ts, with full-page screenshots phase1-<name>-375(-dark). */
+const at375 = (page: Page, name: string, target: Locator) => narrowAndDarkChecks(page, `phase1-${name}`, target, true);
 
 test('dense-cost: totals from the engine, the 400B question, a timing on this device', async ({ page }) => {
   await open(page, lessons.dense);

@@ -3,7 +3,7 @@
 // recomputed here with the same wasm engine in Node (EngineCore) on the same config and steps.
 import type { Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
-import { loadLesson, loadPageEngine, ok, openLesson } from './lesson-page';
+import { loadLesson, loadPageEngine, narrowAndDarkChecks, ok, openLesson } from './lesson-page';
 import { rightAnswer, stepSection, wrongAnswer } from './phase2';
 import { TIMED_TOKENS } from '../../web/src/widgets/train-cost/spec';
 import type { Lesson } from '../../web/src/lessons/types';
@@ -158,17 +158,7 @@ async function finish(page: Page, lesson: Lesson, from = 0) {
 async function screenshots(page: Page, name: string, target: ReturnType<Page['locator']>) {
   expect(await seriousA11yViolations(page)).toEqual([]);
   await shot(page, `phase3-${name}-desktop`);
-  await page.setViewportSize({ width: 375, height: 800 });
-  await target.scrollIntoViewIfNeeded();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `phase3-${name}-375`);
-  await page.emulateMedia({ colorScheme: 'dark' });
-  expect(await seriousA11yViolations(page)).toEqual([]);
-  await shot(page, `phase3-${name}-375-dark`);
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 860 });
+  await narrowAndDarkChecks(page, `phase3-${name}`, target, true);
 }
 
 test('expert-collapse: the demo run collapses with the engine’s exact loads, and a run can be cancelled', async ({ page }) => {

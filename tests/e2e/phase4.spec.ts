@@ -6,7 +6,7 @@
 // and that a retake reshuffles the options.
 import type { Locator, Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
-import { course, engineReady, firstWidget, loadEngine, rightAnswer, root, stepSection } from './phase2';
+import { course, decode, engineReady, firstWidget, loadEngine, rightAnswer, root, stepSection } from './phase2';
 import { loadQuizzesFrom } from '../../web/lesson-plugin';
 import type { Quiz } from '../../web/src/lessons/quiz';
 import { designOf, designSpec, moeDesignerState, probeIndices, type DesignerState } from '../../web/src/widgets/moe-designer/spec';
@@ -111,15 +111,7 @@ test('design an MoE: right and wrong predictions checked by the engine, then a t
   await expect(page.locator('[data-design-result]')).toContainText(`${RIGHT} of ${probes.length} tokens called`);
 });
 
-const decode = (html: string) =>
-  html
-    .replace(/<[^>]+>/g, '')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .trim();
+const decodeTrimmed = (html: string) => decode(html).trim();
 
 async function optionTexts(question: Locator): Promise<string[]> {
   return (await question.locator('button[data-option] > span:last-child').allInnerTexts()).map((t) => t.trim());
@@ -128,7 +120,7 @@ async function optionTexts(question: Locator): Promise<string[]> {
 /** The text of the right (or a wrong) option of a question as the page shows it. */
 async function answerText(quiz: Quiz, question: Locator, id: string, right: boolean): Promise<string> {
   const q = quiz.questions.find((x) => x.id === id)!;
-  if (q.kind === 'choice') return decode(q.options.find((o) => o.correct === right)!.html);
+  if (q.kind === 'choice') return decodeTrimmed(q.options.find((o) => o.correct === right)!.html);
   const values = JSON.parse((await question.getAttribute('data-values'))!) as Record<string, string>;
   const E = Number(values.experts);
   const k = Number(values.k);

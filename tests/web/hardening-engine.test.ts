@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { isTrap } from '../../web/src/engine/client';
 import { startWithFakes } from './fake-worker';
-import { SENTENCE_MAX_CHARS, WORD_MAX_CHARS, charCount, checkText } from '../../web/src/player/text-limits';
+import { SENTENCE_MAX_CHARS, WORD_MAX_CHARS, charCount, checkText, wordTooLong } from '../../web/src/player/text-limits';
 
 async function started() {
   const { engine, workers } = startWithFakes();
@@ -110,6 +110,12 @@ describe('typed and pasted text', () => {
     expect(charCount(emoji)).toBe(SENTENCE_MAX_CHARS);
     expect(checkText(emoji, SENTENCE_MAX_CHARS).ok).toBe(true);
     expect(checkText(emoji + '😀', SENTENCE_MAX_CHARS).ok).toBe(false);
+  });
+
+  it('a word box says so while the typed word is already too long, and only then', () => {
+    expect(wordTooLong('x'.repeat(WORD_MAX_CHARS))).toBeNull();
+    expect(wordTooLong('')).toBeNull(); // blank is refused on submit, not while typing
+    expect(wordTooLong('x'.repeat(WORD_MAX_CHARS + 1))).toBe('This word is 41 characters long; this box takes at most 40. Shorten it and try again.');
   });
 
   it('refuses empty or blank text', () => {

@@ -24,12 +24,12 @@ describe('train-cost against the engine', () => {
     const dense = ok(core.denseBaseline(timedLayerSpec, 'active'));
     expect([dense.config.num_experts, dense.config.top_k, dense.config.d_ff]).toEqual([1, 1, timedLayerSpec.config.top_k * timedLayerSpec.config.d_ff]);
     const config = denseTrainConfig(dense.config);
-    expect({ ...config, d_ff: undefined, num_experts: undefined, top_k: undefined, router: undefined }).toEqual({
+    expect({ ...config, d_ff: undefined, num_experts: undefined, top_k: undefined, router_kind: undefined }).toEqual({
       ...timedTrainConfig,
       d_ff: undefined,
       num_experts: undefined,
       top_k: undefined,
-      router: undefined,
+      router_kind: undefined,
     });
     const id = ok(core.trainCreate(config));
     const chunk = ok(core.trainRun(id, 2));

@@ -86,7 +86,7 @@ describe('EngineCore training', () => {
   });
 
   it('reports the selection bias of a bias-balancing run after each chunk', () => {
-    const id = core.trainCreate({ ...config, router: 'sigmoid_bias', balancing: { kind: 'aux_free_bias', gamma: 0.25 } });
+    const id = core.trainCreate({ ...config, router_kind: 'sigmoid_grouped_topk_bias', balancing: { kind: 'aux_free_bias', gamma: 0.25 } });
     if (!id.ok) throw new Error(id.error);
     const r = core.trainRun(id.value, 3); // (after 4 steps this seed's biases happen to swing back to exactly 0)
     if (!r.ok) throw new Error(r.error);
@@ -98,7 +98,7 @@ describe('EngineCore training', () => {
 
   it('returns config errors as values and stays usable', () => {
     const bad = core.trainCreate({ ...config, top_k: 9 });
-    expect(bad).toEqual({ ok: false, error: 'config.top_k: must be <= 4, got 9' });
+    expect(bad).toEqual({ ok: false, error: 'config.top_k: must be between 1 and num_experts (4), got 9' });
     const typo = core.trainCreate({ ...config, balancing: { kind: 'aux_free_bias' } });
     expect(typo.ok).toBe(false);
     expect(!typo.ok && typo.error).toMatch(/^config\.balancing\.gamma: missing/);

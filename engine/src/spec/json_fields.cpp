@@ -150,6 +150,32 @@ MaybeError read_optional_bool(const json& object, std::string_view key, const st
   return std::nullopt;
 }
 
+MaybeError read_optional_int(const json& object, std::string_view key, const std::string& where,
+                             int64_t lo, int64_t hi, int& out) {
+  if (!given(object, key)) return std::nullopt;
+  int64_t v = 0;
+  if (auto err = read_int(object, key, where, lo, hi, v)) return err;
+  out = static_cast<int>(v);
+  return std::nullopt;
+}
+
+MaybeError read_optional_number(const json& object, std::string_view key, const std::string& where,
+                                double lo, double hi, double& out) {
+  if (!given(object, key)) return std::nullopt;
+  const json& v = *object.find(key);
+  const std::string name = field(where, key);
+  if (!v.is_number() || !std::isfinite(v.get<double>())) {
+    return Error{name, "must be a finite number, got " + describe(v)};
+  }
+  const double x = v.get<double>();
+  if (x < lo || x > hi) {
+    return Error{name, "must be between " + json(lo).dump() + " and " + json(hi).dump() + ", got " +
+                           v.dump()};
+  }
+  out = x;
+  return std::nullopt;
+}
+
 MaybeError read_finite_float(const json& value, const std::string& where, float& out) {
   if (!value.is_number()) return Error{where, "must be a finite number, got " + describe(value)};
   const double d = value.get<double>();

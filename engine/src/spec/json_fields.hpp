@@ -38,6 +38,17 @@ MaybeError read_int(const json& object, std::string_view key, const std::string&
 // String field `where.key`.
 MaybeError read_string(const json& object, std::string_view key, const std::string& where,
                        std::string& out);
+// Whether `where.key` is given: present and not null (null reads as absent).
+inline bool given(const json& object, std::string_view key) {
+  const auto it = object.find(key);
+  return it != object.end() && !it->is_null();
+}
+// Optional integer field within [lo, hi]; absent or null keeps `out`.
+MaybeError read_optional_int(const json& object, std::string_view key, const std::string& where,
+                             int64_t lo, int64_t hi, int& out);
+// Optional finite number within [lo, hi]: `must be between lo and hi`; absent or null keeps `out`.
+MaybeError read_optional_number(const json& object, std::string_view key, const std::string& where,
+                                double lo, double hi, double& out);
 // Optional boolean field `where.key` (absent or null keeps `out`).
 MaybeError read_optional_bool(const json& object, std::string_view key, const std::string& where,
                               bool& out);

@@ -1,6 +1,7 @@
-// The router options of a layer config: which router kind, and the options each kind reads
-// (capacity, groups, DeepSeek-V3 groups, soft-MoE slots, noise, shared experts). The table of
-// which kind reads which option is in engine/README.md.
+// The router kinds' names, and the inference-only router options of a layer config (noise, expert
+// capacity, groups, DeepSeek-V3 groups, Switch's bias and residual, shared experts); the fields
+// inference shares with training are read by read_layer_fields (config.cpp). The table of which
+// kind reads which option is in engine/README.md.
 #include <array>
 #include <cmath>
 #include <utility>
@@ -25,44 +26,7 @@ constexpr std::array<std::pair<std::string_view, RouterKind>, 8> kKinds = {{
     {"soft_moe", RouterKind::soft_moe},
 }};
 
-// Present and not null.
-bool given(const json& config, std::string_view key) {
-  const auto it = config.find(key);
-  return it != config.end() && !it->is_null();
-}
-
-// Optional integer within [lo, hi]; absent or null keeps `out`.
-detail::MaybeError optional_int(const json& config, std::string_view key, const std::string& where,
-                                int64_t lo, int64_t hi, int& out) {
-  if (!given(config, key)) return std::nullopt;
-  int64_t v = 0;
-  if (auto err = detail::read_int(config, key, where, lo, hi, v)) return err;
-  out = static_cast<int>(v);
-  return std::nullopt;
-}
-
-// Optional finite number within [lo, hi]; absent or null keeps `out`.
-detail::MaybeError optional_number(const json& config, std::string_view key,
-                                   const std::string& where, double lo, double hi, double& out) {
-  if (!given(config, key)) return std::nullopt;
-  const json& v = config[std::string(key)];
-  const std::string name = detail::field(where, key);
-  if (!v.is_number() || !std::isfinite(v.get<double>())) {
-    return Error{name, "must be a finite number, got " + detail::describe(v)};
-  }
-  const double x = v.get<double>();
-  if (x < lo || x > hi) {
-    return Error{name, "must be between " + json(lo).dump() + " and " + json(hi).dump() + ", got " +
-                           v.dump()};
-  }
-  out = x;
-  return std::nullopt;
-}
-
-bool is_capacity_kind(RouterKind k) {
-  return k == RouterKind::softmax_top1_capacity || k == RouterKind::topk_capacity ||
-         k == RouterKind::expert_choice;
-}
+using detail::given;
 
 // input_shape [B, S, d]: B groups of S tokens (Switch groups = batch rows); d must be d_model.
 detail::MaybeError read_input_shape(const json& config, const std::string& where, LayerConfig& c,
@@ -94,15 +58,16 @@ detail::MaybeError read_input_shape(const json& config, const std::string& where
 
 detail::MaybeError read_shared_expert(const json& config, const std::string& where,
                                       LayerConfig& c) {
-  if (auto err = optional_int(config, "num_shared_experts", where, 0, 64, c.num_shared_experts)) {
+  if (auto err = detail::read_optional_int(config, "num_shared_experts", where, 0, 64,
+                                           c.num_shared_experts)) {
     return err;
   }
   const int64_t default_width = int64_t{c.d_ff} * c.num_shared_experts;  // D5
   c.shared_expert_d_ff = 0;
   if (c.num_shared_experts > 0) {
     if (given(config, "shared_expert_d_ff")) {
-      if (auto err =
-              optional_int(config, "shared_expert_d_ff", where, 1, kMaxDim, c.shared_expert_d_ff)) {
+      if (auto err = detail::read_optional_int(config, "shared_expert_d_ff", where, 1, kMaxDim,
+                                               c.shared_expert_d_ff)) {
         return err;
       }
     } else if (default_width > kMaxDim) {
@@ -134,21 +99,13 @@ detail::MaybeError check_kind(const json& config, const std::string& where, cons
   using detail::field;
   const std::string kind(to_string(c.router_kind));
   const bool has_capacity = given(config, "capacity_factor") || c.expert_capacity >= 0;
-  if (is_capacity_kind(c.router_kind) && !has_capacity) {
+  if (has_expert_capacity(c.router_kind) && !has_capacity) {
     return Error{field(where, "capacity_factor"),
                  "missing (" + kind + " needs capacity_factor or expert_capacity)"};
   }
-  if (!is_capacity_kind(c.router_kind) && has_capacity) {
-    return Error{
-        field(where, given(config, "capacity_factor") ? "capacity_factor" : "expert_capacity"),
-        kind +
-            " has no expert capacity (capacity kinds: softmax_top1_capacity, "
-            "topk_capacity, expert_choice)"};
-  }
-  if (c.router_kind == RouterKind::softmax_top1_capacity && c.top_k != 1) {
-    return Error{
-        field(where, "top_k"),
-        "softmax_top1_capacity routes each token to 1 expert, got " + std::to_string(c.top_k)};
+  if (!has_expert_capacity(c.router_kind) && c.expert_capacity >= 0) {
+    return Error{field(where, "expert_capacity"),
+                 kind + " has no expert capacity (capacity kinds: " + kCapacityKindNames + ")"};
   }
   if (c.router_kind == RouterKind::sigmoid_grouped_topk_bias) {
     if (c.num_experts % c.n_group != 0) {
@@ -180,6 +137,11 @@ std::string_view to_string(RouterKind kind) {
   return "?";
 }
 
+bool has_expert_capacity(RouterKind k) {
+  return k == RouterKind::softmax_top1_capacity || k == RouterKind::topk_capacity ||
+         k == RouterKind::expert_choice;
+}
+
 bool router_kind_from_string(std::string_view name, RouterKind& out) {
   for (const auto& [n, k] : kKinds) {
     if (n == name) {
@@ -198,6 +160,9 @@ int LayerConfig::slots_per_token() const {
 
 Result<bool> parse_router_options(const json& config, const std::string& where, LayerConfig& c) {
   using detail::field;
+  if (auto err = detail::read_optional_bool(config, "norm_topk_prob", where, c.norm_topk_prob)) {
+    return *err;
+  }
   if (given(config, "mode")) {
     std::string mode;
     if (auto err = detail::read_string(config, "mode", where, mode)) return *err;
@@ -213,21 +178,20 @@ Result<bool> parse_router_options(const json& config, const std::string& where, 
     }
     c.noise_seed = static_cast<uint64_t>(seed);
   }
-  if (auto err = optional_number(config, "capacity_factor", where, 0.0, 1e6, c.capacity_factor)) {
-    return *err;
-  }
-  if (auto err = optional_int(config, "expert_capacity", where, 0, kMaxTokens, c.expert_capacity)) {
+  if (auto err = detail::read_optional_int(config, "expert_capacity", where, 0, kMaxTokens,
+                                           c.expert_capacity)) {
     return *err;
   }
   int batch = 0, seq = 0;
   if (auto err = read_input_shape(config, where, c, batch, seq)) return *err;
   c.num_groups = batch;
   c.tokens_per_group = seq;
-  if (auto err = optional_int(config, "num_groups", where, 1, kMaxTokens, c.num_groups)) {
+  if (auto err =
+          detail::read_optional_int(config, "num_groups", where, 1, kMaxTokens, c.num_groups)) {
     return *err;
   }
-  if (auto err =
-          optional_int(config, "tokens_per_group", where, 1, kMaxTokens, c.tokens_per_group)) {
+  if (auto err = detail::read_optional_int(config, "tokens_per_group", where, 1, kMaxTokens,
+                                           c.tokens_per_group)) {
     return *err;
   }
   if (auto err = detail::read_optional_bool(config, "add_residual", where, c.add_residual)) {
@@ -236,24 +200,18 @@ Result<bool> parse_router_options(const json& config, const std::string& where, 
   if (auto err = detail::read_optional_bool(config, "router_bias", where, c.router_bias)) {
     return *err;
   }
-  if (auto err = optional_int(config, "n_group", where, 1, c.num_experts, c.n_group)) return *err;
-  if (auto err = optional_int(config, "topk_group", where, 1, c.num_experts, c.topk_group)) {
+  if (auto err = detail::read_optional_int(config, "n_group", where, 1, c.num_experts, c.n_group))
+    return *err;
+  if (auto err =
+          detail::read_optional_int(config, "topk_group", where, 1, c.num_experts, c.topk_group)) {
     return *err;
   }
   double scale = c.routed_scaling_factor;
-  if (auto err = optional_number(config, "routed_scaling_factor", where, 0.0, 1e6, scale)) {
+  if (auto err =
+          detail::read_optional_number(config, "routed_scaling_factor", where, 0.0, 1e6, scale)) {
     return *err;
   }
   c.routed_scaling_factor = static_cast<float>(scale);
-  if (auto err =
-          optional_int(config, "slots_per_expert", where, 1, kMaxExperts, c.slots_per_expert)) {
-    return *err;
-  }
-  if (int64_t{c.num_experts} * c.slots_per_expert > kMaxExperts * 4) {
-    return Error{field(where, "slots_per_expert"),
-                 "num_experts · slots_per_expert must be <= " + std::to_string(kMaxExperts * 4) +
-                     ", got " + std::to_string(int64_t{c.num_experts} * c.slots_per_expert)};
-  }
   if (auto err = read_shared_expert(config, where, c)) return *err;
   if (auto err = check_kind(config, where, c)) return *err;
   return true;

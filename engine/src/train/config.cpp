@@ -1,6 +1,7 @@
 #include "moe/train/config.hpp"
 
 #include <array>
+#include <span>
 #include <utility>
 
 #include "spec/json_fields.hpp"
@@ -35,16 +36,6 @@ namespace {
 
 using detail::json;
 using detail::MaybeError;
-
-// Optional integer: absent keeps `out`.
-MaybeError opt_int(const json& obj, std::string_view key, const std::string& where, int64_t lo,
-                   int64_t hi, int& out) {
-  if (!obj.contains(key)) return std::nullopt;
-  int64_t v = 0;
-  if (MaybeError e = detail::read_int(obj, key, where, lo, hi, v)) return e;
-  out = static_cast<int>(v);
-  return std::nullopt;
-}
 
 MaybeError opt_seed(const json& obj, std::string_view key, const std::string& where,
                     uint64_t& out) {
@@ -93,12 +84,27 @@ MaybeError opt_enum(const json& obj, std::string_view key, const std::string& wh
   return Error{detail::field(where, key), "must be one of " + allowed + ", got \"" + s + "\""};
 }
 
+// Keys retired when training took the inference layer schema (spec/config.hpp), with their names.
+constexpr std::pair<std::string_view, std::string_view> kRenamedKeys[] = {
+    {"router", "router_kind"}, {"expert", "expert_kind"}};
+
+// Unknown keys are errors (a typo is reported, not ignored); a retired key names its new name.
 MaybeError check_keys(const json& obj, const std::string& where,
-                      std::initializer_list<std::string_view> known) {
+                      std::initializer_list<std::string_view> known,
+                      std::span<const std::string_view> also_known = {}) {
   for (const auto& [key, value] : obj.items()) {
     bool ok = false;
     for (std::string_view k : known) ok |= k == key;
-    if (!ok) return Error{detail::field(where, key), "unknown field"};
+    for (std::string_view k : also_known) ok |= k == key;
+    if (ok) continue;
+    for (const auto& [old_name, new_name] : kRenamedKeys) {
+      if (key == old_name) {
+        return Error{
+            detail::field(where, key),
+            "renamed " + std::string(new_name) + " (the layer fields are the inference config's)"};
+      }
+    }
+    return Error{detail::field(where, key), "unknown field"};
   }
   return std::nullopt;
 }
@@ -163,57 +169,19 @@ MaybeError read_balancing(const json& b, const std::string& where, TrainConfig& 
   return std::nullopt;
 }
 
-bool has_capacity(RouterKind r) {
-  return r == RouterKind::softmax_top1_capacity || r == RouterKind::topk_capacity ||
-         r == RouterKind::expert_choice;
-}
-
-// The fields only some router kinds read (top_k, capacity_factor, slots_per_expert), checked
-// against the kind once seq_len is known.
-MaybeError read_router_options(const json& j, TrainConfig& c) {
-  ModelShape& s = c.shape;
-  const std::string kind(train_router_name(s.router));
-  if (s.router == RouterKind::softmax_top1_capacity) {
-    if (j.contains("top_k") && s.top_k != 1) {
-      return Error{"config.top_k", "softmax_top1_capacity routes each token to 1 expert, got " +
-                                       std::to_string(s.top_k)};
-    }
-    s.top_k = 1;
-  }
-  if ((s.router == RouterKind::expert_choice || s.router == RouterKind::soft_moe) &&
-      j.contains("top_k")) {
-    return Error{"config.top_k", kind + " does not use top_k (" +
-                                     (s.router == RouterKind::expert_choice
-                                          ? "capacity_factor sets how many tokens each expert takes"
-                                          : "every token mixes all slots") +
-                                     ")"};
-  }
-  if (j.contains("capacity_factor")) {
-    if (!has_capacity(s.router)) {
-      return Error{
-          "config.capacity_factor",
-          "only used by softmax_top1_capacity, topk_capacity and expert_choice, not by " + kind};
-    }
-    float cf = 0;
-    if (MaybeError e = opt_float(j, "capacity_factor", "config", 0.0f, 64.0f, true, cf)) return e;
-    s.capacity_factor = j.at("capacity_factor").get<double>();  // exact, as inference reads it
-  }
-  if (j.contains("slots_per_expert") && s.router != RouterKind::soft_moe) {
-    return Error{"config.slots_per_expert", "only used by soft_moe, not by " + kind};
-  }
-  if (MaybeError e = opt_int(j, "slots_per_expert", "config", 1, 16, s.slots_per_expert)) return e;
-  if (has_capacity(s.router) && capacity_per_sequence(s, c.seq_len) == 0) {
-    return Error{"config.capacity_factor", "gives experts 0 tokens per sequence (seq_len " +
-                                               std::to_string(c.seq_len) + ", " +
-                                               std::to_string(s.num_experts) +
-                                               " experts): raise capacity_factor or seq_len"};
-  }
-  return std::nullopt;
+// A capacity kind must give each expert at least one token of a sequence (seq_len groups).
+MaybeError check_capacity(const TrainConfig& c) {
+  const ModelShape s = c.shape();
+  if (!has_expert_capacity(s.router) || capacity_per_sequence(s, c.seq_len) > 0)
+    return std::nullopt;
+  return Error{"config.capacity_factor",
+               "gives experts 0 tokens per sequence (seq_len " + std::to_string(c.seq_len) + ", " +
+                   std::to_string(s.num_experts) + " experts): raise capacity_factor or seq_len"};
 }
 
 // Balancing kinds that make no sense for the router kind are refused, not ignored.
 MaybeError check_balancing_for_router(const TrainConfig& c) {
-  const RouterKind r = c.shape.router;
+  const RouterKind r = c.layer.router_kind;
   const BalancingKind b = c.balancing;
   const bool topk_router = r == RouterKind::softmax_topk || r == RouterKind::softmax_topk_renorm ||
                            r == RouterKind::sigmoid_grouped_topk_bias;
@@ -223,7 +191,9 @@ MaybeError check_balancing_for_router(const TrainConfig& c) {
   if (b == BalancingKind::load_cv2 && r != RouterKind::noisy_topk) {
     why = "the smooth load estimate needs noisy_topk's noise";
   } else if (b == BalancingKind::aux_free_bias && !topk_router) {
-    why = "the selection bias is defined for softmax_topk, softmax_topk_renorm and sigmoid_bias";
+    why =
+        "the selection bias is defined for softmax_topk, softmax_topk_renorm and "
+        "sigmoid_grouped_topk_bias";
   } else if (load_loss && r == RouterKind::expert_choice) {
     why =
         "every expert takes exactly C tokens of each sequence, the load is balanced by "
@@ -233,40 +203,18 @@ MaybeError check_balancing_for_router(const TrainConfig& c) {
   }
   if (why.empty()) return std::nullopt;
   return Error{"config.balancing", std::string(to_string(b)) + " does not apply to router " +
-                                       std::string(train_router_name(r)) + ": " + why};
+                                       std::string(moe::to_string(r)) + ": " + why};
 }
 
 MaybeError read_config(const json& j, TrainConfig& c) {
   const std::string where = "config";
   if (!j.is_object()) return Error{where, "must be an object, got " + detail::describe(j)};
-  if (MaybeError e = check_keys(j, where,
-                                {"task",
-                                 "num_clusters",
-                                 "d_model",
-                                 "d_ff",
-                                 "num_experts",
-                                 "top_k",
-                                 "router",
-                                 "capacity_factor",
-                                 "slots_per_expert",
-                                 "expert",
-                                 "activation",
-                                 "optimizer",
-                                 "lr",
-                                 "momentum",
-                                 "beta1",
-                                 "beta2",
-                                 "clip",
-                                 "router_lr_scale",
-                                 "router_init_scale",
-                                 "router_skew",
-                                 "steps",
-                                 "chunk",
-                                 "batch",
-                                 "seq_len",
-                                 "seed",
-                                 "data_seed",
-                                 "balancing"})) {
+  if (MaybeError e =
+          check_keys(j, where,
+                     {"task", "num_clusters", "optimizer", "lr", "momentum", "beta1", "beta2",
+                      "clip", "router_lr_scale", "router_init_scale", "router_skew", "steps",
+                      "chunk", "batch", "seq_len", "seed", "data_seed", "balancing"},
+                     kLayerFieldNames)) {
     return e;
   }
   if (!j.contains("task")) {
@@ -275,41 +223,20 @@ MaybeError read_config(const json& j, TrainConfig& c) {
   constexpr std::array<std::pair<std::string_view, TaskKind>, 2> tasks = {
       {{"tokens", TaskKind::tokens}, {"clusters", TaskKind::clusters}}};
   if (MaybeError e = opt_enum(j, "task", where, tasks, c.task)) return e;
-  ModelShape& s = c.shape;
-  if (MaybeError e = opt_int(j, "num_clusters", where, 1, kMaxClusters, c.num_clusters)) return e;
-  if (MaybeError e = opt_int(j, "d_model", where, c.task == TaskKind::clusters ? 2 : 1,
-                             kMaxTrainDim, s.d_model)) {
+  if (MaybeError e =
+          detail::read_optional_int(j, "num_clusters", where, 1, kMaxClusters, c.num_clusters))
     return e;
-  }
-  if (MaybeError e = opt_int(j, "d_ff", where, 1, kMaxTrainDim, s.d_ff)) return e;
-  if (MaybeError e = opt_int(j, "num_experts", where, 1, kMaxTrainExperts, s.num_experts)) return e;
-  if (MaybeError e = opt_int(j, "top_k", where, 1, s.num_experts, s.top_k)) return e;
-  if (s.top_k > s.num_experts) {
-    return Error{"config.top_k", "must be <= num_experts (" + std::to_string(s.num_experts) +
-                                     "), got " + std::to_string(s.top_k)};
-  }
-  constexpr std::array<std::pair<std::string_view, RouterKind>, 8> routers = {{
-      {"softmax_topk", RouterKind::softmax_topk},
-      {"softmax_topk_renorm", RouterKind::softmax_topk_renorm},
-      {"sigmoid_bias", RouterKind::sigmoid_grouped_topk_bias},
-      {"noisy_topk", RouterKind::noisy_topk},
-      {"softmax_top1_capacity", RouterKind::softmax_top1_capacity},
-      {"topk_capacity", RouterKind::topk_capacity},
-      {"expert_choice", RouterKind::expert_choice},
-      {"soft_moe", RouterKind::soft_moe},
-  }};
-  if (MaybeError e = opt_enum(j, "router", where, routers, s.router)) return e;
-  constexpr std::array<std::pair<std::string_view, ExpertKind>, 2> experts = {
-      {{"swiglu", ExpertKind::swiglu}, {"mlp", ExpertKind::mlp}}};
-  if (MaybeError e = opt_enum(j, "expert", where, experts, s.expert_kind)) return e;
-  constexpr std::array<std::pair<std::string_view, Activation>, 3> acts = {
-      {{"relu", Activation::relu}, {"gelu", Activation::gelu}, {"silu", Activation::silu}}};
-  if (MaybeError e = opt_enum(j, "activation", where, acts, s.activation)) return e;
-  if (s.expert_kind == ExpertKind::swiglu && j.contains("activation") &&
-      s.activation != Activation::silu) {
-    return Error{"config.activation", "swiglu experts always use silu; choose expert \"mlp\" for " +
-                                          std::string(moe::to_string(s.activation))};
-  }
+  // The layer: the inference schema with training's defaults (TrainConfig::layer) and caps.
+  LayerFieldRules rules;
+  rules.defaults = true;
+  rules.refuse_unread = true;
+  rules.min_d_model = c.task == TaskKind::clusters ? 2 : 1;
+  rules.max_dim = kMaxTrainDim;
+  rules.max_experts = kMaxTrainExperts;
+  rules.max_slots_per_expert = kMaxTrainSlotsPerExpert;
+  rules.max_capacity_factor = kMaxTrainCapacityFactor;
+  Result<bool> layer = read_layer_fields(j, where, rules, c.layer);
+  if (!layer.ok()) return layer.error();
   OptimizerConfig& o = c.optimizer;
   constexpr std::array<std::pair<std::string_view, OptimizerKind>, 2> opts = {
       {{"adam", OptimizerKind::adam}, {"sgd", OptimizerKind::sgd}}};
@@ -330,11 +257,15 @@ MaybeError read_config(const json& j, TrainConfig& c) {
   if (MaybeError e = opt_float(j, "router_skew", where, -100.0f, 100.0f, false, c.router_skew)) {
     return e;
   }
-  if (MaybeError e = opt_int(j, "steps", where, 1, kMaxTrainSteps, c.steps)) return e;
-  if (MaybeError e = opt_int(j, "chunk", where, 1, kMaxTrainSteps, c.chunk)) return e;
-  if (MaybeError e = opt_int(j, "batch", where, 1, kMaxTrainBatch, c.batch)) return e;
+  if (MaybeError e = detail::read_optional_int(j, "steps", where, 1, kMaxTrainSteps, c.steps))
+    return e;
+  if (MaybeError e = detail::read_optional_int(j, "chunk", where, 1, kMaxTrainSteps, c.chunk))
+    return e;
+  if (MaybeError e = detail::read_optional_int(j, "batch", where, 1, kMaxTrainBatch, c.batch))
+    return e;
   if (!j.contains("seq_len") && c.batch % c.seq_len != 0) c.seq_len = c.batch;
-  if (MaybeError e = opt_int(j, "seq_len", where, 1, c.batch, c.seq_len)) return e;
+  if (MaybeError e = detail::read_optional_int(j, "seq_len", where, 1, c.batch, c.seq_len))
+    return e;
   if (c.batch % c.seq_len != 0) {
     return Error{"config.seq_len", "must divide batch (" + std::to_string(c.batch) + "), got " +
                                        std::to_string(c.seq_len)};
@@ -346,7 +277,7 @@ MaybeError read_config(const json& j, TrainConfig& c) {
   }
   if (MaybeError e = opt_seed(j, "seed", where, c.seed)) return e;
   if (MaybeError e = opt_seed(j, "data_seed", where, c.data_seed)) return e;
-  if (MaybeError e = read_router_options(j, c)) return e;
+  if (MaybeError e = check_capacity(c)) return e;
   if (j.contains("balancing")) {
     if (MaybeError e = read_balancing(j.at("balancing"), "config.balancing", c)) return e;
   }
@@ -358,7 +289,7 @@ MaybeError read_config(const json& j, TrainConfig& c) {
 Result<TrainConfig> parse_train_config_json(const nlohmann::json& config) {
   TrainConfig c;
   if (MaybeError e = read_config(config, c)) return *e;
-  c.optimizer.lead_size = c.shape.router_size();
+  c.optimizer.lead_size = c.shape().router_size();
   return c;
 }
 

@@ -95,7 +95,7 @@ void Dataset::embed_features(const float* features, int T, float* x_out) const {
 Result<Dataset> make_dataset(const TrainConfig& config) {
   Dataset ds;
   ds.task = config.task;
-  const int d = ds.d = config.shape.d_model;
+  const int d = ds.d = config.shape().d_model;
   SplitMix64 rng(config.data_seed);
   if (config.task == TaskKind::tokens) {
     std::vector<float> features;  // [N, 8]

@@ -15,8 +15,18 @@
 
 namespace moe::train {
 
-std::string_view train_router_name(RouterKind kind) {
-  return kind == RouterKind::sigmoid_grouped_topk_bias ? "sigmoid_bias" : moe::to_string(kind);
+ModelShape model_shape(const LayerConfig& layer) {
+  ModelShape s;
+  s.d_model = layer.d_model;
+  s.d_ff = layer.d_ff;
+  s.num_experts = layer.num_experts;
+  s.top_k = layer.top_k;
+  s.router = layer.router_kind;
+  s.expert_kind = layer.expert_kind;
+  s.activation = layer.activation;
+  s.capacity_factor = layer.capacity_factor;
+  s.slots_per_expert = layer.slots_per_expert;
+  return s;
 }
 
 using namespace linalg;

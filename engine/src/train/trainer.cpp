@@ -27,7 +27,7 @@ Result<Trainer> Trainer::create(const TrainConfig& config) {
   Result<Dataset> data = make_dataset(config);
   if (!data.ok()) return data.error();
   tr.data_ = std::move(data.value());
-  const ModelShape& s = config.shape;
+  const ModelShape& s = config.shape();
   const int d = s.d_model, E = s.num_experts;
   if (config.seq_len > tr.data_.size) {
     return Error{"config.seq_len", "must be <= the dataset's " + std::to_string(tr.data_.size) +
@@ -78,7 +78,7 @@ ChunkResult Trainer::run(int steps) {
   out.first_step = step_;
   out.selection_bias = bias_;  // [E] overwritten after the steps below
   if (steps <= 0) return out;
-  const ModelShape& s = config_.shape;
+  const ModelShape& s = config_.shape();
   const int d = s.d_model, E = s.num_experts, B = config_.batch, S = config_.seq_len;
   const bool use_bias = config_.balancing == BalancingKind::aux_free_bias;
   out.steps = steps;
@@ -120,7 +120,7 @@ ChunkResult Trainer::run(int steps) {
 
 TrainStats Trainer::stats() {
   TrainStats st;
-  const ModelShape& s = config_.shape;
+  const ModelShape& s = config_.shape();
   const int N = data_.size;
   const bool use_bias = config_.balancing == BalancingKind::aux_free_bias;
   const LossParts parts = model_forward_backward<float>(
@@ -163,11 +163,11 @@ Result<std::vector<int32_t>> Trainer::assign(std::string_view text) {
   const int T = static_cast<int>(emb.value().tokens.size());
   std::vector<int32_t> top1(T);
   if (T == 0) return top1;
-  std::vector<float> x(static_cast<size_t>(T) * config_.shape.d_model);
+  std::vector<float> x(static_cast<size_t>(T) * config_.shape().d_model);
   data_.embed_features(emb.value().features.data(), T, x.data());
   const bool use_bias = config_.balancing == BalancingKind::aux_free_bias;
   Workspace<float> ws;
-  model_forward_backward<float>(config_.shape, config_.coefs, params_.data(),
+  model_forward_backward<float>(config_.shape(), config_.coefs, params_.data(),
                                 use_bias ? bias_.data() : nullptr, x.data(), nullptr, T, 0, nullptr,
                                 ws);
   for (int t = 0; t < T; ++t) top1[t] = ws.top_expert[t];

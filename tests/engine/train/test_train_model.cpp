@@ -105,9 +105,9 @@ void check_gradient(RouterKind router, moe::ExpertKind kind, const LossCoefs& co
     if (err > worst_err) worst_err = err, worst = static_cast<int>(i), worst_fd = fd;
   }
   const std::string message =
-      std::string(what) + ", router " + std::string(moe::train::train_router_name(router)) +
-      ", expert " + std::string(moe::to_string(kind)) + ": parameter " + std::to_string(worst) +
-      " fd " + std::to_string(worst_fd) + " analytic " + std::to_string(grad[worst]);
+      std::string(what) + ", router " + std::string(moe::to_string(router)) + ", expert " +
+      std::string(moe::to_string(kind)) + ": parameter " + std::to_string(worst) + " fd " +
+      std::to_string(worst_fd) + " analytic " + std::to_string(grad[worst]);
   INFO(message);
   CHECK(worst_err < 1.0);  // |fd - analytic| <= 1e-8 + 1e-6 · max(|fd|, |analytic|)
 }

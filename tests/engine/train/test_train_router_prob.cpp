@@ -29,10 +29,10 @@ double sum(const float* v, int n) {
 }  // namespace
 
 TEST_CASE("router_prob: each step's P sums to 1, for softmax and sigmoid routers") {
-  for (const char* router : {"softmax_topk", "softmax_topk_renorm", "sigmoid_bias"}) {
+  for (const char* router : {"softmax_topk", "softmax_topk_renorm", "sigmoid_grouped_topk_bias"}) {
     CAPTURE(router);
     Trainer tr = make_trainer(std::string(R"({"task": "tokens", "num_experts": 6, "top_k": 2,
-        "d_model": 8, "d_ff": 8, "batch": 64, "router": ")") +
+        "d_model": 8, "d_ff": 8, "batch": 64, "router_kind": ")") +
                               router + R"("})");
     const ChunkResult r = tr.run(5);
     REQUIRE(r.router_prob.size() == 5u * 6u);
@@ -81,7 +81,7 @@ TEST_CASE("selection_bias: zeros without bias balancing, multiples of γ with it
   CHECK(plain.run(3).selection_bias == std::vector<float>(4, 0.0f));
 
   Trainer biased = make_trainer(R"({"task": "tokens", "num_experts": 4, "top_k": 2, "d_model": 8,
-      "d_ff": 8, "batch": 64, "router": "sigmoid_bias",
+      "d_ff": 8, "batch": 64, "router_kind": "sigmoid_grouped_topk_bias",
       "balancing": {"kind": "aux_free_bias", "gamma": 0.25}})");
   const ChunkResult r = biased.run(3);
   REQUIRE(r.selection_bias.size() == 4u);

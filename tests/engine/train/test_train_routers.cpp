@@ -99,7 +99,7 @@ void check_matches_inference(const ModelShape& shape, std::optional<uint64_t> no
       for (uint8_t k : t.kept) dropped += k == 0;
     }
   }
-  const std::string line = std::string(moe::train::train_router_name(shape.router)) + ", " +
+  const std::string line = std::string(moe::to_string(shape.router)) + ", " +
                            std::string(moe::to_string(shape.expert_kind)) + ", noise " +
                            (noise_seed ? "on" : "off") + ": max |train - inference| " +
                            scientific(worst) + ", dropped/untaken slots " +
@@ -167,7 +167,7 @@ TEST_CASE("train routers: every new kind trains on the clusters task (loss falls
     const char* extra = kind[1];
     const std::string text =
         std::string(R"({"task": "clusters", "d_model": 8, "d_ff": 16, "num_experts": 4,
-            "batch": 64, "seq_len": 16, "lr": 0.01, "seed": 3, "router": ")") +
+            "batch": 64, "seq_len": 16, "lr": 0.01, "seed": 3, "router_kind": ")") +
         router + "\", " + extra + "}";
     moe::Result<moe::train::Trainer> tr = moe::train::Trainer::create(parse(text));
     REQUIRE(tr.ok());
@@ -188,7 +188,7 @@ TEST_CASE("train routers: every new kind trains on the clusters task (loss falls
 
 TEST_CASE("train routers: noisy_topk training is deterministic and draws new noise each step") {
   const std::string text = R"({"task": "clusters", "d_model": 8, "d_ff": 16, "num_experts": 4,
-      "batch": 32, "seq_len": 16, "router": "noisy_topk", "seed": 5})";
+      "batch": 32, "seq_len": 16, "router_kind": "noisy_topk", "seed": 5})";
   auto run = [&] {
     moe::Result<moe::train::Trainer> tr = moe::train::Trainer::create(parse(text));
     REQUIRE(tr.ok());
@@ -206,26 +206,33 @@ TEST_CASE("train routers: options that do not fit the router kind are refused") 
     const char* where;
     const char* reason_start;
   } bad[] = {
-      {R"("router": "soft_moe", "balancing": {"kind": "switch_aux", "alpha": 0.01})",
+      {R"("router_kind": "soft_moe", "balancing": {"kind": "switch_aux", "alpha": 0.01})",
        "config.balancing", "switch_aux does not apply to router soft_moe"},
-      {R"("router": "expert_choice", "balancing": {"kind": "aux_free_bias", "gamma": 0.01})",
+      {R"("router_kind": "expert_choice", "balancing": {"kind": "aux_free_bias", "gamma": 0.01})",
        "config.balancing", "aux_free_bias does not apply to router expert_choice"},
-      {R"("router": "expert_choice", "balancing": {"kind": "seq_aux", "alpha": 0.01})",
+      {R"("router_kind": "expert_choice", "balancing": {"kind": "seq_aux", "alpha": 0.01})",
        "config.balancing", "seq_aux does not apply to router expert_choice"},
-      {R"("router": "noisy_topk", "balancing": {"kind": "aux_free_bias", "gamma": 0.01})",
+      {R"("router_kind": "noisy_topk", "balancing": {"kind": "aux_free_bias", "gamma": 0.01})",
        "config.balancing", "aux_free_bias does not apply to router noisy_topk"},
-      {R"("router": "softmax_topk", "capacity_factor": 1.0)", "config.capacity_factor",
-       "only used by"},
-      {R"("router": "softmax_top1_capacity", "top_k": 2)", "config.top_k", "softmax_top1_capacity"},
-      {R"("router": "expert_choice", "top_k": 2)", "config.top_k", "expert_choice does not use"},
-      {R"("router": "noisy_topk", "slots_per_expert": 2)", "config.slots_per_expert",
+      {R"("router_kind": "softmax_topk", "capacity_factor": 1.0)", "config.capacity_factor",
+       "softmax_topk has no expert capacity"},
+      {R"("router_kind": "softmax_top1_capacity", "top_k": 2)", "config.top_k",
+       "softmax_top1_capacity"},
+      {R"("router_kind": "expert_choice", "top_k": 2)", "config.top_k",
+       "expert_choice does not use"},
+      {R"("router_kind": "noisy_topk", "slots_per_expert": 2)", "config.slots_per_expert",
        "only used by soft_moe"},
-      {R"("router": "soft_moe", "slots_per_expert": 0)", "config.slots_per_expert", "must be"},
-      {R"("router": "topk_capacity", "capacity_factor": -1)", "config.capacity_factor", "must be"},
-      {R"("router": "softmax_top1_capacity", "num_experts": 8, "seq_len": 4, "batch": 64)",
+      {R"("router_kind": "soft_moe", "slots_per_expert": 0)", "config.slots_per_expert", "must be"},
+      {R"("router_kind": "topk_capacity", "capacity_factor": -1)", "config.capacity_factor",
+       "must be"},
+      {R"("router_kind": "softmax_top1_capacity", "num_experts": 8, "seq_len": 4, "batch": 64)",
        "config.capacity_factor", "gives experts 0 tokens"},
-      {R"("router": "mixture")", "config.router", "must be one of"},
-      {R"("router": "softmax_topk", "balancing": {"kind": "load_cv2", "alpha": 0.1})",
+      {R"("router_kind": "mixture")", "config.router_kind", "unknown router kind \"mixture\""},
+      {R"("router": "softmax_topk")", "config.router", "renamed router_kind"},
+      {R"("expert": "mlp")", "config.expert", "renamed expert_kind"},
+      {R"("router_kind": "sigmoid_grouped_topk_bias", "n_group": 2)", "config.n_group",
+       "unknown field"},
+      {R"("router_kind": "softmax_topk", "balancing": {"kind": "load_cv2", "alpha": 0.1})",
        "config.balancing", "load_cv2 does not apply to router softmax_topk"},
   };
   for (const auto& b : bad) {
@@ -237,11 +244,11 @@ TEST_CASE("train routers: options that do not fit the router kind are refused") 
     CHECK(c.error().reason.rfind(b.reason_start, 0) == 0);
   }
   // and the fitting ones are read
-  const moe::train::TrainConfig c =
-      parse(R"({"task": "clusters", "router": "softmax_top1_capacity", "capacity_factor": 1.5})");
-  CHECK(c.shape.top_k == 1);
-  CHECK(c.shape.capacity_factor == 1.5);
-  CHECK(parse(R"({"task": "clusters", "router": "soft_moe", "slots_per_expert": 3,
+  const moe::train::TrainConfig c = parse(
+      R"({"task": "clusters", "router_kind": "softmax_top1_capacity", "capacity_factor": 1.5})");
+  CHECK(c.layer.top_k == 1);
+  CHECK(c.layer.capacity_factor == 1.5);
+  CHECK(parse(R"({"task": "clusters", "router_kind": "soft_moe", "slots_per_expert": 3,
                   "balancing": {"kind": "z_loss", "alpha": 0.001}})")
-            .shape.slots_per_expert == 3);
+            .layer.slots_per_expert == 3);
 }

@@ -123,7 +123,7 @@ bool check_gradient_seed(RouterKind router, moe::ExpertKind kind, const LossCoef
       if (err > worst_err) worst_err = err, worst = i;
       largest = std::max(largest, std::fabs(grad[i]));
     }
-    INFO(std::string(what) << ", router " << moe::train::train_router_name(router) << ", expert "
+    INFO(std::string(what) << ", router " << moe::to_string(router) << ", expert "
                            << moe::to_string(kind) << ", " << b.name << ": parameter " << worst
                            << " fd " << fd[worst] << " analytic " << grad[worst]);
     CHECK(worst_err < 1.0);
@@ -219,7 +219,7 @@ TEST_CASE("train routers: the float (SIMD) pass agrees with the double pass") {
         moe::train::model_forward_backward<float>(p.shape, coefs, pf.data(), nullptr, xf.data(),
                                                   yf.data(), p.T, p.seq_len, gf.data(), wf, p.noise)
             .total(coefs);
-    INFO("router " << moe::train::train_router_name(router));
+    INFO("router " << moe::to_string(router));
     CHECK(wf.topk_ids == wd.topk_ids);
     CHECK(wf.kept == wd.kept);
     CHECK(lf == doctest::Approx(ld).epsilon(1e-5));

@@ -80,8 +80,8 @@ TEST_CASE("optimisers: SGD with momentum and Adam take their documented first st
 TEST_CASE("training config: defaults, and errors that name the field") {
   Result<TrainConfig> ok = parse_train_config(R"({"task": "clusters", "num_clusters": 4})");
   REQUIRE(ok.ok());
-  CHECK(ok.value().shape.num_experts == 8);
-  CHECK(ok.value().shape.top_k == 2);
+  CHECK(ok.value().layer.num_experts == 8);
+  CHECK(ok.value().layer.top_k == 2);
   CHECK(ok.value().optimizer.kind == OptimizerKind::adam);
   const struct {
     const char* json;
@@ -92,7 +92,8 @@ TEST_CASE("training config: defaults, and errors that name the field") {
       {R"({"task": "poems"})", "config.task: must be one of tokens, clusters, got \"poems\""},
       {R"({"task": "tokens", "lr ": 0.1})", "config.lr : unknown field"},
       {R"({"task": "tokens", "num_experts": 0})", "config.num_experts: must be >= 1"},
-      {R"({"task": "tokens", "num_experts": 4, "top_k": 5})", "config.top_k: must be <= 4"},
+      {R"({"task": "tokens", "num_experts": 4, "top_k": 5})",
+       "config.top_k: must be between 1 and num_experts (4), got 5"},
       {R"({"task": "tokens", "lr": 0})", "config.lr: must be > 0"},
       {R"({"task": "tokens", "batch": 100, "seq_len": 32})", "config.seq_len: must divide batch"},
       {R"({"task": "tokens", "balancing": {"kind": "switch_aux"}})",
@@ -102,7 +103,7 @@ TEST_CASE("training config: defaults, and errors that name the field") {
       {R"({"task": "tokens", "balancing": {"kind": "magic"}})",
        "config.balancing.kind: must be one of"},
       {R"({"task": "tokens", "activation": "relu"})",
-       "config.activation: swiglu experts always use silu"},
+       "config.activation: swiglu experts use silu, got \"relu\""},
       {R"({"task": "tokens")", "json: parse error"},
   };
   for (const auto& b : bad) {
@@ -168,7 +169,7 @@ TEST_CASE("trainer: chunks continue one run, the same seed gives the same number
 
 TEST_CASE("trainer: assign gives one top-1 expert per token of the learner's text") {
   Result<TrainConfig> c = parse_train_config(R"({"task": "tokens", "d_model": 8, "d_ff": 8,
-      "num_experts": 4, "top_k": 1, "batch": 32, "router": "sigmoid_bias",
+      "num_experts": 4, "top_k": 1, "batch": 32, "router_kind": "sigmoid_grouped_topk_bias",
       "balancing": {"kind": "aux_free_bias", "gamma": 0.01}})");
   REQUIRE(c.ok());
   Result<Trainer> t = Trainer::create(c.value());

@@ -266,15 +266,6 @@ export interface ForwardTiming {
 // ---- Live training (engine/include/moe/train/, engine/README.md "Training config") ----
 
 export type TrainTask = 'tokens' | 'clusters';
-export type TrainRouterKind =
-  | 'softmax_topk'
-  | 'softmax_topk_renorm'
-  | 'sigmoid_bias'
-  | 'noisy_topk'
-  | 'softmax_top1_capacity'
-  | 'topk_capacity'
-  | 'expert_choice'
-  | 'soft_moe';
 export type BalancingKind = 'none' | 'switch_aux' | 'z_loss' | 'importance_cv2' | 'seq_aux' | 'aux_free_bias' | 'load_cv2';
 
 /** `alpha` weights the loss kinds; `gamma` is the bias speed of aux_free_bias; `z_loss` adds a z-loss to any kind. */
@@ -285,19 +276,19 @@ export interface TrainBalancing {
   z_loss?: number;
 }
 
+/**
+ * The layer fields of a training config: the inference LayerConfig's names and meanings (one schema,
+ * one engine reader), each optional with the defaults of engine/README.md "Training config".
+ * Training runs every router kind (sigmoid_grouped_topk_bias with one group) and no other option.
+ */
+export type TrainLayerFields = Partial<
+  Pick<LayerConfig, 'd_model' | 'd_ff' | 'num_experts' | 'top_k' | 'router_kind' | 'expert_kind' | 'activation' | 'capacity_factor' | 'slots_per_expert'>
+>;
+
 /** Every field but `task` is optional (defaults in engine/README.md); unknown fields are errors. */
-export interface TrainConfig {
+export interface TrainConfig extends TrainLayerFields {
   task: TrainTask;
   num_clusters?: number;
-  d_model?: number;
-  d_ff?: number;
-  num_experts?: number;
-  top_k?: number;
-  router?: TrainRouterKind;
-  capacity_factor?: number; // softmax_top1_capacity, topk_capacity, expert_choice
-  slots_per_expert?: number; // soft_moe
-  expert?: ExpertKind;
-  activation?: Activation;
   optimizer?: 'adam' | 'sgd';
   lr?: number;
   momentum?: number;

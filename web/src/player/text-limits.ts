@@ -43,3 +43,9 @@ export function checkText(raw: string, max: number, what = 'text'): TextCheck {
   if (!text) return { ok: false, message: `Type some ${what} first.` };
   return { ok: true, text };
 }
+
+/** While a word is typed: the message when it is already too long for a one-word box, else null. */
+export function wordTooLong(value: string): string | null {
+  const c = checkText(value, WORD_MAX_CHARS, 'word');
+  return !c.ok && value.length > WORD_MAX_CHARS ? c.message : null;
+}

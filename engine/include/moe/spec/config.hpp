@@ -86,13 +86,41 @@ struct LayerConfig {
   int64_t activation_floats(int64_t tokens) const;
 };
 
-// Reads a config object. `where` prefixes error fields ("config"). Extra keys are ignored, so an
-// oracle case's config reads directly: expert_kind strings starting with "swiglu" mean swiglu and
-// "dense" means mlp; `norm_topk_prob` defaults to false.
+// One layer schema for inference and training: the same field names (d_model, d_ff, num_experts,
+// top_k, router_kind, expert_kind, activation, capacity_factor, slots_per_expert), read by
+// read_layer_fields. The two readers differ only in these rules: inference (a spec, an oracle
+// case) must name every size and kind and ignores keys it does not know; training (train/config)
+// starts from its defaults, caps sizes lower, and refuses a field its router kind does not read.
+struct LayerFieldRules {
+  bool defaults = false;       // absent fields keep the value already in the config
+  bool refuse_unread = false;  // top_k for expert_choice/soft_moe, slots_per_expert off soft_moe
+  int64_t min_d_model = 1;
+  int64_t max_dim = kMaxDim;                   // d_model, d_ff
+  int64_t max_experts = kMaxExperts;           // num_experts
+  int64_t max_slots_per_expert = kMaxExperts;  // soft_moe: p
+  double max_capacity_factor = 1e6;
+};
+inline constexpr LayerFieldRules kInferenceFieldRules{};
+
+// The fields of the schema above, in the order they are read (training's list of known keys).
+inline constexpr std::string_view kLayerFieldNames[] = {
+    "d_model",    "d_ff",        "num_experts",     "top_k",           "router_kind",
+    "activation", "expert_kind", "capacity_factor", "slots_per_expert"};
+
+// Reads the schema's fields of `config` into `c` by `rules`, checking each against the others and
+// against the router kind; error fields start with `where`.
+Result<bool> read_layer_fields(const nlohmann::json& config, const std::string& where,
+                               const LayerFieldRules& rules, LayerConfig& c);
+
+// Reads an inference config object: read_layer_fields with kInferenceFieldRules, then the
+// inference-only router options below. `where` prefixes error fields ("config"). Extra keys are
+// ignored, so an oracle case's config reads directly: expert_kind strings starting with "swiglu"
+// mean swiglu and "dense" means mlp; `norm_topk_prob` defaults to false.
 Result<LayerConfig> parse_layer_config(const nlohmann::json& config, const std::string& where);
 
-// Reads the router options above (router_config.cpp) into `c`, whose router_kind, sizes and
-// expert kind are already set; checks them against the kind.
+// Reads the inference-only router options (router_config.cpp: norm_topk_prob, noise, expert
+// capacity, groups, Switch and DeepSeek-V3 options, shared experts) into `c`, whose schema fields
+// are already read; checks them against the kind.
 Result<bool> parse_router_options(const nlohmann::json& config, const std::string& where,
                                   LayerConfig& c);
 
@@ -101,5 +129,11 @@ bool router_kind_from_string(std::string_view name, RouterKind& out);
 inline constexpr const char* kRouterKindNames =
     "softmax_topk, softmax_topk_renorm, noisy_topk, softmax_top1_capacity, topk_capacity, "
     "sigmoid_grouped_topk_bias, expert_choice, soft_moe";
+
+// Whether `kind` has an expert capacity (capacity_factor or expert_capacity): Switch, GShard and
+// expert choice; kCapacityKindNames lists them for messages.
+bool has_expert_capacity(RouterKind kind);
+inline constexpr const char* kCapacityKindNames =
+    "softmax_top1_capacity, topk_capacity, expert_choice";
 
 }  // namespace moe

@@ -1,6 +1,8 @@
 // The training configuration (`moe train CONFIG.json`, createTrainer(configJson)) and its JSON
-// reader. Every field but `task` is optional; unknown fields are errors, so a typo is reported
-// instead of silently ignored. engine/README.md "Training config" documents the format.
+// reader. The layer fields are the inference layer config's (one schema, one reader); the rest
+// (task, optimiser, schedule, balancing) is training's own. Every field but `task` is optional;
+// unknown fields are errors, so a typo is reported instead of silently ignored. engine/README.md
+// "Training config" documents the format.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "moe/result.hpp"
+#include "moe/spec/config.hpp"
 #include "moe/train/model.hpp"
 #include "moe/train/optimizer.hpp"
 
@@ -38,12 +41,29 @@ inline constexpr int kMaxTrainExperts = 64;     // num_experts
 inline constexpr int kMaxTrainBatch = 8192;     // tokens per step
 inline constexpr int kMaxTrainSteps = 1000000;  // steps, chunk
 inline constexpr int kMaxClusters = 64;
+inline constexpr int kMaxTrainSlotsPerExpert = 16;       // soft_moe: p
+inline constexpr double kMaxTrainCapacityFactor = 64.0;  // capacity kinds
+
+// The layer a training config starts from: every layer field it leaves out takes this value.
+inline LayerConfig default_train_layer() {
+  LayerConfig c;
+  c.d_model = 32;
+  c.d_ff = 64;
+  c.num_experts = 8;
+  c.top_k = 2;  // softmax_top1_capacity: 1
+  c.router_kind = RouterKind::softmax_topk_renorm;
+  c.expert_kind = ExpertKind::swiglu;
+  c.activation = Activation::silu;
+  c.capacity_factor = 1.0;
+  return c;
+}
 
 struct TrainConfig {
   TaskKind task = TaskKind::tokens;
   int num_clusters = 8;  // clusters task: K
-  ModelShape shape{
-      32, 64, 8, 2, RouterKind::softmax_topk_renorm, ExpertKind::swiglu, Activation::silu};
+  // The layer's fields, named and read as in an inference config (spec/config.hpp
+  // read_layer_fields): router_kind, expert_kind, sizes, capacity_factor, slots_per_expert.
+  LayerConfig layer = default_train_layer();
   OptimizerConfig optimizer;       // lead segment = the router (router_lr_scale)
   float router_init_scale = 1.0f;  // router weights ~ N(0, scale² / d)
   float router_skew = 0.0f;        // expert 0's logit starts this much higher on the mean input
@@ -56,6 +76,9 @@ struct TrainConfig {
   BalancingKind balancing = BalancingKind::none;
   LossCoefs coefs;          // the chosen kind's α (plus an optional extra z-loss)
   float bias_gamma = 0.0f;  // aux_free_bias: γ
+
+  // The trainer's view of `layer`.
+  ModelShape shape() const { return model_shape(layer); }
 };
 
 // Reads a config; error fields start with "config".

@@ -22,13 +22,13 @@ inline constexpr int kSeedsRequired = 4;
 // (b) Fairness: the same with the Switch aux loss, alpha 0.01. Load CV below half of (a)'s.
 inline constexpr const char* kCollapseConfig = R"({
   "task": "tokens", "d_model": 16, "d_ff": 32, "num_experts": 8, "top_k": 1,
-  "router": "softmax_topk", "optimizer": "adam", "lr": 0.01, "batch": 128, "seq_len": 32,
+  "router_kind": "softmax_topk", "optimizer": "adam", "lr": 0.01, "batch": 128, "seq_len": 32,
   "steps": 400, "chunk": 50, "router_init_scale": 0.1,
   "balancing": {"kind": "none"}
 })";
 inline constexpr const char* kSwitchAuxConfig = R"({
   "task": "tokens", "d_model": 16, "d_ff": 32, "num_experts": 8, "top_k": 1,
-  "router": "softmax_topk", "optimizer": "adam", "lr": 0.01, "batch": 128, "seq_len": 32,
+  "router_kind": "softmax_topk", "optimizer": "adam", "lr": 0.01, "batch": 128, "seq_len": 32,
   "steps": 400, "chunk": 50, "router_init_scale": 0.1,
   "balancing": {"kind": "switch_aux", "alpha": 0.01}
 })";
@@ -36,7 +36,7 @@ inline constexpr const char* kSwitchAuxConfig = R"({
 // loss, as many steps as (a) and (b). Busiest expert ends below 1.5 / E of the (token, slot) pairs.
 inline constexpr const char* kBiasConfig = R"({
   "task": "tokens", "d_model": 16, "d_ff": 32, "num_experts": 8, "top_k": 2,
-  "router": "sigmoid_bias", "optimizer": "adam", "lr": 0.01, "batch": 256, "seq_len": 32,
+  "router_kind": "sigmoid_grouped_topk_bias", "optimizer": "adam", "lr": 0.01, "batch": 256, "seq_len": 32,
   "steps": 400, "chunk": 50, "router_init_scale": 0.1,
   "balancing": {"kind": "aux_free_bias", "gamma": 0.005}
 })";

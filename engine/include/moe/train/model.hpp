@@ -7,12 +7,12 @@
 //
 // Forward of the top-k kinds, per token t (x [T,d], targets y [T,d]):
 //   l[t,e]  = Σ_i x[t,i] · W_g[e,i]                                        router logits [T,E]
-//   softmax routers: s[t,e] = softmax_e(l[t,·])       sigmoid_bias: s[t,e] = σ(l[t,e])
+//   softmax routers: s[t,e] = softmax_e(l[t,·])       sigmoid_grouped_topk_bias: s[t,e] = σ(l[t,e])
 //   q[t,e]  = s[t,e] / Σ_e' s[t,e']       normalised affinities (= s for softmax)     [T,E]
 //   ids[t]  = top-k of s[t,e] + b[e]      b: selection-only bias (DeepSeek), not a gradient
 //             parameter; ties go to the lower expert index
 //   g[t,j]  = s[t,ids[t,j]]               (÷ Σ_j' s[t,ids[t,j']] for softmax_topk_renorm and
-//                                          sigmoid_bias)                               gates [T,k]
+//                                          sigmoid_grouped_topk_bias) gates [T,k]
 //   o[t]    = Σ_j kept[t,j] · g[t,j] · FFN_{ids[t,j]}(x[t])                             [T,d]
 // The other kinds (engine/README.md "Router kinds" has the inference conventions they match):
 //   noisy_topk      h = l + ε ⊙ softplus(x · W_noiseᵀ) (ε ~ N(0,1) from the step's noise seed,
@@ -60,12 +60,10 @@
 
 namespace moe::train {
 
-// The router kinds are the inference kinds (moe/config.hpp), one enum for both. The trainer runs
-// sigmoid_grouped_topk_bias with one expert group, gates = chosen scores ÷ their sum and no
-// scaling; the training config spells it "sigmoid_bias" (train/config.hpp).
+// The router kinds are the inference kinds (moe/spec/config.hpp), one enum and one set of names
+// for both. The trainer runs sigmoid_grouped_topk_bias with one expert group, gates = chosen
+// scores ÷ their sum and no scaling.
 using moe::RouterKind;
-// The training config's name of a router kind ("sigmoid_bias" for sigmoid_grouped_topk_bias).
-std::string_view train_router_name(RouterKind kind);
 
 // Shape of the model and the layout of its flat parameter vector:
 //   [router W_g (R·d)] [W_noise (E·d), noisy_topk only]
@@ -185,6 +183,9 @@ extern template LossParts model_forward_backward<double>(const ModelShape&, cons
                                                          const double*, const double*, int, int,
                                                          double*, Workspace<double>&,
                                                          std::optional<uint64_t>);
+
+// The trainer's shape of a layer config (train/config.hpp reads it with the inference schema).
+ModelShape model_shape(const LayerConfig& layer);
 
 // Tokens each expert takes per sequence of S tokens, by the inference conventions:
 // softmax_top1_capacity floor(cf·S/E), topk_capacity floor(cf·k·S/E), expert_choice

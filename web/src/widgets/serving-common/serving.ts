@@ -39,10 +39,28 @@ export function rowNorm(rows: Float32Array, d: number, t: number): number {
   return Math.sqrt(s);
 }
 
+/** The entry of `list` at `index`, rounded and clamped to the list (the URL keeps the index). */
+function choiceAt<T>(list: readonly T[], index: number): T {
+  return list[Math.min(Math.max(Math.round(index), 0), list.length - 1)];
+}
+
 /** Capacity factors the rebatch and benchmark widgets offer (URL keeps the index). */
 export const CAPACITY_FACTORS = [0.5, 0.75, 1, 1.25, 1.5, 2, 4] as const;
 export function capacityFactor(index: number): number {
-  return CAPACITY_FACTORS[Math.min(Math.max(Math.round(index), 0), CAPACITY_FACTORS.length - 1)];
+  return choiceAt(CAPACITY_FACTORS, index);
+}
+
+/** A Switch layer (top-1 with capacity) over the engine's 8 token features, E MLP experts. */
+function switchTop1Config(experts: number) {
+  return {
+    d_model: 8,
+    d_ff: 8,
+    num_experts: experts,
+    top_k: 1,
+    router_kind: 'softmax_top1_capacity',
+    activation: 'silu',
+    expert_kind: 'mlp',
+  } as const;
 }
 
 /**
@@ -51,18 +69,7 @@ export function capacityFactor(index: number): number {
  */
 export function capacitySpec(p: { experts: number; capacityFactor: number; groups: number; groupSize: number; seed: number }): LayerSpec {
   return {
-    config: {
-      d_model: 8,
-      d_ff: 8,
-      num_experts: p.experts,
-      top_k: 1,
-      router_kind: 'softmax_top1_capacity',
-      activation: 'silu',
-      expert_kind: 'mlp',
-      capacity_factor: p.capacityFactor,
-      num_groups: p.groups,
-      tokens_per_group: p.groupSize,
-    },
+    config: { ...switchTop1Config(p.experts), capacity_factor: p.capacityFactor, num_groups: p.groups, tokens_per_group: p.groupSize },
     seed: p.seed,
   };
 }
@@ -70,7 +77,7 @@ export function capacitySpec(p: { experts: number; capacityFactor: number; group
 /** Router skews (extra logit on expert 1) the sharding widget offers. */
 export const SKEWS = [0, 0.25, 0.5, 1, 2] as const;
 export function skewAt(index: number): number {
-  return SKEWS[Math.min(Math.max(Math.round(index), 0), SKEWS.length - 1)];
+  return choiceAt(SKEWS, index);
 }
 
 /**
@@ -81,17 +88,7 @@ export function shardingSpec(p: { experts: number; tokens: number; skew: number;
   const bias = new Array(p.experts).fill(0);
   bias[0] = p.skew;
   return {
-    config: {
-      d_model: 8,
-      d_ff: 8,
-      num_experts: p.experts,
-      top_k: 1,
-      router_kind: 'softmax_top1_capacity',
-      activation: 'silu',
-      expert_kind: 'mlp',
-      expert_capacity: p.tokens,
-      router_bias: true,
-    },
+    config: { ...switchTop1Config(p.experts), expert_capacity: p.tokens, router_bias: true },
     weights: { router_bias: bias },
     seed: p.seed,
   };

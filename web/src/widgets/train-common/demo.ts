@@ -26,7 +26,7 @@ const common = {
 export const COLLAPSE_CONFIG: TrainConfig = {
   ...common,
   top_k: 1,
-  router: 'softmax_topk',
+  router_kind: 'softmax_topk',
   batch: 128,
   steps: 400,
   balancing: { kind: 'none' },
@@ -39,7 +39,7 @@ export const SWITCH_AUX_CONFIG: TrainConfig = { ...COLLAPSE_CONFIG, balancing: {
 export const BIAS_CONFIG: TrainConfig = {
   ...common,
   top_k: 2,
-  router: 'sigmoid_bias',
+  router_kind: 'sigmoid_grouped_topk_bias',
   batch: 256,
   steps: 400,
   balancing: { kind: 'aux_free_bias', gamma: 0.005 },

@@ -1,7 +1,7 @@
 // URL state of the train-cost widget: serving versus training cost, measured on
 // this device for the demonstration layer, and counted by the engine for a large MoE.
 import { int } from '../../player/url-state';
-import type { CostConfig, LayerConfig, LayerSpec, TrainConfig, TrainRouterKind } from '../../engine';
+import type { CostConfig, LayerConfig, LayerSpec, TrainConfig } from '../../engine';
 import { COLLAPSE_CONFIG, DEMO_SEED, demoConfig } from '../train-common/demo';
 
 export const expertChoices = [8, 16, 64] as const;
@@ -53,7 +53,7 @@ export const timedCost: CostConfig = {
  * 'active')`: one expert, top-1, d_ff = k · d_ff, so the single softmax gate is exactly 1).
  */
 export function denseTrainConfig(dense: LayerConfig): TrainConfig {
-  return { ...timedTrainConfig, d_ff: dense.d_ff, num_experts: dense.num_experts, top_k: dense.top_k, router: dense.router_kind as TrainRouterKind };
+  return { ...timedTrainConfig, d_ff: dense.d_ff, num_experts: dense.num_experts, top_k: dense.top_k, router_kind: dense.router_kind };
 }
 
 /** Tokens per timed call: one training batch. */
