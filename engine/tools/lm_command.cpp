@@ -10,6 +10,7 @@
 
 #include "forward_command.hpp"
 #include "lm_tokenizer_command.hpp"
+#include "lm_train_command.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_generate.hpp"
 #include "moe/lm/safetensors.hpp"
@@ -27,6 +28,8 @@ const LmSubcommand kLmSubcommands[] = {
      "MODEL_DIR --prompt-ids 3,1,4 [--max-new-tokens N] [--greedy | --temperature T "
      "--top-p P --seed S]",
      run_lm_generate},
+    {"train", "TRAIN.json: train the model on the corpus, write the checkpoint folder and log",
+     run_lm_train},
     {"tokenizer",
      "train | encode | decode | stats: the byte-level BPE tokenizer (see moe lm tokenizer --help)",
      run_lm_tokenizer},

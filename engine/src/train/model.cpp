@@ -159,22 +159,11 @@ void experts_backward(const ModelShape& shape, const Real* params, size_t rows, 
   }
 }
 
-}  // namespace
-
+// The kind's routing and the auxiliary loss values (model.hpp), filling the routing fields of ws.
 template <class Real>
-LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs,
-                                 const Real* params, const Real* bias, const Real* x, const Real* y,
-                                 int T, int seq_len, Real* grad, Workspace<Real>& ws,
-                                 std::optional<uint64_t> noise_seed) {
-  const int d = shape.d_model, n = shape.slots_per_token();
-  const bool soft = shape.router == RouterKind::soft_moe;
-  const int S = seq_len > 0 ? seq_len : T;
-  assert(T % S == 0 && "seq_len must divide the batch");
-  const detail::RouteArgs<Real> args{shape, coefs, params, bias, x, T, S, noise_seed};
+LossParts route(const detail::RouteArgs<Real>& args, Workspace<Real>& ws) {
   LossParts loss;
-
-  // ---- router: the kind's routing and the auxiliary loss values
-  switch (shape.router) {
+  switch (args.shape.router) {
     case RouterKind::softmax_topk:
     case RouterKind::softmax_topk_renorm:
     case RouterKind::sigmoid_grouped_topk_bias:
@@ -194,44 +183,52 @@ LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs
       detail::route_soft_moe(args, ws, loss);
       break;
   }
-  if (y == nullptr) return loss;
+  return loss;
+}
 
-  // ---- experts over their rows: kept (token, slot) pairs, or soft_moe's slots
+// The experts over their rows (kept (token, slot) pairs, or soft_moe's slots) and the combine
+// into ws.out [T,d].
+template <class Real>
+void experts_and_combine(const detail::RouteArgs<Real>& args, Workspace<Real>& ws) {
+  const ModelShape& shape = args.shape;
+  const int T = args.T, d = shape.d_model, n = shape.slots_per_token();
+  const bool soft = shape.router == RouterKind::soft_moe;
   size_t rows = 0;
   if (soft) {
     detail::soft_moe_dispatch(args, ws);
     rows = ws.offsets[shape.num_experts];
   } else {
-    rows = group_kept_pairs(shape, x, T, ws);
+    rows = group_kept_pairs(shape, args.x, T, ws);
   }
-  experts_forward(shape, params, rows, ws);
-
-  // ---- combine and task loss
+  experts_forward(shape, args.params, rows, ws);
   grow(ws.out, static_cast<size_t>(T) * d);
   grow(ws.dout, static_cast<size_t>(T) * d);
-  if (soft) detail::soft_moe_combine(args, ws);
-  double sq = 0;
+  if (soft) {
+    detail::soft_moe_combine(args, ws);
+    return;
+  }
   for (int t = 0; t < T; ++t) {
     Real* ot = ws.out.data() + static_cast<size_t>(t) * d;
-    if (!soft) {
-      for (int i = 0; i < d; ++i) ot[i] = 0;
-      for (int j = 0; j < n; ++j) {
-        const int32_t r = ws.row_of_pair[t * n + j];
-        if (r < 0) continue;  // dropped: contributes 0
-        const Real gj = ws.gates[t * n + j];
-        const Real* hr = ws.h.data() + static_cast<size_t>(r) * d;
-        axpy(gj, hr, ot, d);  // ot += gj · hr
-      }
-    }
-    for (int i = 0; i < d; ++i) {
-      const Real diff = ot[i] - y[static_cast<size_t>(t) * d + i];
-      sq += static_cast<double>(diff) * diff;
-      ws.dout[static_cast<size_t>(t) * d + i] = Real(2) * diff / static_cast<Real>(T * d);
+    for (int i = 0; i < d; ++i) ot[i] = 0;
+    for (int j = 0; j < n; ++j) {
+      const int32_t r = ws.row_of_pair[t * n + j];
+      if (r < 0) continue;  // dropped: contributes 0
+      const Real gj = ws.gates[t * n + j];
+      const Real* hr = ws.h.data() + static_cast<size_t>(r) * d;
+      axpy(gj, hr, ot, d);  // ot += gj · hr
     }
   }
-  loss.task = sq / (static_cast<double>(T) * d);
+}
 
-  if (grad == nullptr) return loss;
+// From ws.dout [T,d] (the gradient of the task loss with respect to the output) to grad
+// (overwritten) and, when dx != nullptr, dx [T,d] (overwritten; top-k kinds only).
+template <class Real>
+void backward_from_dout(const detail::RouteArgs<Real>& args, Workspace<Real>& ws, Real* grad,
+                        Real* dx) {
+  const ModelShape& shape = args.shape;
+  const int T = args.T, d = shape.d_model, n = shape.slots_per_token();
+  const bool soft = shape.router == RouterKind::soft_moe;
+  const size_t rows = ws.offsets[shape.num_experts];
   std::fill_n(grad, shape.num_params(), Real(0));  // one memset (the loop re-read the shape)
 
   // ---- backward: combine → gates (or combine weights) and expert outputs
@@ -256,7 +253,7 @@ LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs
   }
 
   // ---- backward: experts, then the router
-  experts_backward(shape, params, rows, soft, ws, grad);
+  experts_backward(shape, args.params, rows, soft || dx != nullptr, ws, grad);
   switch (shape.router) {
     case RouterKind::softmax_topk:
     case RouterKind::softmax_topk_renorm:
@@ -275,7 +272,81 @@ LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs
       detail::backward_soft_moe(args, ws, grad);
       break;
   }
+  if (dx == nullptr) return;
+
+  // ---- the input's gradient: through the router logits (dx = dl · W_g) and each kept row
+  assert(takes_input_gradient(shape.router) && "dx needs a top-k or capacity router kind");
+  const int E = shape.num_experts;
+  mm_nn(ws.dlogits.data(), args.params, dx, static_cast<size_t>(T), static_cast<size_t>(E),
+        static_cast<size_t>(d), ws.scratch1);  // [T,E] · [E,d]
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t t = static_cast<size_t>(ws.pair_of_row[r] / n);
+    axpy(Real(1), ws.dxg.data() + r * d, dx + t * d, d);
+  }
+}
+
+}  // namespace
+
+bool takes_input_gradient(RouterKind kind) {
+  switch (kind) {
+    case RouterKind::softmax_topk:
+    case RouterKind::softmax_topk_renorm:
+    case RouterKind::sigmoid_grouped_topk_bias:
+    case RouterKind::softmax_top1_capacity:
+    case RouterKind::topk_capacity:
+      return true;
+    default:
+      return false;
+  }
+}
+
+template <class Real>
+LossParts model_forward_backward(const ModelShape& shape, const LossCoefs& coefs,
+                                 const Real* params, const Real* bias, const Real* x, const Real* y,
+                                 int T, int seq_len, Real* grad, Workspace<Real>& ws,
+                                 std::optional<uint64_t> noise_seed) {
+  const int d = shape.d_model;
+  const int S = seq_len > 0 ? seq_len : T;
+  assert(T % S == 0 && "seq_len must divide the batch");
+  const detail::RouteArgs<Real> args{shape, coefs, params, bias, x, T, S, noise_seed};
+  LossParts loss = route(args, ws);
+  if (y == nullptr) return loss;
+  experts_and_combine(args, ws);
+
+  // ---- task loss (mean squared error) and its gradient ws.dout
+  double sq = 0;
+  for (size_t i = 0; i < static_cast<size_t>(T) * d; ++i) {
+    const Real diff = ws.out[i] - y[i];
+    sq += static_cast<double>(diff) * diff;
+    ws.dout[i] = Real(2) * diff / static_cast<Real>(T * d);
+  }
+  loss.task = sq / (static_cast<double>(T) * d);
+
+  if (grad == nullptr) return loss;
+  backward_from_dout<Real>(args, ws, grad, nullptr);
   return loss;
+}
+
+template <class Real>
+LossParts model_forward(const ModelShape& shape, const LossCoefs& coefs, const Real* params,
+                        const Real* bias, const Real* x, int T, int seq_len, Workspace<Real>& ws,
+                        std::optional<uint64_t> noise_seed) {
+  const int S = seq_len > 0 ? seq_len : T;
+  assert(T % S == 0 && "seq_len must divide the batch");
+  const detail::RouteArgs<Real> args{shape, coefs, params, bias, x, T, S, noise_seed};
+  LossParts loss = route(args, ws);
+  experts_and_combine(args, ws);
+  return loss;
+}
+
+template <class Real>
+void model_backward(const ModelShape& shape, const LossCoefs& coefs, const Real* params,
+                    const Real* bias, const Real* x, int T, int seq_len, const Real* dout,
+                    Real* grad, Real* dx, Workspace<Real>& ws, std::optional<uint64_t> noise_seed) {
+  const int S = seq_len > 0 ? seq_len : T;
+  const detail::RouteArgs<Real> args{shape, coefs, params, bias, x, T, S, noise_seed};
+  std::copy_n(dout, static_cast<size_t>(T) * shape.d_model, ws.dout.data());
+  backward_from_dout(args, ws, grad, dx);
 }
 
 template LossParts model_forward_backward<float>(const ModelShape&, const LossCoefs&, const float*,
@@ -286,5 +357,16 @@ template LossParts model_forward_backward<double>(const ModelShape&, const LossC
                                                   const double*, const double*, const double*,
                                                   const double*, int, int, double*,
                                                   Workspace<double>&, std::optional<uint64_t>);
+
+#define MOE_MODEL_PASSES(Real)                                                                 \
+  template LossParts model_forward<Real>(const ModelShape&, const LossCoefs&, const Real*,     \
+                                         const Real*, const Real*, int, int, Workspace<Real>&, \
+                                         std::optional<uint64_t>);                             \
+  template void model_backward<Real>(const ModelShape&, const LossCoefs&, const Real*,         \
+                                     const Real*, const Real*, int, int, const Real*, Real*,   \
+                                     Real*, Workspace<Real>&, std::optional<uint64_t>);
+MOE_MODEL_PASSES(float)
+MOE_MODEL_PASSES(double)
+#undef MOE_MODEL_PASSES
 
 }  // namespace moe::train

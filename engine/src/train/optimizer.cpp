@@ -1,5 +1,6 @@
 #include "moe/train/optimizer.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "moe/train/linalg_kernels.hpp"
@@ -13,7 +14,26 @@ std::string_view to_string(OptimizerKind kind) {
 Optimizer::Optimizer(OptimizerConfig config, size_t num_params)
     : config_(config),
       m_(num_params, 0.0f),
-      v_(config.kind == OptimizerKind::adam ? num_params : 0, 0.0f) {}
+      v_(config.kind == OptimizerKind::adam ? num_params : 0, 0.0f) {
+  if (config_.weight_decay <= 0) return;
+  // The complement of no_decay in [0, num_params), as sorted ranges.
+  std::vector<std::pair<size_t, size_t>> skip = config_.no_decay;
+  std::sort(skip.begin(), skip.end());
+  size_t at = 0;
+  for (const auto& [begin, end] : skip) {
+    if (begin > at) decay_.emplace_back(at, std::min(begin, num_params));
+    at = std::max(at, end);
+  }
+  if (at < num_params) decay_.emplace_back(at, num_params);
+}
+
+float LrSchedule::at(int step) const {
+  if (step < warmup) return peak * static_cast<float>(step + 1) / static_cast<float>(warmup);
+  const int span = std::max(1, total - 1 - warmup);
+  const double progress = std::min(1.0, static_cast<double>(step - warmup) / span);
+  const double cosine = 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress));
+  return static_cast<float>(floor + (peak - floor) * cosine);
+}
 
 double Optimizer::step(float* params, float* grad) {
   const size_t n = m_.size();
@@ -32,6 +52,12 @@ double Optimizer::step(float* params, float* grad) {
       params[i] -= (i < lead ? lr_lead : config_.lr) * m_[i];
     }
     return norm;
+  }
+  for (const auto& [begin, end] : decay_) {  // AdamW: decoupled decay, before the Adam step
+    for (size_t i = begin; i < end; ++i) {
+      const float lr = i < lead ? lr_lead : config_.lr;
+      params[i] *= 1.0f - lr * config_.weight_decay;
+    }
   }
   AdamStep s;
   s.beta1 = config_.beta1;

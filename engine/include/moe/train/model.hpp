@@ -187,6 +187,39 @@ extern template LossParts model_forward_backward<double>(const ModelShape&, cons
 // The trainer's shape of a layer config (train/config.hpp reads it with the inference schema).
 ModelShape model_shape(const LayerConfig& layer);
 
+// The same layer as one stage of a larger network (the language model's MoE blocks): the
+// forward leaves its output in ws.out [T,d] and returns the auxiliary loss values (task = 0);
+// the backward then takes the upstream gradient dout = ∂L/∂out [T,d] and writes grad (num_params()
+// values, overwritten; the aux terms' gradients included, weighted by coefs) and, when dx !=
+// nullptr, dx = ∂L/∂x [T,d] (overwritten):
+//   dx[t] = Σ_e dl[t,e] · W_g[e]  +  Σ_{kept j} ∂(g[t,j] · FFN_{ids[t,j]}(x[t])) / ∂x[t]
+// dl is the router logits' gradient the router backward computes. Input gradients exist for the
+// kinds where takes_input_gradient() is true. ws, x and params must be the forward's, unchanged.
+template <class Real>
+LossParts model_forward(const ModelShape& shape, const LossCoefs& coefs, const Real* params,
+                        const Real* bias, const Real* x, int T, int seq_len, Workspace<Real>& ws,
+                        std::optional<uint64_t> noise_seed = std::nullopt);
+template <class Real>
+void model_backward(const ModelShape& shape, const LossCoefs& coefs, const Real* params,
+                    const Real* bias, const Real* x, int T, int seq_len, const Real* dout,
+                    Real* grad, Real* dx, Workspace<Real>& ws,
+                    std::optional<uint64_t> noise_seed = std::nullopt);
+
+// True for the router kinds whose backward gives the input's gradient: softmax_topk,
+// softmax_topk_renorm, sigmoid_grouped_topk_bias, softmax_top1_capacity, topk_capacity.
+bool takes_input_gradient(RouterKind kind);
+
+#define MOE_MODEL_PASSES_EXTERN(Real)                                                             \
+  extern template LossParts model_forward<Real>(const ModelShape&, const LossCoefs&, const Real*, \
+                                                const Real*, const Real*, int, int,               \
+                                                Workspace<Real>&, std::optional<uint64_t>);       \
+  extern template void model_backward<Real>(                                                      \
+      const ModelShape&, const LossCoefs&, const Real*, const Real*, const Real*, int, int,       \
+      const Real*, Real*, Real*, Workspace<Real>&, std::optional<uint64_t>);
+MOE_MODEL_PASSES_EXTERN(float)
+MOE_MODEL_PASSES_EXTERN(double)
+#undef MOE_MODEL_PASSES_EXTERN
+
 // Tokens each expert takes per sequence of S tokens, by the inference conventions:
 // softmax_top1_capacity floor(cf·S/E), topk_capacity floor(cf·k·S/E), expert_choice
 // round(cf·S/E) (all clamped to [0, S]); -1 for the kinds without capacity.

@@ -1,0 +1,36 @@
+#include "moe/lm/lm_batches.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+#include "moe/rng.hpp"
+
+namespace moe::lm {
+
+void lm_batch_windows(const std::vector<int32_t>& tokens, int B, int T, uint64_t seed, int step,
+                      int32_t* out) {
+  assert(tokens.size() > static_cast<size_t>(T) && "the stream must hold one window");
+  const uint64_t starts = tokens.size() - static_cast<size_t>(T);  // windows [s, s + T]
+  // One stream per step: the run's seed, mixed, then the step index.
+  const uint64_t run = SplitMix64(seed ^ 0x6261746368ull).next_u64();  // "batch"
+  SplitMix64 rng(run + static_cast<uint64_t>(step) * 0x9E3779B97F4A7C15ull);
+  for (int b = 0; b < B; ++b) {
+    const size_t s = static_cast<size_t>(rng.next_u64() % starts);
+    std::copy_n(tokens.begin() + static_cast<std::ptrdiff_t>(s), T + 1,
+                out + static_cast<size_t>(b) * (T + 1));
+  }
+}
+
+std::vector<int32_t> lm_heldout_windows(const std::vector<int32_t>& tokens, int T,
+                                        int max_windows) {
+  std::vector<int32_t> out;
+  const size_t uT = static_cast<size_t>(T);
+  for (size_t s = 0; s + uT < tokens.size(); s += uT) {
+    if (max_windows > 0 && out.size() / (uT + 1) >= static_cast<size_t>(max_windows)) break;
+    out.insert(out.end(), tokens.begin() + static_cast<std::ptrdiff_t>(s),
+               tokens.begin() + static_cast<std::ptrdiff_t>(s + uT + 1));
+  }
+  return out;
+}
+
+}  // namespace moe::lm

@@ -1,0 +1,506 @@
+// `moe lm train TRAIN.json` (lm_train_command.hpp): trains the language model on the tokenized
+// corpus, prints one JSON line per chunk and per held-out evaluation, then a summary; writes the
+// checkpoint folder and the training log when TRAIN.json names them.
+#include "lm_train_command.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "moe/lm/lm_batches.hpp"
+#include "moe/lm/lm_checkpoint.hpp"
+#include "moe/lm/lm_loss.hpp"
+#include "moe/lm/lm_trainer.hpp"
+#include "moe/text/tokenizer_json.hpp"
+
+namespace moe::cli {
+
+const char* const kLmTrainHelp =
+    "usage: moe lm train TRAIN.json\n"
+    "\n"
+    "Trains the Mixtral-style language model on <corpus>/<domain>/train.txt (npm run lm:corpus)\n"
+    "tokenized by <tokenizer> (moe lm tokenizer train). TRAIN.json fields (engine/README.md,\n"
+    "\"Training the language model\"; engine/examples/lm-train-tiny.json runs in seconds):\n"
+    "  corpus, tokenizer (required), domains, train_bytes, model {MixtralConfig fields but\n"
+    "  vocab_size}, router, capacity_factor, balancing {switch_aux, z_loss, seq_aux, bias_gamma},\n"
+    "  batch, seq_len, steps, lr, min_lr, warmup, weight_decay, clip, beta1, beta2, seed, chunk,\n"
+    "  eval_every, eval_windows, routing_steps, out, dtype (f32 | f16 | bf16), log\n"
+    "Prints one JSON object per line:\n"
+    "  {\"step\", \"loss\": [per step], \"aux\": [per step], \"lr\", \"grad_norm\": [per step],\n"
+    "   \"expert_load\": [L][E] over the chunk, \"elapsed_ms\"}            every `chunk` steps\n"
+    "  {\"step\", \"heldout\": {domain: mean next-token loss}}                 every eval_every\n"
+    "  {\"steps\", \"tokens\", \"tokens_per_second\", \"cpu_seconds\", \"tokens_per_cpu_second\",\n"
+    "   \"params\", \"active_params\", \"heldout\"}\n"
+    "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
+
+namespace {
+
+using json = nlohmann::json;
+
+int fail(std::ostream& err, const std::string& where, const std::string& reason) {
+  err << "error: " << where << ": " << reason << "\n";
+  return 2;
+}
+
+bool read_text(const std::string& path, std::string& out, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream s;
+  s << in.rdbuf();
+  out = s.str();
+  if (max_bytes > 0 && out.size() > max_bytes) out.resize(max_bytes);
+  return true;
+}
+
+bool write_bytes(const std::string& path, const void* data, size_t n) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+  return static_cast<bool>(f);
+}
+
+// Reads TRAIN.json's fields with their ranges; unknown fields are errors.
+class Fields {
+ public:
+  explicit Fields(const json& doc) : doc_(doc) {}
+
+  std::optional<Error> number(const char* key, double lo, double hi, double& out) {
+    seen_.insert(key);
+    const auto it = doc_.find(key);
+    if (it == doc_.end()) return std::nullopt;
+    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < lo ||
+        it->get<double>() > hi) {
+      return Error{
+          key, "must be a number between " + trim(lo) + " and " + trim(hi) + ", got " + it->dump()};
+    }
+    out = it->get<double>();
+    return std::nullopt;
+  }
+  std::optional<Error> integer(const char* key, int64_t lo, int64_t hi, int64_t& out) {
+    seen_.insert(key);
+    const auto it = doc_.find(key);
+    if (it == doc_.end()) return std::nullopt;
+    if (!it->is_number_integer() || it->get<int64_t>() < lo || it->get<int64_t>() > hi) {
+      return Error{key, "must be an integer between " + std::to_string(lo) + " and " +
+                            std::to_string(hi) + ", got " + it->dump()};
+    }
+    out = it->get<int64_t>();
+    return std::nullopt;
+  }
+  std::optional<Error> string(const char* key, bool required, std::string& out) {
+    seen_.insert(key);
+    const auto it = doc_.find(key);
+    if (it == doc_.end()) {
+      if (required) return Error{key, "missing (required)"};
+      return std::nullopt;
+    }
+    if (!it->is_string() || it->get<std::string>().empty()) {
+      return Error{key, "must be a non-empty string, got " + it->dump()};
+    }
+    out = it->get<std::string>();
+    return std::nullopt;
+  }
+  const json* object(const char* key) {
+    seen_.insert(key);
+    const auto it = doc_.find(key);
+    return it == doc_.end() ? nullptr : &*it;
+  }
+  std::optional<Error> unknown() const {
+    for (const auto& [key, value] : doc_.items()) {
+      if (!seen_.count(key)) return Error{key, "unknown field (see moe lm train --help)"};
+    }
+    return std::nullopt;
+  }
+
+ private:
+  static std::string trim(double v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  }
+  const json& doc_;
+  std::set<std::string> seen_;
+};
+
+// Everything TRAIN.json says, checked.
+struct Job {
+  std::string corpus, tokenizer_path, out_dir, log_path;
+  std::vector<std::string> domains{"prose", "code", "arithmetic"};
+  int64_t train_bytes = 0;  // per domain, 0 = all
+  lm::LmTrainConfig train;
+  int64_t steps = 100, chunk = 10, eval_every = 0, eval_windows = 32;
+  std::vector<int64_t> routing_steps;
+  lm::Dtype dtype = lm::Dtype::F32;
+  json model;  // MixtralConfig fields without vocab_size
+};
+
+#define MOE_TRY(expr)                         \
+  if (std::optional<Error> e_ = (expr); e_) { \
+    return *e_;                               \
+  }
+
+Result<Job> read_job(const json& doc) {
+  if (!doc.is_object()) return Error{"TRAIN.json", "must be a JSON object"};
+  Job j;
+  Fields f(doc);
+  MOE_TRY(f.string("corpus", true, j.corpus));
+  MOE_TRY(f.string("tokenizer", true, j.tokenizer_path));
+  MOE_TRY(f.string("out", false, j.out_dir));
+  MOE_TRY(f.string("log", false, j.log_path));
+  if (const json* d = f.object("domains")) {
+    if (!d->is_array() || d->empty()) return Error{"domains", "must be a non-empty array"};
+    j.domains.clear();
+    for (const json& name : *d) {
+      if (!name.is_string() || name.get<std::string>().empty() ||
+          name.get<std::string>().find('/') != std::string::npos) {
+        return Error{"domains", "every entry must be a folder name, got " + name.dump()};
+      }
+      j.domains.push_back(name.get<std::string>());
+    }
+  }
+  MOE_TRY(f.integer("train_bytes", 0, int64_t{1} << 30, j.train_bytes));
+  const json* model = f.object("model");
+  if (!model || !model->is_object())
+    return Error{"model", "missing (an object of MixtralConfig fields)"};
+  if (model->contains("vocab_size")) {
+    return Error{"model.vocab_size", "comes from the tokenizer; leave it out"};
+  }
+  j.model = *model;
+  std::string router = "softmax_topk_renorm";
+  MOE_TRY(f.string("router", false, router));
+  double cf = 1.0;
+  MOE_TRY(f.number("capacity_factor", 1e-3, 64, cf));
+  int64_t batch = 8, seq_len = 64, warmup = 0, seed = 1;
+  MOE_TRY(f.integer("batch", 1, 4096, batch));
+  MOE_TRY(f.integer("seq_len", 1, 1 << 16, seq_len));
+  MOE_TRY(f.integer("steps", 1, 10'000'000, j.steps));
+  MOE_TRY(f.integer("warmup", 0, 10'000'000, warmup));
+  MOE_TRY(f.integer("seed", 0, int64_t{1} << 53, seed));
+  MOE_TRY(f.integer("chunk", 1, 1'000'000, j.chunk));
+  MOE_TRY(f.integer("eval_every", 0, 10'000'000, j.eval_every));
+  MOE_TRY(f.integer("eval_windows", 1, 1'000'000, j.eval_windows));
+  double lr = 3e-3, min_lr = 3e-4, wd = 0.1, clip = 1.0, beta1 = 0.9, beta2 = 0.95;
+  MOE_TRY(f.number("lr", 1e-8, 10, lr));
+  MOE_TRY(f.number("min_lr", 0, 10, min_lr));
+  MOE_TRY(f.number("weight_decay", 0, 10, wd));
+  MOE_TRY(f.number("clip", 0, 1e6, clip));
+  MOE_TRY(f.number("beta1", 0, 0.999999, beta1));
+  MOE_TRY(f.number("beta2", 0, 0.999999, beta2));
+  if (min_lr > lr) return Error{"min_lr", "must be at most lr"};
+  if (const json* r = f.object("routing_steps")) {
+    if (!r->is_array()) return Error{"routing_steps", "must be an array of step counts"};
+    for (const json& s : *r) {
+      if (!s.is_number_integer() || s.get<int64_t>() < 0 || s.get<int64_t>() > j.steps) {
+        return Error{"routing_steps",
+                     "every entry must be a step count between 0 and steps, got " + s.dump()};
+      }
+      j.routing_steps.push_back(s.get<int64_t>());
+    }
+  }
+  std::string dtype = "f32";
+  MOE_TRY(f.string("dtype", false, dtype));
+  if (dtype == "f16") {
+    j.dtype = lm::Dtype::F16;
+  } else if (dtype == "bf16") {
+    j.dtype = lm::Dtype::BF16;
+  } else if (dtype != "f32") {
+    return Error{"dtype", "must be \"f32\", \"f16\" or \"bf16\", got \"" + dtype + "\""};
+  }
+  train::LossCoefs coefs;
+  double gamma = 0;
+  if (const json* b = f.object("balancing")) {
+    if (!b->is_object()) return Error{"balancing", "must be an object"};
+    Fields bf(*b);
+    MOE_TRY(bf.number("switch_aux", 0, 100, coefs.switch_aux));
+    MOE_TRY(bf.number("z_loss", 0, 100, coefs.z_loss));
+    MOE_TRY(bf.number("seq_aux", 0, 100, coefs.seq_aux));
+    MOE_TRY(bf.number("bias_gamma", 0, 10, gamma));
+    if (std::optional<Error> e = bf.unknown()) return Error{"balancing." + e->where, e->reason};
+  }
+  MOE_TRY(f.unknown());
+
+  lm::LmTrainConfig& t = j.train;
+  t.batch = static_cast<int>(batch);
+  t.seq_len = static_cast<int>(seq_len);
+  t.seed = static_cast<uint64_t>(seed);
+  t.lr = {static_cast<float>(lr), static_cast<float>(min_lr), static_cast<int>(warmup),
+          static_cast<int>(j.steps)};
+  t.weight_decay = static_cast<float>(wd);
+  t.clip = static_cast<float>(clip);
+  t.beta1 = static_cast<float>(beta1);
+  t.beta2 = static_cast<float>(beta2);
+  t.bias_gamma = static_cast<float>(gamma);
+  t.shape.coefs = coefs;
+  if (router == "softmax_topk_renorm") {
+    t.shape.moe.router = RouterKind::softmax_topk_renorm;
+  } else if (router == "softmax_topk") {
+    t.shape.moe.router = RouterKind::softmax_topk;
+  } else if (router == "sigmoid_bias") {
+    t.shape.moe.router = RouterKind::sigmoid_grouped_topk_bias;
+  } else if (router == "softmax_top1_capacity") {
+    t.shape.moe.router = RouterKind::softmax_top1_capacity;
+  } else if (router == "topk_capacity") {
+    t.shape.moe.router = RouterKind::topk_capacity;
+  } else {
+    return Error{"router",
+                 "must be softmax_topk_renorm, softmax_topk, sigmoid_bias, "
+                 "softmax_top1_capacity or topk_capacity, got \"" +
+                     router + "\""};
+  }
+  t.shape.moe.capacity_factor = cf;
+  if (!j.out_dir.empty() && t.shape.moe.router != RouterKind::softmax_topk_renorm) {
+    // LmModel (and transformers' Mixtral) route by softmax, top-k, renormalise: a folder trained
+    // with another router would load but not compute what was trained.
+    return Error{"out",
+                 "checkpoints are written for the Mixtral router (softmax_topk_renorm) "
+                 "only; drop \"out\" to train router " +
+                     router};
+  }
+  return j;
+}
+
+json loads_json(const std::vector<std::vector<int64_t>>& load) {
+  json a = json::array();
+  for (const auto& l : load) a.push_back(l);
+  return a;
+}
+
+}  // namespace
+
+double heldout_loss(lm::LmModel& model, const std::vector<int32_t>& tokens, int T,
+                    int64_t max_windows) {
+  const std::vector<int32_t> w = lm::lm_heldout_windows(tokens, T, static_cast<int>(max_windows));
+  const size_t per = static_cast<size_t>(T) + 1;
+  const int W = static_cast<int>(w.size() / per);
+  double total = 0;
+  std::vector<int32_t> inputs(static_cast<size_t>(T)), targets(static_cast<size_t>(T));
+  for (int i = 0; i < W; ++i) {
+    std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(i * per), T, inputs.begin());
+    std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(i * per + 1), T, targets.begin());
+    Result<const lm::LmTrace*> run = model.forward(inputs, 1, T);
+    if (!run.ok()) return NAN;
+    total += lm::next_token_loss<float>(run.value()->logits.data(), T, model.config().vocab_size,
+                                        targets.data(), nullptr);
+  }
+  return W > 0 ? total / W : 0.0;
+}
+
+int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+    out << kLmTrainHelp;
+    return 0;
+  }
+  if (args.size() != 1) {
+    return fail(err, "moe lm train",
+                "expected TRAIN.json, got " + std::to_string(args.size()) +
+                    " arguments (see moe lm train --help)");
+  }
+  const std::string& path = args[0];
+  std::string text;
+  if (!read_text(path, text, 0)) return fail(err, path, "cannot open file");
+  const json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return fail(err, path, "not valid JSON");
+  Result<Job> parsed = read_job(doc);
+  if (!parsed.ok()) return fail(err, path + ": " + parsed.error().where, parsed.error().reason);
+  Job& job = parsed.value();
+
+  // ---- tokenizer, model config, tokens
+  std::string tok_text;
+  if (!read_text(job.tokenizer_path, tok_text, 0)) {
+    return fail(err, job.tokenizer_path, "cannot open file (train one: moe lm tokenizer train)");
+  }
+  Result<text::Tokenizer> tok = text::tokenizer_from_json(tok_text);
+  if (!tok.ok())
+    return fail(err, job.tokenizer_path + ": " + tok.error().where, tok.error().reason);
+  json model = job.model;
+  model["vocab_size"] = tok.value().vocab_size();
+  Result<lm::LmConfig> config = lm::parse_lm_config(model);
+  if (!config.ok()) {
+    std::string where = config.error().where;
+    if (where.rfind("config.", 0) == 0) where = "model." + where.substr(7);
+    return fail(err, path + ": " + where, config.error().reason);
+  }
+  lm::LmTrainConfig& tc = job.train;
+  const train::ModelShape moe_choice = tc.shape.moe;
+  const train::LossCoefs coefs = tc.shape.coefs;
+  tc.shape = lm::LmTrainShape::mixtral(config.value());
+  tc.shape.moe.router = moe_choice.router;
+  tc.shape.moe.capacity_factor = moe_choice.capacity_factor;
+  tc.shape.coefs = coefs;
+
+  std::vector<int32_t> train_tokens;
+  std::map<std::string, std::vector<int32_t>> heldout;
+  json token_counts = json::object();
+  for (const std::string& domain : job.domains) {
+    const std::string dir = job.corpus + "/" + domain;
+    std::string train_text, held_text;
+    if (!read_text(dir + "/train.txt", train_text, static_cast<size_t>(job.train_bytes))) {
+      return fail(err, dir + "/train.txt",
+                  "cannot open file (build the corpus: npm run lm:corpus)");
+    }
+    if (!read_text(dir + "/heldout.txt", held_text, 0)) {
+      return fail(err, dir + "/heldout.txt",
+                  "cannot open file (build the corpus: npm run lm:corpus)");
+    }
+    const std::vector<int32_t> ids = tok.value().encode(train_text);
+    train_tokens.insert(train_tokens.end(), ids.begin(), ids.end());
+    heldout[domain] = tok.value().encode(held_text);
+    token_counts[domain] = {{"train", ids.size()}, {"heldout", heldout[domain].size()}};
+  }
+  Result<lm::LmTrainer> created = lm::LmTrainer::create(tc, std::move(train_tokens));
+  if (!created.ok()) {
+    return fail(err, path + ": " + created.error().where, created.error().reason);
+  }
+  lm::LmTrainer& trainer = created.value();
+  const int T = tc.seq_len;
+
+  // The evaluation text whose routing the log records: the first held-out window of each domain.
+  std::vector<int32_t> routing_text;
+  int routing_rows = 0;
+  for (const std::string& domain : job.domains) {
+    const std::vector<int32_t> w = lm::lm_heldout_windows(heldout[domain], T, 1);
+    routing_text.insert(routing_text.end(), w.begin(), w.end());
+    routing_rows += w.empty() ? 0 : 1;
+  }
+  std::set<int64_t> routing_at(job.routing_steps.begin(), job.routing_steps.end());
+  routing_at.insert(job.steps);
+
+  json log = json::object();
+  log["recipe"] = doc;
+  log["tokens"] = token_counts;
+  json train_loss = json::array(), aux_loss = json::array(), heldout_log = json::array();
+  json routing_log = json::array(), chunk_loads = json::array();
+
+  auto evaluate = [&](int64_t step) {
+    json h = json::object();
+    for (const std::string& domain : job.domains) {
+      const std::vector<int32_t> w =
+          lm::lm_heldout_windows(heldout[domain], T, static_cast<int>(job.eval_windows));
+      h[domain] = trainer.evaluate(w, T);
+    }
+    json line = {{"step", step}, {"heldout", h}};
+    out << line.dump() << "\n" << std::flush;
+    heldout_log.push_back(line);
+    return h;
+  };
+  auto record_routing = [&](int64_t step) {
+    if (!routing_at.count(step) || routing_rows == 0) return;
+    routing_log.push_back(
+        {{"step", step}, {"topk_ids", trainer.route(routing_text, routing_rows, T)}});
+  };
+
+  const int L = config.value().num_hidden_layers, E = config.value().num_local_experts;
+  double train_seconds = 0;
+  double cpu_seconds = 0;  // CPU time of the steps (a shared machine's wall time says little)
+  record_routing(0);
+  for (int64_t done = 0; done < job.steps;) {
+    const int n = static_cast<int>(std::min<int64_t>(job.chunk, job.steps - done));
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
+    const std::vector<lm::LmStepStats> stats = trainer.train_steps(n);
+    cpu_seconds += static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    train_seconds += ms / 1000;
+    done += n;
+    json loss = json::array(), aux = json::array(), norms = json::array();
+    std::vector<std::vector<int64_t>> load(static_cast<size_t>(L), std::vector<int64_t>(E, 0));
+    for (const lm::LmStepStats& s : stats) {
+      loss.push_back(s.loss);
+      aux.push_back(s.aux);
+      norms.push_back(s.grad_norm);
+      train_loss.push_back(s.loss);
+      aux_loss.push_back(s.aux);
+      for (int l = 0; l < L; ++l) {
+        for (int e = 0; e < E; ++e) load[l][e] += s.expert_load[l][e];
+      }
+    }
+    chunk_loads.push_back(loads_json(load));
+    out << json{{"step", done},
+                {"loss", loss},
+                {"aux", aux},
+                {"lr", stats.back().lr},
+                {"grad_norm", norms},
+                {"expert_load", loads_json(load)},
+                {"elapsed_ms", std::round(ms)}}
+               .dump()
+        << "\n"
+        << std::flush;
+    if (job.eval_every > 0 && done % job.eval_every == 0 && done < job.steps) evaluate(done);
+    record_routing(done);
+  }
+  const json final_heldout = evaluate(job.steps);
+
+  const int64_t tokens = job.steps * tc.batch * T;
+  const lm::LmConfig& c = config.value();
+  const int64_t expert_params = int64_t{3} * c.intermediate_size * c.hidden_size;
+  const int64_t params = c.param_floats();
+  const int64_t active =
+      params - int64_t{c.num_hidden_layers} * (E - c.num_experts_per_tok) * expert_params;
+  json summary = {{"steps", job.steps},
+                  {"tokens", tokens},
+                  {"tokens_per_second", train_seconds > 0 ? std::round(tokens / train_seconds) : 0},
+                  {"cpu_seconds", std::round(cpu_seconds * 10) / 10},
+                  {"tokens_per_cpu_second", cpu_seconds > 0 ? std::round(tokens / cpu_seconds) : 0},
+                  {"params", params},
+                  {"active_params", active},
+                  {"heldout", final_heldout}};
+
+  if (!job.out_dir.empty()) {
+    Result<lm::LmCheckpointFiles> files = lm::lm_checkpoint_files(
+        c, trainer.weights(), &tok.value(), job.dtype, {{"steps", std::to_string(job.steps)}});
+    if (!files.ok()) return fail(err, files.error().where, files.error().reason);
+    std::error_code ec;
+    std::filesystem::create_directories(job.out_dir, ec);
+    const lm::LmCheckpointFiles& fs = files.value();
+    if (ec ||
+        !write_bytes(job.out_dir + "/config.json", fs.config_json.data(), fs.config_json.size()) ||
+        !write_bytes(job.out_dir + "/model.safetensors", fs.safetensors.data(),
+                     fs.safetensors.size()) ||
+        !write_bytes(job.out_dir + "/tokenizer.json", fs.tokenizer_json.data(),
+                     fs.tokenizer_json.size())) {
+      return fail(err, job.out_dir, "cannot write the checkpoint folder");
+    }
+    summary["out"] = job.out_dir;
+    // The held-out loss of the folder as written (F16 rounds the weights), through the inference
+    // path, so a test can check the committed checkpoint against the log.
+    Result<lm::LmModel> saved = lm::LmModel::load(fs.config_json, fs.safetensors);
+    if (!saved.ok())
+      return fail(err, job.out_dir + ": " + saved.error().where, saved.error().reason);
+    json h = json::object();
+    for (const std::string& domain : job.domains) {
+      h[domain] = heldout_loss(saved.value(), heldout[domain], T, job.eval_windows);
+    }
+    log["checkpoint_heldout"] = h;
+    summary["checkpoint_heldout"] = h;
+  }
+  if (!job.log_path.empty()) {
+    log["model"] = lm::lm_config_to_json(c);
+    log["params"] = params;
+    log["active_params"] = active;
+    log["train_loss"] = train_loss;
+    log["aux_loss"] = aux_loss;
+    log["expert_load_per_chunk"] = chunk_loads;
+    log["heldout"] = heldout_log;
+    log["routing"] = {{"text_ids", routing_text}, {"rows", routing_rows}, {"steps", routing_log}};
+    log["tokens_per_second"] = summary["tokens_per_second"];
+    log["tokens_per_cpu_second"] = summary["tokens_per_cpu_second"];
+    const std::string s = log.dump() + "\n";
+    if (!write_bytes(job.log_path, s.data(), s.size())) {
+      return fail(err, job.log_path, "cannot write the training log");
+    }
+  }
+  out << summary.dump() << "\n";
+  return 0;
+}
+
+}  // namespace moe::cli

@@ -1,0 +1,198 @@
+// `moe lm train` in-process: on a two-domain scratch corpus and a tokenizer trained here, it
+// prints the chunk, held-out and summary lines, writes a checkpoint folder that LmModel loads
+// (its held-out loss is the one printed), and refuses bad TRAIN.json fields with exit 2.
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "lm_command.hpp"
+#include "lm_test_support.hpp"
+#include "moe/lm/lm_batches.hpp"
+#include "moe/lm/lm_loss.hpp"
+#include "moe/text/bpe_train.hpp"
+#include "moe/text/tokenizer_json.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+std::string scratch(const std::string& name) {
+  const std::filesystem::path p = std::filesystem::temp_directory_path() / "moe_lm_train" / name;
+  std::filesystem::create_directories(p);
+  return p.string();
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+}
+
+// Two domains of made-up text, a tokenizer of 300 ids trained on them, and the folder's path.
+std::string make_corpus() {
+  const std::string root = scratch("corpus");
+  std::string prose, code;
+  for (int i = 0; i < 60; ++i) {
+    prose += "the river runs past the mill and the miller sings " + std::to_string(i % 7) + ".\n";
+    code +=
+        "def f" + std::to_string(i % 5) + "(x):\n    return x * " + std::to_string(i % 3) + "\n";
+  }
+  for (const auto& [name, text] : {std::pair{"prose", prose}, std::pair{"code", code}}) {
+    std::filesystem::create_directories(root + "/" + name);
+    write_file(root + "/" + name + "/train.txt", text);
+    write_file(root + "/" + name + "/heldout.txt", text.substr(0, 700));
+  }
+  moe::text::BpeTrainOptions o;
+  o.vocab_size = 300;
+  moe::Result<moe::text::Tokenizer> tok = moe::text::train_bpe({prose, code}, o);
+  REQUIRE(tok.ok());
+  write_file(root + "/tokenizer.json", moe::text::tokenizer_to_json(tok.value()));
+  return root;
+}
+
+json tiny_job(const std::string& root) {
+  return {{"corpus", root},
+          {"tokenizer", root + "/tokenizer.json"},
+          {"domains", {"prose", "code"}},
+          {"model",
+           {{"hidden_size", 16},
+            {"intermediate_size", 12},
+            {"num_hidden_layers", 2},
+            {"num_attention_heads", 2},
+            {"num_key_value_heads", 1},
+            {"num_local_experts", 4},
+            {"num_experts_per_tok", 2},
+            {"max_position_embeddings", 32},
+            {"rope_theta", 10000.0}}},
+          {"batch", 4},
+          {"seq_len", 16},
+          {"steps", 6},
+          {"warmup", 2},
+          {"lr", 0.01},
+          {"chunk", 4},
+          {"eval_windows", 4},
+          {"routing_steps", {2}},
+          {"balancing", {{"switch_aux", 0.01}}}};
+}
+
+moe_test::CliRun run_job(const json& job, const std::string& name) {
+  const std::string path = scratch("jobs") + "/" + name + ".json";
+  write_file(path, job.dump());
+  return moe_test::run_cli(moe::cli::run_lm, {"train", path});
+}
+
+std::vector<json> lines(const std::string& out) {
+  std::vector<json> v;
+  size_t at = 0;
+  while (at < out.size()) {
+    const size_t nl = out.find('\n', at);
+    v.push_back(json::parse(out.substr(at, nl - at)));
+    at = nl + 1;
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("moe lm train: chunk lines, held-out loss, a checkpoint that loads, and a log") {
+  const std::string root = make_corpus();
+  json job = tiny_job(root);
+  job["out"] = scratch("model");
+  job["log"] = scratch("model") + "/training_log.json";
+  const moe_test::CliRun r = run_job(job, "ok");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const std::vector<json> v = lines(r.out);
+  REQUIRE(v.size() == 4);  // chunk of 4, chunk of 2, held-out, summary
+  CHECK(v[0]["step"] == 4);
+  CHECK(v[0]["loss"].size() == 4);
+  CHECK(v[1]["step"] == 6);
+  CHECK(v[0]["expert_load"].size() == 2);
+  int64_t slots = 0;
+  for (const json& e : v[0]["expert_load"][0]) slots += e.get<int64_t>();
+  CHECK(slots == 4 * 4 * 16 * 2);  // steps · batch · seq_len · top-k
+  const json& summary = v[3];
+  CHECK(summary["steps"] == 6);
+  CHECK(summary["tokens"] == 6 * 4 * 16);
+  CHECK(summary["params"].get<int64_t>() > summary["active_params"].get<int64_t>());
+
+  // The folder loads as it is; its held-out loss is the printed one.
+  const std::string dir = job["out"];
+  moe::Result<moe::lm::LmModel> model = moe::lm::LmModel::load(
+      moe_test::read_text_file(dir + "/config.json"),
+      moe_test::as_bytes(moe_test::read_text_file(dir + "/model.safetensors")));
+  REQUIRE(model.ok());
+  moe::Result<moe::text::Tokenizer> tok =
+      moe::text::tokenizer_from_json(moe_test::read_text_file(dir + "/tokenizer.json"));
+  REQUIRE(tok.ok());
+  const std::vector<int32_t> held = moe::lm::lm_heldout_windows(
+      tok.value().encode(moe_test::read_text_file(root + "/prose/heldout.txt")), 16, 4);
+  const int W = static_cast<int>(held.size() / 17);
+  double total = 0;
+  for (int w = 0; w < W; ++w) {
+    std::vector<int32_t> in(held.begin() + w * 17, held.begin() + w * 17 + 16);
+    std::vector<int32_t> tg(held.begin() + w * 17 + 1, held.begin() + w * 17 + 17);
+    auto run = model.value().forward(in, 1, 16);
+    REQUIRE(run.ok());
+    total += moe::lm::next_token_loss<float>(run.value()->logits.data(), 16,
+                                             model.value().config().vocab_size, tg.data(), nullptr);
+  }
+  CHECK(total / W == doctest::Approx(v[2]["heldout"]["prose"].get<double>()).epsilon(1e-5));
+
+  const json log = json::parse(moe_test::read_text_file(job["log"].get<std::string>()));
+  CHECK(log["train_loss"].size() == 6);
+  CHECK(log["train_loss"][5] == v[1]["loss"][1]);
+  REQUIRE(log["routing"]["steps"].size() == 3);  // steps 0, 2 and the final 6
+  CHECK(log["routing"]["steps"][1]["step"] == 2);
+  CHECK(log["routing"]["steps"][1]["topk_ids"].size() == 2);              // layers
+  CHECK(log["routing"]["steps"][1]["topk_ids"][0].size() == 2 * 16 * 2);  // rows · T · k
+}
+
+TEST_CASE("moe lm train: bad TRAIN.json fields exit 2 naming the field") {
+  const std::string root = make_corpus();
+  struct Bad {
+    const char* name;
+    json patch;
+    std::string message;
+  };
+  const Bad cases[] = {
+      {"unknown", {{"learning_rate", 1}}, "learning_rate: unknown field (see moe lm train --help)"},
+      {"steps", {{"steps", 0}}, "steps: must be an integer between 1 and 10000000, got 0"},
+      {"router",
+       {{"router", "soft_moe"}},
+       "router: must be softmax_topk_renorm, softmax_topk, "
+       "sigmoid_bias, softmax_top1_capacity or topk_capacity, "
+       "got \"soft_moe\""},
+      {"seq_len",
+       {{"seq_len", 40}},
+       "seq_len: must be between 1 and max_position_embeddings (32), got 40"},
+      {"dtype", {{"dtype", "f8"}}, "dtype: must be \"f32\", \"f16\" or \"bf16\", got \"f8\""},
+      {"balancing",
+       {{"balancing", {{"alpha", 1}}}},
+       "balancing.alpha: unknown field (see moe lm train --help)"},
+  };
+  for (const Bad& b : cases) {
+    json job = tiny_job(root);
+    job.update(b.patch);
+    const moe_test::CliRun r = run_job(job, b.name);
+    const std::string path = scratch("jobs") + "/" + b.name + ".json";
+    CHECK(r.status == 2);
+    CHECK(r.err == "error: " + path + ": " + b.message + "\n");
+  }
+  json job = tiny_job(root);
+  job["model"]["num_key_value_heads"] = 3;
+  const moe_test::CliRun r = run_job(job, "heads");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("model.num_key_value_heads: must divide num_attention_heads (2)") !=
+        std::string::npos);
+  job = tiny_job(root);
+  job["domains"] = {"poetry"};
+  const moe_test::CliRun missing = run_job(job, "missing");
+  CHECK(missing.status == 2);
+  CHECK(missing.err == "error: " + root +
+                           "/poetry/train.txt: cannot open file (build the corpus: "
+                           "npm run lm:corpus)\n");
+}
