@@ -41,7 +41,8 @@ const char* const kAnalyzeHelp =
     "  heldout_loss            as moe lm eval\n"
     "  consecutive_agreement   Mixtral Table 5: first choice and first-or-second, with the\n"
     "                          uniform baselines, the chance level from the layer's own loads\n"
-    "                          and the excess over it\n"
+    "                          and the excess over it (consecutive_agreement_by_domain: per\n"
+    "                          domain, each against its own loads)\n"
     "  expert_share            OLMoE: [layer][domain][expert] share of tokens with e in top-k\n"
     "  vocabulary              OLMoE vocabulary specialisation: mean, and the N most frequent ids\n"
     "                          (--top-vocab, default 20) with their expert and share\n"
@@ -234,7 +235,18 @@ json routing_json(const analysis::RoutingRecord& r, const text::Tokenizer& tok, 
   for (int32_t s : r.surface) ++surface_counts[static_cast<size_t>(s)];
   json names = json::array();
   for (std::string_view n : analysis::kSurfaceClassNames) names.push_back(n);
+  // Mixtral's Table 5 is per domain: each domain's pairs against its own loads.
+  json by_domain = json::object();
+  for (size_t d = 0; d < r.domain_names.size(); ++d) {
+    const analysis::RoutingRecord sub = analysis::domain_subset(r, static_cast<int>(d));
+    json layers = json::array();
+    for (int l = 0; l < sub.layers(); ++l) {
+      layers.push_back(agreement_json(analysis::consecutive_agreement(sub, l)));
+    }
+    by_domain[r.domain_names[d]] = std::move(layers);
+  }
   return {{"consecutive_agreement", std::move(agreement)},
+          {"consecutive_agreement_by_domain", std::move(by_domain)},
           {"expert_share", std::move(share)},
           {"vocabulary", std::move(vocab)},
           {"coactivation", std::move(coact)},

@@ -1,5 +1,6 @@
 #include "moe/analysis/routing_record.hpp"
 
+#include <cstddef>
 #include <string>
 
 namespace moe::analysis {
@@ -52,6 +53,30 @@ int32_t RoutingRecord::first_choice(int layer, int n) const {
 std::span<const int32_t> RoutingRecord::choices(int layer, int n) const {
   return {topk_ids[static_cast<size_t>(layer)].data() + static_cast<size_t>(n) * top_k,
           static_cast<size_t>(top_k)};
+}
+
+RoutingRecord domain_subset(const RoutingRecord& r, int domain) {
+  RoutingRecord out;
+  out.num_experts = r.num_experts;
+  out.top_k = r.top_k;
+  out.domain_names = r.domain_names;
+  out.topk_ids.resize(r.topk_ids.size());
+  out.router_probs.resize(r.router_probs.size());
+  const size_t k = static_cast<size_t>(r.top_k), E = static_cast<size_t>(r.num_experts);
+  for (size_t n = 0; n < r.token_ids.size(); ++n) {
+    if (r.domain[n] != domain) continue;
+    out.token_ids.push_back(r.token_ids[n]);
+    out.sequence.push_back(r.sequence[n]);
+    out.domain.push_back(r.domain[n]);
+    out.surface.push_back(r.surface[n]);
+    for (size_t l = 0; l < r.topk_ids.size(); ++l) {
+      const auto ids = r.topk_ids[l].begin() + static_cast<std::ptrdiff_t>(n * k);
+      out.topk_ids[l].insert(out.topk_ids[l].end(), ids, ids + static_cast<std::ptrdiff_t>(k));
+      const auto p = r.router_probs[l].begin() + static_cast<std::ptrdiff_t>(n * E);
+      out.router_probs[l].insert(out.router_probs[l].end(), p, p + static_cast<std::ptrdiff_t>(E));
+    }
+  }
+  return out;
 }
 
 Result<bool> check_routing_record(const RoutingRecord& r) {

@@ -132,6 +132,14 @@ TEST_CASE("moe lm analyze: every analysis per layer, with its invariants") {
     const double nmi = out["nmi"][l]["surface"].get<double>();
     CHECK((nmi >= 0.0 && nmi <= 1.0));
   }
+  for (const char* domain : {"code", "prose"}) {
+    const json& by = out["consecutive_agreement_by_domain"][domain];
+    REQUIRE(by.size() == L);
+    CHECK(by[0]["pairs"].get<int64_t>() > 0);
+  }
+  CHECK(out["consecutive_agreement_by_domain"]["code"][0]["pairs"].get<int64_t>() +
+            out["consecutive_agreement_by_domain"]["prose"][0]["pairs"].get<int64_t>() ==
+        out["consecutive_agreement"][0]["pairs"].get<int64_t>());
   CHECK(out["masking"]["expert_off"].size() == E);
   CHECK(out["masking"]["top1_masked"]["domains"].size() == 2);
   CHECK(out["router_saturation"].empty());

@@ -103,6 +103,28 @@ TEST_CASE("consecutive agreement: pairs never cross a sequence boundary") {
   CHECK(a.first_choice == 1.0);
 }
 
+TEST_CASE("domain subset: one domain's tokens, so its agreement is measured on its own loads") {
+  // Domain 0 always picks expert 0, domain 1 alternates 1, 2: pooled, the chance level is
+  // 0.5² + 0.25² + 0.25² = 0.375; within domain 0 it is 1 and within domain 1 it is 0.5.
+  RoutingRecord r = record_of(3, 1, {{0}, {0}, {0}, {0}, {1}, {2}, {1}, {2}});
+  r.domain = {0, 0, 0, 0, 1, 1, 1, 1};
+  r.sequence = {0, 0, 0, 0, 1, 1, 1, 1};
+  r.token_ids = {5, 6, 7, 8, 9, 10, 11, 12};
+  r.domain_names = {"prose", "code"};
+  CHECK(moe::analysis::consecutive_agreement(r, 0).chance_first == doctest::Approx(0.375));
+  const RoutingRecord code = moe::analysis::domain_subset(r, 1);
+  REQUIRE(moe::analysis::check_routing_record(code).ok());
+  CHECK(code.token_ids == std::vector<int32_t>{9, 10, 11, 12});
+  CHECK(code.topk_ids[0] == std::vector<int32_t>{1, 2, 1, 2});
+  CHECK(code.router_probs[0].size() == 12);
+  const auto a = moe::analysis::consecutive_agreement(code, 0);
+  CHECK(a.pairs == 3);
+  CHECK(a.first_choice == 0.0);
+  CHECK(a.chance_first == doctest::Approx(0.5));
+  CHECK(moe::analysis::consecutive_agreement(moe::analysis::domain_subset(r, 0), 0).chance_first ==
+        doctest::Approx(1.0));
+}
+
 TEST_CASE("uniform set overlap: Mixtral's 46% for 8 experts top-2, certain when sets must meet") {
   CHECK(moe::analysis::uniform_set_overlap(8, 2) == doctest::Approx(1.0 - 15.0 / 28.0));
   CHECK(moe::analysis::uniform_set_overlap(8, 1) == doctest::Approx(1.0 / 8.0));

@@ -55,6 +55,10 @@ struct RoutingRecord {
 // [0, D), surface classes valid. Errors name the field (`record.topk_ids[1]: ...`).
 Result<bool> check_routing_record(const RoutingRecord& r);
 
+// The tokens of domain d only, in order (labels, routing and domain_names kept, so domain ids stay
+// valid): the per-domain view of Mixtral's Table 5, where each analysis sees one domain's loads.
+RoutingRecord domain_subset(const RoutingRecord& r, int domain);
+
 // The analyses below assume a checked record and 0 <= layer < L.
 
 }  // namespace moe::analysis
