@@ -124,3 +124,19 @@ TEST_CASE("LmModel selection mask: bad masks are refused by field and change not
   REQUIRE(model.forward(ids, 1, 4).ok());
   CHECK(model.trace().logits == logits);
 }
+
+TEST_CASE("selection mask: only the softmax top-k kinds take one; an empty mask always passes") {
+  moe::LayerConfig c;
+  c.num_experts = 4;
+  c.top_k = 1;
+  c.router_kind = moe::RouterKind::softmax_top1_capacity;
+  moe::SelectionMask top1;
+  top1.top_ranks_off = 1;
+  const auto r = moe::check_selection_mask(c, top1);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message() ==
+        "selection_mask: only the softmax_topk kinds take a mask, not softmax_top1_capacity");
+  CHECK(moe::check_selection_mask(c, moe::SelectionMask{}).ok());
+  c.router_kind = moe::RouterKind::softmax_topk;
+  CHECK(moe::check_selection_mask(c, top1).ok());
+}
