@@ -9,11 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "forward_command.hpp"
+#include "lm_analyze_command.hpp"
+#include "lm_model_dir.hpp"
 #include "lm_tokenizer_command.hpp"
 #include "lm_train_command.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_generate.hpp"
-#include "moe/lm/safetensors.hpp"
 #include "moe/result.hpp"
 
 namespace moe::cli {
@@ -30,6 +31,10 @@ const LmSubcommand kLmSubcommands[] = {
      run_lm_generate},
     {"train", "TRAIN.json: train the model on the corpus, write the checkpoint folder and log",
      run_lm_train},
+    {"eval", "MODEL_DIR [--corpus DIR | --text FILE]: held-out loss per domain (JSON)",
+     run_lm_eval},
+    {"analyze", "MODEL_DIR (--corpus DIR | --text FILE): routing analyses of the MoE papers (JSON)",
+     run_lm_analyze},
     {"tokenizer",
      "train | encode | decode | stats: the byte-level BPE tokenizer (see moe lm tokenizer --help)",
      run_lm_tokenizer},
@@ -54,7 +59,6 @@ const char* const kGenerateHelp =
     "nucleus sampling with a seeded RNG (default seed 0), so a seed gives the same tokens.\n"
     "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
 
-constexpr uint64_t kMaxConfigBytes = 1u << 20;
 constexpr uint64_t kMaxInputBytes = 64u << 20;
 
 int fail(std::ostream& err, const std::string& message) {
@@ -67,39 +71,6 @@ bool wants_help(const std::vector<std::string>& args) {
     if (a == "-h" || a == "--help") return true;
   }
   return false;
-}
-
-Result<std::string> read_file(const std::string& path, uint64_t max_bytes) {
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file) return Error{path, "cannot open file"};
-  const std::streamoff size = file.tellg();
-  if (size < 0) return Error{path, "cannot read file"};
-  if (size == 0) return Error{path, "empty file"};
-  if (static_cast<uint64_t>(size) > max_bytes) {
-    return Error{path, "file is " + std::to_string(size) + " bytes, above the cap of " +
-                           std::to_string(max_bytes) + " bytes"};
-  }
-  file.seekg(0);
-  std::string text(static_cast<size_t>(size), '\0');
-  if (!file.read(text.data(), size)) return Error{path, "cannot read file"};
-  return text;
-}
-
-// Errors from the config and the checkpoint name the file they came from.
-Result<lm::LmModel> load_model_dir(const std::string& dir) {
-  const std::string config_path = dir + "/config.json";
-  const std::string weights_path = dir + "/model.safetensors";
-  Result<std::string> config = read_file(config_path, kMaxConfigBytes);
-  if (!config.ok()) return config.error();
-  Result<std::string> weights = read_file(weights_path, lm::kMaxSafetensorsBytes);
-  if (!weights.ok()) return weights.error();
-  Result<lm::LmConfig> parsed = lm::parse_lm_config_text(config.value());
-  if (!parsed.ok()) return Error{config_path + ": " + parsed.error().where, parsed.error().reason};
-  const auto* bytes = reinterpret_cast<const uint8_t*>(weights.value().data());
-  Result<lm::LmModel> model =
-      lm::LmModel::load(config.value(), std::span<const uint8_t>(bytes, weights.value().size()));
-  if (!model.ok()) return Error{weights_path + ": " + model.error().where, model.error().reason};
-  return std::move(model.value());
 }
 
 // {"input_ids": [[...], ...]}: B rows of equal length T, integers. Ranges are the model's check.

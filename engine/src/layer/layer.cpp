@@ -23,6 +23,13 @@ std::string describe_float(float v) {
 
 }  // namespace
 
+Result<bool> Layer::set_selection_mask(SelectionMask mask) {
+  Result<bool> ok = check_selection_mask(config_, mask);
+  if (!ok.ok()) return ok;
+  selection_mask_ = std::move(mask);
+  return true;
+}
+
 Result<const Trace*> Layer::forward(const float* x, size_t n, int64_t T) {
   const LayerConfig& c = config_;
   const int64_t d = c.d_model;
@@ -61,7 +68,7 @@ Result<const Trace*> Layer::forward(const float* x, size_t n, int64_t T) {
   if (!groups.ok()) return groups.error();
 
   // Routing: logits → the kind's scheme → ids, gates, kept, combine weights, counts.
-  Result<bool> routed = route_tokens(c, weights_, x, t, groups.value(), tr);
+  Result<bool> routed = route_tokens(c, weights_, x, t, groups.value(), tr, selection_mask_);
   if (!routed.ok()) return routed.error();
 
   if (c.router_kind == RouterKind::soft_moe) {

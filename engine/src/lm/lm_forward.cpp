@@ -61,6 +61,20 @@ LmWeights LmModel::weights() const {
   return w;
 }
 
+Result<bool> LmModel::set_selection_mask(const SelectionMask& mask, int layer) {
+  const int L = static_cast<int>(moe_.size());
+  if (layer < -1 || layer >= L) {
+    return Error{"layer", "must be -1 (all) or between 0 and " + std::to_string(L - 1) + ", got " +
+                              std::to_string(layer)};
+  }
+  // Every layer has the same config, so checking one checks all: no layer changes on error.
+  if (Result<bool> ok = check_selection_mask(moe_[0].layer().config(), mask); !ok.ok()) return ok;
+  for (int l = 0; l < L; ++l) {
+    if (layer == -1 || layer == l) (void)moe_[static_cast<size_t>(l)].set_selection_mask(mask);
+  }
+  return true;
+}
+
 Result<bool> LmModel::check_ids(std::span<const int32_t> ids, int B, int T) const {
   if (B < 1) return Error{"input_ids", "needs at least one sequence, got " + std::to_string(B)};
   if (T < 1) return Error{"input_ids", "needs at least one token per sequence, got 0"};

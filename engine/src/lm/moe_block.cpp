@@ -37,6 +37,10 @@ Result<bool> MoeBlock::forward(const float* x, int N, MoeBlockOutput& out) {
   return true;
 }
 
+Result<bool> MoeBlock::set_selection_mask(SelectionMask mask) {
+  return layer_.set_selection_mask(std::move(mask));
+}
+
 float moe_aux_loss_pooled(const std::vector<std::span<const float>>& probs,
                           const std::vector<std::span<const int32_t>>& topk_ids, int E, int k) {
   std::vector<float> all_probs;  // [L·N, E]

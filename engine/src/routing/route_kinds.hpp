@@ -11,7 +11,7 @@
 
 namespace moe::detail {
 
-Result<bool> route_softmax_topk(const LayerConfig& c, int T, Trace& tr);
+Result<bool> route_softmax_topk(const LayerConfig& c, int T, const SelectionMask& mask, Trace& tr);
 Result<bool> route_noisy_topk(const LayerConfig& c, const LayerWeights& w, const float* x, int T,
                               Trace& tr);
 Result<bool> route_sigmoid_grouped(const LayerConfig& c, const LayerWeights& w, int T,

@@ -107,8 +107,44 @@ Result<bool> check_logits(const std::vector<float>& logits, int R) {
 
 }  // namespace
 
+bool SelectionMask::active() const {
+  return top_ranks_off > 0 ||
+         std::any_of(experts_off.begin(), experts_off.end(), [](uint8_t v) { return v != 0; });
+}
+
+int SelectionMask::max_excluded() const {
+  int off = top_ranks_off;
+  for (uint8_t v : experts_off) off += v != 0 ? 1 : 0;
+  return off;
+}
+
+Result<bool> check_selection_mask(const LayerConfig& c, const SelectionMask& mask) {
+  const int E = c.num_experts, k = c.top_k;
+  if (!mask.experts_off.empty() && static_cast<int>(mask.experts_off.size()) != E) {
+    return Error{"selection_mask.experts_off", "must have one entry per expert (" +
+                                                   std::to_string(E) + "), got " +
+                                                   std::to_string(mask.experts_off.size())};
+  }
+  if (mask.top_ranks_off < 0) {
+    return Error{"selection_mask.top_ranks_off",
+                 "must be >= 0, got " + std::to_string(mask.top_ranks_off)};
+  }
+  if (!mask.active()) return true;
+  if (c.router_kind != RouterKind::softmax_topk &&
+      c.router_kind != RouterKind::softmax_topk_renorm) {
+    return Error{"selection_mask", "only the softmax_topk kinds take a mask, not " +
+                                       std::string(to_string(c.router_kind))};
+  }
+  if (mask.max_excluded() > E - k) {
+    return Error{"selection_mask", "excludes up to " + std::to_string(mask.max_excluded()) +
+                                       " of " + std::to_string(E) +
+                                       " experts, leaving fewer than top_k = " + std::to_string(k)};
+  }
+  return true;
+}
+
 Result<bool> route_tokens(const LayerConfig& c, const LayerWeights& w, const float* x, int T,
-                          const CapacityGroups& g, Trace& tr) {
+                          const CapacityGroups& g, Trace& tr, const SelectionMask& mask) {
   const int E = c.num_experts, R = c.router_rows(), s = c.slots_per_token();
   tr.slots = s;
   tr.groups = g.groups;
@@ -129,7 +165,7 @@ Result<bool> route_tokens(const LayerConfig& c, const LayerWeights& w, const flo
   switch (c.router_kind) {
     case RouterKind::softmax_topk:
     case RouterKind::softmax_topk_renorm:
-      routed = detail::route_softmax_topk(c, T, tr);
+      routed = detail::route_softmax_topk(c, T, mask, tr);
       break;
     case RouterKind::noisy_topk:
       routed = detail::route_noisy_topk(c, w, x, T, tr);

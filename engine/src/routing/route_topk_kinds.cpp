@@ -1,6 +1,7 @@
 // Router kinds without capacity: softmax top-k (Mixtral, Qwen2-MoE), noisy top-k (Shazeer 2017)
 // and DeepSeek-V3's sigmoid grouped top-k with a correction bias. All keep every slot.
 #include <span>
+#include <vector>
 
 #include "moe/routing/deepseek_balance.hpp"
 #include "moe/routing/deepseek_routing.hpp"
@@ -10,11 +11,23 @@
 
 namespace moe::detail {
 
-// The pipeline as it stands in router.hpp (route_tokens checked the logits are finite).
-Result<bool> route_softmax_topk(const LayerConfig& c, int T, Trace& tr) {
+// The pipeline as it stands in router.hpp (route_tokens checked the logits are finite; the
+// layer checked the mask with check_selection_mask).
+Result<bool> route_softmax_topk(const LayerConfig& c, int T, const SelectionMask& mask, Trace& tr) {
   const int E = c.num_experts, k = c.top_k;
   router_compute_probs(tr.router_logits.data(), T, E, tr.router_probs.data());  // [T, E]
-  router_select_topk(tr.router_probs.data(), T, E, k, tr.topk_ids.data());      // [T, k]
+  const float* selection = tr.router_probs.data();                              // [T, E]
+  std::vector<float> masked;                                                    // [T, E]
+  if (mask.active()) {
+    std::vector<uint8_t> excluded(static_cast<size_t>(T) * E, 0);  // [T, E]
+    for (size_t i = 0; i < excluded.size() && !mask.experts_off.empty(); ++i)
+      excluded[i] = mask.experts_off[i % E];
+    router_exclude_top_ranks(tr.router_probs.data(), T, E, mask.top_ranks_off, excluded.data());
+    masked.resize(excluded.size());
+    router_mask_selection(tr.router_probs.data(), excluded.data(), T, E, masked.data());
+    selection = masked.data();
+  }
+  router_select_topk(selection, T, E, k, tr.topk_ids.data());  // [T, k]
   router_gather_weights(tr.router_probs.data(), tr.topk_ids.data(), T, E, k,
                         tr.topk_weights.data());  // [T, k]
   if (c.renormalises()) router_renormalise(tr.topk_weights.data(), T, k);

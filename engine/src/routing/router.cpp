@@ -135,6 +135,24 @@ void router_select_topk(const double* probs, int T, int E, int k, int32_t* topk_
   select_topk(probs, T, E, k, topk_ids);
 }
 
+void router_mask_selection(const float* scores, const uint8_t* excluded, int T, int E,
+                           float* masked) {
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  const size_t n = static_cast<size_t>(T) * E;
+  for (size_t i = 0; i < n; ++i) masked[i] = excluded[i] ? neg_inf : scores[i];
+}
+
+void router_exclude_top_ranks(const float* scores, int T, int E, int m, uint8_t* excluded) {
+  assert(m >= 0 && m <= E && "ranks to exclude must be in [0, E]");
+  if (m == 0) return;
+  std::vector<int32_t> top(static_cast<size_t>(T) * m);  // [T, m]
+  select_topk(scores, T, E, m, top.data());
+  for (int t = 0; t < T; ++t) {
+    for (int j = 0; j < m; ++j)
+      excluded[static_cast<size_t>(t) * E + top[static_cast<size_t>(t) * m + j]] = 1;
+  }
+}
+
 void router_select_grouped_topk(const float* biased, int T, int E, int n_group, int topk_group,
                                 int k, int32_t* topk_ids, float* group_scores,
                                 uint8_t* group_kept) {

@@ -8,6 +8,7 @@
 #include "moe/layer/experts.hpp"
 #include "moe/layer/trace.hpp"
 #include "moe/result.hpp"
+#include "moe/routing/route_tokens.hpp"
 #include "moe/spec/config.hpp"
 #include "moe/spec/weights.hpp"
 
@@ -39,10 +40,16 @@ class Layer {
 
   const Trace& trace() const { return trace_; }
 
+  // Experts the router may not choose from now on (route_tokens.hpp SelectionMask; an empty mask
+  // lifts it). Checked against the config; on error the previous mask stays.
+  Result<bool> set_selection_mask(SelectionMask mask);
+  const SelectionMask& selection_mask() const { return selection_mask_; }
+
  private:
   LayerConfig config_;
   LayerWeights weights_;
   Trace trace_;
+  SelectionMask selection_mask_;
   ExpertDispatch dispatch_;
   ExpertWorkspace workspace_;
   std::vector<PackedExpert> packed_experts_;  // [E]  weights_.experts packed for the 4x8 GEMM

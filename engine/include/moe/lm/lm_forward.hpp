@@ -93,6 +93,12 @@ class LmModel {
 
   const LmTrace& trace() const { return trace_; }
 
+  // Routing masks for DeepSeekMoE's analyses (route_tokens.hpp SelectionMask): in `layer`, or in
+  // every layer when layer = -1, the router may not choose the masked experts and re-picks from
+  // the rest; e.g. {experts_off: expert e} switches e off, {top_ranks_off: 1} masks each token's
+  // first choice. An empty mask lifts it. Errors: `layer`, `selection_mask.<field>` (no change).
+  Result<bool> set_selection_mask(const SelectionMask& mask, int layer = -1);
+
  private:
   Result<bool> check_ids(std::span<const int32_t> ids, int B, int T) const;
   Result<bool> run(std::span<const int32_t> ids, int B, int T, KvCache& cache);

@@ -37,6 +37,10 @@ class MoeBlock {
   // x [N, d] → out; an Error only for input the layer refuses (non-finite values, memory cap).
   Result<bool> forward(const float* x, int N, MoeBlockOutput& out);
 
+  // Experts the router may not choose (DeepSeekMoE's masking analyses; route_tokens.hpp
+  // SelectionMask): the layer's selection stage excludes them before top-k. Empty = none.
+  Result<bool> set_selection_mask(SelectionMask mask);
+
   const LayerWeights& weights() const { return layer_.weights(); }
   const Layer& layer() const { return layer_; }
 

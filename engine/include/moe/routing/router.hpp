@@ -6,6 +6,7 @@
 //   logits      router_compute_logits                       x · W_gᵀ
 //   scores      router_compute_probs | _sigmoid_scores      softmax or sigmoid (SIMD kernels)
 //   bias        router_add_selection_bias                   DeepSeek-V3: selection only
+//   mask        router_exclude_top_ranks, _mask_selection   DeepSeekMoE's masking analyses
 //   selection   router_select_topk | _grouped_topk          top-k, group-limited top-k
 //               router_apply_capacity                       Switch / GShard: drop over capacity
 //               router_select_expert_choice                 Zhou 2022: experts pick tokens
@@ -47,6 +48,21 @@ void router_compute_sigmoid_scores(const double* logits, int T, int E, double* s
 void router_add_selection_bias(const float* scores, const float* bias, int T, int E, float* biased);
 void router_add_selection_bias(const double* scores, const double* bias, int T, int E,
                                double* biased);
+
+// Selection mask: an expert excluded for a token cannot be chosen by the top-k that follows (the
+// gates still read the unmasked scores, so with renormalised gates the token's remaining experts
+// share its weight as if the excluded ones did not exist). DeepSeekMoE's analyses: switch one
+// expert off, or mask each token's top-1 and let the router re-pick.
+//   masked[t,e] = -inf if excluded[t,e] else scores[t,e]
+//   scores [T, E], excluded [T, E] (1 = excluded), masked [T, E]; masked may alias scores
+void router_mask_selection(const float* scores, const uint8_t* excluded, int T, int E,
+                           float* masked);
+
+// excluded[t,e] = 1 for the m largest scores[t,·] of each token (ranked as router_select_topk
+// ranks them, ties to the lower expert); other entries are left as they are, so it adds to a
+// per-expert mask already in `excluded`.
+//   scores [T, E], excluded [T, E], 0 <= m <= E
+void router_exclude_top_ranks(const float* scores, int T, int E, int m, uint8_t* excluded);
 
 // topk_ids[t,j] = the expert with the j-th largest probs[t,·], j < k; among equal
 // probabilities the lower expert index ranks first (deterministic, checkable by a learner).

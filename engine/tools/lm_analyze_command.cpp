@@ -1,0 +1,357 @@
+#include "lm_analyze_command.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "forward_command.hpp"
+#include "lm_model_dir.hpp"
+#include "moe/analysis/coactivation.hpp"
+#include "moe/analysis/consecutive_agreement.hpp"
+#include "moe/analysis/expert_specialisation.hpp"
+#include "moe/analysis/lm_evaluation.hpp"
+
+namespace moe::cli {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const char* const kEvalHelp =
+    "usage: moe lm eval MODEL_DIR [--corpus DIR | --text FILE] [--max-tokens N] [--context C]\n"
+    "\n"
+    "Held-out loss per domain: each DIR/<domain>/heldout.txt (default DIR: build/lm-corpus), or\n"
+    "FILE as one domain \"text\", is encoded with MODEL_DIR/tokenizer.json and cut into windows\n"
+    "of C + 1 tokens overlapping by one (C: default max_position_embeddings), so every token\n"
+    "after the first is predicted once. --max-tokens caps the predicted tokens per domain\n"
+    "(default: all). Prints {\"context\", \"domains\": [{\"name\", \"loss\", \"tokens\"}], "
+    "\"loss\"}\n"
+    "(mean next-token NLL in nats; \"loss\" over all domains' tokens).\n"
+    "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
+
+const char* const kAnalyzeHelp =
+    "usage: moe lm analyze MODEL_DIR (--corpus DIR | --text FILE) [--max-tokens N] [--context C]\n"
+    "                      [--intermediate DIR]... [--top-vocab N]\n"
+    "\n"
+    "Routes the text as `moe lm eval` does (--max-tokens default 4096 per domain) and prints one\n"
+    "JSON object with the routing analyses of the MoE papers, per layer (formulas in\n"
+    "engine/include/moe/analysis/):\n"
+    "  heldout_loss            as moe lm eval\n"
+    "  consecutive_agreement   Mixtral Table 5: first choice and first-or-second, with the\n"
+    "                          uniform baselines, the chance level from the layer's own loads\n"
+    "                          and the excess over it (consecutive_agreement_by_domain: per\n"
+    "                          domain, each against its own loads)\n"
+    "  expert_share            OLMoE: [layer][domain][expert] share of tokens with e in top-k\n"
+    "  vocabulary              OLMoE vocabulary specialisation: mean, and the N most frequent ids\n"
+    "                          (--top-vocab, default 20) with their expert and share\n"
+    "  coactivation            OLMoE: counts[i][j] and given[i][j] = counts[i][j] / counts[i][i]\n"
+    "  nmi                     first-choice expert vs domain and vs surface class\n"
+    "  masking                 DeepSeekMoE: held-out loss with each token's top-1 masked, and\n"
+    "                          with each expert switched off in every layer\n"
+    "  router_saturation       OLMoE, for each --intermediate model folder (same shape): share\n"
+    "                          of its top-k that the final model also picks\n"
+    "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
+
+constexpr uint64_t kMaxTextBytes = 64u << 20;
+constexpr int64_t kDefaultAnalyzeTokens = 4096;
+
+int fail(std::ostream& err, const std::string& message) {
+  err << "error: " << message << "\n";
+  return 2;
+}
+
+struct Options {
+  std::string model_dir, corpus, text;
+  std::vector<std::string> intermediate;
+  int64_t max_tokens = -1;  // -1: the command's default
+  int context = 0;
+  int top_vocab = 20;
+};
+
+// A whole number in [lo, hi] for `flag`.
+Result<int64_t> parse_count(const std::string& flag, const std::string& word, int64_t lo,
+                            int64_t hi) {
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(word, &used);
+  } catch (...) {
+    used = 0;
+  }
+  if (word.empty() || used != word.size() || v < lo || v > hi || word[0] == '+' || word[0] == ' ') {
+    return Error{flag, "expected a whole number between " + std::to_string(lo) + " and " +
+                           std::to_string(hi) + ", got \"" + word + "\""};
+  }
+  return static_cast<int64_t>(v);
+}
+
+// Flags shared by eval and analyze; `analyze` adds --intermediate and --top-vocab.
+Result<Options> parse_options(const std::vector<std::string>& args, const std::string& command,
+                              bool analyze) {
+  Options o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    const bool known = a == "--corpus" || a == "--text" || a == "--max-tokens" ||
+                       a == "--context" ||
+                       (analyze && (a == "--intermediate" || a == "--top-vocab"));
+    if (known && i + 1 >= args.size()) return Error{a, "missing value"};
+    if (a == "--corpus") {
+      o.corpus = args[++i];
+    } else if (a == "--text") {
+      o.text = args[++i];
+    } else if (a == "--intermediate" && analyze) {
+      o.intermediate.push_back(args[++i]);
+    } else if (a == "--max-tokens") {
+      Result<int64_t> v = parse_count(a, args[++i], 1, int64_t{1} << 30);
+      if (!v.ok()) return v.error();
+      o.max_tokens = v.value();
+    } else if (a == "--context" || (a == "--top-vocab" && analyze)) {
+      Result<int64_t> v = parse_count(a, args[++i], 1, int64_t{1} << 20);
+      if (!v.ok()) return v.error();
+      (a == "--context" ? o.context : o.top_vocab) = static_cast<int>(v.value());
+    } else if (a.rfind("-", 0) == 0) {
+      return Error{command, "unknown option \"" + a + "\" (see " + command + " --help)"};
+    } else if (o.model_dir.empty()) {
+      o.model_dir = a;
+    } else {
+      return Error{command, "unexpected argument \"" + a + "\""};
+    }
+  }
+  if (o.model_dir.empty()) return Error{command, "missing MODEL_DIR"};
+  if (!o.corpus.empty() && !o.text.empty()) {
+    return Error{"--text", "cannot be combined with --corpus (one source of text)"};
+  }
+  if (analyze && o.corpus.empty() && o.text.empty()) {
+    return Error{command, "needs --corpus DIR or --text FILE"};
+  }
+  if (!analyze && o.corpus.empty() && o.text.empty()) o.corpus = "build/lm-corpus";
+  return o;
+}
+
+// The text of each domain: FILE as "text", or every DIR/<name>/heldout.txt by name.
+Result<std::vector<std::pair<std::string, std::string>>> read_domains(const Options& o) {
+  std::vector<std::pair<std::string, std::string>> texts;
+  if (!o.text.empty()) {
+    Result<std::string> t = read_file(o.text, kMaxTextBytes);
+    if (!t.ok()) return Error{"--text: " + t.error().where, t.error().reason};
+    texts.emplace_back("text", std::move(t.value()));
+    return texts;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(o.corpus, ec)) {
+    return Error{"--corpus", o.corpus + " is not a folder (expected <domain>/heldout.txt inside)"};
+  }
+  std::vector<std::string> names;
+  for (const fs::directory_entry& e : fs::directory_iterator(o.corpus, ec)) {
+    if (e.is_directory() && fs::is_regular_file(e.path() / "heldout.txt")) {
+      names.push_back(e.path().filename().string());
+    }
+  }
+  std::sort(names.begin(), names.end());
+  if (names.empty()) {
+    return Error{"--corpus", o.corpus + " holds no <domain>/heldout.txt"};
+  }
+  for (const std::string& name : names) {
+    Result<std::string> t = read_file(o.corpus + "/" + name + "/heldout.txt", kMaxTextBytes);
+    if (!t.ok()) return Error{"--corpus: " + t.error().where, t.error().reason};
+    texts.emplace_back(name, std::move(t.value()));
+  }
+  return texts;
+}
+
+// Everything an evaluation needs: the model, its tokenizer, the encoded domains.
+struct Loaded {
+  lm::LmModel model;
+  text::Tokenizer tokenizer;
+  std::vector<analysis::TokenDomain> domains;
+};
+
+Result<Loaded> load(const Options& o) {
+  Result<lm::LmModel> model = load_model_dir(o.model_dir);
+  if (!model.ok()) return model.error();
+  Result<text::Tokenizer> tok = load_tokenizer_dir(o.model_dir, model.value().config());
+  if (!tok.ok()) return tok.error();
+  Result<std::vector<std::pair<std::string, std::string>>> texts = read_domains(o);
+  if (!texts.ok()) return texts.error();
+  std::vector<analysis::TokenDomain> domains;
+  for (const auto& [name, text] : texts.value()) {
+    domains.push_back({name, tok.value().encode(text)});
+  }
+  return Loaded{std::move(model.value()), std::move(tok.value()), std::move(domains)};
+}
+
+json losses_json(const analysis::LmEvaluation& ev) {
+  json domains = json::array();
+  for (const analysis::DomainLoss& d : ev.domains) {
+    domains.push_back({{"name", d.name}, {"loss", d.loss}, {"tokens", d.tokens}});
+  }
+  return {{"domains", std::move(domains)}, {"loss", ev.loss}};
+}
+
+json agreement_json(const analysis::ConsecutiveAgreement& a) {
+  return {{"pairs", a.pairs},
+          {"first_choice", a.first_choice},
+          {"first_or_second", a.first_or_second},
+          {"uniform_first", a.uniform_first},
+          {"uniform_set", a.uniform_set},
+          {"chance_first", a.chance_first},
+          {"chance_set", a.chance_set},
+          {"excess_first", a.excess_first},
+          {"excess_set", a.excess_set}};
+}
+
+json vocabulary_json(const analysis::VocabSpecialisation& v, const text::Tokenizer& tok, int top) {
+  json rows = json::array();
+  for (size_t i = 0; i < v.tokens.size() && static_cast<int>(i) < top; ++i) {
+    const analysis::VocabEntry& e = v.tokens[i];
+    rows.push_back({{"id", e.token_id},
+                    {"piece", tok.token_bytes(e.token_id)},
+                    {"count", e.count},
+                    {"expert", e.expert},
+                    {"share", e.share}});
+  }
+  return {{"mean", v.mean}, {"distinct_ids", v.tokens.size()}, {"top", std::move(rows)}};
+}
+
+json coactivation_json(const analysis::Coactivation& c, int E) {
+  return {{"counts", rows_json(c.counts.data(), E, E)}, {"given", rows_json(c.given.data(), E, E)}};
+}
+
+// The per-layer analyses of one routing record.
+json routing_json(const analysis::RoutingRecord& r, const text::Tokenizer& tok, int top_vocab) {
+  json agreement = json::array(), share = json::array(), vocab = json::array(),
+       coact = json::array(), nmi = json::array();
+  for (int l = 0; l < r.layers(); ++l) {
+    agreement.push_back(agreement_json(analysis::consecutive_agreement(r, l)));
+    share.push_back(analysis::expert_share_by_domain(r, l));
+    vocab.push_back(vocabulary_json(analysis::vocabulary_specialisation(r, l), tok, top_vocab));
+    coact.push_back(coactivation_json(analysis::coactivation(r, l), r.num_experts));
+    nmi.push_back({{"domain", analysis::nmi_expert_domain(r, l)},
+                   {"surface", analysis::nmi_expert_surface(r, l)}});
+  }
+  std::vector<int64_t> surface_counts(analysis::kSurfaceClasses, 0);
+  for (int32_t s : r.surface) ++surface_counts[static_cast<size_t>(s)];
+  json names = json::array();
+  for (std::string_view n : analysis::kSurfaceClassNames) names.push_back(n);
+  // Mixtral's Table 5 is per domain: each domain's pairs against its own loads.
+  json by_domain = json::object();
+  for (size_t d = 0; d < r.domain_names.size(); ++d) {
+    const analysis::RoutingRecord sub = analysis::domain_subset(r, static_cast<int>(d));
+    json layers = json::array();
+    for (int l = 0; l < sub.layers(); ++l) {
+      layers.push_back(agreement_json(analysis::consecutive_agreement(sub, l)));
+    }
+    by_domain[r.domain_names[d]] = std::move(layers);
+  }
+  return {{"consecutive_agreement", std::move(agreement)},
+          {"consecutive_agreement_by_domain", std::move(by_domain)},
+          {"expert_share", std::move(share)},
+          {"vocabulary", std::move(vocab)},
+          {"coactivation", std::move(coact)},
+          {"nmi", std::move(nmi)},
+          {"surface_classes", {{"names", std::move(names)}, {"counts", surface_counts}}}};
+}
+
+json masking_json(lm::LmModel& model, const std::vector<analysis::TokenDomain>& domains,
+                  const analysis::EvalOptions& eo) {
+  Result<analysis::MaskingStudy> study = analysis::masking_study(model, domains, eo);
+  if (!study.ok()) return {{"skipped", study.error().message()}};
+  json off = json::array();
+  for (size_t e = 0; e < study.value().expert_off.size(); ++e) {
+    json row = losses_json(study.value().expert_off[e]);
+    row["expert"] = e;
+    off.push_back(std::move(row));
+  }
+  return {{"top1_masked", losses_json(study.value().top1_masked)}, {"expert_off", std::move(off)}};
+}
+
+}  // namespace
+
+int run_lm_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  for (const std::string& a : args) {
+    if (a == "-h" || a == "--help") {
+      out << kEvalHelp;
+      return 0;
+    }
+  }
+  Result<Options> o = parse_options(args, "moe lm eval", false);
+  if (!o.ok()) return fail(err, o.error().message());
+  Result<Loaded> loaded = load(o.value());
+  if (!loaded.ok()) return fail(err, loaded.error().message());
+  analysis::EvalOptions eo;
+  eo.context = o.value().context;
+  eo.max_tokens = std::max<int64_t>(o.value().max_tokens, 0);
+  eo.record_routing = false;
+  Result<analysis::LmEvaluation> ev =
+      analysis::evaluate_lm(loaded.value().model, loaded.value().domains, eo);
+  if (!ev.ok()) return fail(err, ev.error().message());
+  json result = losses_json(ev.value());
+  result["context"] =
+      eo.context == 0 ? loaded.value().model.config().max_position_embeddings : eo.context;
+  out << result.dump() << "\n";
+  return 0;
+}
+
+int run_lm_analyze(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  for (const std::string& a : args) {
+    if (a == "-h" || a == "--help") {
+      out << kAnalyzeHelp;
+      return 0;
+    }
+  }
+  Result<Options> parsed = parse_options(args, "moe lm analyze", true);
+  if (!parsed.ok()) return fail(err, parsed.error().message());
+  const Options& o = parsed.value();
+  Result<Loaded> loaded = load(o);
+  if (!loaded.ok()) return fail(err, loaded.error().message());
+  lm::LmModel& model = loaded.value().model;
+  const lm::LmConfig& c = model.config();
+  const std::vector<int32_t> surface = analysis::surface_classes_of_vocab(loaded.value().tokenizer);
+  std::vector<int32_t> surface_of_id(static_cast<size_t>(c.vocab_size),
+                                     static_cast<int32_t>(analysis::SurfaceClass::mixed));
+  std::copy(surface.begin(), surface.end(), surface_of_id.begin());
+
+  analysis::EvalOptions eo;
+  eo.context = o.context;
+  eo.max_tokens = o.max_tokens < 0 ? kDefaultAnalyzeTokens : o.max_tokens;
+  eo.surface_of_id = surface_of_id;
+  Result<analysis::LmEvaluation> ev = analysis::evaluate_lm(model, loaded.value().domains, eo);
+  if (!ev.ok()) return fail(err, ev.error().message());
+  const analysis::RoutingRecord& record = ev.value().routing;
+  if (Result<bool> ok = analysis::check_routing_record(record); !ok.ok()) {
+    return fail(err, ok.error().message());
+  }
+
+  json result = routing_json(record, loaded.value().tokenizer, o.top_vocab);
+  result["model"] = {{"layers", c.num_hidden_layers},
+                     {"experts", c.num_local_experts},
+                     {"top_k", c.num_experts_per_tok},
+                     {"vocab_size", c.vocab_size},
+                     {"context", eo.context == 0 ? c.max_position_embeddings : eo.context}};
+  result["domains"] = record.domain_names;
+  result["tokens"] = record.tokens();
+  result["heldout_loss"] = losses_json(ev.value());
+  result["masking"] = masking_json(model, loaded.value().domains, eo);
+
+  json saturation = json::array();
+  for (const std::string& dir : o.intermediate) {
+    Result<lm::LmModel> step_model = load_model_dir(dir);
+    if (!step_model.ok()) return fail(err, "--intermediate: " + step_model.error().message());
+    Result<analysis::LmEvaluation> step =
+        analysis::evaluate_lm(step_model.value(), loaded.value().domains, eo);
+    if (!step.ok()) return fail(err, "--intermediate " + dir + ": " + step.error().message());
+    Result<analysis::RouterSaturation> s =
+        analysis::router_saturation(step.value().routing, record);
+    if (!s.ok()) return fail(err, "--intermediate " + dir + ": " + s.error().message());
+    saturation.push_back(
+        {{"checkpoint", dir}, {"per_layer", s.value().per_layer}, {"mean", s.value().mean}});
+  }
+  result["router_saturation"] = std::move(saturation);
+  // Token pieces may hold part of a UTF-8 character: those bytes print as U+FFFD.
+  out << result.dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+  return 0;
+}
+
+}  // namespace moe::cli
