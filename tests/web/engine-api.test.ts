@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import type { MoeEngineModule, RawLayer, RawTrainer } from '../../engine/wasm/moe_engine.mjs';
+import type { MoeEngineModule, RawLayer, RawLm, RawTrainer } from '../../engine/wasm/moe_engine.mjs';
 import { engineApi, methodNames } from '../../web/src/engine/api';
 import type { ArgsOf, EngineApi, EngineMethods, MethodName, ValueOf } from '../../web/src/engine/api';
 import { Engine } from '../../web/src/engine/client';
@@ -19,7 +19,11 @@ import { loadRawModule, repo } from './wasm-engine';
 
 type FunctionKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
 /** Every function the module's declaration names: free functions, and methods of the objects it returns. */
-type DeclaredRaw = FunctionKeys<MoeEngineModule> | `layer.${FunctionKeys<RawLayer>}` | `trainer.${FunctionKeys<RawTrainer>}`;
+type DeclaredRaw =
+  | FunctionKeys<MoeEngineModule>
+  | `layer.${FunctionKeys<RawLayer>}`
+  | `trainer.${FunctionKeys<RawTrainer>}`
+  | `lm.${FunctionKeys<RawLm>}`;
 /** Every raw function some call of the table says it reaches. */
 type ReachedRaw = EngineApi[MethodName]['raw'][number];
 
@@ -39,6 +43,7 @@ expectTypeOf<Engine['forward']>().toEqualTypeOf<(spec: LayerSpec, input: Float32
 expectTypeOf<Exclude<Call['method'], 'ping'>>().toEqualTypeOf<MethodName>();
 expectTypeOf<Extract<Call, { method: 'trainRun' }>['args']>().toEqualTypeOf<[number, number]>();
 expectTypeOf<ValueOf<'trainCreate'>>().toEqualTypeOf<number>();
+expectTypeOf<Extract<Call, { method: 'lmGenerateNext' }>['args']>().toEqualTypeOf<[number, number]>();
 
 // ---- Run time: the table against the real build and the derived sides.
 
@@ -67,7 +72,7 @@ function boundMethods(object: object): string[] {
     .sort();
 }
 
-function reached(prefix: '' | 'layer.' | 'trainer.'): string[] {
+function reached(prefix: '' | 'layer.' | 'trainer.' | 'lm.'): string[] {
   const all = new Set(methodNames.flatMap((m): readonly string[] => engineApi[m].raw));
   const names = [...all].filter((n) => (prefix === '' ? !n.includes('.') : n.startsWith(prefix)));
   return names.map((n) => n.slice(prefix.length)).sort();
@@ -82,6 +87,19 @@ describe('engine API table against the wasm build', () => {
   it('reaches every free function the bindings register, and no other', () => {
     expect(threadBindings).toContain('setThreads');
     expect(reached('')).toEqual(boundFunctions(module).filter((name) => !threadBindings.includes(name)));
+  });
+
+  it('reaches every method of a bound language model that exists', () => {
+    const dir = path.join(repo, 'tests/oracle-lm/mixtral_tiny_l2_e4_top2');
+    const created = module.createLm(readFileSync(path.join(dir, 'config.json'), 'utf8'), new Uint8Array(readFileSync(path.join(dir, 'model.safetensors'))), '');
+    if (!created.ok) throw new Error(created.error);
+    try {
+      expect(boundMethods(created.lm)).toContain('generateNext');
+      for (const name of boundMethods(created.lm)) expect(reached('lm.')).toContain(name);
+      for (const name of reached('lm.')) expect(typeof (created.lm as unknown as Record<string, unknown>)[name]).toBe('function');
+    } finally {
+      created.lm.delete();
+    }
   });
 
   it('reaches every method of a bound layer and trainer that exists', () => {

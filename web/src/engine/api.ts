@@ -4,7 +4,8 @@
 // dispatch and the message union (rpc.ts) map over its names, and the page's `Engine` (client.ts)
 // gets one method per entry. tests/web/engine-api.test.ts holds the `raw` names against the
 // module's declaration (every raw function is reached by some call) and against the loaded build.
-import type { MoeEngineModule, RawLayer, RawTrainer } from '@engine-wasm/moe_engine.mjs';
+import type { MoeEngineModule, RawLayer, RawLm, RawTrainer } from '@engine-wasm/moe_engine.mjs';
+import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 import type { ActiveSolve, CommSpec, CommVolume, CostConfig, CostReport, DenseBaselineKind, Embedding, ExpertProbe } from './types';
 import type { ForwardTiming, LayerSpec, ModRoute, Result, Trace, TrainAssignment, TrainChunk, TrainConfig } from './types';
 import type { TrainStats, TrainTiming, TrainingMemory } from './types';
@@ -14,8 +15,12 @@ export type TrainTimingOptions = { warmup?: number; runs?: number };
 
 type FunctionKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
 
-/** A function of the raw module: a free function, or a method of a layer or trainer object it returns. */
-export type RawFunction = FunctionKeys<MoeEngineModule> | `layer.${FunctionKeys<RawLayer>}` | `trainer.${FunctionKeys<RawTrainer>}`;
+/** A function of the raw module: a free function, or a method of a layer, trainer or language model it returns. */
+export type RawFunction =
+  | FunctionKeys<MoeEngineModule>
+  | `layer.${FunctionKeys<RawLayer>}`
+  | `trainer.${FunctionKeys<RawTrainer>}`
+  | `lm.${FunctionKeys<RawLm>}`;
 
 declare const types: unique symbol;
 /** A call's argument and answer types. Only the type checker reads it: at run time it is `{}`. */
@@ -121,6 +126,42 @@ export const engineApi = {
   denseBaseline: {
     types: signature<[spec: LayerSpec, which: DenseBaselineKind], LayerSpec>(),
     raw: ['denseBaseline'],
+  },
+  // ---- The language model (lm-types.ts). Load a folder's files once; the worker keeps the model.
+  /** Loads a model folder (config.json, model.safetensors, optional tokenizer.json); answers its id and sizes. */
+  lmLoad: {
+    types: signature<[files: LmFiles], LmInfo>(),
+    raw: ['createLm', 'lm.info'],
+  },
+  /** The tokens of `text` under model `id`'s tokenizer, and each token's text. */
+  lmTokenize: {
+    types: signature<[id: number, text: string], LmTokens>(),
+    raw: ['lm.encode', 'lm.tokenBytes'],
+  },
+  /** Token ids back to text, and each token's text. */
+  lmDetokenize: {
+    types: signature<[id: number, ids: Int32Array | number[]], LmText>(),
+    raw: ['lm.tokenBytes'],
+  },
+  /** One forward pass over `ids`: routing per layer and token, and each next token's NLL. */
+  lmTrace: {
+    types: signature<[id: number, ids: Int32Array | number[]], LmTrace>(),
+    raw: ['lm.trace'],
+  },
+  /** Starts generating after `prompt` (KV cache in the worker); answers the prompt's routing. */
+  lmGenerateStart: {
+    types: signature<[id: number, prompt: Int32Array | number[], options?: LmGenerateOptions], LmGenerateStart>(),
+    raw: ['lm.generateStart'],
+  },
+  /** Up to `n` more generated tokens with their text and routing; call again for more, or stop (cancel). */
+  lmGenerateNext: {
+    types: signature<[id: number, n: number], LmGenerated>(),
+    raw: ['lm.generateNext', 'lm.info', 'lm.tokenBytes'],
+  },
+  /** Frees model `id`; unknown ids are ignored. */
+  lmDelete: {
+    types: signature<[id: number], null>(),
+    raw: ['lm.delete'],
   },
 } as const satisfies Record<string, ApiMethod>;
 

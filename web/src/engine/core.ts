@@ -12,6 +12,8 @@ import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, Forwa
 import type { DenseBaselineKind, ModRoute } from './types';
 import type { CommSpec, CommVolume, TrainingMemory } from './types';
 import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
+import { LmModels } from './lm-core';
+import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -70,8 +72,11 @@ export class EngineCore implements EngineMethods {
   private disposed = false;
   private readonly trainers = new Map<number, RawTrainer>();
   private nextTrainerId = 1;
+  private readonly lm: LmModels;
 
-  private constructor(private readonly module: MoeEngineModule) {}
+  private constructor(private readonly module: MoeEngineModule) {
+    this.lm = new LmModels(module);
+  }
 
   /** Instantiates the wasm module. Rejects only if the module itself cannot load. */
   static async load(options: EngineLoadOptions = {}): Promise<EngineCore> {
@@ -425,8 +430,33 @@ export class EngineCore implements EngineMethods {
     return t ? { ok: true, value: t } : { ok: false, error: `trainer: no trainer with id ${String(id)}` };
   }
 
-  /** Frees the cached layer. Later calls return an error value. */
+  // ---- The language model: lm-core.ts does the work; the calls are documented in api.ts.
+
+  lmLoad(files: LmFiles): Result<LmInfo> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.load(files);
+  }
+  lmTokenize(id: number, text: string): Result<LmTokens> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.tokenize(id, text);
+  }
+  lmDetokenize(id: number, ids: Int32Array | number[]): Result<LmText> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.detokenize(id, ids);
+  }
+  lmTrace(id: number, ids: Int32Array | number[]): Result<LmTrace> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.trace(id, ids);
+  }
+  lmGenerateStart(id: number, prompt: Int32Array | number[], options?: LmGenerateOptions): Result<LmGenerateStart> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateStart(id, prompt, options);
+  }
+  lmGenerateNext(id: number, n: number): Result<LmGenerated> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateNext(id, n);
+  }
+  lmDelete(id: number): Result<null> {
+    return this.lm.delete(id);
+  }
+
+  /** Frees the cached layer, the trainers and the language models. Later calls return an error value. */
   dispose(): void {
+    this.lm.dispose();
     for (const t of this.trainers.values()) t.delete();
     this.trainers.clear();
     this.layer?.delete();
