@@ -10,6 +10,7 @@ import type { LmFiles, LmGenerated, LmRouting } from '../../web/src/engine/lm-ty
 import type { Result } from '../../web/src/engine/types';
 import { cliGenerate, makeSmallModel, oracleCases, oracleDir, readExpected, readFolder, runLm } from './lm-fixtures';
 import type { SmallModel } from './lm-fixtures';
+import { handleRequest, portable } from '../../web/src/engine/rpc';
 import { loadEngineCore } from './wasm-engine';
 
 type Core = import('../../web/src/engine/core').EngineCore;
@@ -146,6 +147,20 @@ describe('language model: the golden cases through the facade', () => {
       }
     });
   }
+});
+
+describe('language model: through the worker protocol', () => {
+  it('a trace posted from the worker arrives whole, nested routing arrays included', () => {
+    const id = load(readFolder(oracleDir('mixtral_tiny_l2_e4_top2')));
+    const direct = value(core.lmTrace(id, [8, 39, 3]));
+    const { reply, transfer } = portable(handleRequest(core, { id: 7, method: 'lmTrace', args: [id, [8, 39, 3]] }));
+    const posted = structuredClone(reply, { transfer });
+    expect(posted.id).toBe(7);
+    expect(posted.result).toEqual({ ok: true, value: direct });
+    const failed = handleRequest(core, { id: 8, method: 'lmTrace', args: [id, [99]] });
+    expect(failed.result).toEqual({ ok: false, error: 'ids[0]: must be a token id between 0 and 47 (vocab_size - 1), got 99' });
+    core.lmDelete(id);
+  });
 });
 
 describe('language model: the same tokens as the native CLI', () => {
