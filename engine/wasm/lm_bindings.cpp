@@ -1,5 +1,6 @@
-// embind layer for the language model (engine/include/moe/lm, moe/text), a block of its own next to
-// bindings.cpp. Same rules: every entry point returns {ok: true, ...} or {ok: false, error} and
+// embind layer for the language model (engine/include/moe/lm, moe/text): the whole of the second
+// wasm module, moe_lm (CMakeLists.txt), which the page fetches only when it first loads a model.
+// Same rules as bindings.cpp: every entry point returns {ok: true, ...} or {ok: false, error} and
 // catches every C++ exception. Text crosses as UTF-8 bytes (Uint8Array) both ways, so the page's
 // TextEncoder/TextDecoder own the conversion (lone surrogates, pieces of a character). Arrays are
 // copies, never views: a model answers several kinds of call and each would move the others' data.

@@ -20,6 +20,7 @@ let small: SmallModel;
 
 beforeAll(async () => {
   core = await loadEngineCore();
+  value(await core.ensureLm());
   small = makeSmallModel();
 });
 
@@ -335,10 +336,31 @@ describe('language model: bad input gets a message naming it, and the next call 
     core.lmDelete(id);
   });
 
-  it('a disposed engine answers with an error value', async () => {
+  it('before its module is loaded, and after the engine is disposed, calls answer with an error value', async () => {
     const other = await loadEngineCore();
+    expect(errorOf(other.lmLoad(readFolder(oracleDir('mixtral_tiny_l2_e4_top2'))))).toBe(
+      "engine: the language model's module is not loaded yet (EngineCore.ensureLm)",
+    );
+    value(await other.ensureLm());
     const id = value(other.lmLoad(readFolder(oracleDir('mixtral_tiny_l2_e4_top2')))).id;
     other.dispose();
     expect(errorOf(other.lmTrace(id, [1, 2]))).toBe('engine: disposed');
+    expect(errorOf(await other.ensureLm())).toBe('engine: disposed');
+  });
+
+  it('a module that fails to load is reported, and loading is tried again on the next call', async () => {
+    const { EngineCore } = await import('../../web/src/engine/core');
+    const { readFileSync } = await import('node:fs');
+    const { wasmDir, loadRawLmModule } = await import('./wasm-engine');
+    let attempts = 0;
+    const flaky = () => (++attempts === 1 ? Promise.reject(new Error('HTTP 503')) : loadRawLmModule());
+    const other = await EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')), lm: flaky });
+    expect(errorOf(await other.ensureLm())).toBe("engine: the language model's module failed to load: HTTP 503");
+    value(await other.ensureLm());
+    expect(attempts).toBe(2);
+    value(await other.ensureLm()); // loaded once, kept
+    expect(attempts).toBe(2);
+    expect(value(other.lmLoad(readFolder(oracleDir('mixtral_tiny_l2_e4_top2')))).num_local_experts).toBe(4);
+    other.dispose();
   });
 });

@@ -13,6 +13,7 @@ import type { DenseBaselineKind, ModRoute } from './types';
 import type { CommSpec, CommVolume, TrainingMemory } from './types';
 import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
 import { LmModels } from './lm-core';
+import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 
 export interface EngineLoadOptions {
@@ -22,7 +23,12 @@ export interface EngineLoadOptions {
   locateFile?: (path: string) => string;
   /** Instantiates another build of the same module instead (the threaded one: load.ts). */
   create?: typeof createMoeEngine;
+  /** Instantiates the language model's module when first needed. Default: lm-load.ts (fetches moe_lm.wasm). */
+  lm?: LmModuleLoader;
 }
+
+/** The page's way to the language model's module: its own chunk, fetched on the first lm* call. */
+const fetchLmModule: LmModuleLoader = () => import('./lm-load').then((m) => m.loadLmModule());
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -74,8 +80,11 @@ export class EngineCore implements EngineMethods {
   private nextTrainerId = 1;
   private readonly lm: LmModels;
 
-  private constructor(private readonly module: MoeEngineModule) {
-    this.lm = new LmModels(module);
+  private constructor(
+    private readonly module: MoeEngineModule,
+    lmLoader: LmModuleLoader,
+  ) {
+    this.lm = new LmModels(lmLoader);
   }
 
   /** Instantiates the wasm module. Rejects only if the module itself cannot load. */
@@ -87,7 +96,7 @@ export class EngineCore implements EngineMethods {
       ...(wasmBinary ? { wasmBinary } : {}),
       ...(locateFile ? { locateFile: (path: string) => locateFile(path) } : {}),
     });
-    return new EngineCore(module);
+    return new EngineCore(module, options.lm ?? fetchLmModule);
   }
 
   /**
@@ -431,6 +440,14 @@ export class EngineCore implements EngineMethods {
   }
 
   // ---- The language model: lm-core.ts does the work; the calls are documented in api.ts.
+
+  /**
+   * Loads the language model's wasm module if it is not loaded yet. The worker awaits this before
+   * every call whose table entry says `module: 'lm'`; the lm* methods below answer an error until then.
+   */
+  ensureLm(): Promise<Result<null>> {
+    return this.disposed ? Promise.resolve({ ok: false, error: 'engine: disposed' }) : this.lm.ensure();
+  }
 
   lmLoad(files: LmFiles): Result<LmInfo> {
     return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.load(files);

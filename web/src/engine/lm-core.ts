@@ -1,9 +1,10 @@
-// LmModels: the language-model calls of EngineCore (core.ts delegates its lm* methods here). It owns
-// the loaded models (wasm objects, named by an id because objects cannot cross the worker
-// boundary), converts text to and from UTF-8 with the platform's TextEncoder/TextDecoder (lone
+// LmModels: the language-model calls of EngineCore (core.ts delegates its lm* methods here). It
+// loads the language model's own wasm module on demand (ensure(): the worker awaits it before the
+// first lm* call, so pages without a model never download it), owns the loaded models (wasm
+// objects, named by an id because objects cannot cross the worker boundary), converts text to and from UTF-8 with the platform's TextEncoder/TextDecoder (lone
 // surrogates and pieces of a character become U+FFFD, never garbage), and turns every failure into
 // a Result error value, so a bad file or prompt leaves the engine working.
-import type { MoeEngineModule, RawLm } from '@engine-wasm/moe_engine.mjs';
+import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 import type { Result } from './types';
 
@@ -27,11 +28,32 @@ export function toIds(ids: unknown, field: string): Result<Int32Array> {
   return { ok: true, value: Int32Array.from(ids as number[]) };
 }
 
+/** Instantiates the language model's module (lm-load.ts in the page; tests pass the bytes). */
+export type LmModuleLoader = () => Promise<MoeLmModule>;
+
 export class LmModels {
   private readonly models = new Map<number, RawLm>();
   private nextId = 1;
+  private module: MoeLmModule | null = null;
+  private loading: Promise<Result<null>> | null = null;
 
-  constructor(private readonly module: MoeEngineModule) {}
+  constructor(private readonly loader: LmModuleLoader) {}
+
+  /** Loads the module once; after a failure (offline, say) the next call tries again. */
+  ensure(): Promise<Result<null>> {
+    if (this.module) return Promise.resolve({ ok: true, value: null });
+    this.loading ??= this.loader().then(
+      (module): Result<null> => {
+        this.module = module;
+        return { ok: true, value: null };
+      },
+      (err: unknown): Result<null> => {
+        this.loading = null;
+        return { ok: false, error: `engine: the language model's module failed to load: ${message(err)}` };
+      },
+    );
+    return this.loading;
+  }
 
   /** Loads a model folder's files; errors name the file's field (`config.hidden_size: ...`, `safetensors...`, `weights...`, `tokenizer...`). */
   load(files: LmFiles): Result<LmInfo> {
@@ -40,8 +62,10 @@ export class LmModels {
     if (!(files.safetensors instanceof Uint8Array)) return { ok: false, error: 'safetensors: must be the bytes of model.safetensors (a Uint8Array)' };
     if (files.tokenizer !== undefined && typeof files.tokenizer !== 'string') return { ok: false, error: 'tokenizer: must be the text of tokenizer.json' };
     if (files.tokenizer === '') return { ok: false, error: 'tokenizer: tokenizer.json is empty' };
+    const module = this.module;
+    if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
     return this.guard(() => {
-      const created = this.module.createLm(files.config, files.safetensors, files.tokenizer ?? '');
+      const created = module.createLm(files.config, files.safetensors, files.tokenizer ?? '');
       if (!created.ok) return created;
       const id = this.nextId++;
       this.models.set(id, created.lm);
