@@ -135,5 +135,6 @@ describe('lm-explorer session', () => {
     expect(visibleText(' the')).toBe('·the');
     expect(visibleText('\n\t')).toBe('↵→');
     expect(visibleText('')).toBe('∅');
+    expect(visibleText('a\u0000\u0007\u001b\u007f')).toBe('a␀␇␛␡');
   });
 });

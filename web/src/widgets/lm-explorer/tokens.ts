@@ -39,8 +39,15 @@ export function tokenRows(ids: ArrayLike<number>, pieces: readonly string[], rou
   return rows;
 }
 
-/** A token's text with its white space made visible: a space as ·, a new line as ↵, a tab as →. */
+/**
+ * A token's text with white space and control characters made visible: a space as ·, a new line
+ * as ↵, a tab as →, any other control character as its Unicode control picture (NUL → ␀, DEL → ␡).
+ */
 export function visibleText(text: string): string {
   if (text === '') return '∅';
-  return text.replace(/ /g, '·').replace(/\r?\n/g, '↵').replace(/\t/g, '→');
+  return text
+    .replace(/ /g, '·')
+    .replace(/\r?\n/g, '↵')
+    .replace(/\t/g, '→')
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
 }
