@@ -6,20 +6,26 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { MoeEngineModule, RawLayer, RawTrainer } from '../../engine/wasm/moe_engine.mjs';
-import { engineApi, methodNames } from '../../web/src/engine/api';
+import type { MoeLmModule, RawLm } from '../../engine/wasm/moe_lm.mjs';
+import { engineApi, methodNames, needsLmModule } from '../../web/src/engine/api';
 import type { ArgsOf, EngineApi, EngineMethods, MethodName, ValueOf } from '../../web/src/engine/api';
 import { Engine } from '../../web/src/engine/client';
 import type { EngineCore } from '../../web/src/engine/core';
 import { handleRequest } from '../../web/src/engine/rpc';
 import type { Call } from '../../web/src/engine/rpc';
 import type { LayerSpec, Result, Trace } from '../../web/src/engine/types';
-import { loadRawModule, repo } from './wasm-engine';
+import { loadRawLmModule, loadRawModule, repo } from './wasm-engine';
 
 // ---- Compile-time: `npx tsc --noEmit -p tsconfig.json` fails on any line below that no longer holds.
 
 type FunctionKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
 /** Every function the module's declaration names: free functions, and methods of the objects it returns. */
-type DeclaredRaw = FunctionKeys<MoeEngineModule> | `layer.${FunctionKeys<RawLayer>}` | `trainer.${FunctionKeys<RawTrainer>}`;
+type DeclaredRaw =
+  | FunctionKeys<MoeEngineModule>
+  | FunctionKeys<MoeLmModule>
+  | `layer.${FunctionKeys<RawLayer>}`
+  | `trainer.${FunctionKeys<RawTrainer>}`
+  | `lm.${FunctionKeys<RawLm>}`;
 /** Every raw function some call of the table says it reaches. */
 type ReachedRaw = EngineApi[MethodName]['raw'][number];
 
@@ -39,6 +45,7 @@ expectTypeOf<Engine['forward']>().toEqualTypeOf<(spec: LayerSpec, input: Float32
 expectTypeOf<Exclude<Call['method'], 'ping'>>().toEqualTypeOf<MethodName>();
 expectTypeOf<Extract<Call, { method: 'trainRun' }>['args']>().toEqualTypeOf<[number, number]>();
 expectTypeOf<ValueOf<'trainCreate'>>().toEqualTypeOf<number>();
+expectTypeOf<Extract<Call, { method: 'lmGenerateNext' }>['args']>().toEqualTypeOf<[number, number]>();
 
 // ---- Run time: the table against the real build and the derived sides.
 
@@ -67,21 +74,44 @@ function boundMethods(object: object): string[] {
     .sort();
 }
 
-function reached(prefix: '' | 'layer.' | 'trainer.'): string[] {
-  const all = new Set(methodNames.flatMap((m): readonly string[] => engineApi[m].raw));
+function reached(prefix: '' | 'layer.' | 'trainer.' | 'lm.', calls: readonly MethodName[] = methodNames): string[] {
+  const all = new Set(calls.flatMap((m): readonly string[] => engineApi[m].raw));
   const names = [...all].filter((n) => (prefix === '' ? !n.includes('.') : n.startsWith(prefix)));
   return names.map((n) => n.slice(prefix.length)).sort();
 }
 
+/** The calls of each wasm module: the language model's (`module: 'lm'`) and the engine's. */
+const lmCalls = methodNames.filter(needsLmModule);
+const engineCalls = methodNames.filter((m) => !needsLmModule(m));
+
 describe('engine API table against the wasm build', () => {
   let module: MoeEngineModule;
+  let lmModule: MoeLmModule;
   beforeAll(async () => {
     module = await loadRawModule();
+    lmModule = await loadRawLmModule();
   });
 
-  it('reaches every free function the bindings register, and no other', () => {
+  it('reaches every free function the bindings register, and no other, each in its own module', () => {
     expect(threadBindings).toContain('setThreads');
-    expect(reached('')).toEqual(boundFunctions(module).filter((name) => !threadBindings.includes(name)));
+    expect(reached('', engineCalls)).toEqual(boundFunctions(module).filter((name) => !threadBindings.includes(name)));
+    expect(lmCalls).toContain('lmLoad');
+    expect(reached('', lmCalls)).toEqual(boundFunctions(lmModule));
+    // A call the worker answers without the language model's module reaches none of it.
+    expect(reached('lm.', engineCalls)).toEqual([]);
+  });
+
+  it('reaches every method of a bound language model that exists', () => {
+    const dir = path.join(repo, 'tests/oracle-lm/mixtral_tiny_l2_e4_top2');
+    const created = lmModule.createLm(readFileSync(path.join(dir, 'config.json'), 'utf8'), new Uint8Array(readFileSync(path.join(dir, 'model.safetensors'))), '');
+    if (!created.ok) throw new Error(created.error);
+    try {
+      expect(boundMethods(created.lm)).toContain('generateNext');
+      for (const name of boundMethods(created.lm)) expect(reached('lm.')).toContain(name);
+      for (const name of reached('lm.')) expect(typeof (created.lm as unknown as Record<string, unknown>)[name]).toBe('function');
+    } finally {
+      created.lm.delete();
+    }
   });
 
   it('reaches every method of a bound layer and trainer that exists', () => {

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { MoeEngineModule } from '@engine-wasm/moe_engine.mjs';
+import type { MoeLmModule } from '@engine-wasm/moe_lm.mjs';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const wasmDir = process.env.MOE_WASM_DIR ? path.resolve(process.env.MOE_WASM_DIR) : path.join(repo, 'build/wasm');
@@ -17,10 +18,19 @@ const g = globalThis as Record<string, unknown>;
 g.__dirname ??= wasmDir;
 g.require ??= createRequire(path.join(wasmDir, 'moe_engine.mjs'));
 
-/** A new EngineCore over the wasm build (each call instantiates the module afresh). */
+/**
+ * A new EngineCore over the wasm build (each call instantiates the module afresh). The language
+ * model's module (moe_lm.wasm) is read from the same folder when `core.ensureLm()` asks for it.
+ */
 export async function loadEngineCore(): Promise<EngineCore> {
   const { EngineCore } = await import('../../web/src/engine/core');
-  return EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')) });
+  return EngineCore.load({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_engine.wasm')), lm: loadRawLmModule });
+}
+
+/** The language model's raw embind module (moe_lm.mjs) of the wasm build. */
+export async function loadRawLmModule(): Promise<MoeLmModule> {
+  const { default: create } = await import('@engine-wasm/moe_lm.mjs');
+  return create({ wasmBinary: readFileSync(path.join(wasmDir, 'moe_lm.wasm')) });
 }
 
 /** The raw embind module of the wasm build, without the facade (tests of the bindings themselves). */

@@ -48,13 +48,21 @@ int32_t pick_top_p(std::span<const float> logits, float temperature, float top_p
   return order[keep - 1];  // rounding left u a hair above the last sum
 }
 
-Result<std::vector<int32_t>> lm_generate(LmModel& model, std::span<const int32_t> prompt,
-                                         const GenerateOptions& o,
-                                         const std::function<bool(int32_t)>& on_token) {
-  const LmConfig& c = model.config();
+int32_t pick_next(std::span<const float> logits, const GenerateOptions& o, SplitMix64& rng) {
+  return o.greedy ? pick_greedy(logits) : pick_top_p(logits, o.temperature, o.top_p, rng);
+}
+
+Result<bool> check_generate_request(const LmConfig& c, std::span<const int32_t> prompt,
+                                    const GenerateOptions& o) {
   if (prompt.empty()) return Error{"prompt", "must hold at least one token id"};
   if (o.max_new_tokens < 0) {
     return Error{"options.max_new_tokens", "must be >= 0, got " + std::to_string(o.max_new_tokens)};
+  }
+  if (static_cast<int64_t>(prompt.size()) > c.max_position_embeddings) {
+    return Error{"prompt", std::to_string(prompt.size()) +
+                               " tokens are longer than the model's context, "
+                               "max_position_embeddings (" +
+                               std::to_string(c.max_position_embeddings) + ")"};
   }
   const int64_t total = static_cast<int64_t>(prompt.size()) + o.max_new_tokens;
   if (total > c.max_position_embeddings) {
@@ -80,6 +88,16 @@ Result<std::vector<int32_t>> lm_generate(LmModel& model, std::span<const int32_t
                        " (vocab_size - 1), got " + std::to_string(prompt[i])};
     }
   }
+  return true;
+}
+
+Result<std::vector<int32_t>> lm_generate(LmModel& model, std::span<const int32_t> prompt,
+                                         const GenerateOptions& o,
+                                         const std::function<bool(int32_t)>& on_token) {
+  const LmConfig& c = model.config();
+  Result<bool> checked = check_generate_request(c, prompt, o);
+  if (!checked.ok()) return checked.error();
+  const int64_t total = static_cast<int64_t>(prompt.size()) + o.max_new_tokens;
   std::vector<int32_t> out;
   if (o.max_new_tokens == 0) return out;
   // The last new token is never fed back, so the cache needs total - 1 positions.
@@ -93,8 +111,7 @@ Result<std::vector<int32_t>> lm_generate(LmModel& model, std::span<const int32_t
   for (int i = 0; i < o.max_new_tokens; ++i) {
     const LmTrace& tr = *step.value();
     const std::span<const float> last(tr.logits.data() + (tr.logits.size() - V), V);  // [V]
-    const int32_t next =
-        o.greedy ? pick_greedy(last) : pick_top_p(last, o.temperature, o.top_p, rng);
+    const int32_t next = pick_next(last, o, rng);
     out.push_back(next);
     if (on_token && !on_token(next)) break;
     if (i + 1 == o.max_new_tokens) break;

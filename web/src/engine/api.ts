@@ -5,6 +5,8 @@
 // gets one method per entry. tests/web/engine-api.test.ts holds the `raw` names against the
 // module's declaration (every raw function is reached by some call) and against the loaded build.
 import type { MoeEngineModule, RawLayer, RawTrainer } from '@engine-wasm/moe_engine.mjs';
+import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
+import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 import type { ActiveSolve, CommSpec, CommVolume, CostConfig, CostReport, DenseBaselineKind, Embedding, ExpertProbe } from './types';
 import type { ForwardTiming, LayerSpec, ModRoute, Result, Trace, TrainAssignment, TrainChunk, TrainConfig } from './types';
 import type { TrainStats, TrainTiming, TrainingMemory } from './types';
@@ -14,8 +16,16 @@ export type TrainTimingOptions = { warmup?: number; runs?: number };
 
 type FunctionKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
 
-/** A function of the raw module: a free function, or a method of a layer or trainer object it returns. */
-export type RawFunction = FunctionKeys<MoeEngineModule> | `layer.${FunctionKeys<RawLayer>}` | `trainer.${FunctionKeys<RawTrainer>}`;
+/**
+ * A function of the raw modules: a free function, or a method of a layer, trainer or language model
+ * they return. The language model's are in a module of their own (moe_lm, see `module` below).
+ */
+export type RawFunction =
+  | FunctionKeys<MoeEngineModule>
+  | FunctionKeys<MoeLmModule>
+  | `layer.${FunctionKeys<RawLayer>}`
+  | `trainer.${FunctionKeys<RawTrainer>}`
+  | `lm.${FunctionKeys<RawLm>}`;
 
 declare const types: unique symbol;
 /** A call's argument and answer types. Only the type checker reads it: at run time it is `{}`. */
@@ -31,6 +41,11 @@ function signature<Args extends unknown[], Value>(): Signature<Args, Value> {
 export interface ApiMethod {
   readonly raw: readonly RawFunction[];
   readonly types: Signature<never, unknown>;
+  /**
+   * 'lm': the call needs the language model's module (moe_lm.wasm), which the worker fetches
+   * before the first such call (EngineCore.ensureLm), so pages without a model never download it.
+   */
+  readonly module?: 'lm';
 }
 
 export const engineApi = {
@@ -122,12 +137,61 @@ export const engineApi = {
     types: signature<[spec: LayerSpec, which: DenseBaselineKind], LayerSpec>(),
     raw: ['denseBaseline'],
   },
+  // ---- The language model (lm-types.ts), in its own wasm module. Load a folder's files once; the
+  // worker keeps the model.
+  /** Loads a model folder (config.json, model.safetensors, optional tokenizer.json); answers its id and sizes. */
+  lmLoad: {
+    types: signature<[files: LmFiles], LmInfo>(),
+    raw: ['createLm', 'lm.info'],
+    module: 'lm',
+  },
+  /** The tokens of `text` under model `id`'s tokenizer, and each token's text. */
+  lmTokenize: {
+    types: signature<[id: number, text: string], LmTokens>(),
+    raw: ['lm.encode', 'lm.tokenBytes'],
+    module: 'lm',
+  },
+  /** Token ids back to text, and each token's text. */
+  lmDetokenize: {
+    types: signature<[id: number, ids: Int32Array | number[]], LmText>(),
+    raw: ['lm.tokenBytes'],
+    module: 'lm',
+  },
+  /** One forward pass over `ids`: routing per layer and token, and each next token's NLL. */
+  lmTrace: {
+    types: signature<[id: number, ids: Int32Array | number[]], LmTrace>(),
+    raw: ['lm.trace'],
+    module: 'lm',
+  },
+  /** Starts generating after `prompt` (KV cache in the worker); answers the prompt's routing. */
+  lmGenerateStart: {
+    types: signature<[id: number, prompt: Int32Array | number[], options?: LmGenerateOptions], LmGenerateStart>(),
+    raw: ['lm.generateStart'],
+    module: 'lm',
+  },
+  /** Up to `n` more generated tokens with their text and routing; call again for more, or stop (cancel). */
+  lmGenerateNext: {
+    types: signature<[id: number, n: number], LmGenerated>(),
+    raw: ['lm.generateNext', 'lm.info', 'lm.tokenBytes'],
+    module: 'lm',
+  },
+  /** Frees model `id`; unknown ids are ignored. */
+  lmDelete: {
+    types: signature<[id: number], null>(),
+    raw: ['lm.delete'],
+    module: 'lm',
+  },
 } as const satisfies Record<string, ApiMethod>;
 
 export type EngineApi = typeof engineApi;
 export type MethodName = keyof EngineApi;
 export type ArgsOf<M extends MethodName> = Parameters<NonNullable<EngineApi[M]['types'][typeof types]>>;
 export type ValueOf<M extends MethodName> = ReturnType<NonNullable<EngineApi[M]['types'][typeof types]>>;
+
+/** True when call `name` needs the language model's module (its entry says `module: 'lm'`). */
+export function needsLmModule(name: MethodName): boolean {
+  return (engineApi[name] as ApiMethod).module === 'lm';
+}
 
 /** Every method name, in table order. */
 export const methodNames = Object.keys(engineApi) as MethodName[];

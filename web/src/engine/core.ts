@@ -12,6 +12,9 @@ import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, Forwa
 import type { DenseBaselineKind, ModRoute } from './types';
 import type { CommSpec, CommVolume, TrainingMemory } from './types';
 import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
+import { LmModels } from './lm-core';
+import type { LmModuleLoader } from './lm-core';
+import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -20,7 +23,12 @@ export interface EngineLoadOptions {
   locateFile?: (path: string) => string;
   /** Instantiates another build of the same module instead (the threaded one: load.ts). */
   create?: typeof createMoeEngine;
+  /** Instantiates the language model's module when first needed. Default: lm-load.ts (fetches moe_lm.wasm). */
+  lm?: LmModuleLoader;
 }
+
+/** The page's way to the language model's module: its own chunk, fetched on the first lm* call. */
+const fetchLmModule: LmModuleLoader = () => import('./lm-load').then((m) => m.loadLmModule());
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -70,8 +78,14 @@ export class EngineCore implements EngineMethods {
   private disposed = false;
   private readonly trainers = new Map<number, RawTrainer>();
   private nextTrainerId = 1;
+  private readonly lm: LmModels;
 
-  private constructor(private readonly module: MoeEngineModule) {}
+  private constructor(
+    private readonly module: MoeEngineModule,
+    lmLoader: LmModuleLoader,
+  ) {
+    this.lm = new LmModels(lmLoader);
+  }
 
   /** Instantiates the wasm module. Rejects only if the module itself cannot load. */
   static async load(options: EngineLoadOptions = {}): Promise<EngineCore> {
@@ -82,7 +96,7 @@ export class EngineCore implements EngineMethods {
       ...(wasmBinary ? { wasmBinary } : {}),
       ...(locateFile ? { locateFile: (path: string) => locateFile(path) } : {}),
     });
-    return new EngineCore(module);
+    return new EngineCore(module, options.lm ?? fetchLmModule);
   }
 
   /**
@@ -425,8 +439,41 @@ export class EngineCore implements EngineMethods {
     return t ? { ok: true, value: t } : { ok: false, error: `trainer: no trainer with id ${String(id)}` };
   }
 
-  /** Frees the cached layer. Later calls return an error value. */
+  // ---- The language model: lm-core.ts does the work; the calls are documented in api.ts.
+
+  /**
+   * Loads the language model's wasm module if it is not loaded yet. The worker awaits this before
+   * every call whose table entry says `module: 'lm'`; the lm* methods below answer an error until then.
+   */
+  ensureLm(): Promise<Result<null>> {
+    return this.disposed ? Promise.resolve({ ok: false, error: 'engine: disposed' }) : this.lm.ensure();
+  }
+
+  lmLoad(files: LmFiles): Result<LmInfo> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.load(files);
+  }
+  lmTokenize(id: number, text: string): Result<LmTokens> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.tokenize(id, text);
+  }
+  lmDetokenize(id: number, ids: Int32Array | number[]): Result<LmText> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.detokenize(id, ids);
+  }
+  lmTrace(id: number, ids: Int32Array | number[]): Result<LmTrace> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.trace(id, ids);
+  }
+  lmGenerateStart(id: number, prompt: Int32Array | number[], options?: LmGenerateOptions): Result<LmGenerateStart> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateStart(id, prompt, options);
+  }
+  lmGenerateNext(id: number, n: number): Result<LmGenerated> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateNext(id, n);
+  }
+  lmDelete(id: number): Result<null> {
+    return this.lm.delete(id);
+  }
+
+  /** Frees the cached layer, the trainers and the language models. Later calls return an error value. */
   dispose(): void {
+    this.lm.dispose();
     for (const t of this.trainers.values()) t.delete();
     this.trainers.clear();
     this.layer?.delete();

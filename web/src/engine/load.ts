@@ -10,6 +10,7 @@
 import plainWasmUrl from '@engine-wasm/moe_engine.wasm?url';
 import type createMoeEngine from '@engine-wasm/moe_engine.mjs';
 import { EngineCore } from './core';
+import { withWasmFrom } from './wasm-fetch';
 
 type CreateModule = typeof createMoeEngine;
 
@@ -62,25 +63,6 @@ export async function loadEngine(): Promise<LoadedEngine> {
     console.warn(`engine: the threaded build failed to load, using one thread: ${err instanceof Error ? err.message : String(err)}`);
     return loadPlain();
   }
-}
-
-/**
- * `create` taking the module's wasm from `response` instead of fetching it itself once its script
- * has run, so the wasm downloads (and compiles, as it streams in) alongside the script. Emscripten's
- * `instantiateWasm` hook hands over the imports and takes the instance and the compiled module
- * (which the threaded build passes on to its thread Workers).
- */
-function withWasmFrom(response: Promise<Response>, create: CreateModule): CreateModule {
-  response.catch(() => {}); // a failed download rejects the instantiation below
-  return (options) => {
-    let failed!: (err: unknown) => void;
-    const failure = new Promise<never>((_, reject) => (failed = reject));
-    const instantiateWasm = (imports: WebAssembly.Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
-      WebAssembly.instantiateStreaming(response, imports).then(({ instance, module }) => receive(instance, module), failed);
-      return {};
-    };
-    return Promise.race([create({ ...options, instantiateWasm } as Parameters<CreateModule>[0]), failure]);
-  };
 }
 
 /** The single-threaded build: its script is a chunk of its own, so the threaded path never downloads it. */

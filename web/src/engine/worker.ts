@@ -1,6 +1,7 @@
 // The engine's Web Worker: loads the WebAssembly engine once, then answers
 // {id, method, args} requests with {id, result}. Keeps heavy work off the page.
 import { loadEngine } from './load';
+import { isMethodName, needsLmModule } from './api';
 import { errorText, handleRequest, portable } from './rpc';
 import type { Hello, Reply, Request, ThreadsChanged } from './rpc';
 
@@ -38,6 +39,14 @@ scope.onmessage = async (event: MessageEvent<Request>) => {
   const request = event.data;
   try {
     const engine = await loading;
+    // The language model's module is fetched before the first call that needs it.
+    if (isMethodName(request.method) && needsLmModule(request.method)) {
+      const ready = await engine.ensureLm();
+      if (!ready.ok) {
+        scope.postMessage({ id: request.id, result: ready });
+        return;
+      }
+    }
     const { reply, transfer } = portable(handleRequest(engine, request));
     scope.postMessage(reply, transfer);
     setTimeout(startMoreThreads, 0);

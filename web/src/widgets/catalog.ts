@@ -25,6 +25,7 @@ import { ownDataParams } from './own-data-bench/params';
 import { modCapacityParams } from './mod-capacity/params';
 import { routerChoiceParams } from './router-choice/params';
 import { sharedExpertsParams } from './shared-experts/params';
+import { lmExplorerParams } from './lm-explorer/params';
 
 export type { WidgetName };
 
@@ -54,4 +55,5 @@ export const widgetCatalog = {
   'mod-capacity': { params: modCapacityParams, state: widgetStates['mod-capacity'] },
   'router-choice': { params: routerChoiceParams, state: widgetStates['router-choice'] },
   'shared-experts': { params: sharedExpertsParams, state: widgetStates['shared-experts'] },
+  'lm-explorer': { params: lmExplorerParams, state: widgetStates['lm-explorer'] },
 } satisfies Record<WidgetName, WidgetSpec>;

@@ -32,6 +32,7 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
   'mod-capacity': () => import('./mod-capacity/ModCapacity.svelte'),
   'router-choice': () => import('./router-choice/RouterChoice.svelte'),
   'shared-experts': () => import('./shared-experts/SharedExperts.svelte'),
+  'lm-explorer': () => import('./lm-explorer/LmExplorer.svelte'),
 };
 
 const loaded = new Map<WidgetName, WidgetModule>();

@@ -22,6 +22,7 @@ import { ownDataState } from './own-data-bench/spec';
 import { modCapacityState } from './mod-capacity/spec';
 import { routerChoiceState } from './router-choice/spec';
 import { sharedExpertsState } from './shared-experts/spec';
+import { lmExplorerState } from './lm-explorer/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -43,6 +44,7 @@ export const widgetStates = {
   'mod-capacity': modCapacityState,
   'router-choice': routerChoiceState,
   'shared-experts': sharedExpertsState,
+  'lm-explorer': lmExplorerState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;

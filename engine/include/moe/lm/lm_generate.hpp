@@ -31,6 +31,15 @@ int32_t pick_greedy(std::span<const float> logits);
 // One draw from the nucleus of softmax(logits / temperature).   logits [V]
 int32_t pick_top_p(std::span<const float> logits, float temperature, float top_p, SplitMix64& rng);
 
+// The next id under `options`: pick_greedy, or pick_top_p drawing from `rng`.   logits [V]
+int32_t pick_next(std::span<const float> logits, const GenerateOptions& options, SplitMix64& rng);
+
+// Checks a generation request before any work: `options.<field>` (max_new_tokens >= 0,
+// temperature and top_p when sampling) and `prompt...` (empty, ids outside the vocabulary,
+// prompt + new tokens longer than max_position_embeddings).
+Result<bool> check_generate_request(const LmConfig& config, std::span<const int32_t> prompt,
+                                    const GenerateOptions& options);
+
 // The max_new_tokens ids that follow `prompt`. `on_token`, if given, sees each id as it is chosen
 // and may return false to stop early. Errors: `options.<field>` and `prompt...` (empty, ids out
 // of range, prompt + new tokens longer than max_position_embeddings).

@@ -1,0 +1,58 @@
+// Types of the language model's embind module build/wasm/moe_lm.mjs (engine/wasm/lm_bindings.cpp;
+// CMake copies this file next to it). Only web/src/engine/lm-core.ts should use these.
+import type { MoeEngineModuleOptions, RawError } from './moe_engine.mjs';
+
+/** lm_bindings.cpp: the routing of T rows of one sequence, every layer. Copies. */
+export interface RawLmRouting {
+  tokens: number; // T
+  layers: number; // L
+  experts: number; // E
+  top_k: number; // k
+  router_logits: Float32Array; // [L, T, E]
+  router_probs: Float32Array; // [L, T, E] softmax over all E
+  topk_ids: Int32Array; // [L, T, k] descending probability
+  topk_weights: Float32Array; // [L, T, k] renormalised gates
+}
+
+/** lm_bindings.cpp Lm.info(): the model's config.json sizes and its parameter count. */
+export interface RawLmInfo {
+  vocab_size: number;
+  hidden_size: number;
+  intermediate_size: number;
+  num_hidden_layers: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  head_dim: number;
+  num_local_experts: number;
+  num_experts_per_tok: number;
+  max_position_embeddings: number;
+  total_params: number;
+  tokenizer_vocab_size: number; // 0: loaded without tokenizer.json
+}
+
+/** Generation options as the binding reads them; absent fields take the defaults shown. */
+export interface RawGenerateOptions {
+  seed?: number; // 0
+  temperature?: number; // 1
+  top_p?: number; // 1
+  greedy?: boolean; // true
+  max_new_tokens?: number; // 16
+}
+
+/** A loaded language model and its tokenizer (lm_bindings.cpp). Every array is a copy. */
+export interface RawLm {
+  info(): RawLmInfo;
+  encode(utf8: Uint8Array): { ok: true; ids: Int32Array } | RawError;
+  tokenBytes(ids: Int32Array): { ok: true; bytes: Uint8Array; offsets: Int32Array } | RawError;
+  trace(ids: Int32Array): { ok: true; routing: RawLmRouting; nll: Float32Array; loss: number; aux_loss: number } | RawError;
+  generateStart(prompt: Int32Array, options: RawGenerateOptions): { ok: true; routing: RawLmRouting; position: number } | RawError;
+  generateNext(n: number): { ok: true; ids: Int32Array; routing: RawLmRouting; generated: number; position: number; done: boolean } | RawError;
+  delete(): void;
+}
+
+export interface MoeLmModule {
+  createLm(configJson: string, safetensors: Uint8Array, tokenizerJson: string): { ok: true; lm: RawLm } | RawError;
+}
+
+declare function createMoeLm(options?: MoeEngineModuleOptions): Promise<MoeLmModule>;
+export default createMoeLm;
