@@ -82,7 +82,7 @@ test('ask questions, follow a citation, decline off-topic, and size questions fr
 
   // Follow the citation: the lesson opens at that step, which takes the keyboard focus.
   await bias.getByRole('link').click();
-  await expect(page).toHaveURL(/#\/lesson\/gating-logits\/embedding$/);
+  await expect(page).toHaveURL(/\/lesson\/gating-logits\/#embedding$/);
   await expect(page.locator('#step-embedding')).toBeInViewport();
   await expect(page.locator('#title-embedding')).toBeFocused();
 
