@@ -173,3 +173,74 @@ test('stored progress and old #/lesson links carry over to the per-lesson pages'
   await page.reload(); // a real load of the lesson's page
   await expect(page.locator('.lesson-header .meta')).toContainText('completed');
 });
+
+/** `wasm` with a custom section appended (valid wasm, same code, different bytes: a new build's hash). */
+function markedWasm(wasm: Buffer, mark: string): Buffer {
+  const name = Buffer.from('moe-tutor-build');
+  const payload = Buffer.concat([Buffer.from([name.length]), name, Buffer.from(mark)]);
+  return Buffer.concat([wasm, Buffer.from([0, payload.length]), payload]); // id 0, size < 128: one LEB128 byte
+}
+
+/** A second deployment: the same sources built against engine builds whose wasm differs by a custom section. */
+function buildDeploymentB(): string {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-deploy-b-'));
+  const sources = {
+    wasm: path.resolve(process.env.MOE_WASM_DIR ?? path.join(repo, 'build/wasm')),
+    'wasm-mt': path.resolve(process.env.MOE_WASM_MT_DIR ?? path.join(repo, 'build/wasm-mt')),
+  };
+  for (const [name, from] of Object.entries(sources)) {
+    fs.mkdirSync(path.join(work, name));
+    for (const file of fs.readdirSync(from).filter((f) => /^moe_engine\.(mjs|worker\.js|wasm)$/.test(f))) {
+      const bytes = fs.readFileSync(path.join(from, file));
+      fs.writeFileSync(path.join(work, name, file), file.endsWith('.wasm') ? markedWasm(bytes, 'B') : bytes);
+    }
+  }
+  const out = path.join(work, 'dist');
+  execFileSync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--outDir', out, '--emptyOutDir', '--logLevel', 'error'], {
+    cwd: repo,
+    env: { ...process.env, MOE_WASM_DIR: path.join(work, 'wasm'), MOE_WASM_MT_DIR: path.join(work, 'wasm-mt') },
+    stdio: 'ignore',
+  });
+  return out;
+}
+
+const wasmFiles = (dist: string) => fs.readdirSync(path.join(dist, 'assets')).filter((f) => f.endsWith('.wasm'));
+const entryScript = (dist: string) => /<script type="module" crossorigin src="\.\/(assets\/index-[^"]+\.js)"/.exec(fs.readFileSync(path.join(dist, 'index.html'), 'utf8'))![1];
+
+test('deploy A, visit, deploy B: the update prompt, and after accepting it the page and the engine are B', async ({ page }) => {
+  test.setTimeout(300_000);
+  const distB = buildDeploymentB();
+  expect(wasmFiles(distB).some((f) => wasmFiles(distDir).includes(f)), 'B has its own wasm files').toBe(false);
+  const host = await serveStatic(distDir);
+  try {
+    await page.goto(`${host.url}lesson/expert-is-ffn/`);
+    await engineLine(page, 'wasm SIMD, 1 thread');
+    const numbers = await expertFfnNumbers(page);
+    await offlineReady(page);
+    await page.reload(); // now under A's service worker
+    await engineLine(page, 'wasm SIMD, 2 threads');
+
+    host.deploy(distB);
+    await page.reload(); // a visit: the browser checks for a new service worker, which installs and waits
+    const prompt = page.locator('[data-notice="update"]');
+    await expect(prompt).toContainText('A new version of the course is ready', { timeout: 60_000 });
+    // Until the learner accepts, this page is still A, whole.
+    expect(await page.evaluate(() => document.querySelector<HTMLScriptElement>('script[type="module"]')!.getAttribute('src'))).toBe(`../../${entryScript(distDir)}`);
+    await shot(page, 'update-prompt');
+
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+    await Promise.all([page.waitForEvent('load'), prompt.getByRole('button', { name: 'Update now' }).click()]);
+    await engineLine(page, 'wasm SIMD, 2 threads');
+    expect(await page.evaluate(() => document.querySelector<HTMLScriptElement>('script[type="module"]')!.getAttribute('src'))).toBe(`../../${entryScript(distB)}`);
+    expect(await expertFfnNumbers(page)).toEqual(numbers);
+    // The engine that answered is B's: its wasm was fetched, and none of A's.
+    const wasmRequested = requested.filter((p) => p.endsWith('.wasm')).map((p) => path.basename(p));
+    expect(wasmRequested.length).toBeGreaterThan(0);
+    expect(wasmRequested.every((f) => wasmFiles(distB).includes(f)), wasmRequested.join(', ')).toBe(true);
+    await expect(prompt).toHaveCount(0);
+  } finally {
+    await host.close();
+    fs.rmSync(path.dirname(distB), { recursive: true, force: true });
+  }
+});
