@@ -91,7 +91,7 @@ test('walk the five lessons by mouse: right and wrong predictions, the token car
     if (next) {
       // The next lesson's link carries the followed token.
       const link = page.getByRole('link', { name: `Next lesson: ${next.title}` });
-      await expect(link).toHaveAttribute('href', new RegExp(`#/lesson/${next.id}\\?.*token=${RIGHT.index}`));
+      await expect(link).toHaveAttribute('href', new RegExp(`/lesson/${next.id}/#\\?.*token=${RIGHT.index}`));
       await link.click();
     }
   }
@@ -126,7 +126,7 @@ test('walk the five lessons by mouse: right and wrong predictions, the token car
   await page.goto('/#/');
   for (const lesson of phase2) await expect(page.locator(`a[data-lesson="${lesson.id}"]`)).toContainText('Completed');
   await expect(page.locator('[data-phase-meta="one-token"]')).toContainText('5 of 5 lessons done');
-  await expect(page.getByRole('link', { name: 'Continue where you left off' })).toHaveAttribute('href', /#\/lesson\/gating-logits/);
+  await expect(page.getByRole('link', { name: 'Continue where you left off' })).toHaveAttribute('href', /\/lesson\/gating-logits\/#/);
 });
 
 test('walk the five lessons by keyboard only', async ({ page }) => {
