@@ -9,7 +9,9 @@
 //                      ratio per row (bench/ab.mjs)
 //   page     the production page as `npm start` serves it (built in --dist-dir, default dist):
 //            first lesson's compressed transfer, time to interactive, longest main-thread task
-//            during a training run (not part of --quick)
+//            during a training run; first contentful paint, largest contentful paint and first
+//            engine number of 5 cold loads of the map and three lessons (page-paint.mjs); Lighthouse
+//            scores of the same pages (lighthouse.mjs; --no-lighthouse skips them). Not part of --quick
 //   --quick  the smoke run: the tiny layer at T = 1 and 5, one short sample each (npm test runs
 //            it with --no-build on the folders scripts/setup.sh builds; the scalar build is used
 //            when present)
@@ -241,6 +243,15 @@ if (envs.includes('page')) {
     for (let i = 0; i < runs; ++i) loads.push(await measure.measureFirstLesson(browser, served.url));
     const trainings = [];
     for (let i = 0; i < Math.min(runs, 3); ++i) trainings.push(await measure.measureTrainingLongTasks(browser, served.url));
+    // Cold loads of the map and three lessons (issue #21): medians of `paintRuns` each, interleaved.
+    const paint = await import('./page-paint.mjs');
+    const paintRuns = quick ? 1 : 5;
+    const paints = Object.fromEntries(paint.PAINT_PAGES.map((p) => [p.name, []]));
+    for (let i = 0; i < paintRuns; ++i) for (const p of paint.PAINT_PAGES) paints[p.name].push(await paint.measurePaint(browser, served.url, p));
+    for (const p of paint.PAINT_PAGES) {
+      const of = (key) => (paints[p.name][0][key] == null ? null : median(paints[p.name].map((m) => m[key])));
+      results.push({ env: 'chromium', impl: 'moe-tutor', layer: 'paint', page: p.name, runs: paintRuns, fcp_ms: of('fcp_ms'), lcp_ms: of('lcp_ms'), engine_number_ms: of('engine_number_ms'), samples: paints[p.name] });
+    }
     const ms = loads.map((l) => l.interactive_ms);
     const last = loads.at(-1);
     results.push({
@@ -255,6 +266,17 @@ if (envs.includes('page')) {
       training_runs: trainings.length, training_run_ms: median(trainings.map((t) => t.run_ms)),
     });
     log(`page: ${(last.transfer_bytes / 1000).toFixed(1)} kB transferred, interactive in ${median(ms).toFixed(0)} ms (median of ${runs})`);
+    // Lighthouse 12 on the same pages, through a Chromium it can reach by its debugging port.
+    if (!flag('--no-lighthouse')) {
+      const { auditPages, launchForLighthouse } = await import('./lighthouse.mjs');
+      const port = 9300 + Math.floor(Math.random() * 500);
+      const lhBrowser = await launchForLighthouse(port);
+      try {
+        for (const r of await auditPages(served.url, port)) results.push({ env: 'chromium', impl: 'lighthouse-12', layer: 'lighthouse', ...r });
+      } finally {
+        await lhBrowser.close();
+      }
+    }
   } finally {
     await browser.close();
     served.stop();
@@ -270,7 +292,12 @@ const lines = [];
 lines.push('| env | impl | layer | T | tokens/s (median, min–max) | GFLOP/s | % of peak | ×tfjs-wasm | ×ort-web | ×1 thread |');
 lines.push('|---|---|---|---:|---|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  if (r.layer === 'page') {
+  if (r.layer === 'paint') {
+    const engine = r.engine_number_ms == null ? 'no engine number on this page' : `first engine number ${fmt(r.engine_number_ms)} ms`;
+    lines.push(`| ${r.env} | ${r.impl} | cold load: ${r.page} | | FCP ${fmt(r.fcp_ms)} ms, LCP ${fmt(r.lcp_ms)} ms, ${engine} (medians of ${r.runs}) | | | | |`);
+  } else if (r.layer === 'lighthouse') {
+    lines.push(`| ${r.env} | ${r.impl} | ${r.page} | | performance ${r.scores.performance}, accessibility ${r.scores.accessibility}, best practices ${r.scores['best-practices']} | | | | |`);
+  } else if (r.layer === 'page') {
     const kb = (b) => (b / 1000).toFixed(1);
     const kinds = Object.entries(r.transfer_by_kind).map(([k, b]) => `${k} ${kb(b)}`).join(', ');
     lines.push(`| ${r.env} | ${r.impl} | page: ${r.lesson} transfers ${kb(r.transfer_bytes)} kB (${kinds}) | | interactive ${fmt(r.interactive_ms)} ms (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);

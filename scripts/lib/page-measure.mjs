@@ -84,7 +84,7 @@ export async function measureFirstLesson(browser, baseUrl) {
     // Told by a console message, not by page.waitForFunction: its polling script, injected into
     // the page while it loads, costs the page's main thread ~20 ms that a learner's page does not spend.
     const interactive = page.waitForEvent('console', { predicate: (m) => m.text() === INTERACTIVE_MESSAGE, timeout: 60_000 });
-    await page.goto(`${baseUrl}#/lesson/${FIRST_LESSON}`);
+    await page.goto(`${baseUrl}lesson/${FIRST_LESSON}/`);
     await interactive;
     await page.waitForLoadState('networkidle');
     const interactive_ms = await page.evaluate(() => window.__moeInteractiveMs);
@@ -134,7 +134,7 @@ export async function measureTrainingLongTasks(browser, baseUrl) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    await page.goto(`${baseUrl}#/lesson/${TRAINING_LESSON}`);
+    await page.goto(`${baseUrl}lesson/${TRAINING_LESSON}/`);
     const widget = page.locator('[data-widget="train-load"]').first();
     const train = widget.locator('[data-action="train"]');
     await train.waitFor();

@@ -57,7 +57,7 @@ test('ask questions, follow a citation, decline off-topic, and size questions fr
   await expect(tie).toBeVisible();
   await expect(tie).toHaveAttribute('data-from', 'this-lesson');
   await expect(tie.locator('mark').filter({ hasText: /^tie$/i }).first()).toBeVisible();
-  await expect(tie.getByRole('link')).toHaveAttribute('href', '#/lesson/top2-cut/top2');
+  await expect(tie.getByRole('link')).toHaveAttribute('href', '/lesson/top2-cut/#top2');
   const ms = Number(await answer(page).getAttribute('data-ms'));
   expect(Number.isFinite(ms), 'the answer reports its search time').toBe(true);
   console.log(`ask: in-browser search time for the first question ${ms} ms (reported, not asserted)`);
@@ -77,7 +77,7 @@ test('ask questions, follow a citation, decline off-topic, and size questions fr
 
   // Follow the citation: the lesson opens at that step, which takes the keyboard focus.
   await bias.getByRole('link').click();
-  await expect(page).toHaveURL(/#\/lesson\/gating-logits\/embedding$/);
+  await expect(page).toHaveURL(/\/lesson\/gating-logits\/#embedding$/);
   await expect(page.locator('#step-embedding')).toBeInViewport();
   await expect(page.locator('#title-embedding')).toBeFocused();
 

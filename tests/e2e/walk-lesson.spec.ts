@@ -71,7 +71,7 @@ test('walk the five lessons by mouse: right and wrong predictions, the token car
         for (const e of RIGHT.experts) await predict.getByRole('button', { name: params.experts[e] }).click();
         await predict.getByRole('button', { name: 'Reveal' }).click();
         await expect(predict.locator('[data-verdict="right"]')).toContainText('You called it.');
-        await expect(page).toHaveURL(/#\/lesson\/pick-and-predict\/predict\?.*pred=2,3/);
+        await expect(page).toHaveURL(/\/lesson\/pick-and-predict\/#predict\?.*pred=2,3/);
       }
       if (step.id === 'embedding') {
         // The token and the prediction came along from the previous lesson.
@@ -91,7 +91,7 @@ test('walk the five lessons by mouse: right and wrong predictions, the token car
     if (next) {
       // The next lesson's link carries the followed token.
       const link = page.getByRole('link', { name: `Next lesson: ${next.title}` });
-      await expect(link).toHaveAttribute('href', new RegExp(`#/lesson/${next.id}\\?.*token=${RIGHT.index}`));
+      await expect(link).toHaveAttribute('href', new RegExp(`/lesson/${next.id}/#\\?.*token=${RIGHT.index}`));
       await link.click();
     }
   }
@@ -126,7 +126,7 @@ test('walk the five lessons by mouse: right and wrong predictions, the token car
   await page.goto('/#/');
   for (const lesson of phase2) await expect(page.locator(`a[data-lesson="${lesson.id}"]`)).toContainText('Completed');
   await expect(page.locator('[data-phase-meta="one-token"]')).toContainText('5 of 5 lessons done');
-  await expect(page.getByRole('link', { name: 'Continue where you left off' })).toHaveAttribute('href', /#\/lesson\/gating-logits/);
+  await expect(page.getByRole('link', { name: 'Continue where you left off' })).toHaveAttribute('href', /\/lesson\/gating-logits\/#/);
 });
 
 test('walk the five lessons by keyboard only', async ({ page }) => {
@@ -175,7 +175,7 @@ test('the lessons at 375 px wide, light and dark; deep and old links', async ({ 
 
   // A link to the retired one-page lesson lands on the lesson that now holds its step.
   await page.goto('/#/lesson/walk-one-token/top2?token=4');
-  await expect(page).toHaveURL(/#\/lesson\/top2-cut\/top2\?token=4/);
+  await expect(page).toHaveURL(/\/lesson\/top2-cut\/#top2\?token=4/);
   await expect(widget(page, 'top2').locator(`[data-fate="${NAMES}"]`)).toContainText('kept');
 
   // A typed word is embedded on its own and followed into the next lesson.

@@ -1,5 +1,8 @@
-// Hash routes: `#/` is the course map, `#/lesson/<id>/<step>?<widget state>`
-// a lesson opened at a step. Hash routing keeps the app a set of static files.
+// Routes. Inside the player a place is a route key: `#/` is the course map,
+// `#/lesson/<id>/<step>?<widget state>` a lesson opened at a step (progress stores these keys,
+// and links written before lessons had their own pages look the same). In the address bar a
+// lesson has its own page, prerendered at build time: `<root>lesson/<id>/#<step>?<widget state>`,
+// the map is `<root>`. Both are plain static files; keyOfAddress and addressOf convert.
 
 /** `notice`: the link was damaged or too long and part of it was ignored (the player says so). */
 export type Route =
@@ -56,3 +59,51 @@ export function lessonHash(lessonId: string, stepId?: string | null, query?: URL
 }
 
 export const mapHash = '#/';
+
+/** The lesson folder of a page address: `/course/lesson/top2-cut/` → `top2-cut` (still URL-encoded). */
+const LESSON_PAGE = /\/lesson\/([^/]+)\/(?:index\.html)?$/;
+
+/**
+ * The folder the course is served from, from a page's path: `/` for a site of its own,
+ * `/moe-tutor/` on a GitHub Pages project site. The map is its index; a lesson sits two folders down.
+ */
+export function appRootOf(pathname: string): string {
+  const lesson = LESSON_PAGE.exec(pathname);
+  return lesson ? pathname.slice(0, lesson.index + 1) : pathname.replace(/[^/]*$/, '');
+}
+
+/**
+ * The route key of a page address. A hash that is itself a key (`#/lesson/...`, `#/`: an old link,
+ * or a link in lesson prose) wins over the page it was opened on.
+ */
+export function keyOfAddress(pathname: string, hash: string): string {
+  if (hash.startsWith('#/')) return hash;
+  const lesson = LESSON_PAGE.exec(pathname);
+  if (!lesson) return mapHash;
+  const rest = hash.replace(/^#/, ''); // `<step>?<state>`
+  const cut = rest.indexOf('?');
+  const step = cut < 0 ? rest : rest.slice(0, cut);
+  const query = cut < 0 ? '' : rest.slice(cut);
+  return `#/lesson/${lesson[1]}${step ? `/${step}` : ''}${query}`;
+}
+
+/**
+ * The page address (path and hash, under `root`) of a route key: the inverse of keyOfAddress.
+ * What parseHash ignores (a damaged part, an over-long query) is left out of the address too.
+ */
+export function addressOf(key: string, root: string): string {
+  const route = parseHash(key);
+  if (route.page === 'map') return root;
+  const query = formatQuery(route.query);
+  const hash = (route.stepId ? encodeURIComponent(route.stepId) : '') + (query ? `?${query}` : '');
+  return `${root}lesson/${encodeURIComponent(route.lessonId)}/${hash ? `#${hash}` : ''}`;
+}
+
+/** The course's root folder for this page (`/` outside a browser, e.g. in unit tests). */
+export const pageRoot = (): string => (typeof location === 'undefined' ? '/' : appRootOf(location.pathname));
+
+/** An href for a route key, for links the player renders: a lesson's own page, the map's index. */
+export const linkTo = (key: string): string => addressOf(key, pageRoot());
+
+/** The route of the page the browser is showing. */
+export const routeOfPage = (): Route => parseHash(keyOfAddress(location.pathname, location.hash));
