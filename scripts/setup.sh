@@ -81,6 +81,14 @@ fi
 say "building the threaded WebAssembly engine"
 run cmake --build build/wasm-mt -j"$jobs" --target moe_engine_wasm
 
+# --- language-model corpus ---------------------------------------------------
+# build/lm-corpus/ (a few seconds when its packages are installed): the tests of the shipped
+# checkpoints re-train their first steps and evaluate them on it (tests/engine/lm/test_lm_shipped.cpp).
+if [ ! -f build/lm-corpus/manifest.json ]; then
+  say "assembling the language-model corpus"
+  run node scripts/lm-corpus.mjs
+fi
+
 # --- web app ---------------------------------------------------------------
 # Rebuild only when a source of the page is newer than the last build.
 stamp=dist/index.html

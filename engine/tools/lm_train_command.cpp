@@ -372,6 +372,7 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
     routing_rows += w.empty() ? 0 : 1;
   }
   std::set<int64_t> routing_at(job.routing_steps.begin(), job.routing_steps.end());
+  routing_at.insert(0);  // the initial routing, and the final model's
   routing_at.insert(job.steps);
 
   json log = json::object();
@@ -403,7 +404,9 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
   double cpu_seconds = 0;  // CPU time of the steps (a shared machine's wall time says little)
   record_routing(0);
   for (int64_t done = 0; done < job.steps;) {
-    const int n = static_cast<int>(std::min<int64_t>(job.chunk, job.steps - done));
+    // A chunk ends at the next routing step too, so that routing is recorded after exactly it.
+    const int64_t next_routing = *routing_at.upper_bound(done);
+    const int n = static_cast<int>(std::min({job.chunk, job.steps - done, next_routing - done}));
     const auto t0 = std::chrono::steady_clock::now();
     const std::clock_t c0 = std::clock();
     const std::vector<lm::LmStepStats> stats = trainer.train_steps(n);

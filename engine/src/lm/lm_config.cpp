@@ -72,7 +72,7 @@ int64_t LmConfig::param_floats() const {
   const int64_t V = vocab_size, d = hidden_size, f = intermediate_size, L = num_hidden_layers;
   const int64_t E = num_local_experts, q = q_dim(), kv = kv_dim();
   const int64_t attention = d * q /*q*/ + 2 * d * kv /*k, v*/ + q * d /*o*/;
-  const int64_t moe = E * d /*gate*/ + E * 3 * f * d /*w1, w3, w2*/;
+  const int64_t moe = (dense ? 0 : E * d) /*gate*/ + E * 3 * f * d /*w1, w3, w2*/;
   const int64_t per_layer = 2 * d /*norms*/ + attention + moe;
   return V * d * (tie_word_embeddings ? 1 : 2) + d + L * per_layer;
 }
@@ -81,8 +81,13 @@ Result<LmConfig> parse_lm_config(const json& c) {
   using detail::field;
   if (!c.is_object()) return Error{kWhere, "must be a JSON object, got " + detail::describe(c)};
   LmConfig m;
-  if (auto err = read_optional_exact(c, "model_type", "mixtral", " (a Mixtral-style model)")) {
-    return *err;
+  if (const auto it = c.find("model_type"); it != c.end() && !it->is_null()) {
+    if (!it->is_string() || (*it != "mixtral" && *it != "mistral")) {
+      return Error{detail::field(kWhere, "model_type"),
+                   "must be \"mixtral\" (the MoE model) or \"mistral\" (its dense variant), got " +
+                       detail::describe(*it)};
+    }
+    m.dense = *it == "mistral";
   }
   if (auto err = read_required_int(c, "vocab_size", 1, kMaxLmDim, m.vocab_size)) return *err;
   if (auto err = read_required_int(c, "hidden_size", 1, kMaxLmDim, m.hidden_size)) return *err;
@@ -126,12 +131,16 @@ Result<LmConfig> parse_lm_config(const json& c) {
                      std::to_string(int64_t{m.head_dim} * m.num_attention_heads) +
                      " is above the cap of " + std::to_string(kMaxLmDim)};
   }
-  if (auto err = read_required_int(c, "num_local_experts", 1, kMaxLmExperts, m.num_local_experts)) {
-    return *err;
-  }
-  int64_t k = 0;
-  if (auto err = detail::read_int(c, "num_experts_per_tok", kWhere, INT64_MIN, INT64_MAX, k)) {
-    return *err;
+  int64_t k = 1;  // the dense variant: one expert (the MLP) with weight 1
+  m.num_local_experts = 1;
+  if (!m.dense) {
+    if (auto err =
+            read_required_int(c, "num_local_experts", 1, kMaxLmExperts, m.num_local_experts)) {
+      return *err;
+    }
+    if (auto err = detail::read_int(c, "num_experts_per_tok", kWhere, INT64_MIN, INT64_MAX, k)) {
+      return *err;
+    }
   }
   if (k < 1 || k > m.num_local_experts) {
     return Error{field(kWhere, "num_experts_per_tok"), "must be between 1 and num_local_experts (" +
@@ -179,6 +188,17 @@ Result<LmConfig> parse_lm_config_text(std::string_view text) {
 }
 
 json lm_config_to_json(const LmConfig& m) {
+  if (m.dense) {  // MistralConfig: the same fields without the MoE ones
+    LmConfig moe = m;
+    moe.dense = false;
+    json c = lm_config_to_json(moe);
+    c["architectures"] = {"MistralForCausalLM"};
+    c["model_type"] = "mistral";
+    for (const char* key : {"num_local_experts", "num_experts_per_tok", "router_aux_loss_coef"}) {
+      c.erase(key);
+    }
+    return c;
+  }
   return json{{"architectures", {"MixtralForCausalLM"}},
               {"model_type", "mixtral"},
               {"vocab_size", m.vocab_size},

@@ -42,8 +42,17 @@ std::vector<Slot> parameter_slots(LmWeights& w, const LmConfig& c) {
     s.push_back({p + "self_attn.k_proj.weight", {kv, d}, &L.k_proj});
     s.push_back({p + "self_attn.v_proj.weight", {kv, d}, &L.v_proj});
     s.push_back({p + "self_attn.o_proj.weight", {d, q}, &L.o_proj});
-    s.push_back({p + "block_sparse_moe.gate.weight", {E, d}, &L.moe.router});
     L.moe.experts.resize(static_cast<size_t>(E));
+    if (c.dense) {  // MistralForCausalLM's MLP: the one expert of an E = 1 block
+      ExpertWeights& x = L.moe.experts[0];
+      s.push_back({p + "mlp.gate_proj.weight", {f, d}, &x.w1});
+      s.push_back({p + "mlp.up_proj.weight", {f, d}, &x.w3});
+      s.push_back({p + "mlp.down_proj.weight", {d, f}, &x.w2});
+      s.push_back({p + "input_layernorm.weight", {d}, &L.input_layernorm});
+      s.push_back({p + "post_attention_layernorm.weight", {d}, &L.post_attention_layernorm});
+      continue;
+    }
+    s.push_back({p + "block_sparse_moe.gate.weight", {E, d}, &L.moe.router});
     for (int64_t j = 0; j < E; ++j) {
       ExpertWeights& x = L.moe.experts[static_cast<size_t>(j)];
       const std::string e = p + "block_sparse_moe.experts." + std::to_string(j) + ".";
@@ -71,6 +80,13 @@ std::string name_list(const std::vector<std::string>& names) {
   for (size_t i = 0; i < names.size() && i < 4; ++i) s += (i ? ", " : "") + names[i];
   if (names.size() > 4) s += " and " + std::to_string(names.size() - 4) + " more";
   return s;
+}
+
+// The dense variant's blocks have one expert and no router tensor: a zero router row [1, d]
+// (softmax over one expert gives it weight 1 whatever the row holds).
+void set_dense_router(LmWeights& w, const LmConfig& c) {
+  if (!c.dense) return;
+  for (LmLayerWeights& l : w.layers) l.moe.router.assign(static_cast<size_t>(c.hidden_size), 0.0f);
 }
 
 }  // namespace
@@ -124,6 +140,7 @@ Result<LmWeights> lm_weights_from_safetensors(const Safetensors& file, const LmC
                      name_list(unexpected) + " (not part of this config's model)"};
   }
   if (config.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  set_dense_router(w, config);
   return w;
 }
 
@@ -141,6 +158,7 @@ LmWeights lm_weights_init_seeded(const LmConfig& config, uint64_t seed) {
     for (float& x : *s.data) x = static_cast<float>(rng.next_normal() * std);
   }
   if (config.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  set_dense_router(w, config);
   return w;
 }
 

@@ -77,8 +77,10 @@ TEST_CASE("lm config: every bad field is an error naming it") {
         "config.num_experts_per_tok: must be between 1 and num_local_experts (4), got 0");
   CHECK(config_error(with(c, "hidden_act", "gelu")) ==
         "config.hidden_act: must be \"silu\" (SwiGLU experts), got \"gelu\"");
-  CHECK(config_error(with(c, "model_type", "llama")) ==
-        "config.model_type: must be \"mixtral\" (a Mixtral-style model), got \"llama\"");
+  CHECK(
+      config_error(with(c, "model_type", "llama")) ==
+      "config.model_type: must be \"mixtral\" (the MoE model) or \"mistral\" (its dense variant), "
+      "got \"llama\"");
   CHECK(config_error(with(c, "head_dim", 7)) ==
         "config.head_dim: must be even (RoPE rotates the two halves of a head), got 7");
   CHECK(config_error(with(with(c, "head_dim", 32768), "num_attention_heads", 4)) ==

@@ -199,3 +199,12 @@ TEST_CASE("lm train: weights -> flat parameters -> weights is the identity") {
     CHECK(a[i].data == b[i].data);
   }
 }
+
+TEST_CASE("lm train: backward matches central differences (dense variant, one MLP per layer)") {
+  moe::lm::LmConfig c = tiny_config();
+  c.dense = true;
+  c.num_local_experts = 1;
+  c.num_experts_per_tok = 1;
+  c.intermediate_size = 12;  // k·f of the MoE model: the same active FFN parameters
+  check_gradient(LmTrainShape::mixtral(c), {});
+}

@@ -39,6 +39,10 @@ struct LmConfig {
   float rms_norm_eps = 1e-5f;         // inside the square root
   bool tie_word_embeddings = false;   // true: lm_head is the embedding matrix
   float router_aux_loss_coef = 0.0f;  // recorded only (the forward reports the raw loss)
+  // The dense variant (model_type "mistral", MistralForCausalLM): each layer's FFN is one SwiGLU
+  // MLP (mlp.gate_proj = w1, up_proj = w3, down_proj = w2), run as a MoE block of E = k = 1
+  // whose single gate is exactly 1 (softmax over one expert); it has no router tensor.
+  bool dense = false;
 
   int q_dim() const { return num_attention_heads * head_dim; }   // H·hd
   int kv_dim() const { return num_key_value_heads * head_dim; }  // KV·hd
@@ -48,8 +52,8 @@ struct LmConfig {
 
 // Reads a parsed config.json; error fields are `config.<field>`. Unknown keys are ignored.
 // Checks: every size in range, H % KV == 0, k <= E, head_dim even (RoPE rotates halves),
-// hidden_act "silu", model_type "mixtral" when present, no sliding window or rope scaling
-// (not implemented), and the parameter cap.
+// hidden_act "silu", model_type "mixtral" or "mistral" (dense: E = k = 1) when present, no sliding
+// window or rope scaling (not implemented), and the parameter cap.
 Result<LmConfig> parse_lm_config(const nlohmann::json& config);
 // The same from the text of config.json.
 Result<LmConfig> parse_lm_config_text(std::string_view text);

@@ -1,0 +1,98 @@
+// The shipped checkpoints of `npm run lm:train` (web/public/models/<name>/): re-training the first
+// steps of the recipe stored in the training log gives the logged losses, and the committed
+// folder's held-out loss per domain is the logged one. Native only (the corpus is built by
+// scripts/setup.sh into build/lm-corpus; wasm has no file system to read it from).
+#ifndef __EMSCRIPTEN__
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "lm_command.hpp"
+#include "lm_test_support.hpp"
+#include "lm_train_command.hpp"
+#include "moe/text/tokenizer_json.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+std::string repo_path(const std::string& rel) {
+  return (std::filesystem::path(MOE_ORACLE_LM_DIR) / ".." / ".." / rel).lexically_normal().string();
+}
+
+const char* const kShipped[] = {"moe-lm", "dense-lm"};
+
+json read_log(const std::string& folder) {
+  const std::string text = moe_test::read_text_file(folder + "/training_log.json");
+  REQUIRE_MESSAGE(!text.empty(), "cannot read " << folder << "/training_log.json");
+  return json::parse(text);
+}
+
+}  // namespace
+
+TEST_CASE("lm shipped: re-training the first steps of the recipe gives the logged losses") {
+  for (const char* name : kShipped) {
+    const std::string folder = repo_path(std::string("web/public/models/") + name);
+    if (!std::filesystem::exists(folder + "/training_log.json")) continue;  // not shipped yet
+    INFO(name);
+    const json log = read_log(folder);
+    json recipe = log["recipe"];
+    const int steps = 5;  // inside the warm-up: the schedule does not depend on the total
+    REQUIRE(recipe["warmup"].get<int>() >= steps);
+    recipe["steps"] = steps;
+    recipe["chunk"] = steps;
+    recipe["eval_windows"] = 1;
+    recipe["routing_steps"] = json::array();
+    recipe["corpus"] = repo_path("build/lm-corpus");
+    recipe["tokenizer"] = folder + "/tokenizer.json";
+    recipe.erase("out");
+    recipe.erase("log");
+    const std::string path =
+        (std::filesystem::temp_directory_path() / "moe_lm_shipped.json").string();
+    {
+      std::ofstream f(path);
+      f << recipe.dump();
+    }
+    const moe_test::CliRun r = moe_test::run_cli(moe::cli::run_lm, {"train", path});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const json first = json::parse(r.out.substr(0, r.out.find('\n')));
+    for (int s = 0; s < steps; ++s) {
+      CHECK(std::abs(first["loss"][s].get<double>() - log["train_loss"][s].get<double>()) < 1e-4);
+    }
+  }
+}
+
+TEST_CASE("lm shipped: the committed checkpoint's held-out loss per domain is the logged one") {
+  for (const char* name : kShipped) {
+    const std::string folder = repo_path(std::string("web/public/models/") + name);
+    if (!std::filesystem::exists(folder + "/training_log.json")) continue;
+    INFO(name);
+    const json log = read_log(folder);
+    moe::Result<moe::lm::LmModel> model = moe::lm::LmModel::load(
+        moe_test::read_text_file(folder + "/config.json"),
+        moe_test::as_bytes(moe_test::read_text_file(folder + "/model.safetensors")));
+    REQUIRE(model.ok());
+    auto tok = moe::text::tokenizer_from_json(moe_test::read_text_file(folder + "/tokenizer.json"));
+    REQUIRE(tok.ok());
+    const int T = log["recipe"]["seq_len"];
+    const int64_t windows = log["recipe"]["eval_windows"];
+    for (const auto& [domain, loss] : log["checkpoint_heldout"].items()) {
+      INFO(domain);
+      const std::string text =
+          moe_test::read_text_file(repo_path("build/lm-corpus/" + domain + "/heldout.txt"));
+      REQUIRE(!text.empty());
+      const double got =
+          moe::cli::heldout_loss(model.value(), tok.value().encode(text), T, windows);
+      CHECK(std::abs(got - loss.get<double>()) < 1e-5);
+    }
+  }
+}
+
+#endif  // __EMSCRIPTEN__
