@@ -32,9 +32,9 @@ const char* const kLmTrainHelp =
     "tokenized by <tokenizer> (moe lm tokenizer train). TRAIN.json fields (engine/README.md,\n"
     "\"Training the language model\"; engine/examples/lm-train-tiny.json runs in seconds):\n"
     "  corpus, tokenizer (required), domains, train_bytes, model {MixtralConfig fields but\n"
-    "  vocab_size}, router, capacity_factor, balancing {switch_aux, z_loss, seq_aux, bias_gamma},\n"
-    "  batch, seq_len, steps, lr, min_lr, warmup, weight_decay, clip, beta1, beta2, seed, chunk,\n"
-    "  eval_every, eval_windows, routing_steps, out, dtype (f32 | f16 | bf16), log\n"
+    "  vocab_size}, router_kind, capacity_factor, balancing {switch_aux, z_loss, seq_aux,\n"
+    "  bias_gamma}, batch, seq_len, steps, lr, min_lr, warmup, weight_decay, clip, beta1, beta2,\n"
+    "  seed, chunk, eval_every, eval_windows, routing_steps, out, dtype (f32 | f16 | bf16), log\n"
     "Prints one JSON object per line:\n"
     "  {\"step\", \"loss\": [per step], \"aux\": [per step], \"lr\", \"grad_norm\": [per step],\n"
     "   \"expert_load\": [L][E] over the chunk, \"elapsed_ms\"}            every `chunk` steps\n"
@@ -176,7 +176,7 @@ Result<Job> read_job(const json& doc) {
   }
   j.model = *model;
   std::string router = "softmax_topk_renorm";
-  MOE_TRY(f.string("router", false, router));
+  MOE_TRY(f.string("router_kind", false, router));
   double cf = 1.0;
   MOE_TRY(f.number("capacity_factor", 1e-3, 64, cf));
   int64_t batch = 8, seq_len = 64, warmup = 0, seed = 1;
@@ -240,22 +240,20 @@ Result<Job> read_job(const json& doc) {
   t.beta2 = static_cast<float>(beta2);
   t.bias_gamma = static_cast<float>(gamma);
   t.shape.coefs = coefs;
-  if (router == "softmax_topk_renorm") {
-    t.shape.moe.router = RouterKind::softmax_topk_renorm;
-  } else if (router == "softmax_topk") {
-    t.shape.moe.router = RouterKind::softmax_topk;
-  } else if (router == "sigmoid_bias") {
-    t.shape.moe.router = RouterKind::sigmoid_grouped_topk_bias;
-  } else if (router == "softmax_top1_capacity") {
-    t.shape.moe.router = RouterKind::softmax_top1_capacity;
-  } else if (router == "topk_capacity") {
-    t.shape.moe.router = RouterKind::topk_capacity;
-  } else {
-    return Error{"router",
-                 "must be softmax_topk_renorm, softmax_topk, sigmoid_bias, "
+  // The layer schema's router names (moe/spec/config.hpp), the kinds the LM trainer runs.
+  RouterKind kind = RouterKind::softmax_topk_renorm;
+  const bool trainable =
+      router_kind_from_string(router, kind) &&
+      (kind == RouterKind::softmax_topk_renorm || kind == RouterKind::softmax_topk ||
+       kind == RouterKind::sigmoid_grouped_topk_bias || kind == RouterKind::softmax_top1_capacity ||
+       kind == RouterKind::topk_capacity);
+  if (!trainable) {
+    return Error{"router_kind",
+                 "must be softmax_topk_renorm, softmax_topk, sigmoid_grouped_topk_bias, "
                  "softmax_top1_capacity or topk_capacity, got \"" +
                      router + "\""};
   }
+  t.shape.moe.router = kind;
   t.shape.moe.capacity_factor = cf;
   if (!j.out_dir.empty() && t.shape.moe.router != RouterKind::softmax_topk_renorm) {
     // LmModel (and transformers' Mixtral) route by softmax, top-k, renormalise: a folder trained

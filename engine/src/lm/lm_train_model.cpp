@@ -158,7 +158,7 @@ Result<bool> check_lm_train_shape(const LmTrainShape& shape) {
     return Error{"config.tie_word_embeddings", "training needs an untied lm_head (false)"};
   }
   if (!train::takes_input_gradient(shape.moe.router)) {
-    return Error{"router", std::string(train::train_router_name(shape.moe.router)) +
+    return Error{"router", std::string(to_string(shape.moe.router)) +
                                " cannot train inside the language model (its backward has no input "
                                "gradient); use softmax_topk, softmax_topk_renorm, sigmoid_bias, "
                                "softmax_top1_capacity or topk_capacity"};

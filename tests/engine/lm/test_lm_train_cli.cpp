@@ -162,10 +162,10 @@ TEST_CASE("moe lm train: bad TRAIN.json fields exit 2 naming the field") {
   const Bad cases[] = {
       {"unknown", {{"learning_rate", 1}}, "learning_rate: unknown field (see moe lm train --help)"},
       {"steps", {{"steps", 0}}, "steps: must be an integer between 1 and 10000000, got 0"},
-      {"router",
-       {{"router", "soft_moe"}},
-       "router: must be softmax_topk_renorm, softmax_topk, "
-       "sigmoid_bias, softmax_top1_capacity or topk_capacity, "
+      {"router_kind",
+       {{"router_kind", "soft_moe"}},
+       "router_kind: must be softmax_topk_renorm, softmax_topk, "
+       "sigmoid_grouped_topk_bias, softmax_top1_capacity or topk_capacity, "
        "got \"soft_moe\""},
       {"seq_len",
        {{"seq_len", 40}},
