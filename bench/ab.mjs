@@ -111,6 +111,7 @@ async function nativeSample(bin, layer, T, minS) {
   return s;
 }
 
+// Exported so the two sides can also be one build (a self-comparison shows the noise floor).
 export async function runNative(bins, rows, rounds, minS, log) {
   const keys = [...rows.map((r) => `${r.layer} T=${r.tokens}`), 'train (steps/s)', 'peak GFLOP/s'];
   const got = { cand: Object.fromEntries(keys.map((k) => [k, []])), base: Object.fromEntries(keys.map((k) => [k, []])) };
