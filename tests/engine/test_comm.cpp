@@ -7,31 +7,23 @@
 #include <doctest/doctest.h>
 
 #include "moe/calc/comm.hpp"
+#include "result_support.hpp"
 
 namespace {
 
 moe::CommVolume volume_ok(const moe::CommSpec& s) {
-  moe::Result<moe::CommVolume> r = moe::all_to_all_volume(s);
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
-  return r.value();
+  return moe_test::value_of(moe::all_to_all_volume(s));
 }
 
 std::string volume_error(const moe::CommSpec& s) {
-  moe::Result<moe::CommVolume> r = moe::all_to_all_volume(s);
-  REQUIRE(!r.ok());
-  return r.error().message();
+  return moe_test::error_of(moe::all_to_all_volume(s));
 }
 
 // 4 tokens, 2 devices, 4 experts, top-2, d_model 3, 2 bytes per value, one layer.
 // Tokens 0, 1 sit on device 0 and tokens 2, 3 on device 1; experts 0, 1 on device 0, 2, 3 on 1.
 moe::CommSpec hand_case() {
-  moe::CommSpec s;
-  s.num_experts = 4;
-  s.devices = 2;
-  s.d_model = 3;
-  s.bytes_per_value = 2;
-  s.tokens = 4;
-  s.top_k = 2;
+  moe::CommSpec s{
+      .num_experts = 4, .devices = 2, .d_model = 3, .bytes_per_value = 2, .tokens = 4, .top_k = 2};
   s.topk_ids = {0, 2,    // token 0 (device 0): expert 0 local, expert 2 on device 1
                 1, 3,    // token 1 (device 0): local, device 1
                 2, 0,    // token 2 (device 1): local, device 0

@@ -10,31 +10,24 @@
 #include "moe/calc/expert_probe.hpp"
 #include "moe/kernels/kernels.hpp"
 #include "moe/spec/spec.hpp"
+#include "result_support.hpp"
 #include "test_support.hpp"
 
 namespace {
 
 moe::CostReport cost_ok(const moe::CostConfig& c) {
-  moe::Result<moe::CostReport> r = moe::layer_cost(c);
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
-  return r.value();
+  return moe_test::value_of(moe::layer_cost(c));
 }
 
 std::string cost_error(const moe::CostConfig& c) {
-  moe::Result<moe::CostReport> r = moe::layer_cost(c);
-  REQUIRE(!r.ok());
-  return r.error().message();
+  return moe_test::error_of(moe::layer_cost(c));
 }
 
 }  // namespace
 
 TEST_CASE("layer_cost: the lesson's 4-expert toy layer, counted by hand") {
   // d = 8, f = 16, E = 4, k = 2, mlp: P_e = 2·8·16 = 256, router = 4·8 = 32.
-  moe::CostConfig c;
-  c.d_model = 8;
-  c.d_ff = 16;
-  c.num_experts = 4;
-  c.top_k = 2;
+  moe::CostConfig c{.d_model = 8, .d_ff = 16, .num_experts = 4, .top_k = 2};
   const moe::CostReport r = cost_ok(c);
   CHECK(r.params_per_expert == 256);
   CHECK(r.router_params == 32);
@@ -57,14 +50,13 @@ TEST_CASE("layer_cost: Mixtral 8x7B comes out at 46.7B total, 12.9B active") {
   // SwiGLU experts: P_e = 3·4096·14336 = 176,160,768; router 8·4096 = 32,768 per layer.
   // Shared: attention 32·(2·4096² + 2·4096·1024) = 1,342,177,280, embeddings and head
   // 2·32000·4096 = 262,144,000, norms 32·2·4096 + 4096 = 266,240; sum 1,604,587,520.
-  moe::CostConfig c;
-  c.d_model = 4096;
-  c.d_ff = 14336;
-  c.num_experts = 8;
-  c.top_k = 2;
-  c.layers = 32;
-  c.shared_params = 1604587520;
-  c.expert_kind = moe::ExpertKind::swiglu;
+  const moe::CostConfig c{.d_model = 4096,
+                          .d_ff = 14336,
+                          .num_experts = 8,
+                          .top_k = 2,
+                          .layers = 32,
+                          .shared_params = 1604587520,
+                          .expert_kind = moe::ExpertKind::swiglu};
   const moe::CostReport r = cost_ok(c);
   CHECK(r.params_per_expert == 176160768);
   CHECK(r.router_params == 32768);
@@ -88,11 +80,7 @@ TEST_CASE("solve_active_from_total: 8 experts, top-2, 400B total") {
 }
 
 TEST_CASE("layer_cost and solve_active_from_total: errors name the field") {
-  moe::CostConfig c;
-  c.d_model = 8;
-  c.d_ff = 16;
-  c.num_experts = 0;
-  c.top_k = 1;
+  moe::CostConfig c{.d_model = 8, .d_ff = 16, .num_experts = 0, .top_k = 1};
   CHECK(cost_error(c) == "cost.num_experts: must be >= 1, got 0");
   c.num_experts = 2;
   c.top_k = 3;

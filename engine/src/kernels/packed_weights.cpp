@@ -36,14 +36,8 @@ void expert_ffn_forward_packed(const ExpertWeights& w, const PackedExpert& p, co
   f32_matmul_packed(x, p.w1.data.data(), hidden, rows, d, f);  // hidden = x · w1ᵀ   [n, f]
   if (c.expert_kind == ExpertKind::swiglu) {
     f32_matmul_packed(x, p.w3.data.data(), up, rows, d, f);  // up = x · w3ᵀ   [n, f]
-    f32_swiglu(hidden, up, hidden, rows * f);                // hidden = silu(hidden) ⊙ up
-  } else if (c.activation == Activation::relu) {
-    f32_relu(hidden, hidden, rows * f);
-  } else if (c.activation == Activation::gelu) {
-    f32_gelu(hidden, hidden, rows * f);
-  } else {
-    f32_silu(hidden, hidden, rows * f);
   }
+  expert_activation(c, hidden, up, rows * f);
   f32_matmul_packed(hidden, p.w2.data.data(), y, rows, f, d);  // y = hidden · w2ᵀ   [n, d]
 }
 

@@ -59,15 +59,21 @@ void expert_ffn_forward(const ExpertWeights& w, const LayerConfig& c, const floa
   f32_matmul(x, w.w1.data(), hidden, rows, d, f);  // hidden = x · w1ᵀ   [n, f]
   if (c.expert_kind == ExpertKind::swiglu) {
     f32_matmul(x, w.w3.data(), up, rows, d, f);  // up = x · w3ᵀ   [n, f]
-    f32_swiglu(hidden, up, hidden, rows * f);    // hidden = silu(hidden) ⊙ up
-  } else if (c.activation == Activation::relu) {
-    f32_relu(hidden, hidden, rows * f);
-  } else if (c.activation == Activation::gelu) {
-    f32_gelu(hidden, hidden, rows * f);
-  } else {
-    f32_silu(hidden, hidden, rows * f);
   }
+  expert_activation(c, hidden, up, rows * f);
   f32_matmul(hidden, w.w2.data(), y, rows, f, d);  // y = hidden · w2ᵀ   [n, d]
+}
+
+void expert_activation(const LayerConfig& c, float* hidden, const float* up, size_t n) {
+  if (c.expert_kind == ExpertKind::swiglu) {
+    f32_swiglu(hidden, up, hidden, n);  // hidden = silu(hidden) ⊙ up
+  } else if (c.activation == Activation::relu) {
+    f32_relu(hidden, hidden, n);
+  } else if (c.activation == Activation::gelu) {
+    f32_gelu(hidden, hidden, n);
+  } else {
+    f32_silu(hidden, hidden, n);
+  }
 }
 
 void experts_forward(const LayerWeights& weights, const LayerConfig& c, const float* x, int T,

@@ -41,14 +41,12 @@ SequenceBalanceLoss deepseek_sequence_balance_loss(std::span<const float> scores
                                                    int seq_len, int experts, int k) {
   SequenceBalanceLoss r;
   const int64_t tokens = int64_t{sequences} * seq_len;
-  r.error = first_error(
-      {check_range("sequences", sequences, 1, kMaxRows),
-       check_range("seq_len", seq_len, 1, kMaxRows),
-       check_range("sequences·seq_len", tokens, 1, kMaxRows),
-       check_range("experts", experts, 1, kMaxCols), check_range("k", k, 1, experts),
-       check_cells("scores", tokens, experts),
-       check_size("scores", scores.size(), tokens * experts, "sequences·seq_len·experts"),
-       check_size("topk_ids", topk_ids.size(), tokens * k, "sequences·seq_len·k")});
+  r.error =
+      first_error({check_range("sequences", sequences, 1, kMaxRows),
+                   check_range("seq_len", seq_len, 1, kMaxRows),
+                   check_matrix("scores", scores, "sequences·seq_len", tokens, "experts", experts),
+                   check_range("k", k, 1, experts),
+                   check_size("topk_ids", topk_ids.size(), tokens * k, "sequences·seq_len·k")});
   if (r.ok()) r.error = check_finite("scores", scores);
   for (size_t i = 0; r.ok() && i < topk_ids.size(); ++i) {
     if (topk_ids[i] < 0 || topk_ids[i] >= experts) {

@@ -16,10 +16,8 @@ GroupedTopkBias sigmoid_grouped_topk_bias(std::span<const float> logits,
                                           int experts, int k, int n_group, int topk_group,
                                           bool norm_topk_prob, float routed_scaling_factor) {
   GroupedTopkBias r;
-  r.error = first_error(
-      {check_range("tokens", tokens, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
-       check_range("n_group", n_group, 1, experts), check_cells("logits", tokens, experts),
-       check_size("logits", logits.size(), int64_t{tokens} * experts, "tokens·experts")});
+  r.error = first_error({check_matrix("logits", logits, "tokens", tokens, "experts", experts),
+                         check_range("n_group", n_group, 1, experts)});
   if (r.ok() && experts % n_group != 0) {
     r.error = "n_group: must divide experts (" + std::to_string(experts) + "), got " +
               std::to_string(n_group);

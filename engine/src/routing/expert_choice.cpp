@@ -26,10 +26,8 @@ ExpertChoiceCapacity expert_choice_capacity(double capacity_factor, int tokens, 
 
 ExpertChoice expert_choice(std::span<const float> logits, int tokens, int experts, int capacity) {
   ExpertChoice r;
-  r.error = first_error(
-      {check_range("tokens", tokens, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
-       check_range("capacity", capacity, 0, tokens), check_cells("logits", tokens, experts),
-       check_size("logits", logits.size(), int64_t{tokens} * experts, "tokens·experts")});
+  r.error = first_error({check_matrix("logits", logits, "tokens", tokens, "experts", experts),
+                         check_range("capacity", capacity, 0, tokens)});
   if (r.ok()) r.error = check_finite("logits", logits);
   if (!r.ok()) return r;
 

@@ -12,10 +12,7 @@ using namespace detail;
 
 LossValue router_z_loss(std::span<const float> logits, int tokens, int experts) {
   LossValue r;
-  r.error = first_error(
-      {check_range("tokens", tokens, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
-       check_cells("logits", tokens, experts),
-       check_size("logits", logits.size(), int64_t{tokens} * experts, "tokens·experts")});
+  r.error = first_error({check_matrix("logits", logits, "tokens", tokens, "experts", experts)});
   if (r.ok()) r.error = check_finite("logits", logits);
   if (!r.ok()) return r;
   double sum = 0.0;
@@ -99,10 +96,8 @@ LoadBalancingLoss mixtral_load_balancing_loss(std::span<const float> gate_logits
                                               std::span<const uint8_t> attention_mask, int batch,
                                               int seq_len) {
   LoadBalancingLoss r;
-  r.error = first_error(
-      {check_range("rows", rows, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
-       check_range("k", k, 1, experts), check_cells("gate_logits", rows, experts),
-       check_size("gate_logits", gate_logits.size(), int64_t{rows} * experts, "rows·experts")});
+  r.error = first_error({check_matrix("gate_logits", gate_logits, "rows", rows, "experts", experts),
+                         check_range("k", k, 1, experts)});
   const bool masked = !attention_mask.empty();
   if (r.ok() && masked) {
     r.error = first_error({check_range("batch", batch, 1, kMaxRows),

@@ -16,10 +16,9 @@ NoisyTopk noisy_topk(std::span<const float> clean_logits, std::span<const float>
                      int tokens, int experts, int k, bool training, uint64_t seed) {
   NoisyTopk r;
   const int64_t cells = int64_t{tokens} * experts;
-  r.error = first_error(
-      {check_range("tokens", tokens, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
-       check_range("k", k, 1, experts), check_cells("clean_logits", tokens, experts),
-       check_size("clean_logits", clean_logits.size(), cells, "tokens·experts")});
+  r.error =
+      first_error({check_matrix("clean_logits", clean_logits, "tokens", tokens, "experts", experts),
+                   check_range("k", k, 1, experts)});
   const bool has_noise_logits = !noise_logits.empty();
   if (r.ok() && (training || has_noise_logits)) {
     r.error = check_size("noise_logits", noise_logits.size(), cells, "tokens·experts");

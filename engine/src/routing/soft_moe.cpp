@@ -13,11 +13,9 @@ SoftMoeWeights soft_moe_weights(std::span<const float> logits, int tokens, int e
   SoftMoeWeights r;
   const int64_t slots = int64_t{experts} * slots_per_expert;
   r.error = first_error(
-      {check_range("tokens", tokens, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
+      {check_range("experts", experts, 1, kMaxCols),
        check_range("slots_per_expert", slots_per_expert, 1, kMaxCols),
-       check_range("experts·slots_per_expert", slots, 1, kMaxCols),
-       check_cells("logits", tokens, slots),
-       check_size("logits", logits.size(), tokens * slots, "tokens·experts·slots_per_expert")});
+       check_matrix("logits", logits, "tokens", tokens, "experts·slots_per_expert", slots)});
   if (r.ok()) r.error = check_finite("logits", logits);
   if (!r.ok()) return r;
 

@@ -9,10 +9,8 @@ SoftmaxTopk softmax_topk(std::span<const float> logits, int tokens, int experts,
                          bool renormalise) {
   using namespace detail;
   SoftmaxTopk r;
-  r.error = first_error(
-      {check_range("tokens", tokens, 1, kMaxRows), check_range("experts", experts, 1, kMaxCols),
-       check_range("k", k, 1, experts), check_cells("logits", tokens, experts),
-       check_size("logits", logits.size(), int64_t{tokens} * experts, "tokens·experts")});
+  r.error = first_error({check_matrix("logits", logits, "tokens", tokens, "experts", experts),
+                         check_range("k", k, 1, experts)});
   if (r.ok()) r.error = check_finite("logits", logits);
   if (!r.ok()) return r;
 

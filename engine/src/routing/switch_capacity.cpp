@@ -45,11 +45,8 @@ SwitchTop1Capacity softmax_top1_capacity(std::span<const float> logits, int grou
   r.error = first_error(
       {check_range("groups", groups, 1, kMaxRows),
        check_range("tokens_per_group", tokens_per_group, 1, kMaxRows),
-       check_range("groups·tokens_per_group", tokens, 1, kMaxRows),
-       check_range("experts", experts, 1, kMaxCols),
-       check_range("capacity", capacity, 0, tokens_per_group),
-       check_cells("logits", tokens, experts),
-       check_size("logits", logits.size(), tokens * experts, "groups·tokens_per_group·experts")});
+       check_matrix("logits", logits, "groups·tokens_per_group", tokens, "experts", experts),
+       check_range("capacity", capacity, 0, tokens_per_group)});
   if (r.ok()) r.error = check_finite("logits", logits);
   if (!r.ok()) return r;
 

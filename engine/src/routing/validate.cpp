@@ -16,6 +16,14 @@ std::string check_cells(const char* name, int64_t rows, int64_t cols) {
          " values exceed the limit of " + std::to_string(kMaxCells);
 }
 
+std::string check_matrix(const char* name, std::span<const float> values, const char* rows_name,
+                         int64_t rows, const char* cols_name, int64_t cols) {
+  const std::string formula = std::string(rows_name) + "·" + cols_name;
+  return first_error({check_range(rows_name, rows, 1, kMaxRows),
+                      check_range(cols_name, cols, 1, kMaxCols), check_cells(name, rows, cols),
+                      check_size(name, values.size(), rows * cols, formula.c_str())});
+}
+
 std::string check_size(const char* name, std::size_t size, int64_t want, const char* formula) {
   if (static_cast<int64_t>(size) == want) return "";
   return std::string(name) + ": must hold " + formula + " = " + std::to_string(want) +

@@ -25,6 +25,12 @@ std::string check_cells(const char* name, int64_t rows, int64_t cols);
 // size == want, e.g. "logits: must hold tokens·experts = 24 values, got 20".
 std::string check_size(const char* name, std::size_t size, int64_t want, const char* formula);
 
+// A row-major matrix argument `name` [rows, cols]: rows_name within [1, kMaxRows], cols_name
+// within [1, kMaxCols], rows · cols <= kMaxCells, and values.size() == rows · cols (formula
+// "rows_name·cols_name"). Finiteness is the caller's separate, later check (check_finite).
+std::string check_matrix(const char* name, std::span<const float> values, const char* rows_name,
+                         int64_t rows, const char* cols_name, int64_t cols);
+
 // The first non-empty message of a list of checks, or "" when all passed.
 std::string first_error(std::initializer_list<std::string> checks);
 

@@ -110,6 +110,12 @@ Result<bool> read_layer_fields(const json& config, const std::string& where,
                           : "every token mixes all slots") +
                      ")"};
   }
+  // Without defaults a capacity kind must say its capacity (inference: no default capacity).
+  if (!rules.defaults && has_expert_capacity(c.router_kind) &&
+      !detail::given(config, "capacity_factor") && !detail::given(config, "expert_capacity")) {
+    return Error{field(where, "capacity_factor"),
+                 "missing (" + kind + " needs capacity_factor or expert_capacity)"};
+  }
   if (c.router_kind == RouterKind::softmax_top1_capacity && !config.contains("top_k")) top_k = 1;
   if (top_k < 1 || top_k > c.num_experts) {
     return Error{field(where, "top_k"), "must be between 1 and num_experts (" +

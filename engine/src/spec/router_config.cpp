@@ -95,14 +95,9 @@ detail::MaybeError read_shared_expert(const json& config, const std::string& whe
   return std::nullopt;
 }
 
-detail::MaybeError check_kind(const json& config, const std::string& where, const LayerConfig& c) {
+detail::MaybeError check_kind(const std::string& where, const LayerConfig& c) {
   using detail::field;
   const std::string kind(to_string(c.router_kind));
-  const bool has_capacity = given(config, "capacity_factor") || c.expert_capacity >= 0;
-  if (has_expert_capacity(c.router_kind) && !has_capacity) {
-    return Error{field(where, "capacity_factor"),
-                 "missing (" + kind + " needs capacity_factor or expert_capacity)"};
-  }
   if (!has_expert_capacity(c.router_kind) && c.expert_capacity >= 0) {
     return Error{field(where, "expert_capacity"),
                  kind + " has no expert capacity (capacity kinds: " + kCapacityKindNames + ")"};
@@ -213,7 +208,7 @@ Result<bool> parse_router_options(const json& config, const std::string& where, 
   }
   c.routed_scaling_factor = static_cast<float>(scale);
   if (auto err = read_shared_expert(config, where, c)) return *err;
-  if (auto err = check_kind(config, where, c)) return *err;
+  if (auto err = check_kind(where, c)) return *err;
   return true;
 }
 

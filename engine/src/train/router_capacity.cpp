@@ -19,7 +19,6 @@ void route_capacity(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& lo
   router_apply_capacity(ids, a.T / S, S, k, E, C, kept, nullptr);
 }
 
-template void route_capacity<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);
-template void route_capacity<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&);
+MOE_TRAIN_INSTANTIATE_ROUTE(route_capacity);
 
 }  // namespace moe::train::detail

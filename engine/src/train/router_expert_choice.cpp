@@ -77,9 +77,6 @@ void backward_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, Real*
   mm_tn(dl, a.x, grad, T, E, d, ws.scratch1, ws.scratch2);  // dW_g [E,d]
 }
 
-template void route_expert_choice<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);
-template void route_expert_choice<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&);
-template void backward_expert_choice<float>(const RouteArgs<float>&, Workspace<float>&, float*);
-template void backward_expert_choice<double>(const RouteArgs<double>&, Workspace<double>&, double*);
+MOE_TRAIN_INSTANTIATE_ROUTER(route_expert_choice, backward_expert_choice);
 
 }  // namespace moe::train::detail

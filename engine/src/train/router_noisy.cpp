@@ -180,9 +180,6 @@ void backward_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad) {
   mm_tn(dn, a.x, grad + shape.noise_offset(), T, E, d, ws.scratch1, ws.scratch2);  // dW_noise
 }
 
-template void route_noisy<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);
-template void route_noisy<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&);
-template void backward_noisy<float>(const RouteArgs<float>&, Workspace<float>&, float*);
-template void backward_noisy<double>(const RouteArgs<double>&, Workspace<double>&, double*);
+MOE_TRAIN_INSTANTIATE_ROUTER(route_noisy, backward_noisy);
 
 }  // namespace moe::train::detail

@@ -4,8 +4,8 @@
 // experts' backward, backward_* turns the gradient of the gates (top-k kinds) or of the combine
 // and dispatch weights (soft_moe) into the gradient of the router's parameters.
 //
-//   router_topk.cpp          softmax_topk, softmax_topk_renorm, sigmoid_bias, and the shared
-//                            softmax/sigmoid backward the capacity kinds reuse
+//   router_topk.cpp          softmax_topk, softmax_topk_renorm, sigmoid_grouped_topk_bias, and
+//                            the shared softmax/sigmoid backward the capacity kinds reuse
 //   router_capacity.cpp      softmax_top1_capacity, topk_capacity
 //   router_noisy.cpp         noisy_topk
 //   router_expert_choice.cpp expert_choice
@@ -33,6 +33,16 @@ struct RouteArgs {
   int S = 0;           // tokens per sequence (divides T)
   std::optional<uint64_t> noise_seed;
 };
+
+// Explicit instantiations, float and double, of a router family's forward `route` and of its
+// forward and backward (the statement's closing semicolon is the caller's).
+#define MOE_TRAIN_INSTANTIATE_ROUTE(route)                                            \
+  template void route<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&); \
+  template void route<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&)
+#define MOE_TRAIN_INSTANTIATE_ROUTER(route, backward)                                \
+  MOE_TRAIN_INSTANTIATE_ROUTE(route);                                                \
+  template void backward<float>(const RouteArgs<float>&, Workspace<float>&, float*); \
+  template void backward<double>(const RouteArgs<double>&, Workspace<double>&, double*)
 
 // Kinds whose gates are divided by their sum (GShard renormalises before capacity).
 inline bool renormalises(RouterKind k) {

@@ -1,5 +1,6 @@
-// Top-k router kinds of the trainable layer: softmax_topk, softmax_topk_renorm and sigmoid_bias
-// (model.hpp), and the gates → scores → logits backward that the capacity kinds share.
+// Top-k router kinds of the trainable layer: softmax_topk, softmax_topk_renorm and
+// sigmoid_grouped_topk_bias (model.hpp), and the gates → scores → logits backward that the capacity
+// kinds share.
 #include <algorithm>
 #include <cmath>
 
@@ -120,9 +121,6 @@ void backward_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, Real* grad) {
   mm_tn(dl, a.x, grad, T, E, d, ws.scratch1, ws.scratch2);  // dW_g [E,d]
 }
 
-template void route_topk<float>(const RouteArgs<float>&, Workspace<float>&, LossParts&);
-template void route_topk<double>(const RouteArgs<double>&, Workspace<double>&, LossParts&);
-template void backward_topk<float>(const RouteArgs<float>&, Workspace<float>&, float*);
-template void backward_topk<double>(const RouteArgs<double>&, Workspace<double>&, double*);
+MOE_TRAIN_INSTANTIATE_ROUTER(route_topk, backward_topk);
 
 }  // namespace moe::train::detail

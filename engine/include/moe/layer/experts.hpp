@@ -39,6 +39,12 @@ void experts_group_tokens(const int32_t* topk_ids, int T, int k, int E, ExpertDi
 void experts_group_kept(const int32_t* topk_ids, const uint8_t* kept, int T, int s, int E,
                         ExpertDispatch& dispatch);
 
+// The expert's nonlinearity in place over n = rows · d_ff values: swiglu
+//   hidden[i] = silu(hidden[i]) · up[i]
+// mlp: hidden[i] = act(hidden[i]) with the config's activation (relu, gelu or silu). Shared by
+// expert_ffn_forward and its packed twin (packed_weights.hpp).
+void expert_activation(const LayerConfig& config, float* hidden, const float* up, size_t n);
+
 // One expert over n rows:
 //   mlp:    y[r,:] = w2 · act(w1 · x[r,:])
 //   swiglu: y[r,:] = w2 · (silu(w1 · x[r,:]) ⊙ (w3 · x[r,:]))
