@@ -11,9 +11,11 @@ void lm_batch_windows(const std::vector<int32_t>& tokens, int B, int T, uint64_t
                       int32_t* out) {
   assert(tokens.size() > static_cast<size_t>(T) && "the stream must hold one window");
   const uint64_t starts = tokens.size() - static_cast<size_t>(T);  // windows [s, s + T]
-  // One stream per step: the run's seed, mixed, then the step index.
+  // One stream per step, seeded by a splitmix64 output of (run, step). Not run + step·γ: splitmix64
+  // advances its state by γ per draw, so step s + 1 would replay step s's draws shifted by one and
+  // consecutive batches would share B − 1 windows (the model would see ~1 new window per step).
   const uint64_t run = SplitMix64(seed ^ 0x6261746368ull).next_u64();  // "batch"
-  SplitMix64 rng(run + static_cast<uint64_t>(step) * 0x9E3779B97F4A7C15ull);
+  SplitMix64 rng(SplitMix64(run ^ static_cast<uint64_t>(step)).next_u64());
   for (int b = 0; b < B; ++b) {
     const size_t s = static_cast<size_t>(rng.next_u64() % starts);
     std::copy_n(tokens.begin() + static_cast<std::ptrdiff_t>(s), T + 1,

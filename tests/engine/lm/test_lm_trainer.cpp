@@ -1,6 +1,7 @@
 // The language model's trainer: AdamW with warm-up and cosine decay, seeded batches, chunks.
 // Tiny models and a synthetic token stream keep these fast under ASan and in wasm.
 #include <cmath>
+#include <set>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -89,6 +90,22 @@ TEST_CASE("lm train: a step's batch depends on (seed, step) only; held-out windo
   CHECK(h.size() == 49 * 11);  // starts 0, 10, ..., 480 (the window at 490 would need id 500)
   CHECK(h[11] == tokens[10]);
   CHECK(moe::lm::lm_heldout_windows(tokens, 10, 3).size() == 3 * 11);
+}
+
+TEST_CASE("lm train: consecutive steps draw fresh windows, not a shifted copy of the last batch") {
+  // ids = positions, so a window's first id is its start. 50 steps of 16 windows over 10^6
+  // starts: nearly all 800 starts differ (a stream that replays the previous step's draws shifted
+  // by one would give about 65).
+  std::vector<int32_t> tokens(1'000'000);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>(i);
+  const int B = 16, T = 8, steps = 50;
+  std::set<int32_t> starts;
+  std::vector<int32_t> batch(static_cast<size_t>(B) * (T + 1));
+  for (int step = 0; step < steps; ++step) {
+    moe::lm::lm_batch_windows(tokens, B, T, 1, step, batch.data());
+    for (int b = 0; b < B; ++b) starts.insert(batch[static_cast<size_t>(b) * (T + 1)]);
+  }
+  CHECK(starts.size() >= static_cast<size_t>(B * steps) - 2);
 }
 
 TEST_CASE("lm train: same bits on two runs with one seed; 3 + 7 steps == 10 steps") {
