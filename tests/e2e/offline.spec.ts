@@ -181,7 +181,7 @@ function markedWasm(wasm: Buffer, mark: string): Buffer {
   return Buffer.concat([wasm, Buffer.from([0, payload.length]), payload]); // id 0, size < 128: one LEB128 byte
 }
 
-/** A second deployment: the same sources built against engine builds whose wasm differs by a custom section. */
+/** A second deployment: the same sources built against engine builds (the layer engine and the language model's module) whose wasm differs by a custom section. */
 function buildDeploymentB(): string {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-deploy-b-'));
   const sources = {
@@ -190,7 +190,7 @@ function buildDeploymentB(): string {
   };
   for (const [name, from] of Object.entries(sources)) {
     fs.mkdirSync(path.join(work, name));
-    for (const file of fs.readdirSync(from).filter((f) => /^moe_engine\.(mjs|worker\.js|wasm)$/.test(f))) {
+    for (const file of fs.readdirSync(from).filter((f) => /^moe_(engine|lm)\.(mjs|worker\.js|wasm)$/.test(f))) {
       const bytes = fs.readFileSync(path.join(from, file));
       fs.writeFileSync(path.join(work, name, file), file.endsWith('.wasm') ? markedWasm(bytes, 'B') : bytes);
     }
