@@ -28,6 +28,14 @@ std::string repo_path(const std::string& rel) {
 
 const char* const kShipped[] = {"moe-lm", "dense-lm"};
 
+// The committed folder of shipped model `name` (the tests fail, not skip, when it is missing).
+std::string shipped_folder(const char* name) {
+  const std::string folder = repo_path(std::string("web/public/models/") + name);
+  REQUIRE_MESSAGE(std::filesystem::exists(folder + "/training_log.json"),
+                  folder << " is not there: the shipped models are committed (npm run lm:train)");
+  return folder;
+}
+
 json read_log(const std::string& folder) {
   const std::string text = moe_test::read_text_file(folder + "/training_log.json");
   REQUIRE_MESSAGE(!text.empty(), "cannot read " << folder << "/training_log.json");
@@ -38,9 +46,7 @@ json read_log(const std::string& folder) {
 
 TEST_CASE("lm shipped: re-training the first steps of the recipe gives the logged losses") {
   for (const char* name : kShipped) {
-    const std::string folder = repo_path(std::string("web/public/models/") + name);
-    REQUIRE_MESSAGE(std::filesystem::exists(folder + "/training_log.json"),
-                    folder << " is not there: the shipped models are committed (npm run lm:train)");
+    const std::string folder = shipped_folder(name);
     INFO(name);
     const json log = read_log(folder);
     json recipe = log["recipe"];
@@ -72,9 +78,7 @@ TEST_CASE("lm shipped: re-training the first steps of the recipe gives the logge
 
 TEST_CASE("lm shipped: the committed checkpoint's held-out loss per domain is the logged one") {
   for (const char* name : kShipped) {
-    const std::string folder = repo_path(std::string("web/public/models/") + name);
-    REQUIRE_MESSAGE(std::filesystem::exists(folder + "/training_log.json"),
-                    folder << " is not there: the shipped models are committed (npm run lm:train)");
+    const std::string folder = shipped_folder(name);
     INFO(name);
     const json log = read_log(folder);
     moe::Result<moe::lm::LmModel> model = moe::lm::LmModel::load(
