@@ -18,9 +18,10 @@ const OUT = 'build/bench';
  *   gen    {prompt: the first half of ids, n: the other half} for greedy generation
  *   trainTokens  the first TRAIN_BYTES of each corpus domain's train.txt (the text `moe lm train`
  *                reads with train_bytes), or the lesson text when the corpus is missing
- * Without the native `moe`, seeded pseudo-random ids (noted in `source`).
+ * Without the native `moe`, seeded pseudo-random ids (noted in `source`). `train` false: no
+ * training tokens (the smoke run).
  */
-export function prepareLmInputs({ nativeDir, modelDir, corpusDir, recipePath, log }) {
+export function prepareLmInputs({ nativeDir, modelDir, corpusDir, recipePath, train = true, log }) {
   const config = JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8'));
   const recipe = JSON.parse(readFileSync(recipePath, 'utf8'));
   const T = config.max_position_embeddings;
@@ -35,7 +36,10 @@ export function prepareLmInputs({ nativeDir, modelDir, corpusDir, recipePath, lo
   if (existsSync(moe) && existsSync(tokenizer)) {
     const encode = (text) => JSON.parse(execFileSync(moe, ['lm', 'tokenizer', 'encode', tokenizer, '--text', text], { maxBuffer: 1 << 28 }).toString()).ids;
     ids = encode(lessonText.slice(0, 4 * T * 8)).slice(0, T);
-    if (corpusOk) {
+    if (!train) {
+      trainTokens = [];
+      source = 'lesson text';
+    } else if (corpusOk) {
       trainTokens = DOMAINS.flatMap((d) => encode(readFileSync(path.join(corpusDir, d, 'train.txt')).subarray(0, TRAIN_BYTES).toString('utf8')));
       source = `lesson text (prefill, generation); the first ${TRAIN_BYTES / 1024} KB of each domain of ${corpusDir} (training)`;
     } else {

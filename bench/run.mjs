@@ -195,7 +195,7 @@ if (envs.includes('node') && !lmOnly) {
 let lmInputs = null;
 if (withLm && (envs.includes('native') || envs.includes('chromium'))) {
   const lm = await import('./lm-run.mjs');
-  lmInputs = lm.prepareLmInputs({ nativeDir, modelDir: lmModel, corpusDir: lmCorpus, recipePath: lmRecipe, log });
+  lmInputs = lm.prepareLmInputs({ nativeDir, modelDir: lmModel, corpusDir: lmCorpus, recipePath: lmRecipe, train: !quick && !flag('--no-train'), log });
   if (envs.includes('native') && !quick && !flag('--no-train')) {
     const nativePeak = results.find((r) => r.env === 'native' && r.impl === 'peak')?.gflops;
     const native = lm.nativeLmTrain({ nativeDir, inputs: lmInputs, peakGflops: nativePeak, log });
@@ -260,9 +260,10 @@ if (envs.includes('chromium')) {
       results.push(...out.results);
       checks.push(...out.checks);
     }
-    // The language model: one page per thread count (onnxruntime-web fixes its threads per page).
+    // The language model: one page per thread count (onnxruntime-web fixes its threads per page);
+    // the smoke run (--quick) checks and times the 1-thread page only.
     if (withLm) {
-      for (const t of withMt ? [1, threads] : [1]) {
+      for (const t of withMt && !quick ? [1, threads] : [1]) {
         const train = quick || flag('--no-train') ? null : { tokens: lmInputs.trainTokens, recipe: lmInputs.recipe };
         const out = await runPage({ ...base, lm: { threads: t, modelDir: lmModel, ids: lmInputs.ids, gen: lmInputs.gen, train } });
         results.push(...out.results);
