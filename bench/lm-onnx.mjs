@@ -18,7 +18,7 @@
 // outputs logits [T, V] and present_k_l / present_v_l [KV, T, hd] per layer.
 // Decode graph: the same for one new row, plus inputs past_k_l / past_v_l [KV, P, hd] and no mask
 // (the new row sees every earlier position); presents are [KV, P + 1, hd].
-import { INT64, appendMoeBlock, buildModel, transpose } from './onnx.mjs';
+import { INT64, appendDenseMoeBlock, appendMoeBlock, buildModel, transpose } from './onnx.mjs';
 
 /** IEEE half (bits) -> float */
 function halfToFloat(h) {
@@ -115,9 +115,11 @@ export function causalMask(T) {
 
 /**
  * Builds the prefill (`decode` false) or the decode graph (see the top of this file) from the
- * parsed config and readSafetensors' tensors. Returns the ModelProto bytes.
+ * parsed config and readSafetensors' tensors; `denseExperts`: the MoE blocks of
+ * onnx.mjs appendDenseMoeBlock (every expert on every row, for one-token decode). Returns the
+ * ModelProto bytes.
  */
-export function lmOnnxModel(config, tensors, { decode }) {
+export function lmOnnxModel(config, tensors, { decode, denseExperts = false }) {
   const s = lmShape(config);
   const { V, d, f, L, H, KV, hd, E, k } = s;
   const nodes = [];
@@ -235,7 +237,7 @@ export function lmOnnxModel(config, tensors, { decode }) {
     node('Add', [`x_${l}`, `${p}ao`], [`${p}mid`]);
     rmsnorm(`${p}mid`, `${pre}post_attention_layernorm.weight`, `${p}m`);
     const moe = `${pre}block_sparse_moe.`;
-    appendMoeBlock({ node, inits, p: `${p}moe_`, x: `${p}m`, y: `${p}mo` }, { d, f, E, k, swiglu: 1 }, {
+    (denseExperts ? appendDenseMoeBlock : appendMoeBlock)({ node, inits, p: `${p}moe_`, x: `${p}m`, y: `${p}mo` }, { d, f, E, k, swiglu: 1 }, {
       router: w(`${moe}gate.weight`),
       experts: Array.from({ length: E }, (_, e) => ({
         w1: w(`${moe}experts.${e}.w1.weight`),
