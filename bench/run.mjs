@@ -381,7 +381,7 @@ for (const r of results) {
 // The best ratio to each peer this run allows at each layer's largest T: our layer at 100% of the
 // peak measured in the same environment. A ratio goal above this cannot be met on one thread of this machine.
 const ceilings = [];
-for (const peak of results.filter((r) => r.impl === 'peak')) {
+for (const peak of results.filter((r) => r.impl === 'peak' && r.layer !== 'lm')) {
   const ours = results.filter((o) => o.env === peak.env && o.impl === 'moe-tutor' && (o.threads ?? 1) === 1 && LAYERS[o.layer]);
   const largest = (r) => r.tokens === Math.max(...ours.filter((o) => o.layer === r.layer).map((o) => o.tokens));
   for (const r of ours.filter(largest)) {
