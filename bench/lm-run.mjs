@@ -65,9 +65,10 @@ export function prepareLmInputs({ nativeDir, modelDir, corpusDir, recipePath, tr
 /**
  * `moe lm train` on the shipped recipe, cut to TRAIN_STEPS steps of one chunk each over the first
  * TRAIN_BYTES of each domain, writing its weights (F32) for the PyTorch row to start from.
- * tokens/s counts the steps after the first (each chunk line's elapsed_ms). Returns {row, outDir}.
+ * tokens/s counts the steps after the first (each chunk line's elapsed_ms); % of peak against the
+ * 128-bit peak and against the widest-SIMD one (moe_bench's peak_wide). Returns {row, outDir}.
  */
-export function nativeLmTrain({ nativeDir, inputs, peakGflops, log }) {
+export function nativeLmTrain({ nativeDir, inputs, peakGflops, widePeak = null, log }) {
   const { recipe, config } = inputs;
   const base = { env: 'native', impl: 'moe-tutor', layer: 'lm-train', tokens: recipe.batch * recipe.seq_len, threads: 1 };
   if (!inputs.corpusOk) return { row: { ...base, skipped: `no corpus in ${inputs.corpusDir} (npm run lm:corpus)` }, outDir: null };
@@ -83,7 +84,7 @@ export function nativeLmTrain({ nativeDir, inputs, peakGflops, log }) {
   const tps = secs.map((x) => base.tokens / x);
   const flops = 3 * recipe.batch * lmMatmulFlops(lmShape(config), recipe.seq_len);
   const gf = median(secs.map((x) => flops / x / 1e9));
-  const row = { ...base, steps: secs.length, tokens_per_s: median(tps), min: Math.min(...tps), max: Math.max(...tps), gflops: gf, pct_of_peak: peakGflops ? (100 * gf) / peakGflops : null, losses: chunks.map((c) => c.loss[0]) };
+  const row = { ...base, steps: secs.length, tokens_per_s: median(tps), min: Math.min(...tps), max: Math.max(...tps), gflops: gf, pct_of_peak: peakGflops ? (100 * gf) / peakGflops : null, pct_of_wide_peak: widePeak ? (100 * gf) / widePeak.gflops : null, wide_peak_isa: widePeak?.isa ?? null, losses: chunks.map((c) => c.loss[0]) };
   log(`native moe-tutor lm train: ${row.tokens_per_s.toFixed(0)} tokens/s (median of ${secs.length} steps of ${base.tokens} tokens)`);
   return { row, outDir };
 }

@@ -30,6 +30,9 @@
 #if !MOE_SCALAR
 #include <xsimd/xsimd.hpp>
 #endif
+#if defined(__x86_64__) && !MOE_SCALAR && !defined(__EMSCRIPTEN__)
+#include <immintrin.h>
+#endif
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten/emscripten.h>
@@ -339,6 +342,69 @@ float peak_vex(int chains, int iters, float m, float c) {
 }
 #endif
 
+// The widest SIMD peak of this CPU (native only; the LM training row divides by it): independent
+// chains a = fma(a, m, c) in AVX-512 (16 floats) or AVX2 (8 floats), chosen at run time. The
+// engine's own kernels stay on 128-bit vectors; this says how much of the CPU they leave unused.
+#if defined(__x86_64__) && !MOE_SCALAR
+template <int N>
+[[gnu::target("avx512f")]] float peak_avx512(int iters, float m, float c) {
+  __m512 a[N];
+  for (int j = 0; j < N; ++j) a[j] = _mm512_set1_ps(1.0f + 0.001f * static_cast<float>(j));
+  const __m512 mv = _mm512_set1_ps(m), cv = _mm512_set1_ps(c);
+  for (int i = 0; i < iters; ++i) {
+    for (int j = 0; j < N; ++j) a[j] = _mm512_fmadd_ps(a[j], mv, cv);
+  }
+  __m512 s = a[0];
+  for (int j = 1; j < N; ++j) s = _mm512_add_ps(s, a[j]);
+  alignas(64) float out[16];
+  _mm512_store_ps(out, s);
+  return out[0] + out[15];
+}
+template <int N>
+[[gnu::target("avx2,fma")]] float peak_avx2(int iters, float m, float c) {
+  __m256 a[N];
+  for (int j = 0; j < N; ++j) a[j] = _mm256_set1_ps(1.0f + 0.001f * static_cast<float>(j));
+  const __m256 mv = _mm256_set1_ps(m), cv = _mm256_set1_ps(c);
+  for (int i = 0; i < iters; ++i) {
+    for (int j = 0; j < N; ++j) a[j] = _mm256_fmadd_ps(a[j], mv, cv);
+  }
+  __m256 s = a[0];
+  for (int j = 1; j < N; ++j) s = _mm256_add_ps(s, a[j]);
+  alignas(32) float out[8];
+  _mm256_store_ps(out, s);
+  return out[0] + out[7];
+}
+// Prints one "peak_wide" line per chain count, or nothing on a CPU without AVX2 + FMA.
+void time_wide_peak(int runs, double min_s) {
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return;
+  const int lanes = avx512 ? 16 : 8, iters = 1 << 16;
+  volatile float sink = 0, m = 0.9999f;
+  for (int chains : {8, 12, 16}) {
+    auto call = [&]() -> float {
+      if (avx512) {
+        return chains == 8    ? peak_avx512<8>(iters, m, 0.0001f)
+               : chains == 12 ? peak_avx512<12>(iters, m, 0.0001f)
+                              : peak_avx512<16>(iters, m, 0.0001f);
+      }
+      return chains == 8    ? peak_avx2<8>(iters, m, 0.0001f)
+             : chains == 12 ? peak_avx2<12>(iters, m, 0.0001f)
+                            : peak_avx2<16>(iters, m, 0.0001f);
+    };
+    auto s = time_runs(
+        [&](int reps) {
+          for (int r = 0; r < reps; ++r) sink = sink + call();
+        },
+        runs, min_s);
+    char name[40];
+    std::snprintf(name, sizeof name, "%s-fma-chains%d", avx512 ? "avx512" : "avx2", chains);
+    print_times("peak_wide", name, 0, 2.0 * iters * chains * lanes, s);
+  }
+}
+#else
+void time_wide_peak(int, double) {}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -381,6 +447,7 @@ int main(int argc, char** argv) {
         best_vex = vex, best_chains = chains, best_s = med, best_flops = work / med;
     }
   }
+  time_wide_peak(runs, min_s);
   const double peak_work = 2.0 * iters * best_chains * lanes;  // flops per peak call
   size_t pos = 0;
   while (pos < cases.size()) {
