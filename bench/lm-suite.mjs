@@ -70,8 +70,8 @@ class OrtLm {
     const opts = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
     o.prefillSession = await ort.InferenceSession.create(lmOnnxModel(config, tensors, { decode: false }), opts);
     // Two decode graphs: the sparse MoE block of the prefill graph, and every expert on the one
-    // new row (fewer nodes; onnxruntime's cost per node dominates a one-token step). Both are
-    // checked; the generate row reports the faster.
+    // new row (fewer nodes to dispatch per step). Both are checked; the generate row reports the
+    // faster.
     o.decodeSessions = {
       'sparse experts': await ort.InferenceSession.create(lmOnnxModel(config, tensors, { decode: true }), opts),
       'dense experts': await ort.InferenceSession.create(lmOnnxModel(config, tensors, { decode: true, denseExperts: true }), opts),

@@ -207,7 +207,7 @@ export function appendMoeBlock({ node, inits, p = '', x, y }, { d, f, E, k, swig
 /**
  * The same block computed densely, for a handful of tokens (one-token decode): every expert runs
  * on every row and the gates of the experts not chosen are 0, so the block is 18 nodes instead
- * of 7 + 17 per expert (onnxruntime's per-node cost dominates at T = 1). Same reads and writes as
+ * of 7 + 17 per expert: fewer nodes to dispatch for one row. Same reads and writes as
  * appendMoeBlock; SwiGLU or SiLU-MLP experts.
  *   G = ScatterElements(zeros [T, E], topi, gates, axis 1)          [T, E]  renormalised gates
  *   Y = Σ_e G[:, e] · (silu(x·W1ᵀ_e) (· x·W3ᵀ_e)) · W2ᵀ_e          as batched MatMuls over [E, T, ·]
