@@ -5,7 +5,8 @@
 //   to wasm scalar  -> build/wasm-scalar/moe_bench.mjs (MOE_SCALAR=ON: no -msimd128, scalar
 //   kernels)
 // Nothing here re-implements MoE math: forward is moe::Layer::forward, training
-// moe::train::Trainer.
+// moe::train::Trainer; the language model (bench_lm_*) is moe::lm::LmModel (forward, KV cache,
+// greedy pick) and moe::lm::LmTrainer.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -13,17 +14,24 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "moe/kernels/kernels.hpp"
 #include "moe/kernels/thread_pool.hpp"
+#include "moe/lm/lm_forward.hpp"
+#include "moe/lm/lm_generate.hpp"
+#include "moe/lm/lm_trainer.hpp"
 #include "moe/spec/spec.hpp"
 #include "moe/train/config.hpp"
 #include "moe/train/trainer.hpp"
 
 #if !MOE_SCALAR
 #include <xsimd/xsimd.hpp>
+#endif
+#if defined(__x86_64__) && !MOE_SCALAR && !defined(__EMSCRIPTEN__)
+#include <immintrin.h>
 #endif
 
 #ifdef __EMSCRIPTEN__
@@ -37,7 +45,17 @@ namespace {
 
 std::unique_ptr<moe::Layer> g_layer;
 std::unique_ptr<moe::train::Trainer> g_trainer;
+std::unique_ptr<moe::lm::LmModel> g_lm;
+std::unique_ptr<moe::lm::KvCache> g_lm_cache;
+std::unique_ptr<moe::lm::LmTrainer> g_lm_trainer;
 std::string g_error;
+
+// Keeps a failed Result's message for bench_error(); true when `r` is ok.
+template <class T>
+bool keep_error(const moe::Result<T>& r) {
+  if (!r.ok()) g_error = r.error().where + ": " + r.error().reason;
+  return r.ok();
+}
 
 }  // namespace
 
@@ -130,6 +148,91 @@ BENCH_API int bench_train_create() {
 BENCH_API float bench_train_run(int steps) {
   moe::train::ChunkResult r = g_trainer->run(steps);
   return r.loss.empty() ? 0.0f : r.loss.back();
+}
+
+// ---- the language model (bench/lm-suite.mjs)
+// ------------------------------------------------------- Loads config.json text +
+// model.safetensors bytes (LmModel::load). 0, or -1 (bench_error()).
+BENCH_API int bench_lm_load(const char* config_json, const uint8_t* safetensors, int bytes) {
+  auto model = moe::lm::LmModel::load(
+      config_json, std::span<const uint8_t>(safetensors, static_cast<size_t>(bytes)));
+  if (!keep_error(model)) return -1;
+  g_lm = std::make_unique<moe::lm::LmModel>(std::move(model.value()));
+  return 0;
+}
+
+// `reps` full forwards of one sequence (prefill without a cache): ids [T]. 0 or -1.
+BENCH_API int bench_lm_forward(const int32_t* ids, int T, int reps) {
+  for (int r = 0; r < reps; ++r) {
+    if (!keep_error(g_lm->forward(std::span<const int32_t>(ids, static_cast<size_t>(T)), 1, T)))
+      return -1;
+  }
+  return 0;
+}
+
+// logits [T, V] of the last forward (full or cached)
+BENCH_API const float* bench_lm_logits() {
+  return g_lm->trace().logits.data();
+}
+
+// A fresh cache of `capacity` positions, filled with the prompt ids [P] (one cached forward,
+// whose logits bench_lm_logits() then gives). 0 or -1.
+BENCH_API int bench_lm_prefill_cached(const int32_t* prompt, int P, int capacity) {
+  auto cache = g_lm->new_cache(1, capacity);
+  if (!keep_error(cache)) return -1;
+  g_lm_cache = std::make_unique<moe::lm::KvCache>(std::move(cache.value()));
+  return keep_error(g_lm->forward_cached(std::span<const int32_t>(prompt, static_cast<size_t>(P)),
+                                         1, P, *g_lm_cache))
+             ? 0
+             : -1;
+}
+
+// `n` greedy tokens, one cached forward each: the next id is the argmax of the last row of the
+// previous forward's logits (moe::lm::pick_greedy). Writes them to out [n]. 0 or -1.
+BENCH_API int bench_lm_decode(int n, int32_t* out) {
+  const int V = g_lm->config().vocab_size;
+  for (int i = 0; i < n; ++i) {
+    const std::vector<float>& logits = g_lm->trace().logits;  // [rows, V]
+    const int32_t next =
+        moe::lm::pick_greedy(std::span<const float>(logits.data() + logits.size() - V, V));
+    out[i] = next;
+    if (!keep_error(g_lm->forward_cached(std::span<const int32_t>(&next, 1), 1, 1, *g_lm_cache)))
+      return -1;
+  }
+  return 0;
+}
+
+// The LM trainer on `tokens` [n] from seeded weights: the model of config.json, the Mixtral block
+// (softmax, top-k, renormalised, SwiGLU) with Switch aux and z-loss coefficients, AdamW with the
+// recipe's schedule (lr, min_lr, warmup, steps) and batch × seq_len windows. 0 or -1.
+BENCH_API int bench_lm_train_create(const char* config_json, const int32_t* tokens, int n,
+                                    int batch, int seq_len, int steps, int warmup, float lr,
+                                    float min_lr, float switch_aux, float z_loss, int seed) {
+  auto config = moe::lm::parse_lm_config_text(config_json);
+  if (!keep_error(config)) return -1;
+  moe::lm::LmTrainConfig tc;
+  tc.shape = moe::lm::LmTrainShape::mixtral(config.value());
+  tc.shape.coefs.switch_aux = switch_aux;
+  tc.shape.coefs.z_loss = z_loss;
+  tc.batch = batch;
+  tc.seq_len = seq_len;
+  tc.seed = static_cast<uint64_t>(seed);
+  tc.lr = {lr, min_lr, warmup, steps};
+  auto trainer =
+      moe::lm::LmTrainer::create(tc, std::vector<int32_t>(tokens, tokens + static_cast<size_t>(n)));
+  if (!keep_error(trainer)) return -1;
+  g_lm_trainer = std::make_unique<moe::lm::LmTrainer>(std::move(trainer.value()));
+  return 0;
+}
+
+// `steps` training steps; returns the last step's loss.
+BENCH_API float bench_lm_train_run(int steps) {
+  const std::vector<moe::lm::LmStepStats> s = g_lm_trainer->train_steps(steps);
+  return s.empty() ? 0.0f : static_cast<float>(s.back().loss);
+}
+
+BENCH_API void* bench_alloc_bytes(int n) {
+  return std::calloc(static_cast<size_t>(n), 1);
 }
 
 // Peak microbenchmark: `chains` independent f32 vector chains a = a·m + c, `iters` steps each.
@@ -239,6 +342,69 @@ float peak_vex(int chains, int iters, float m, float c) {
 }
 #endif
 
+// The widest SIMD peak of this CPU (native only; the LM training row divides by it): independent
+// chains a = fma(a, m, c) in AVX-512 (16 floats) or AVX2 (8 floats), chosen at run time. The
+// engine's own kernels stay on 128-bit vectors; this says how much of the CPU they leave unused.
+#if defined(__x86_64__) && !MOE_SCALAR
+template <int N>
+[[gnu::target("avx512f")]] float peak_avx512(int iters, float m, float c) {
+  __m512 a[N];
+  for (int j = 0; j < N; ++j) a[j] = _mm512_set1_ps(1.0f + 0.001f * static_cast<float>(j));
+  const __m512 mv = _mm512_set1_ps(m), cv = _mm512_set1_ps(c);
+  for (int i = 0; i < iters; ++i) {
+    for (int j = 0; j < N; ++j) a[j] = _mm512_fmadd_ps(a[j], mv, cv);
+  }
+  __m512 s = a[0];
+  for (int j = 1; j < N; ++j) s = _mm512_add_ps(s, a[j]);
+  alignas(64) float out[16];
+  _mm512_store_ps(out, s);
+  return out[0] + out[15];
+}
+template <int N>
+[[gnu::target("avx2,fma")]] float peak_avx2(int iters, float m, float c) {
+  __m256 a[N];
+  for (int j = 0; j < N; ++j) a[j] = _mm256_set1_ps(1.0f + 0.001f * static_cast<float>(j));
+  const __m256 mv = _mm256_set1_ps(m), cv = _mm256_set1_ps(c);
+  for (int i = 0; i < iters; ++i) {
+    for (int j = 0; j < N; ++j) a[j] = _mm256_fmadd_ps(a[j], mv, cv);
+  }
+  __m256 s = a[0];
+  for (int j = 1; j < N; ++j) s = _mm256_add_ps(s, a[j]);
+  alignas(32) float out[8];
+  _mm256_store_ps(out, s);
+  return out[0] + out[7];
+}
+// Prints one "peak_wide" line per chain count, or nothing on a CPU without AVX2 + FMA.
+void time_wide_peak(int runs, double min_s) {
+  const bool avx512 = __builtin_cpu_supports("avx512f");
+  if (!avx512 && !(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))) return;
+  const int lanes = avx512 ? 16 : 8, iters = 1 << 16;
+  volatile float sink = 0, m = 0.9999f;
+  for (int chains : {8, 12, 16}) {
+    auto call = [&]() -> float {
+      if (avx512) {
+        return chains == 8    ? peak_avx512<8>(iters, m, 0.0001f)
+               : chains == 12 ? peak_avx512<12>(iters, m, 0.0001f)
+                              : peak_avx512<16>(iters, m, 0.0001f);
+      }
+      return chains == 8    ? peak_avx2<8>(iters, m, 0.0001f)
+             : chains == 12 ? peak_avx2<12>(iters, m, 0.0001f)
+                            : peak_avx2<16>(iters, m, 0.0001f);
+    };
+    auto s = time_runs(
+        [&](int reps) {
+          for (int r = 0; r < reps; ++r) sink = sink + call();
+        },
+        runs, min_s);
+    char name[40];
+    std::snprintf(name, sizeof name, "%s-fma-chains%d", avx512 ? "avx512" : "avx2", chains);
+    print_times("peak_wide", name, 0, 2.0 * iters * chains * lanes, s);
+  }
+}
+#else
+void time_wide_peak(int, double) {}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,6 +447,7 @@ int main(int argc, char** argv) {
         best_vex = vex, best_chains = chains, best_s = med, best_flops = work / med;
     }
   }
+  time_wide_peak(runs, min_s);
   const double peak_work = 2.0 * iters * best_chains * lanes;  // flops per peak call
   size_t pos = 0;
   while (pos < cases.size()) {

@@ -12,6 +12,14 @@
 //            during a training run; first contentful paint, largest contentful paint and first
 //            engine number of 5 cold loads of the map and three lessons (page-paint.mjs); Lighthouse
 //            scores of the same pages (lighthouse.mjs; --no-lighthouse skips them). Not part of --quick
+//   lm       (with chromium / native; --no-lm skips) the shipped language model (--lm-model, default
+//            web/public/models/moe-lm): in Chromium, prefill (T = its context) and greedy generation
+//            tokens/s, ours vs onnxruntime-web on the same checkpoint exported to ONNX (lm-onnx.mjs),
+//            1 thread and --threads threads, logits checked equal first; training tokens/s in
+//            Chromium (moe_bench) and natively (`moe lm train` on the shipped recipe for a few steps,
+//            corpus --lm-corpus, default build/lm-corpus); PyTorch CPU training on the same model
+//            and text (bench/lm_torch.py; --no-torch skips; installs python3-torch and
+//            libopenblas0-pthread with apt-get when missing and running as root)
 //   --quick  the smoke run: the tiny layer at T = 1 and 5, one short sample each (npm test runs
 //            it with --no-build on the folders scripts/setup.sh builds; the scalar build is used
 //            when present)
@@ -54,6 +62,11 @@ const noBuild = flag('--no-build');
 const withScalar = !flag('--no-scalar') && (!noBuild || existsSync(`${scalarDir}/moe_bench.mjs`));
 const runs = Number(option('--runs', quick ? 1 : 7));
 const timing = quick ? { runs, minS: 0.005, warm: 0.02 } : { runs, minS: 0.1, warm: 0.5 };
+const withLm = !flag('--no-lm');
+const lmOnly = flag('--lm-only'); // only the language model's rows
+const lmModel = option('--lm-model', 'web/public/models/moe-lm');
+const lmCorpus = option('--lm-corpus', 'build/lm-corpus');
+const lmRecipe = option('--lm-recipe', 'engine/examples/lm-train-moe.json');
 const casesOpt = option('--cases', null); // e.g. "ref:1,512;tutor:64"
 const cases = casesOpt
   ? casesOpt.split(';').map((c) => ({ layer: c.split(':')[0], tokens: c.split(':')[1].split(',').map(Number) }))
@@ -81,7 +94,7 @@ async function build(dir, { wasm, scalar = false, mt = false }) {
     const conf = ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release', ...(scalar ? ['-DMOE_SCALAR=ON'] : []), ...(mt ? ['-DMOE_THREADS=ON'] : [])];
     await (wasm ? sh('emcmake', ['cmake', ...conf]) : sh('cmake', conf));
   }
-  await sh('cmake', ['--build', dir, '-j2', '--target', 'moe_bench']);
+  await sh('cmake', ['--build', dir, '-j2', '--target', 'moe_bench', ...(wasm || !withLm ? [] : ['moe'])]);
 }
 if (!noBuild) {
   log(`bench: building moe_bench in ${nativeDir}, ${wasmDir}, ${scalarDir}`);
@@ -117,7 +130,8 @@ const checks = [];
 
 // ---- native ----------------------------------------------------------------------------------------
 if (envs.includes('native')) {
-  const spec = cases
+  // --lm-only: one tiny case, for the peak that the LM training row divides by
+  const spec = (lmOnly ? [{ layer: 'tiny', tokens: [1] }] : cases)
     .flatMap(({ layer, tokens }) => tokens.map((T) => {
       const L = LAYERS[layer];
       return `${L.d},${L.f},${L.E},${L.k},${L.swiglu},${T},${layer}`;
@@ -125,23 +139,29 @@ if (envs.includes('native')) {
     .join(';');
   const out = await sh(`${nativeDir}/moe_bench`, [spec, String(runs), String(timing.minS), String(threads)]);
   let peak = null;
+  let widePeak = null;
   for (const line of out.split('\n').filter((l) => l.startsWith('{'))) {
     const r = JSON.parse(line);
     if (r.kind === 'peak') {
       const gf = r.seconds.map((s) => r.work / s / 1e9);
       if (!peak || median(gf) > peak.gflops) peak = { env: 'native', impl: 'peak', layer: null, tokens: null, threads: 1, gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains: Number(r.layer.match(/\d+/)[0]), vex: r.layer.endsWith('-vex') };
-    } else if (r.kind === 'layer') {
+    } else if (r.kind === 'peak_wide') {
+      // the CPU's widest vectors with FMA (AVX-512 or AVX2), which the engine does not use yet
+      const gf = r.seconds.map((s) => r.work / s / 1e9);
+      if (!widePeak || median(gf) > widePeak.gflops) widePeak = { env: 'native', impl: 'peak-wide', layer: null, tokens: null, threads: 1, gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), isa: r.layer };
+    } else if (r.kind === 'layer' && !lmOnly) {
       const tps = r.seconds.map((s) => r.tokens / s);
       const gf = tps.map((v) => (v * flopsPerToken(LAYERS[r.layer])) / 1e9);
       // % of the peak loop timed right after each sample (moe_bench.cpp), median over samples
       const pct = r.peak_seconds ? { pct_of_peak: median(gf.map((g, i) => (100 * g * r.peak_seconds[i]) / (r.peak_work / 1e9))) } : {};
       results.push({ env: 'native', impl: 'moe-tutor', layer: r.layer, tokens: r.tokens, threads: r.threads ?? 1, tokens_per_s: median(tps), gflops: median(gf), min: Math.min(...tps), max: Math.max(...tps), gflops_min: Math.min(...gf), gflops_max: Math.max(...gf), ...pct });
-    } else if (r.kind === 'train' && !quick && !flag('--no-train')) {
+    } else if (r.kind === 'train' && !quick && !flag('--no-train') && !lmOnly) {
       const sps = r.seconds.map((s) => 1 / s);
       results.push({ env: 'native', impl: 'moe-tutor', layer: 'train', tokens: 256, threads: 1, steps_per_s: median(sps), min: Math.min(...sps), max: Math.max(...sps) });
     }
   }
   results.unshift(peak);
+  if (widePeak) results.splice(1, 0, widePeak);
   log(`native: peak ${peak.gflops.toFixed(2)} GFLOP/s; ${results.filter((r) => r.env === 'native').length - 1} rows`);
 }
 
@@ -154,7 +174,7 @@ async function loadNodeModule(dir) {
   const { default: create } = await import(path.join(abs, 'moe_bench.mjs') + `?${dir}`);
   return create({ wasmBinary: readFileSync(path.join(abs, 'moe_bench.wasm')) });
 }
-if (envs.includes('node')) {
+if (envs.includes('node') && !lmOnly) {
   const mods = {
     simd: await loadNodeModule(wasmDir),
     scalar: withScalar ? await loadNodeModule(scalarDir) : null,
@@ -177,12 +197,26 @@ if (envs.includes('node')) {
   checks.push(...out.checks);
 }
 
+// ---- language model: inputs, native training, PyTorch ------------------------------------------------
+let lmInputs = null;
+if (withLm && (envs.includes('native') || envs.includes('chromium'))) {
+  const lm = await import('./lm-run.mjs');
+  lmInputs = lm.prepareLmInputs({ nativeDir, modelDir: lmModel, corpusDir: lmCorpus, recipePath: lmRecipe, train: !quick && !flag('--no-train'), log });
+  if (envs.includes('native') && !quick && !flag('--no-train')) {
+    const nativePeak = results.find((r) => r.env === 'native' && r.impl === 'peak')?.gflops;
+    const widePeak = results.find((r) => r.env === 'native' && r.impl === 'peak-wide');
+    const native = lm.nativeLmTrain({ nativeDir, inputs: lmInputs, peakGflops: nativePeak, widePeak, log });
+    results.push(native.row);
+    if (!flag('--no-torch')) results.push(...lm.torchLmTrain({ inputs: lmInputs, initDir: native.outDir, nativeRow: native.row, log }));
+  }
+}
+
 // ---- Chromium --------------------------------------------------------------------------------------
 if (envs.includes('chromium')) {
   const { chromium } = await import('playwright-core');
   const { launchOptions } = await import('../scripts/lib/chromium.mjs');
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-  const allowed = ['bench/', `${wasmDir}/`, `${scalarDir}/`, `${mtDir}/`, 'node_modules/@tensorflow/', 'node_modules/onnxruntime-web/'];
+  const allowed = ['bench/', `${lmModel}/`, `${wasmDir}/`, `${scalarDir}/`, `${mtDir}/`, 'node_modules/@tensorflow/', 'node_modules/onnxruntime-web/'];
   const server = createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '');
     if (rel === 'favicon.ico') return res.writeHead(204).end();
@@ -203,25 +237,46 @@ if (envs.includes('chromium')) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const withMt = threads > 1 && existsSync(`${mtDir}/moe_bench.mjs`);
   if (threads > 1 && !withMt) log(`chromium: no ${mtDir}/moe_bench.mjs, so no ${threads}-thread rows`);
-  const params = { simdDir: wasmDir, scalarDir: withScalar ? scalarDir : null, mtDir: withMt ? mtDir : null, threads, peers, cases, train: !quick && !flag('--no-train'), timing };
-  const url = `http://127.0.0.1:${server.address().port}/bench/bench.html#${encodeURIComponent(JSON.stringify(params))}`;
+  const base = { simdDir: wasmDir, scalarDir: withScalar ? scalarDir : null, mtDir: withMt ? mtDir : null, threads, peers, timing };
   const browser = await chromium.launch(launchOptions);
-  try {
+  // Opens the bench page with `params` in a fresh page and returns its {results, checks}.
+  const runPage = async (params) => {
+    const url = `http://127.0.0.1:${server.address().port}/bench/bench.html#${encodeURIComponent(JSON.stringify(params))}`;
     const page = await browser.newPage();
     page.on('pageerror', (err) => log(`chromium page error: ${err.message}`));
     page.on('console', (m) => m.type() === 'error' && log(`chromium console: ${m.text()}`));
-    await page.goto(url);
-    let shown = 0;
-    for (;;) {
-      const state = await page.evaluate(() => ({ done: window.bench?.done, lines: window.bench?.lines ?? [] }));
-      for (; shown < state.lines.length; ++shown) log(state.lines[shown]);
-      if (state.done) break;
-      await new Promise((r) => setTimeout(r, 500));
+    try {
+      await page.goto(url);
+      let shown = 0;
+      for (;;) {
+        const state = await page.evaluate(() => ({ done: window.bench?.done, lines: window.bench?.lines ?? [] }));
+        for (; shown < state.lines.length; ++shown) log(state.lines[shown]);
+        if (state.done) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const b = await page.evaluate(() => window.bench);
+      if (b.error) throw new Error(`chromium: ${b.error}`);
+      return b.output;
+    } finally {
+      await page.close();
     }
-    const b = await page.evaluate(() => window.bench);
-    if (b.error) throw new Error(`chromium: ${b.error}`);
-    results.push(...b.output.results);
-    checks.push(...b.output.checks);
+  };
+  try {
+    if (!lmOnly) {
+      const out = await runPage({ ...base, cases, train: !quick && !flag('--no-train') });
+      results.push(...out.results);
+      checks.push(...out.checks);
+    }
+    // The language model: one page per thread count (onnxruntime-web fixes its threads per page);
+    // the smoke run (--quick) checks and times the 1-thread page only.
+    if (withLm) {
+      for (const t of withMt && !quick ? [1, threads] : [1]) {
+        const train = quick || flag('--no-train') ? null : { tokens: lmInputs.trainTokens, recipe: lmInputs.recipe };
+        const out = await runPage({ ...base, lm: { threads: t, modelDir: lmModel, ids: lmInputs.ids, gen: lmInputs.gen, train } });
+        results.push(...out.results);
+        checks.push(...out.checks);
+      }
+    }
   } finally {
     await browser.close();
     server.close();
@@ -303,7 +358,22 @@ for (const r of results) {
     lines.push(`| ${r.env} | ${r.impl} | page: ${r.lesson} transfers ${kb(r.transfer_bytes)} kB (${kinds}) | | interactive ${fmt(r.interactive_ms)} ms (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);
     lines.push(`| ${r.env} | ${r.impl} | page: ${r.training_lesson}, ${r.training_runs} training runs (${fmt(r.training_run_ms)} ms each) | | longest main-thread task ${r.long_tasks_during_training ? `${fmt(r.longest_task_ms_during_training)} ms (${r.long_tasks_during_training} over 50 ms)` : 'under 50 ms (none reported)'}; most CPU in one task ${fmt(r.longest_task_cpu_ms_during_training, 1)} ms | | | | |`);
   } else if (r.impl === 'peak') {
-    lines.push(`| ${r.env} | peak (${r.chains} chains${r.vex ? ', VEX' : ''}) | | | | ${fmt(r.gflops, 1)} (${fmt(r.min, 1)}–${fmt(r.max, 1)}) | 100 | | |`);
+    const where = r.layer === 'lm' ? ', LM page' : '';
+    lines.push(`| ${r.env} | peak (${r.chains} chains${r.vex ? ', VEX' : ''}${where}) | | | | ${fmt(r.gflops, 1)} (${fmt(r.min, 1)}–${fmt(r.max, 1)}) | 100 | | |`);
+  } else if (r.impl === 'peak-wide') {
+    lines.push(`| ${r.env} | widest-SIMD peak (${r.isa}; not the % of peak column) | | | | ${fmt(r.gflops, 1)} (${fmt(r.min, 1)}–${fmt(r.max, 1)}) | | | |`);
+  } else if (r.layer?.startsWith('lm-')) {
+    // The language model: ×ort-web against onnxruntime-web on the same page and thread count.
+    const impl = `${r.impl}${r.threads > 1 ? `, ${r.threads} threads` : ''}`;
+    const graphs = r.decode_graph ? `; ${r.decode_graph} decode graph${r.other_graphs?.length ? ` (${r.other_graphs.map((o) => `${o.decode_graph}: ${fmt(o.tokens_per_s)} tokens/s`).join(', ')})` : ''}` : '';
+    const what = r.layer === 'lm-prefill' ? 'LM prefill' : r.layer === 'lm-generate' ? `LM generate (after ${r.prompt})${graphs}` : `LM train (${r.steps ? `${r.steps} steps` : 'steps'} of ${r.tokens} tokens)`;
+    if (r.skipped) {
+      lines.push(`| ${r.env} | ${impl} | ${what} | | skipped: ${r.skipped} | | | | | |`);
+      continue;
+    }
+    const orr = results.find((o) => o.env === r.env && o.impl === 'onnxruntime-web' && o.layer === r.layer && o.threads === r.threads);
+    const vsTorch = (r.native_over_pytorch ? `; moe-tutor (1 thread) ÷ this: ${fmt(r.native_over_pytorch, 2)}×` : '') + (r.pct_of_wide_peak != null ? `; ${fmt(r.pct_of_wide_peak, 1)}% of the widest-SIMD peak` : '');
+    lines.push(`| ${r.env} | ${impl} | ${what}${vsTorch} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${fmt(r.pct_of_peak, 1)} | | ${orr && orr !== r ? fmt(r.tokens_per_s / orr.tokens_per_s, 2) : ''} | |`);
   } else if (r.layer === 'train') {
     lines.push(`| ${r.env} | ${r.impl} | train (1000 Adam steps: ${fmt(1000 / r.steps_per_s, 2)} s) | 256 | ${fmt(r.steps_per_s)} steps/s (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);
   } else {
@@ -320,7 +390,7 @@ for (const r of results) {
 // The best ratio to each peer this run allows at each layer's largest T: our layer at 100% of the
 // peak measured in the same environment. A ratio goal above this cannot be met on one thread of this machine.
 const ceilings = [];
-for (const peak of results.filter((r) => r.impl === 'peak')) {
+for (const peak of results.filter((r) => r.impl === 'peak' && r.layer !== 'lm')) {
   const ours = results.filter((o) => o.env === peak.env && o.impl === 'moe-tutor' && (o.threads ?? 1) === 1 && LAYERS[o.layer]);
   const largest = (r) => r.tokens === Math.max(...ours.filter((o) => o.layer === r.layer).map((o) => o.tokens));
   for (const r of ours.filter(largest)) {
@@ -336,7 +406,7 @@ const table = lines.join('\n');
 console.log(`\nmachine: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg_start.map((v) => v.toFixed(2)).join(' ')} (start) / ${machine.loadavg_end.map((v) => v.toFixed(2)).join(' ')} (end); node ${machine.node}; ${machine.chromium ?? ''}`);
 console.log(table);
 const bad = checks.filter((c) => !c.ok);
-console.log(`\ncorrectness: ${checks.length - bad.length}/${checks.length} peer outputs equal to moe-tutor within tolerance` + (bad.length ? `; differing: ${bad.map((c) => `${c.env}/${c.impl}/${c.layer}/T${c.tokens} (${c.max_rel_err})`).join(', ')}` : ''));
+console.log(`\ncorrectness: ${checks.length - bad.length}/${checks.length} peer outputs equal to moe-tutor within tolerance` + (bad.length ? `; differing: ${bad.map((c) => `${c.env}/${c.impl}/${c.layer}/T${c.tokens} (${c.max_abs_err ?? c.max_rel_err}${c.same_tokens === false ? ', greedy tokens differ' : ''})`).join(', ')}` : ''));
 const outFile = option('--out', path.join('build/bench', `bench-${quick ? 'quick' : 'full'}-${machine.date.replace(/[:.]/g, '-')}.json`));
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify({ machine, results, checks, table }, null, 2) + '\n');

@@ -221,7 +221,28 @@ export class OrtMoe {
   }
 }
 
-function maxRelErr(a, ref) {
+/**
+ * The SIMD peak of one thread: independent f32x4 chains a = a·m + c, the best of 8, 12 and 16
+ * chains, timed with `tRuns`. Returns {gflops, min, max, chains, iters, work (flops per call),
+ * secs (median seconds per call), per (median GFLOP/s by chains)}.
+ */
+export async function measurePeak(mod, tRuns) {
+  const lanes = mod._bench_simd_lanes();
+  let best = null;
+  const per = {};
+  for (const chains of [8, 12, 16]) {
+    const iters = 1 << 16;
+    const secs = await tRuns((reps) => {
+      for (let r = 0; r < reps; ++r) mod._bench_peak(chains, iters, 0.9999, 0.0001);
+    });
+    const gf = secs.map((s) => (2 * iters * chains * lanes) / s / 1e9);
+    per[chains] = median(gf);
+    if (!best || median(gf) > best.gflops) best = { gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains, iters, work: 2 * iters * chains * lanes, secs: median(secs) };
+  }
+  return { ...best, per };
+}
+
+export function maxRelErr(a, ref) {
   let err = 0;
   let scale = 1e-30;
   for (let i = 0; i < ref.length; ++i) {
@@ -258,25 +279,9 @@ export async function runSuite({ env, mods, tf, ort, cases, train = true, timing
     log(`${env} ${impl} ${layer} T=${T}: ${median(tps).toFixed(0)} tokens/s, ${median(gf).toFixed(2)} GFLOP/s`);
   };
 
-  // peak: independent f32x4 chains a = a·m + c; the best of 8, 12 and 16 chains
-  let peakBest = null;
-  {
-    const lanes = mods.simd._bench_simd_lanes();
-    let best = null;
-    const per = {};
-    for (const chains of [8, 12, 16]) {
-      const iters = 1 << 16;
-      const secs = await tRuns((reps) => {
-        for (let r = 0; r < reps; ++r) mods.simd._bench_peak(chains, iters, 0.9999, 0.0001);
-      });
-      const gf = secs.map((s) => (2 * iters * chains * lanes) / s / 1e9);
-      per[chains] = median(gf);
-      if (!best || median(gf) > best.gflops) best = { gflops: median(gf), min: Math.min(...gf), max: Math.max(...gf), chains, iters, work: 2 * iters * chains * lanes, secs: median(secs) };
-    }
-    peakBest = best;
-    results.push({ env, impl: 'peak', layer: null, tokens: null, threads: 1, gflops: best.gflops, min: best.min, max: best.max, chains: best.chains, gflops_by_chains: per });
-    log(`${env} peak: ${best.gflops.toFixed(2)} GFLOP/s (${best.chains} chains; ${JSON.stringify(per)})`);
-  }
+  const peakBest = await measurePeak(mods.simd, tRuns);
+  results.push({ env, impl: 'peak', layer: null, tokens: null, threads: 1, gflops: peakBest.gflops, min: peakBest.min, max: peakBest.max, chains: peakBest.chains, gflops_by_chains: peakBest.per });
+  log(`${env} peak: ${peakBest.gflops.toFixed(2)} GFLOP/s (${peakBest.chains} chains; ${JSON.stringify(peakBest.per)})`);
 
   for (const { layer, tokens } of cases) {
     const L = LAYERS[layer];
