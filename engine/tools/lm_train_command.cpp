@@ -17,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "moe/analysis/lm_evaluation.hpp"
 #include "moe/lm/lm_batches.hpp"
 #include "moe/lm/lm_checkpoint.hpp"
-#include "moe/lm/lm_loss.hpp"
 #include "moe/lm/lm_trainer.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
@@ -174,6 +174,9 @@ Result<Job> read_job(const json& doc) {
   if (model->contains("vocab_size")) {
     return Error{"model.vocab_size", "comes from the tokenizer; leave it out"};
   }
+  if (model->contains("router_aux_loss_coef")) {
+    return Error{"model.router_aux_loss_coef", "comes from balancing.switch_aux; leave it out"};
+  }
   j.model = *model;
   std::string router = "softmax_topk_renorm";
   MOE_TRY(f.string("router_kind", false, router));
@@ -274,24 +277,6 @@ json loads_json(const std::vector<std::vector<int64_t>>& load) {
 
 }  // namespace
 
-double heldout_loss(lm::LmModel& model, const std::vector<int32_t>& tokens, int T,
-                    int64_t max_windows) {
-  const std::vector<int32_t> w = lm::lm_heldout_windows(tokens, T, static_cast<int>(max_windows));
-  const size_t per = static_cast<size_t>(T) + 1;
-  const int W = static_cast<int>(w.size() / per);
-  double total = 0;
-  std::vector<int32_t> inputs(static_cast<size_t>(T)), targets(static_cast<size_t>(T));
-  for (int i = 0; i < W; ++i) {
-    std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(i * per), T, inputs.begin());
-    std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(i * per + 1), T, targets.begin());
-    Result<const lm::LmTrace*> run = model.forward(inputs, 1, T);
-    if (!run.ok()) return NAN;
-    total += lm::next_token_loss<float>(run.value()->logits.data(), T, model.config().vocab_size,
-                                        targets.data(), nullptr);
-  }
-  return W > 0 ? total / W : 0.0;
-}
-
 int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
     out << kLmTrainHelp;
@@ -330,6 +315,9 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
   lm::LmTrainConfig& tc = job.train;
   const train::ModelShape moe_choice = tc.shape.moe;
   const train::LossCoefs coefs = tc.shape.coefs;
+  // config.json records the Switch aux coefficient the model was trained with (MixtralConfig's
+  // router_aux_loss_coef), as the recipe wrote it.
+  config.value().router_aux_loss_coef = coefs.switch_aux;
   tc.shape = lm::LmTrainShape::mixtral(config.value());
   tc.shape.moe.router = moe_choice.router;
   tc.shape.moe.capacity_factor = moe_choice.capacity_factor;
@@ -477,10 +465,16 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
     Result<lm::LmModel> saved = lm::LmModel::load(fs.config_json, fs.safetensors);
     if (!saved.ok())
       return fail(err, job.out_dir + ": " + saved.error().where, saved.error().reason);
+    std::vector<analysis::TokenDomain> domains;
+    for (const std::string& domain : job.domains) domains.push_back({domain, heldout[domain]});
+    analysis::EvalOptions eo;
+    eo.context = T;
+    eo.max_tokens = job.eval_windows * T;
+    eo.record_routing = false;
+    Result<analysis::LmEvaluation> ev = analysis::evaluate_lm(saved.value(), domains, eo);
+    if (!ev.ok()) return fail(err, job.out_dir + ": " + ev.error().where, ev.error().reason);
     json h = json::object();
-    for (const std::string& domain : job.domains) {
-      h[domain] = heldout_loss(saved.value(), heldout[domain], T, job.eval_windows);
-    }
+    for (const analysis::DomainLoss& d : ev.value().domains) h[d.name] = d.loss;
     log["checkpoint_heldout"] = h;
     summary["checkpoint_heldout"] = h;
   }

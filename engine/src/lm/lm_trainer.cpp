@@ -105,18 +105,12 @@ std::vector<LmStepStats> LmTrainer::train_steps(int n) {
 }
 
 double LmTrainer::evaluate(const std::vector<int32_t>& windows, int T) {
-  const size_t per = static_cast<size_t>(T) + 1;
-  const int W = static_cast<int>(windows.size() / per);
-  double total = 0;
   LmTrainWorkspace<float> ws;
-  for (int w0 = 0; w0 < W; w0 += config_.batch) {
-    const int B = std::min(config_.batch, W - w0);
-    const LmLoss loss =
-        lm_train_forward_backward<float>(config_.shape, params_.data(), bias_or_null(),
-                                         windows.data() + w0 * per, B, T, nullptr, ws);
-    total += loss.next_token * B;
-  }
-  return W > 0 ? total / W : 0.0;
+  return lm_heldout_loss(windows, T, config_.batch, [&](const int32_t* batch, int B) {
+    return lm_train_forward_backward<float>(config_.shape, params_.data(), bias_or_null(), batch, B,
+                                            T, nullptr, ws)
+        .next_token;
+  });
 }
 
 std::vector<std::vector<int32_t>> LmTrainer::route(const std::vector<int32_t>& windows, int B,
