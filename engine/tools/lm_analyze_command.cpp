@@ -23,17 +23,18 @@ const char* const kEvalHelp =
     "usage: moe lm eval MODEL_DIR [--corpus DIR | --text FILE] [--max-tokens N] [--context C]\n"
     "\n"
     "Held-out loss per domain: each DIR/<domain>/heldout.txt (default DIR: build/lm-corpus), or\n"
-    "FILE as one domain \"text\", is encoded with MODEL_DIR/tokenizer.json and cut into windows\n"
-    "of C + 1 tokens overlapping by one (C: default max_position_embeddings), so every token\n"
-    "after the first is predicted once. --max-tokens caps the predicted tokens per domain\n"
-    "(default: all). Prints {\"context\", \"domains\": [{\"name\", \"loss\", \"tokens\"}], "
-    "\"loss\"}\n"
+    "FILE as one domain \"text\", is encoded with MODEL_DIR/tokenizer.json and cut into the\n"
+    "training log's held-out windows: C + 1 tokens at 0, C, 2C, ... (C: default\n"
+    "max_position_embeddings; a tail shorter than a window is left out). --max-tokens caps the\n"
+    "predicted tokens per domain, rounded up to whole windows (default: all; the recipe's\n"
+    "eval_windows W is --max-tokens W·C). Prints\n"
+    "{\"context\", \"domains\": [{\"name\", \"loss\", \"tokens\"}], \"loss\"}\n"
     "(mean next-token NLL in nats; \"loss\" over all domains' tokens).\n"
     "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
 
 const char* const kAnalyzeHelp =
     "usage: moe lm analyze MODEL_DIR (--corpus DIR | --text FILE) [--max-tokens N] [--context C]\n"
-    "                      [--intermediate DIR]... [--top-vocab N]\n"
+    "                      [--intermediate DIR]... [--training-log LOG] [--top-vocab N]\n"
     "\n"
     "Routes the text as `moe lm eval` does (--max-tokens default 4096 per domain) and prints one\n"
     "JSON object with the routing analyses of the MoE papers, per layer (formulas in\n"
@@ -51,7 +52,10 @@ const char* const kAnalyzeHelp =
     "  masking                 DeepSeekMoE: held-out loss with each token's top-1 masked, and\n"
     "                          with each expert switched off in every layer\n"
     "  router_saturation       OLMoE, for each --intermediate model folder (same shape): share\n"
-    "                          of its top-k that the final model also picks\n"
+    "                          of its top-k that the final model also picks; with\n"
+    "                          --training-log (moe lm train's log), for each step it recorded\n"
+    "                          (routing_steps): the same on the log's routing text, against\n"
+    "                          the routing it recorded after the last step\n"
     "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
 
 constexpr uint64_t kMaxTextBytes = 64u << 20;
@@ -65,6 +69,7 @@ int fail(std::ostream& err, const std::string& message) {
 struct Options {
   std::string model_dir, corpus, text;
   std::vector<std::string> intermediate;
+  std::string training_log;
   int64_t max_tokens = -1;  // -1: the command's default
   int context = 0;
   int top_vocab = 20;
@@ -93,9 +98,9 @@ Result<Options> parse_options(const std::vector<std::string>& args, const std::s
   Options o;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    const bool known = a == "--corpus" || a == "--text" || a == "--max-tokens" ||
-                       a == "--context" ||
-                       (analyze && (a == "--intermediate" || a == "--top-vocab"));
+    const bool known =
+        a == "--corpus" || a == "--text" || a == "--max-tokens" || a == "--context" ||
+        (analyze && (a == "--intermediate" || a == "--top-vocab" || a == "--training-log"));
     if (known && i + 1 >= args.size()) return Error{a, "missing value"};
     if (a == "--corpus") {
       o.corpus = args[++i];
@@ -103,6 +108,8 @@ Result<Options> parse_options(const std::vector<std::string>& args, const std::s
       o.text = args[++i];
     } else if (a == "--intermediate" && analyze) {
       o.intermediate.push_back(args[++i]);
+    } else if (a == "--training-log" && analyze) {
+      o.training_log = args[++i];
     } else if (a == "--max-tokens") {
       Result<int64_t> v = parse_count(a, args[++i], 1, int64_t{1} << 30);
       if (!v.ok()) return v.error();
@@ -267,6 +274,96 @@ json masking_json(lm::LmModel& model, const std::vector<analysis::TokenDomain>& 
   return {{"top1_masked", losses_json(study.value().top1_masked)}, {"expert_off", std::move(off)}};
 }
 
+// The routing of the log's text at one recorded step as a record (labels: one sequence per row).
+//   text_ids [rows, T+1] (the model reads the first T of each row), topk_ids [L][rows·T·k]
+Result<analysis::RoutingRecord> logged_routing(const json& text_ids, int rows, int T,
+                                               const json& entry, const lm::LmConfig& c) {
+  analysis::RoutingRecord r;
+  r.num_experts = c.num_local_experts;
+  r.top_k = c.num_experts_per_tok;
+  r.domain_names = {"log"};
+  for (int row = 0; row < rows; ++row) {
+    for (int t = 0; t < T; ++t) {
+      r.token_ids.push_back(text_ids[static_cast<size_t>(row) * (T + 1) + t].get<int32_t>());
+      r.sequence.push_back(row);
+      r.domain.push_back(0);
+      r.surface.push_back(static_cast<int32_t>(analysis::SurfaceClass::mixed));
+    }
+  }
+  const json& ids = entry["topk_ids"];
+  const size_t per_layer = static_cast<size_t>(rows) * T * r.top_k;
+  if (!ids.is_array() || static_cast<int>(ids.size()) != c.num_hidden_layers) {
+    return Error{"topk_ids", "must hold one list per layer (" +
+                                 std::to_string(c.num_hidden_layers) + ") of the model"};
+  }
+  for (const json& layer : ids) {
+    if (!layer.is_array() || layer.size() != per_layer) {
+      return Error{"topk_ids", "each layer must hold rows · T · k = " + std::to_string(per_layer) +
+                                   " expert ids (a log of this model's recipe?)"};
+    }
+    std::vector<int32_t> l;
+    for (const json& e : layer) {
+      if (!e.is_number_integer()) return Error{"topk_ids", "must hold expert ids"};
+      l.push_back(e.get<int32_t>());
+    }
+    r.topk_ids.push_back(std::move(l));
+    r.router_probs.emplace_back(r.token_ids.size() * static_cast<size_t>(r.num_experts), 0.0f);
+  }
+  if (Result<bool> ok = analysis::check_routing_record(r); !ok.ok()) return ok.error();
+  return r;
+}
+
+// Router saturation at every step `moe lm train` recorded in its log (routing.steps: the top-k
+// ids of the log's text at routing_steps and after the last step), each against the last entry,
+// the routing of the trained model: [{"step", "per_layer", "mean"}].
+Result<json> saturation_from_log(const std::string& path, const lm::LmConfig& c) {
+  Result<std::string> text = read_file(path, kMaxTextBytes);
+  if (!text.ok()) return text.error();
+  const json log = json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
+  if (log.is_discarded() || !log.is_object()) return Error{path, "not a JSON object"};
+  const auto routing = log.find("routing");
+  const json recipe = log.value("recipe", json::object());
+  const json seq_len = recipe.is_object() ? recipe.value("seq_len", json()) : json();
+  if (routing == log.end() || !routing->is_object() || !routing->contains("steps") ||
+      !routing->contains("text_ids") || !routing->contains("rows") || seq_len.is_null()) {
+    return Error{path + ": routing",
+                 "missing (a training log of moe lm train, with recipe.seq_len and routing)"};
+  }
+  const json& steps = (*routing)["steps"];
+  const json& text_ids = (*routing)["text_ids"];
+  if (!seq_len.is_number_integer() || !(*routing)["rows"].is_number_integer() ||
+      !steps.is_array() || steps.empty() || !text_ids.is_array()) {
+    return Error{path + ": routing", "malformed (expected rows, text_ids and a list of steps)"};
+  }
+  const int seq = seq_len.get<int>(), rows = (*routing)["rows"].get<int>();
+  if (seq < 1 || rows < 0 || text_ids.size() != static_cast<size_t>(rows) * (seq + 1)) {
+    return Error{path + ": routing.text_ids", "must hold rows · (seq_len + 1) token ids"};
+  }
+  for (const json& id : text_ids) {
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= c.vocab_size) {
+      return Error{path + ": routing.text_ids", "must hold token ids of this model's vocabulary"};
+    }
+  }
+  std::vector<analysis::RoutingRecord> records;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const std::string where = path + ": routing.steps[" + std::to_string(i) + "]";
+    if (!steps[i].is_object() || !steps[i].contains("step") || !steps[i]["step"].is_number()) {
+      return Error{where, "must be {\"step\", \"topk_ids\"}"};
+    }
+    Result<analysis::RoutingRecord> r = logged_routing(text_ids, rows, seq, steps[i], c);
+    if (!r.ok()) return Error{where + "." + r.error().where, r.error().reason};
+    records.push_back(std::move(r.value()));
+  }
+  json out = json::array();
+  for (size_t i = 0; i < records.size(); ++i) {
+    Result<analysis::RouterSaturation> s = analysis::router_saturation(records[i], records.back());
+    if (!s.ok()) return Error{path + ": " + s.error().where, s.error().reason};
+    out.push_back(
+        {{"step", steps[i]["step"]}, {"per_layer", s.value().per_layer}, {"mean", s.value().mean}});
+  }
+  return out;
+}
+
 }  // namespace
 
 int run_lm_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -347,6 +444,11 @@ int run_lm_analyze(const std::vector<std::string>& args, std::ostream& out, std:
     if (!s.ok()) return fail(err, "--intermediate " + dir + ": " + s.error().message());
     saturation.push_back(
         {{"checkpoint", dir}, {"per_layer", s.value().per_layer}, {"mean", s.value().mean}});
+  }
+  if (!o.training_log.empty()) {
+    Result<json> logged = saturation_from_log(o.training_log, c);
+    if (!logged.ok()) return fail(err, "--training-log: " + logged.error().message());
+    for (json& s : logged.value()) saturation.push_back(std::move(s));
   }
   result["router_saturation"] = std::move(saturation);
   // Token pieces may hold part of a UTF-8 character: those bytes print as U+FFFD.

@@ -17,11 +17,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "moe/analysis/lm_evaluation.hpp"
+#include "moe/kernels/thread_pool.hpp"
 #include "moe/lm/lm_batches.hpp"
 #include "moe/lm/lm_checkpoint.hpp"
-#include "moe/lm/lm_loss.hpp"
 #include "moe/lm/lm_trainer.hpp"
 #include "moe/text/tokenizer_json.hpp"
+#include "moe/train/linalg_kernels.hpp"
 
 namespace moe::cli {
 
@@ -34,7 +36,8 @@ const char* const kLmTrainHelp =
     "  corpus, tokenizer (required), domains, train_bytes, model {MixtralConfig fields but\n"
     "  vocab_size}, router_kind, capacity_factor, balancing {switch_aux, z_loss, seq_aux,\n"
     "  bias_gamma}, batch, seq_len, steps, lr, min_lr, warmup, weight_decay, clip, beta1, beta2,\n"
-    "  seed, chunk, eval_every, eval_windows, routing_steps, out, dtype (f32 | f16 | bf16), log\n"
+    "  seed, chunk, eval_every, eval_windows, routing_steps, out, dtype (f32 | f16 | bf16), log,\n"
+    "  threads (default 2), simd (widest | baseline): every choice gives the same bits\n"
     "Prints one JSON object per line:\n"
     "  {\"step\", \"loss\": [per step], \"aux\": [per step], \"lr\", \"grad_norm\": [per step],\n"
     "   \"expert_load\": [L][E] over the chunk, \"elapsed_ms\"}            every `chunk` steps\n"
@@ -140,7 +143,8 @@ struct Job {
   int64_t steps = 100, chunk = 10, eval_every = 0, eval_windows = 32;
   std::vector<int64_t> routing_steps;
   lm::Dtype dtype = lm::Dtype::F32;
-  json model;  // MixtralConfig fields without vocab_size
+  json model;                  // MixtralConfig fields without vocab_size
+  bool baseline_simd = false;  // "simd": "baseline" (the same bits; for measuring the width)
 };
 
 #define MOE_TRY(expr)                         \
@@ -174,6 +178,9 @@ Result<Job> read_job(const json& doc) {
   if (model->contains("vocab_size")) {
     return Error{"model.vocab_size", "comes from the tokenizer; leave it out"};
   }
+  if (model->contains("router_aux_loss_coef")) {
+    return Error{"model.router_aux_loss_coef", "comes from balancing.switch_aux; leave it out"};
+  }
   j.model = *model;
   std::string router = "softmax_topk_renorm";
   MOE_TRY(f.string("router_kind", false, router));
@@ -188,6 +195,14 @@ Result<Job> read_job(const json& doc) {
   MOE_TRY(f.integer("chunk", 1, 1'000'000, j.chunk));
   MOE_TRY(f.integer("eval_every", 0, 10'000'000, j.eval_every));
   MOE_TRY(f.integer("eval_windows", 1, 1'000'000, j.eval_windows));
+  int64_t threads = j.train.threads;
+  MOE_TRY(f.integer("threads", 1, kMaxThreads, threads));
+  std::string simd = "widest";
+  MOE_TRY(f.string("simd", false, simd));
+  if (simd != "widest" && simd != "baseline") {
+    return Error{"simd", "must be \"widest\" or \"baseline\", got \"" + simd + "\""};
+  }
+  j.baseline_simd = simd == "baseline";
   double lr = 3e-3, min_lr = 3e-4, wd = 0.1, clip = 1.0, beta1 = 0.9, beta2 = 0.95;
   MOE_TRY(f.number("lr", 1e-8, 10, lr));
   MOE_TRY(f.number("min_lr", 0, 10, min_lr));
@@ -239,6 +254,7 @@ Result<Job> read_job(const json& doc) {
   t.beta1 = static_cast<float>(beta1);
   t.beta2 = static_cast<float>(beta2);
   t.bias_gamma = static_cast<float>(gamma);
+  t.threads = static_cast<int>(threads);
   t.shape.coefs = coefs;
   // The layer schema's router names (moe/spec/config.hpp), the kinds the LM trainer runs.
   RouterKind kind = RouterKind::softmax_topk_renorm;
@@ -273,24 +289,6 @@ json loads_json(const std::vector<std::vector<int64_t>>& load) {
 }
 
 }  // namespace
-
-double heldout_loss(lm::LmModel& model, const std::vector<int32_t>& tokens, int T,
-                    int64_t max_windows) {
-  const std::vector<int32_t> w = lm::lm_heldout_windows(tokens, T, static_cast<int>(max_windows));
-  const size_t per = static_cast<size_t>(T) + 1;
-  const int W = static_cast<int>(w.size() / per);
-  double total = 0;
-  std::vector<int32_t> inputs(static_cast<size_t>(T)), targets(static_cast<size_t>(T));
-  for (int i = 0; i < W; ++i) {
-    std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(i * per), T, inputs.begin());
-    std::copy_n(w.begin() + static_cast<std::ptrdiff_t>(i * per + 1), T, targets.begin());
-    Result<const lm::LmTrace*> run = model.forward(inputs, 1, T);
-    if (!run.ok()) return NAN;
-    total += lm::next_token_loss<float>(run.value()->logits.data(), T, model.config().vocab_size,
-                                        targets.data(), nullptr);
-  }
-  return W > 0 ? total / W : 0.0;
-}
 
 int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
@@ -330,6 +328,9 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
   lm::LmTrainConfig& tc = job.train;
   const train::ModelShape moe_choice = tc.shape.moe;
   const train::LossCoefs coefs = tc.shape.coefs;
+  // config.json records the Switch aux coefficient the model was trained with (MixtralConfig's
+  // router_aux_loss_coef), as the recipe wrote it.
+  config.value().router_aux_loss_coef = coefs.switch_aux;
   tc.shape = lm::LmTrainShape::mixtral(config.value());
   tc.shape.moe.router = moe_choice.router;
   tc.shape.moe.capacity_factor = moe_choice.capacity_factor;
@@ -354,6 +355,8 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
     heldout[domain] = tok.value().encode(held_text);
     token_counts[domain] = {{"train", ids.size()}, {"heldout", heldout[domain].size()}};
   }
+  train::set_train_simd(job.baseline_simd ? train::TrainSimd::baseline
+                                          : train::train_simd_widest());
   Result<lm::LmTrainer> created = lm::LmTrainer::create(tc, std::move(train_tokens));
   if (!created.ok()) {
     return fail(err, path + ": " + created.error().where, created.error().reason);
@@ -452,6 +455,8 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
                   {"tokens_per_second", train_seconds > 0 ? std::round(tokens / train_seconds) : 0},
                   {"cpu_seconds", std::round(cpu_seconds * 10) / 10},
                   {"tokens_per_cpu_second", cpu_seconds > 0 ? std::round(tokens / cpu_seconds) : 0},
+                  {"threads", tc.threads},
+                  {"simd", train::train_simd_name(train::train_simd())},
                   {"params", params},
                   {"active_params", active},
                   {"heldout", final_heldout}};
@@ -477,10 +482,16 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
     Result<lm::LmModel> saved = lm::LmModel::load(fs.config_json, fs.safetensors);
     if (!saved.ok())
       return fail(err, job.out_dir + ": " + saved.error().where, saved.error().reason);
+    std::vector<analysis::TokenDomain> domains;
+    for (const std::string& domain : job.domains) domains.push_back({domain, heldout[domain]});
+    analysis::EvalOptions eo;
+    eo.context = T;
+    eo.max_tokens = job.eval_windows * T;
+    eo.record_routing = false;
+    Result<analysis::LmEvaluation> ev = analysis::evaluate_lm(saved.value(), domains, eo);
+    if (!ev.ok()) return fail(err, job.out_dir + ": " + ev.error().where, ev.error().reason);
     json h = json::object();
-    for (const std::string& domain : job.domains) {
-      h[domain] = heldout_loss(saved.value(), heldout[domain], T, job.eval_windows);
-    }
+    for (const analysis::DomainLoss& d : ev.value().domains) h[d.name] = d.loss;
     log["checkpoint_heldout"] = h;
     summary["checkpoint_heldout"] = h;
   }

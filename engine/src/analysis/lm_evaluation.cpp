@@ -1,8 +1,10 @@
 #include "moe/analysis/lm_evaluation.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
+#include "moe/lm/lm_batches.hpp"
 #include "moe/lm/lm_loss.hpp"
 
 namespace moe::analysis {
@@ -39,6 +41,8 @@ Result<LmEvaluation> evaluate_lm(lm::LmModel& model, const std::vector<TokenDoma
   if (o.max_tokens < 0) {
     return Error{"max_tokens", "must be >= 0, got " + std::to_string(o.max_tokens)};
   }
+  // max_tokens rounded up to whole windows; 0 = every window.
+  const int64_t max_windows = std::min<int64_t>((o.max_tokens + C - 1) / C, INT32_MAX);
   if (!o.surface_of_id.empty() && static_cast<int>(o.surface_of_id.size()) != c.vocab_size) {
     return Error{"surface_of_id", "must have one class per token id (" +
                                       std::to_string(c.vocab_size) + "), got " +
@@ -56,13 +60,8 @@ Result<LmEvaluation> evaluate_lm(lm::LmModel& model, const std::vector<TokenDoma
   for (size_t d = 0; d < domains.size(); ++d) {
     const TokenDomain& dom = domains[d];
     r.domain_names.push_back(dom.name);
-    int64_t n = static_cast<int64_t>(dom.ids.size());
-    if (n < 2) {
-      return Error{"domains[" + std::to_string(d) + "] (" + dom.name + ")",
-                   "needs at least 2 tokens to predict one, got " + std::to_string(n)};
-    }
-    if (o.max_tokens > 0) n = std::min(n, o.max_tokens + 1);
-    // Targets are read by token_nll, which takes only ids in range: check the stream first.
+    const int64_t n = static_cast<int64_t>(dom.ids.size());
+    // Targets are read by next_token_loss, which takes only ids in range: check the stream first.
     for (int64_t i = 0; i < n; ++i) {
       const int32_t id = dom.ids[static_cast<size_t>(i)];
       if (id < 0 || id >= c.vocab_size) {
@@ -72,27 +71,35 @@ Result<LmEvaluation> evaluate_lm(lm::LmModel& model, const std::vector<TokenDoma
                 " (vocab_size - 1), got " + std::to_string(id)};
       }
     }
-    double sum = 0;
-    std::vector<int32_t> targets;  // [T]
-    for (int64_t start = 0; start + 1 < n; start += C) {
-      const int T = static_cast<int>(std::min<int64_t>(C, n - 1 - start));
-      std::span<const int32_t> inputs(dom.ids.data() + start, static_cast<size_t>(T));
-      targets.assign(dom.ids.begin() + start + 1, dom.ids.begin() + start + 1 + T);
-      Result<const lm::LmTrace*> run = model.forward(inputs, 1, T);
-      if (!run.ok()) return run.error();
-      const lm::LmTrace& tr = *run.value();
-      for (int t = 0; t < T; ++t) {
-        sum += lm::token_nll(tr.logits.data() + static_cast<size_t>(t) * c.vocab_size, c.vocab_size,
-                             targets[static_cast<size_t>(t)]);
+    // The trainer's held-out windows and loss (lm_batches.hpp), one window per forward so the
+    // routing record keeps each window as a sequence.
+    const std::vector<int32_t> windows =
+        lm::lm_heldout_windows(dom.ids, C, static_cast<int>(max_windows));
+    if (windows.empty()) {
+      return Error{"domains[" + std::to_string(d) + "] (" + dom.name + ")",
+                   "needs at least context + 1 = " + std::to_string(C + 1) +
+                       " tokens for one window, got " + std::to_string(n) +
+                       " (a shorter context fits shorter text)"};
+    }
+    std::optional<Error> failed;
+    const double loss = lm::lm_heldout_loss(windows, C, 1, [&](const int32_t* w, int) {
+      const std::span<const int32_t> inputs(w, static_cast<size_t>(C));
+      Result<const lm::LmTrace*> run = model.forward(inputs, 1, C);
+      if (!run.ok()) {
+        failed = run.error();
+        return 0.0;
       }
+      const lm::LmTrace& tr = *run.value();
       if (o.record_routing) {
         record_window(tr, inputs, window, static_cast<int32_t>(d), o.surface_of_id, r);
       }
       ++window;
-    }
-    const int64_t M = n - 1;
-    ev.domains.push_back(DomainLoss{dom.name, sum / static_cast<double>(M), M});
-    total += sum;
+      return lm::next_token_loss<float>(tr.logits.data(), C, c.vocab_size, w + 1, nullptr);
+    });
+    if (failed) return *failed;
+    const int64_t M = static_cast<int64_t>(windows.size() / (static_cast<size_t>(C) + 1)) * C;
+    ev.domains.push_back(DomainLoss{dom.name, loss, M});
+    total += loss * static_cast<double>(M);
     total_tokens += M;
   }
   if (total_tokens > 0) ev.loss = total / static_cast<double>(total_tokens);

@@ -35,4 +35,16 @@ std::vector<int32_t> lm_heldout_windows(const std::vector<int32_t>& tokens, int 
   return out;
 }
 
+double lm_heldout_loss(const std::vector<int32_t>& windows, int T, int batch,
+                       const std::function<double(const int32_t*, int)>& batch_loss) {
+  const size_t per = static_cast<size_t>(T) + 1;
+  const int W = static_cast<int>(windows.size() / per);
+  double total = 0;
+  for (int w0 = 0; w0 < W; w0 += batch) {
+    const int B = std::min(batch, W - w0);
+    total += batch_loss(windows.data() + static_cast<size_t>(w0) * per, B) * B;
+  }
+  return W > 0 ? total / W : 0.0;
+}
+
 }  // namespace moe::lm

@@ -1,6 +1,8 @@
 #include "moe/lm/lm_config.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "spec/json_fields.hpp"
 
@@ -64,6 +66,18 @@ MaybeError require_null(const json& c, std::string_view key, const std::string& 
   if (it == c.end() || it->is_null()) return std::nullopt;
   return Error{detail::field(kWhere, key),
                what + " is not supported, must be null, got " + detail::describe(*it)};
+}
+
+// The shortest decimal (up to 9 significant digits, always enough for a float) that reads back
+// as `v`, as a double: 1e-5f → 1e-05. snprintf rather than std::to_chars(float), which
+// Emscripten 3.1.6's libc++ lacks.
+double shortest_decimal(float v) {
+  char text[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, static_cast<double>(v));
+    if (std::strtof(text, nullptr) == v) break;
+  }
+  return std::strtod(text, nullptr);
 }
 
 }  // namespace
@@ -163,7 +177,7 @@ Result<LmConfig> parse_lm_config(const json& c) {
       return Error{field(kWhere, "router_aux_loss_coef"),
                    "must be a finite number >= 0, got " + detail::describe(*it)};
     }
-    m.router_aux_loss_coef = static_cast<float>(it->get<double>());
+    m.router_aux_loss_coef = it->get<double>();
   }
   if (auto err = read_optional_exact(c, "hidden_act", "silu", " (SwiGLU experts)")) return *err;
   if (auto err =
@@ -212,7 +226,7 @@ json lm_config_to_json(const LmConfig& m) {
               {"num_experts_per_tok", m.num_experts_per_tok},
               {"max_position_embeddings", m.max_position_embeddings},
               {"rope_theta", m.rope_theta},
-              {"rms_norm_eps", m.rms_norm_eps},
+              {"rms_norm_eps", shortest_decimal(m.rms_norm_eps)},
               {"hidden_act", "silu"},
               {"tie_word_embeddings", m.tie_word_embeddings},
               {"router_aux_loss_coef", m.router_aux_loss_coef},

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <string>
 
+#include "moe/kernels/thread_pool.hpp"
 #include "moe/lm/lm_batches.hpp"
+#include "moe/train/linalg_kernels.hpp"
 
 namespace moe::lm {
 
@@ -35,6 +37,15 @@ Result<LmTrainer> LmTrainer::create(const LmTrainConfig& config, std::vector<int
       return Error{"train_tokens[" + std::to_string(i) + "]",
                    "must be a token id below vocab_size (" + std::to_string(c.vocab_size) +
                        "), got " + std::to_string(tokens[i])};
+    }
+  }
+  if (config.threads < 1 || config.threads > max_threads()) {
+    return Error{"threads", "must be between 1 and " + std::to_string(max_threads()) +
+                                " in this build, got " + std::to_string(config.threads)};
+  }
+  if (config.threads > thread_count()) {
+    if (Result<bool> set = set_thread_count(config.threads); !set.ok()) {
+      return Error{"threads", set.error().reason};
     }
   }
   const LmParamLayout layout(config.shape);
@@ -70,6 +81,7 @@ const float* LmTrainer::bias_or_null() const {
 }
 
 std::vector<LmStepStats> LmTrainer::train_steps(int n) {
+  const train::TrainThreadsScope threads(config_.threads);
   const int B = config_.batch, T = config_.seq_len;
   const int L = config_.shape.config.num_hidden_layers, E = config_.shape.config.num_local_experts;
   std::vector<LmStepStats> out;
@@ -105,22 +117,18 @@ std::vector<LmStepStats> LmTrainer::train_steps(int n) {
 }
 
 double LmTrainer::evaluate(const std::vector<int32_t>& windows, int T) {
-  const size_t per = static_cast<size_t>(T) + 1;
-  const int W = static_cast<int>(windows.size() / per);
-  double total = 0;
+  const train::TrainThreadsScope threads(config_.threads);
   LmTrainWorkspace<float> ws;
-  for (int w0 = 0; w0 < W; w0 += config_.batch) {
-    const int B = std::min(config_.batch, W - w0);
-    const LmLoss loss =
-        lm_train_forward_backward<float>(config_.shape, params_.data(), bias_or_null(),
-                                         windows.data() + w0 * per, B, T, nullptr, ws);
-    total += loss.next_token * B;
-  }
-  return W > 0 ? total / W : 0.0;
+  return lm_heldout_loss(windows, T, config_.batch, [&](const int32_t* batch, int B) {
+    return lm_train_forward_backward<float>(config_.shape, params_.data(), bias_or_null(), batch, B,
+                                            T, nullptr, ws)
+        .next_token;
+  });
 }
 
 std::vector<std::vector<int32_t>> LmTrainer::route(const std::vector<int32_t>& windows, int B,
                                                    int T) {
+  const train::TrainThreadsScope threads(config_.threads);
   LmTrainWorkspace<float> ws;
   lm_train_forward_backward<float>(config_.shape, params_.data(), bias_or_null(), windows.data(), B,
                                    T, nullptr, ws);

@@ -22,7 +22,7 @@ void grow(std::vector<Real>& v, size_t n) {
 
 // c[n,out] = a[n,in] · b[out,in]ᵀ
 inline void mm_nt(const float* a, const float* b, float* c, size_t n, size_t in, size_t out) {
-  f32_matmul(a, b, c, n, in, out);
+  f32_matmul_nt(a, b, c, n, in, out);
 }
 inline void mm_nt(const double* a, const double* b, double* c, size_t n, size_t in, size_t out) {
   for (size_t r = 0; r < n; ++r) {

@@ -13,15 +13,78 @@
 // in another order, and that is what training used before).
 #include "moe/train/linalg_kernels.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <vector>
 
 #include "moe/kernels/kernels.hpp"
+#include "moe/kernels/thread_pool.hpp"
 #if !MOE_SCALAR
+#include "matmul_rows.hpp"
 #include "moe/kernels/kernels_simd.hpp"
 #endif
 
 namespace moe::train {
+
+namespace {
+thread_local int g_train_threads = 1;
+}  // namespace
+
+int train_threads() {
+  return g_train_threads;
+}
+void set_train_threads(int n) {
+  g_train_threads = n < 1 ? 1 : n;
+}
+
+#if MOE_WIDE_SIMD
+// linalg_kernels_avx2.cpp and linalg_kernels_avx512.cpp: matmul_rows<Arch> at their width.
+void matmul_rows_avx2(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
+                      size_t K, size_t P);
+void matmul_rows_avx512(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
+                        size_t K, size_t P);
+#endif
+
+TrainSimd train_simd_widest() {
+#if MOE_WIDE_SIMD
+  static const TrainSimd widest = __builtin_cpu_supports("avx512f") ? TrainSimd::avx512
+                                  : __builtin_cpu_supports("avx2")  ? TrainSimd::avx2
+                                                                    : TrainSimd::baseline;
+  return widest;
+#else
+  return TrainSimd::baseline;
+#endif
+}
+
+namespace {
+std::atomic<TrainSimd> g_train_simd{train_simd_widest()};
+}  // namespace
+
+TrainSimd train_simd() {
+  return g_train_simd.load(std::memory_order_relaxed);
+}
+void set_train_simd(TrainSimd s) {
+  const TrainSimd widest = train_simd_widest();
+  g_train_simd.store(static_cast<int>(s) > static_cast<int>(widest) ? widest : s);
+}
+const char* train_simd_name(TrainSimd s) {
+  switch (s) {
+    case TrainSimd::avx2:
+      return "avx2";
+    case TrainSimd::avx512:
+      return "avx512f";
+    case TrainSimd::baseline:
+      break;
+  }
+#if defined(__wasm__)
+  return "simd128";
+#elif MOE_SCALAR
+  return "scalar";
+#else
+  return "sse2";
+#endif
+}
 
 void f32_matmul_tn__scalar(const float* a, const float* b, float* c, size_t n, size_t m, size_t p) {
   for (size_t i = 0; i < m; ++i) {
@@ -100,6 +163,9 @@ void f32_matmul_tn(const float* a, const float* b, float* c, size_t n, size_t m,
 void f32_matmul_nn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p) {
   f32_matmul_nn__scalar(a, b, c, n, m, p);
 }
+void f32_matmul_nt(const float* a, const float* b, float* c, size_t n, size_t in, size_t out) {
+  f32_matmul(a, b, c, n, in, out);
+}
 void f32_silu_gate_forward(const float* a, const float* u, float* sig, float* hid, size_t n) {
   f32_silu_gate_forward__scalar(a, u, sig, hid, n);
 }
@@ -124,111 +190,6 @@ namespace {
 using Arch = xsimd::default_arch;
 using B = xsimd::batch<float, Arch>;
 constexpr size_t W = B::size;
-constexpr size_t NR = 2 * W;  // columns per tile
-
-// Strided view of the row operand: A(r, k) = a[r·ar + k·ak].
-struct RowOperand {
-  const float* a;
-  size_t ar, ak;
-  float at(size_t r, size_t k) const { return a[r * ar + k * ak]; }
-};
-
-// c[r, 0..NR) = Σ_k A(r0 + r, k) · b[k, 0..NR) for r < MR.   b [K, ≥NR] (row stride ldb),
-// c [MR, NR] (row stride ldc)
-template <int MR>
-void tile(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, size_t ldc, size_t K) {
-  constexpr int KS = MR < 3 ? 2 : 1;  // accumulator sets along k (even, odd)
-  B c0[KS][MR], c1[KS][MR];
-  for (int s = 0; s < KS; ++s) {
-    for (int r = 0; r < MR; ++r) c0[s][r] = c1[s][r] = B(0.0f);
-  }
-  size_t k = 0;
-  if constexpr (KS == 2) {
-    for (; k + 2 <= K; k += 2) {
-      for (int s = 0; s < 2; ++s) {
-        const B b0 = B::load_unaligned(b + (k + s) * ldb);
-        const B b1 = B::load_unaligned(b + (k + s) * ldb + W);
-        for (int r = 0; r < MR; ++r) {
-          const B x(A.at(r0 + r, k + s));
-          c0[s][r] += x * b0;
-          c1[s][r] += x * b1;
-        }
-      }
-    }
-  }
-  for (; k < K; ++k) {
-    const B b0 = B::load_unaligned(b + k * ldb);
-    const B b1 = B::load_unaligned(b + k * ldb + W);
-    for (int r = 0; r < MR; ++r) {
-      const B x(A.at(r0 + r, k));
-      c0[0][r] += x * b0;
-      c1[0][r] += x * b1;
-    }
-  }
-  for (int r = 0; r < MR; ++r) {
-    if constexpr (KS == 2) {
-      c0[0][r] += c0[1][r];
-      c1[0][r] += c1[1][r];
-    }
-    c0[0][r].store_unaligned(c + r * ldc);
-    c1[0][r].store_unaligned(c + r * ldc + W);
-  }
-}
-
-// The last nr < NR columns in scalar, with tile<MR>'s order of additions.
-template <int MR>
-void tile_tail(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, size_t ldc, size_t K,
-               size_t nr) {
-  constexpr bool split = MR < 3;
-  for (int r = 0; r < MR; ++r) {
-    for (size_t j = 0; j < nr; ++j) {
-      float even = 0.0f, odd = 0.0f;
-      size_t k = 0;
-      if (split) {
-        for (; k + 2 <= K; k += 2) {
-          even += A.at(r0 + r, k) * b[k * ldb + j];
-          odd += A.at(r0 + r, k + 1) * b[(k + 1) * ldb + j];
-        }
-      }
-      for (; k < K; ++k) even += A.at(r0 + r, k) * b[k * ldb + j];
-      c[r * ldc + j] = split ? even + odd : even;
-    }
-  }
-}
-
-template <int MR>
-void tile_any(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, size_t ldc, size_t K,
-              size_t nr) {
-  if (nr == NR) {
-    tile<MR>(A, r0, b, ldb, c, ldc, K);
-  } else {
-    tile_tail<MR>(A, r0, b, ldb, c, ldc, K, nr);
-  }
-}
-
-// c[r, j] = Σ_k A(r, k) · b[k, j]   c [M,P], b [K,P]; column blocks outside, row tiles inside
-// (a block of b stays in cache for all rows).
-void matmul_rows(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
-  for (size_t j0 = 0; j0 < P; j0 += NR) {
-    const size_t nr = P - j0 < NR ? P - j0 : NR;
-    const float* bj = b + j0;
-    size_t r = 0;
-    for (; r + 4 <= M; r += 4) tile_any<4>(A, r, bj, P, c + r * P + j0, P, K, nr);
-    switch (M - r) {
-      case 3:
-        tile_any<3>(A, r, bj, P, c + r * P + j0, P, K, nr);
-        break;
-      case 2:
-        tile_any<2>(A, r, bj, P, c + r * P + j0, P, K, nr);
-        break;
-      case 1:
-        tile_any<1>(A, r, bj, P, c + r * P + j0, P, K, nr);
-        break;
-      default:
-        break;
-    }
-  }
-}
 
 // t[cols,rows] = m[rows,cols]ᵀ
 void transpose_into(const float* m, size_t rows, size_t cols, std::vector<float>& t) {
@@ -241,6 +202,50 @@ void transpose_into(const float* m, size_t rows, size_t cols, std::vector<float>
 // The transposed-copy path for products with fewer than 4 output rows (see the file comment).
 thread_local std::vector<float> g_small_a, g_small_b;  // transposed operands
 
+// Products below this many multiply-adds stay on one thread (a pool round trip costs ~10 µs).
+constexpr size_t kSplitMinWork = size_t{1} << 16;
+
+// Runs part(r0, r1) over blocks of the M output rows of a product, one per training thread.
+// Block edges are multiples of 4 rows and no block has fewer than 4 rows, so every block runs
+// the same row tiles (4 rows, then the one tail tile of the last block) as a single call over
+// all M rows would: the same bits for every thread count.
+template <class Part>
+void split_rows(size_t M, size_t work_per_row, const Part& part) {
+  const size_t threads = static_cast<size_t>(train_threads());
+  if (threads <= 1 || M < 8 || M * work_per_row < kSplitMinWork) {
+    part(0, M);
+    return;
+  }
+  const size_t quads = M / 4;                            // whole 4-row tiles
+  const size_t parts = std::min(threads, quads);         // every block holds >= 4 rows
+  const size_t per_quads = (quads + parts - 1) / parts;  // tiles per block
+  const size_t per = per_quads * 4;                      // rows per block
+  // Blocks that start on a whole tile; the last one also takes the M % 4 tail rows.
+  const size_t used = (quads + per_quads - 1) / per_quads;
+  thread_pool_run(static_cast<int>(used), [&](int w) {
+    const size_t r0 = static_cast<size_t>(w) * per;
+    const size_t r1 = w + 1 == static_cast<int>(used) ? M : r0 + per;
+    part(r0, r1);
+  });
+}
+
+// The row product at the width set_train_simd chose; every width gives the same bits.
+void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
+#if MOE_WIDE_SIMD
+  switch (train_simd()) {
+    case TrainSimd::avx512:
+      matmul_rows_avx512(A.a, A.ar, A.ak, b, c, M, K, P);
+      return;
+    case TrainSimd::avx2:
+      matmul_rows_avx2(A.a, A.ar, A.ak, b, c, M, K, P);
+      return;
+    case TrainSimd::baseline:
+      break;
+  }
+#endif
+  matmul_rows<Arch>(A, b, c, M, K, P);
+}
+
 }  // namespace
 
 void f32_matmul_tn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p) {
@@ -250,7 +255,10 @@ void f32_matmul_tn(const float* a, const float* b, float* c, size_t n, size_t m,
     f32_matmul(g_small_a.data(), g_small_b.data(), c, m, n, p);
     return;
   }
-  matmul_rows(RowOperand{a, 1, m}, b, c, m, n, p);
+  // Blocks of output rows i (columns of a): each c[i, j] still sums over all n tokens in order.
+  split_rows(m, n * p, [&](size_t r0, size_t r1) {
+    matmul_rows_dispatch(RowOperand{a + r0, 1, m}, b, c + r0 * p, r1 - r0, n, p);
+  });
 }
 
 void f32_matmul_nn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p) {
@@ -259,7 +267,19 @@ void f32_matmul_nn(const float* a, const float* b, float* c, size_t n, size_t m,
     f32_matmul(a, g_small_b.data(), c, n, m, p);
     return;
   }
-  matmul_rows(RowOperand{a, m, 1}, b, c, n, m, p);
+  split_rows(n, m * p, [&](size_t r0, size_t r1) {
+    matmul_rows_dispatch(RowOperand{a + r0 * m, m, 1}, b, c + r0 * p, r1 - r0, m, p);
+  });
+}
+
+void f32_matmul_nt(const float* a, const float* b, float* c, size_t n, size_t in, size_t out) {
+  if (n < 4) {
+    f32_matmul(a, b, c, n, in, out);
+    return;
+  }
+  split_rows(n, in * out, [&](size_t r0, size_t r1) {
+    f32_matmul(a + r0 * in, b, c + r0 * out, r1 - r0, in, out);
+  });
 }
 
 void f32_silu_gate_forward(const float* a, const float* u, float* sig, float* hid, size_t n) {

@@ -9,6 +9,7 @@
 #include "analysis_test_support.hpp"
 #include "moe/analysis/consecutive_agreement.hpp"
 #include "moe/analysis/lm_evaluation.hpp"
+#include "moe/lm/lm_batches.hpp"
 #include "moe/lm/lm_loss.hpp"
 #include "moe/lm/lm_weights.hpp"
 
@@ -36,49 +37,64 @@ TEST_CASE("evaluate_lm: one window is lm_loss's next-token loss on one forward")
   moe::lm::LmModel m = seeded_model(3);
   const std::vector<int32_t> ids = {1, 5, 9, 2, 2, 7, 30, 11};
   moe::analysis::EvalOptions o;
+  o.context = 7;
   auto ev = moe::analysis::evaluate_lm(m, {TokenDomain{"a", ids}}, o);
   REQUIRE(ev.ok());
   REQUIRE(ev.value().domains.size() == 1);
   CHECK(ev.value().domains[0].tokens == 7);
-  CHECK(ev.value().domains[0].loss == doctest::Approx(one_window_loss(m, ids)).epsilon(1e-12));
+  CHECK(ev.value().domains[0].loss == one_window_loss(m, ids));
   CHECK(ev.value().loss == ev.value().domains[0].loss);
 }
 
-TEST_CASE("evaluate_lm: windows of C + 1 tokens overlap by one and predict each token once") {
+TEST_CASE("evaluate_lm: the trainer's held-out windows, C + 1 tokens at 0, C, 2C, ...") {
   moe::lm::LmModel m = seeded_model(4);
-  const std::vector<int32_t> ids = {1, 5, 9, 2, 2, 7, 30, 11, 0, 39};  // 9 targets
+  const std::vector<int32_t> ids = {1, 5, 9, 2, 2, 7, 30, 11, 0, 39};
   moe::analysis::EvalOptions o;
-  o.context = 4;  // windows [0,4)→[1,5), [4,8)→[5,9), [8,9)→[9,10)
+  o.context = 4;  // windows [0,4)→[1,5) and [4,8)→[5,9); the tail [8,9)→[9,10) is left out
   auto ev = moe::analysis::evaluate_lm(m, {TokenDomain{"a", ids}}, o);
   REQUIRE(ev.ok());
-  const double w0 = one_window_loss(m, {1, 5, 9, 2, 2}) * 4;
-  const double w1 = one_window_loss(m, {2, 7, 30, 11, 0}) * 4;
-  const double w2 = one_window_loss(m, {0, 39}) * 1;
-  CHECK(ev.value().domains[0].tokens == 9);
-  CHECK(ev.value().domains[0].loss == doctest::Approx((w0 + w1 + w2) / 9).epsilon(1e-9));
+  const double w0 = one_window_loss(m, {1, 5, 9, 2, 2});
+  const double w1 = one_window_loss(m, {2, 7, 30, 11, 0});
+  CHECK(ev.value().domains[0].tokens == 8);
+  CHECK(ev.value().domains[0].loss == doctest::Approx((w0 + w1) / 2).epsilon(1e-12));
+  // The same number as the trainer's definition over the same windows.
+  const std::vector<int32_t> windows = moe::lm::lm_heldout_windows(ids, 4, 0);
+  CHECK(windows.size() == 10);
+  const double trainer_def = moe::lm::lm_heldout_loss(windows, 4, 2, [&](const int32_t* w, int B) {
+    REQUIRE(m.forward(std::span<const int32_t>(w, 4), 1, 4).ok());
+    double first = moe::lm::next_token_loss<float>(m.trace().logits.data(), 4, 40, w + 1, nullptr);
+    if (B == 1) return first;
+    REQUIRE(m.forward(std::span<const int32_t>(w + 5, 4), 1, 4).ok());
+    return (first +
+            moe::lm::next_token_loss<float>(m.trace().logits.data(), 4, 40, w + 6, nullptr)) /
+           2;
+  });
+  CHECK(ev.value().domains[0].loss == doctest::Approx(trainer_def).epsilon(1e-12));
 
   const moe::analysis::RoutingRecord& r = ev.value().routing;
   REQUIRE(moe::analysis::check_routing_record(r).ok());
-  CHECK(r.tokens() == 9);  // the inputs of the windows
-  CHECK(r.sequence == std::vector<int32_t>{0, 0, 0, 0, 1, 1, 1, 1, 2});
-  CHECK(r.token_ids == std::vector<int32_t>(ids.begin(), ids.end() - 1));
-  CHECK(moe::analysis::consecutive_agreement(r, 0).pairs == 6);  // 3 + 3 + 0 inside windows
+  CHECK(r.tokens() == 8);  // the inputs of the windows
+  CHECK(r.sequence == std::vector<int32_t>{0, 0, 0, 0, 1, 1, 1, 1});
+  CHECK(r.token_ids == std::vector<int32_t>(ids.begin(), ids.end() - 2));
+  CHECK(moe::analysis::consecutive_agreement(r, 0).pairs == 6);  // 3 + 3 inside windows
 
-  o.max_tokens = 3;  // one window of the first 4 tokens
+  o.max_tokens = 3;  // rounded up to one window of 4 predicted tokens
   auto capped = moe::analysis::evaluate_lm(m, {TokenDomain{"a", ids}}, o);
   REQUIRE(capped.ok());
-  CHECK(capped.value().domains[0].tokens == 3);
-  CHECK(capped.value().domains[0].loss ==
-        doctest::Approx(one_window_loss(m, {1, 5, 9, 2})).epsilon(1e-12));
+  CHECK(capped.value().domains[0].tokens == 4);
+  CHECK(capped.value().domains[0].loss == w0);
 }
 
 TEST_CASE("evaluate_lm: domains are labelled, and the overall loss is token-weighted") {
   moe::lm::LmModel m = seeded_model(5);
   const std::vector<TokenDomain> domains = {{"prose", {1, 2, 3, 4, 5}}, {"code", {9, 8}}};
-  auto ev = moe::analysis::evaluate_lm(m, domains, {});
+  moe::analysis::EvalOptions o;
+  o.context = 1;  // windows of 2 tokens: 4 in prose, 1 in code
+  auto ev = moe::analysis::evaluate_lm(m, domains, o);
   REQUIRE(ev.ok());
   const auto& d = ev.value().domains;
   CHECK(d[0].name == "prose");
+  CHECK(d[0].tokens == 4);
   CHECK(d[1].tokens == 1);
   CHECK(ev.value().loss == doctest::Approx((d[0].loss * 4 + d[1].loss) / 5));
   CHECK(ev.value().routing.domain == std::vector<int32_t>{0, 0, 0, 0, 1});
@@ -92,7 +108,8 @@ TEST_CASE("evaluate_lm: bad input names the field") {
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {1, 2}}}, o).error().message() ==
         "context: must be between 1 and max_position_embeddings (16), got 17");
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {1}}}, {}).error().message() ==
-        "domains[0] (a): needs at least 2 tokens to predict one, got 1");
+        "domains[0] (a): needs at least context + 1 = 17 tokens for one window, got 1 (a shorter "
+        "context fits shorter text)");
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {1, 40}}}, {}).error().message() ==
         "domains[0] (a)[1]: must be a token id between 0 and 39 (vocab_size - 1), got 40");
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {-1, 2}}}, {}).error().message() ==
@@ -102,15 +119,17 @@ TEST_CASE("evaluate_lm: bad input names the field") {
 TEST_CASE("masking_study: a loss per masked expert, and the model unmasked afterwards") {
   moe::lm::LmModel m = seeded_model(7);
   const std::vector<TokenDomain> domains = {{"a", {1, 5, 9, 2, 2, 7, 30, 11, 0, 39, 3, 3}}};
-  auto base = moe::analysis::evaluate_lm(m, domains, {});
+  moe::analysis::EvalOptions o;
+  o.context = 11;
+  auto base = moe::analysis::evaluate_lm(m, domains, o);
   REQUIRE(base.ok());
-  auto study = moe::analysis::masking_study(m, domains, {});
+  auto study = moe::analysis::masking_study(m, domains, o);
   REQUIRE(study.ok());
   CHECK(study.value().expert_off.size() == 4);
   CHECK(study.value().top1_masked.domains[0].tokens == 11);
   // Masking every token's first choice in every layer reroutes every token: the loss moves.
   CHECK(study.value().top1_masked.loss != base.value().loss);
-  auto again = moe::analysis::evaluate_lm(m, domains, {});
+  auto again = moe::analysis::evaluate_lm(m, domains, o);
   REQUIRE(again.ok());
   CHECK(again.value().loss == base.value().loss);  // masks lifted: bit for bit
 }

@@ -35,6 +35,24 @@ json without(json c, const std::string& key) {
 
 }  // namespace
 
+TEST_CASE("lm config: written config.json keeps the decimals it was given") {
+  for (const double eps : {1e-5, 1e-6, 3e-7, 0.1}) {
+    for (const double coef : {0.0, 0.01, 0.001, 0.02}) {
+      json c = with(with(tiny_config(), "rms_norm_eps", eps), "router_aux_loss_coef", coef);
+      auto r = moe::lm::parse_lm_config(c);
+      REQUIRE(r.ok());
+      const json written = moe::lm::lm_config_to_json(r.value());
+      // The same doubles as the input, not floats widened (9.999999747378752e-06).
+      CHECK(written["rms_norm_eps"].get<double>() == eps);
+      CHECK(written["router_aux_loss_coef"].get<double>() == coef);
+    }
+  }
+  json c = with(tiny_config(), "rms_norm_eps", 1e-5);
+  CHECK(moe::lm::lm_config_to_json(moe::lm::parse_lm_config(c).value())
+            .dump()
+            .find("\"rms_norm_eps\":1e-05") != std::string::npos);
+}
+
 TEST_CASE("lm config: the golden configs read with their values") {
   auto r = moe::lm::parse_lm_config(tiny_config());
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));

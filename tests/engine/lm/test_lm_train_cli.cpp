@@ -152,6 +152,87 @@ TEST_CASE("moe lm train: chunk lines, held-out loss, a checkpoint that loads, an
   CHECK(log["routing"]["steps"][1]["topk_ids"][0].size() == 2 * 16 * 2);  // rows · T · k
 }
 
+TEST_CASE("moe lm analyze --training-log: router saturation at the logged routing steps") {
+  const std::string root = make_corpus();
+  json job = tiny_job(root);
+  job["routing_steps"] = {2, 4};
+  job["out"] = scratch("saturation_model");
+  job["log"] = scratch("saturation_model") + "/training_log.json";
+  const moe_test::CliRun trained = run_job(job, "saturation");
+  INFO(trained.err);
+  REQUIRE(trained.status == 0);
+  const moe_test::CliRun r =
+      moe_test::run_cli(moe::cli::run_lm, {"analyze", job["out"], "--corpus", root, "--max-tokens",
+                                           "32", "--training-log", job["log"]});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const json s = json::parse(r.out)["router_saturation"];
+  REQUIRE(s.size() == 4);  // steps 0, 2, 4 and the last, 6
+  CHECK(s[0]["step"] == 0);
+  CHECK(s[2]["step"] == 4);
+  CHECK(s[3]["step"] == 6);
+  CHECK(s[3]["per_layer"] == json::array({1.0, 1.0}));  // the final routing against itself
+
+  // Step 0 by hand from the log: the share of each token's top-k that the final routing keeps.
+  const json log = json::parse(moe_test::read_text_file(job["log"].get<std::string>()));
+  const json& steps = log["routing"]["steps"];
+  const int k = 2;
+  for (int l = 0; l < 2; ++l) {
+    const json& first = steps[0]["topk_ids"][l];
+    const json& last = steps[3]["topk_ids"][l];
+    int matched = 0;
+    for (size_t n = 0; n < first.size(); n += k) {
+      for (int a = 0; a < k; ++a) {
+        matched += first[n + a] == last[n] || first[n + a] == last[n + 1];
+      }
+    }
+    CHECK(s[0]["per_layer"][l].get<double>() == doctest::Approx(double(matched) / first.size()));
+  }
+
+  // A log without routing is refused, naming the file.
+  const std::string bare = scratch("jobs") + "/no_routing.json";
+  write_file(bare, json{{"recipe", {{"seq_len", 16}}}}.dump());
+  const moe_test::CliRun bad = moe_test::run_cli(
+      moe::cli::run_lm, {"analyze", job["out"], "--corpus", root, "--training-log", bare});
+  CHECK(bad.status == 2);
+  CHECK(bad.err == "error: --training-log: " + bare +
+                       ": routing: missing (a training log of moe lm train, with recipe.seq_len "
+                       "and routing)\n");
+}
+
+TEST_CASE("moe lm train: the written config.json records the recipe's values") {
+  const std::string root = make_corpus();
+  json job = tiny_job(root);
+  job["model"]["rms_norm_eps"] = 1e-6;
+  job["model"]["rope_theta"] = 500.0;
+  job["balancing"] = {{"switch_aux", 0.02}, {"z_loss", 0.001}};
+  job["steps"] = 1;
+  job["routing_steps"] = json::array();
+  job["dtype"] = "f16";
+  job["out"] = scratch("config_model");
+  const moe_test::CliRun r = run_job(job, "config");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const std::string text = moe_test::read_text_file(job["out"].get<std::string>() + "/config.json");
+  const json written = json::parse(text);
+  // Every model field of the recipe is written as the recipe gave it.
+  for (const auto& field : job["model"].items()) {
+    INFO(field.key());
+    CHECK(written[field.key()] == field.value());
+  }
+  CHECK(written["router_aux_loss_coef"].get<double>() == 0.02);  // balancing.switch_aux
+  CHECK(text.find("\"rms_norm_eps\": 1e-06") != std::string::npos);
+  CHECK(written["torch_dtype"] == "float16");
+  CHECK(written["vocab_size"] == 300);
+
+  // The coefficient has one home in the recipe: balancing.switch_aux.
+  job["model"]["router_aux_loss_coef"] = 0.5;
+  const moe_test::CliRun twice = run_job(job, "config_twice");
+  CHECK(twice.status == 2);
+  CHECK(twice.err.find("model.router_aux_loss_coef: comes from balancing.switch_aux") !=
+        std::string::npos);
+}
+
 TEST_CASE("moe lm train: bad TRAIN.json fields exit 2 naming the field") {
   const std::string root = make_corpus();
   struct Bad {

@@ -1,9 +1,11 @@
 // The language model over held-out text: loss per domain, the routing record the analyses read,
 // and DeepSeekMoE's masking studies. Each domain is one token stream (its held-out text encoded
-// once, documents joined by <|endoftext|>), cut into windows of C + 1 tokens that overlap by one,
-//   window w: inputs ids[w·C .. w·C + T), targets ids[w·C + 1 .. w·C + T + 1),  T ≤ C
-// so every token after the first is predicted exactly once, with up to C tokens of context.
-//   loss(D) = (1 / M_D) Σ_{targets t of D} nll(t)     (lm_loss.hpp token_nll, M_D targets)
+// once, documents joined by <|endoftext|>), cut into the trainer's held-out windows
+// (lm_batches.hpp lm_heldout_windows: C + 1 tokens at 0, C, 2C, ..., a short tail left out),
+//   window w: inputs ids[w·C .. w·C + C), targets ids[w·C + 1 .. w·C + C + 1)
+// and scored by the trainer's held-out loss (lm_heldout_loss), so `moe lm eval` on a checkpoint
+// gives the loss its training log recorded:
+//   loss(D) = (1 / W_D) Σ_w mean_t nll(w, t)         (lm_loss.hpp, M_D = W_D · C targets)
 // Windows are the record's sequences: consecutive-token pairs stay inside a window.
 #pragma once
 
@@ -26,7 +28,7 @@ struct TokenDomain {
 
 struct EvalOptions {
   int context = 0;             // C; 0 = the model's max_position_embeddings
-  int64_t max_tokens = 0;      // predicted tokens per domain; 0 = the whole stream
+  int64_t max_tokens = 0;      // predicted tokens per domain, rounded up to whole windows; 0 = all
   bool record_routing = true;  // fill LmEvaluation::routing
   // [V] SurfaceClass of every token id (surface_classes_of_vocab); empty = every token `mixed`
   std::span<const int32_t> surface_of_id;
@@ -44,8 +46,8 @@ struct LmEvaluation {
   RoutingRecord routing;            // the windows' input tokens (when record_routing)
 };
 
-// Errors: `context` or `max_tokens` out of range, a domain with fewer than 2 tokens or an id
-// outside the vocabulary (`domains[i] (name)[j]`), or the model's own (`input_ids...`).
+// Errors: `context` or `max_tokens` out of range, a domain shorter than one window (C + 1 tokens)
+// or with an id outside the vocabulary (`domains[i] (name)[j]`), or the model's own.
 Result<LmEvaluation> evaluate_lm(lm::LmModel& model, const std::vector<TokenDomain>& domains,
                                  const EvalOptions& options);
 

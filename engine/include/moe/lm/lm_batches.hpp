@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace moe::lm {
@@ -18,5 +19,14 @@ void lm_batch_windows(const std::vector<int32_t>& tokens, int B, int T, uint64_t
 // Held-out windows of T + 1 ids, back to back, at most max_windows (0 = all that fit).
 // Returns [W, T+1] row-major; empty when the tokens are shorter than one window.
 std::vector<int32_t> lm_heldout_windows(const std::vector<int32_t>& tokens, int T, int max_windows);
+
+// The held-out loss, the one definition the trainer's log, `moe lm eval` and `moe lm analyze`
+// share: the mean over the W windows [W, T+1] of lm_heldout_windows of each window's mean
+// next-token NLL (every window predicts T tokens, so this is also the mean over the W·T targets).
+// batch_loss(windows [B, T+1], B) returns the mean NLL of B windows (lm_loss.hpp); windows go
+// `batch` at a time:
+//   loss = (1/W) Σ_batches batch_loss · B              (0 when W = 0)
+double lm_heldout_loss(const std::vector<int32_t>& windows, int T, int batch,
+                       const std::function<double(const int32_t* windows, int B)>& batch_loss);
 
 }  // namespace moe::lm

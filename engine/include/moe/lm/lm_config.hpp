@@ -25,20 +25,22 @@ inline constexpr int64_t kMaxLmPositions = 1 << 20;  // max_position_embeddings
 inline constexpr int64_t kMaxLmParams = 64LL << 20;  // parameters, floats
 
 struct LmConfig {
-  int vocab_size = 0;                 // V
-  int hidden_size = 0;                // d
-  int intermediate_size = 0;          // f, per expert
-  int num_hidden_layers = 0;          // L
-  int num_attention_heads = 0;        // H
-  int num_key_value_heads = 0;        // KV; H % KV == 0, query head j reads kv head j / (H / KV)
-  int head_dim = 0;                   // hd (default d / H)
-  int num_local_experts = 0;          // E
-  int num_experts_per_tok = 0;        // k
-  int max_position_embeddings = 0;    // longest sequence (prompt + generated tokens)
-  double rope_theta = 10000.0;        // RoPE base
-  float rms_norm_eps = 1e-5f;         // inside the square root
-  bool tie_word_embeddings = false;   // true: lm_head is the embedding matrix
-  float router_aux_loss_coef = 0.0f;  // recorded only (the forward reports the raw loss)
+  int vocab_size = 0;                // V
+  int hidden_size = 0;               // d
+  int intermediate_size = 0;         // f, per expert
+  int num_hidden_layers = 0;         // L
+  int num_attention_heads = 0;       // H
+  int num_key_value_heads = 0;       // KV; H % KV == 0, query head j reads kv head j / (H / KV)
+  int head_dim = 0;                  // hd (default d / H)
+  int num_local_experts = 0;         // E
+  int num_experts_per_tok = 0;       // k
+  int max_position_embeddings = 0;   // longest sequence (prompt + generated tokens)
+  double rope_theta = 10000.0;       // RoPE base
+  float rms_norm_eps = 1e-5f;        // inside the square root
+  bool tie_word_embeddings = false;  // true: lm_head is the embedding matrix
+  // The Switch aux-loss coefficient training used; recorded only (the forward reports the raw
+  // loss). A double, so config.json keeps the decimal it was given (0.01, not 0.00999999977).
+  double router_aux_loss_coef = 0.0;
   // The dense variant (model_type "mistral", MistralForCausalLM): each layer's FFN is one SwiGLU
   // MLP (mlp.gate_proj = w1, up_proj = w3, down_proj = w2), run as a MoE block of E = k = 1
   // whose single gate is exactly 1 (softmax over one expert); it has no router tensor.
@@ -58,6 +60,8 @@ Result<LmConfig> parse_lm_config(const nlohmann::json& config);
 // The same from the text of config.json.
 Result<LmConfig> parse_lm_config_text(std::string_view text);
 // The config as config.json fields (MixtralConfig names), for writing a checkpoint folder.
+// rms_norm_eps is written as the shortest decimal that reads back as the same float (1e-05, not
+// the float widened to double, 9.999999747378752e-06).
 nlohmann::json lm_config_to_json(const LmConfig& config);
 
 }  // namespace moe::lm

@@ -27,6 +27,12 @@ struct LmTrainConfig {
   float weight_decay = 0.1f;  // AdamW; not on embeddings and norms (no_decay_ranges)
   float clip = 1.0f;          // global gradient norm (0 = off)
   float bias_gamma = 0.0f;    // loss-free balancing step γ (0 = off)
+  // Threads of the step's products (train/linalg_kernels.hpp): the same bits for every count.
+#if defined(__EMSCRIPTEN__)
+  int threads = 1;
+#else
+  int threads = 2;
+#endif
 };
 
 struct LmStepStats {

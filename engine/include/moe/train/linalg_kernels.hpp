@@ -4,8 +4,15 @@
 //   <op>__scalar   a plain loop: the specification (the tests compare the dispatcher with it);
 //   <op>           the dispatcher the trainer calls (SIMD, or the scalar loop under MOE_SCALAR).
 // The products read both operands in place (no transposed copies) and round the same way as the
-// transpose-then-f32_matmul path they replace. Deliberately left out: threads, double (linalg.hpp
-// keeps plain loops for the finite-difference checks).
+// transpose-then-f32_matmul path they replace. Left out: double (linalg.hpp keeps plain loops for
+// the finite-difference checks).
+//
+// Threads and width (moe lm train's `threads`): the three products split their output rows over
+// train_threads() pool threads (kernels/thread_pool.hpp), in blocks of whole 4-row tiles, and the
+// tn and nn products run at the widest vector the CPU has (SSE2, AVX2 or AVX-512F, natively;
+// SIMD128 in wasm). Every output element is still the same sum in the same order (lanes are
+// output columns, mul then add, never FMA, never a reduction split over tokens), so every thread
+// count and every width gives the same bits as one thread at the baseline width.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +22,9 @@ namespace moe::train {
 // ---- c[m,p] = a[n,m]ᵀ · b[n,p]:  c[i,j] = Σ_r a[r,i] · b[r,j]   (weight gradients: dW = dyᵀ · x)
 void f32_matmul_tn__scalar(const float* a, const float* b, float* c, size_t n, size_t m, size_t p);
 void f32_matmul_tn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p);
+
+// ---- c[n,out] = a[n,in] · b[out,in]ᵀ: f32_matmul (kernels.hpp) with its rows split over threads
+void f32_matmul_nt(const float* a, const float* b, float* c, size_t n, size_t in, size_t out);
 
 // ---- c[n,p] = a[n,m] · b[m,p]:  c[r,j] = Σ_i a[r,i] · b[i,j]   (input gradients: dx = dy · W)
 void f32_matmul_nn__scalar(const float* a, const float* b, float* c, size_t n, size_t m, size_t p);
@@ -52,5 +62,30 @@ float f32_dot(const float* x, const float* y, size_t n);
 // ---- Σ_i x[i]², accumulated in double (each square is exact in double)
 double f32_sum_squares__scalar(const float* x, size_t n);
 double f32_sum_squares(const float* x, size_t n);
+
+// ---- Training threads of the calling thread (1 = no splitting; pool workers always see 1, so
+// parts never split again). Needs set_thread_count(n) (thread_pool.hpp) for the workers to exist;
+// thread_pool_run clamps to thread_count(). TrainThreadsScope sets it for one scope.
+int train_threads();
+void set_train_threads(int n);
+class TrainThreadsScope {
+ public:
+  explicit TrainThreadsScope(int n) : saved_(train_threads()) { set_train_threads(n); }
+  ~TrainThreadsScope() { set_train_threads(saved_); }
+  TrainThreadsScope(const TrainThreadsScope&) = delete;
+  TrainThreadsScope& operator=(const TrainThreadsScope&) = delete;
+
+ private:
+  int saved_;
+};
+
+// ---- Vector width of the tn and nn products: `baseline` is the build's own (SSE2 natively,
+// SIMD128 in wasm); avx2 and avx512 exist natively on x86-64 when the CPU has them. The default
+// is the widest available (process-wide; for tests and the benchmark that compares them).
+enum class TrainSimd { baseline, avx2, avx512 };
+TrainSimd train_simd();
+TrainSimd train_simd_widest();     // what this CPU and build offer
+void set_train_simd(TrainSimd s);  // clamped to train_simd_widest()
+const char* train_simd_name(TrainSimd s);
 
 }  // namespace moe::train

@@ -1,0 +1,116 @@
+// Native and wasm train the language model to the same loss curve: 100 steps of a small recipe
+// (below, in memory, no corpus) against the native losses committed in
+// tests/engine/fixtures/lm_train_losses.json. Natively the losses must be those bits exactly
+// (any thread count and SIMD width gives them); in wasm (SIMD128, another libm) within 1e-4 per
+// step, the bound for the first 100 steps.
+//
+// The fixture is written by one command, from a native build:
+//   MOE_WRITE_FIXTURES=1 build/native/moe_tests -tc="lm native vs wasm*"
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "moe/lm/lm_trainer.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+// tests/engine/fixtures: embedded at /fixtures in the wasm suite (CMakeLists.txt).
+#ifdef __EMSCRIPTEN__
+const std::string kFixture = "/fixtures/lm_train_losses.json";
+#else
+const std::string kFixture =
+    std::string(MOE_ORACLE_LM_DIR) + "/../engine/fixtures/lm_train_losses.json";
+#endif
+constexpr int kSteps = 100;
+
+// The recipe: V 64, d 32, L 2, H 2 (KV 1), E 4, top-2, f 32; 4 windows of 32 tokens per step;
+// Switch aux 0.01 and z-loss 0.001; AdamW 3e-3 with 10 warm-up steps; seed 7.
+moe::lm::LmTrainConfig recipe() {
+  moe::lm::LmConfig c;
+  c.vocab_size = 64;
+  c.hidden_size = 32;
+  c.intermediate_size = 32;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 1;
+  c.head_dim = 16;
+  c.num_local_experts = 4;
+  c.num_experts_per_tok = 2;
+  c.max_position_embeddings = 32;
+  c.rope_theta = 10000.0;
+  moe::lm::LmTrainConfig t;
+  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape.coefs.switch_aux = 0.01;
+  t.shape.coefs.z_loss = 0.001;
+  t.batch = 4;
+  t.seq_len = 32;
+  t.seed = 7;
+  t.lr = {3e-3f, 3e-4f, 10, kSteps};
+  return t;
+}
+
+// A stream with structure to learn: words of 2-5 ids from a small lexicon, chosen by an LCG.
+std::vector<int32_t> recipe_tokens() {
+  std::vector<int32_t> t;
+  uint64_t x = 2026;
+  while (t.size() < 20000) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    const int word = static_cast<int>((x >> 33) % 24);
+    const int len = 2 + word % 4;
+    for (int i = 0; i < len; ++i) t.push_back(static_cast<int32_t>((word * 7 + i * 11) % 63));
+    t.push_back(63);  // a separator
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("lm native vs wasm: the first 100 training losses match the native fixture") {
+  moe::Result<moe::lm::LmTrainer> created = moe::lm::LmTrainer::create(recipe(), recipe_tokens());
+  REQUIRE(created.ok());
+  std::vector<double> losses;
+  for (const moe::lm::LmStepStats& s : created.value().train_steps(kSteps)) {
+    losses.push_back(s.loss);
+  }
+  REQUIRE(losses.size() == kSteps);
+  CHECK(losses.back() < losses.front() - 1.0);  // the recipe learns
+
+#ifndef __EMSCRIPTEN__
+  if (const char* write = std::getenv("MOE_WRITE_FIXTURES"); write && std::string(write) == "1") {
+    std::ofstream f(kFixture);
+    f << json{{"written_by",
+               "MOE_WRITE_FIXTURES=1 build/native/moe_tests -tc=\"lm native vs wasm*\""},
+              {"losses", losses}}
+             .dump(1)
+      << "\n";
+    REQUIRE(static_cast<bool>(f));
+    MESSAGE("wrote " << kFixture);
+    return;
+  }
+#endif
+  const std::string text = moe_test::read_text_file(kFixture);
+  REQUIRE_MESSAGE(!text.empty(), "cannot read " << kFixture);
+  const json fixture = json::parse(text);
+  REQUIRE(fixture["losses"].size() == kSteps);
+  double worst = 0;
+  for (int s = 0; s < kSteps; ++s) {
+    const double want = fixture["losses"][s].get<double>();
+    INFO("step " << s);
+#ifdef __EMSCRIPTEN__
+    CHECK(std::abs(losses[s] - want) <= 1e-4);
+#else
+    CHECK(losses[s] == want);  // the native bits
+#endif
+    worst = std::max(worst, std::abs(losses[s] - want));
+  }
+  MESSAGE("largest |loss - native fixture| over " << kSteps << " steps: " << worst);
+}

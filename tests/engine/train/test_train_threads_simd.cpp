@@ -1,0 +1,166 @@
+// The training step's products on several threads and at every vector width the CPU has
+// (train/linalg_kernels.hpp): each gives the bits of one thread at the baseline width, for the
+// kernels alone and for 20 steps of a small language model. In a wasm build without threads, and
+// on a CPU without AVX, only the cases that exist there run.
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "moe/kernels/thread_pool.hpp"
+#include "moe/lm/lm_trainer.hpp"
+#include "moe/train/linalg_kernels.hpp"
+
+namespace {
+
+using moe::train::TrainSimd;
+
+std::vector<float> seeded(size_t n, uint64_t seed) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    v[i] = static_cast<float>(static_cast<int64_t>(seed >> 40) % 2001 - 1000) / 997.0f;
+  }
+  return v;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// The widths to compare: the baseline and every wider one this CPU runs.
+std::vector<TrainSimd> widths() {
+  std::vector<TrainSimd> w = {TrainSimd::baseline};
+  if (moe::train::train_simd_widest() >= TrainSimd::avx2) w.push_back(TrainSimd::avx2);
+  if (moe::train::train_simd_widest() >= TrainSimd::avx512) w.push_back(TrainSimd::avx512);
+  return w;
+}
+
+int most_threads() {
+  if (!moe::threads_supported()) return 1;
+  if (moe::thread_count() < 2) REQUIRE(moe::set_thread_count(2).ok());
+  return 2;
+}
+
+// Restores the process-wide width whatever a test case does.
+struct SimdGuard {
+  TrainSimd saved = moe::train::train_simd();
+  ~SimdGuard() { moe::train::set_train_simd(saved); }
+};
+
+struct Products {
+  std::vector<float> tn, nn, nt;
+};
+
+// The three products on operands of M = rows output rows (tn: M = m), at the current settings.
+Products run_products(size_t rows, size_t k, size_t cols) {
+  const std::vector<float> a = seeded(rows * k, 1), b = seeded(k * cols, 2);
+  const std::vector<float> at = seeded(k * rows, 3), bt = seeded(k * cols, 4);
+  const std::vector<float> w = seeded(cols * k, 5);
+  Products p{std::vector<float>(rows * cols), std::vector<float>(rows * cols),
+             std::vector<float>(rows * cols)};
+  moe::train::f32_matmul_tn(at.data(), bt.data(), p.tn.data(), k, rows, cols);  // [rows, cols]
+  moe::train::f32_matmul_nn(a.data(), b.data(), p.nn.data(), rows, k, cols);    // [rows, cols]
+  moe::train::f32_matmul_nt(a.data(), w.data(), p.nt.data(), rows, k, cols);    // [rows, cols]
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("train products: every thread count and width gives the baseline's bits") {
+  SimdGuard guard;
+  const int threads = most_threads();
+  // Rows below, at and above the 4-row tile and the split's blocks; columns below, at and above
+  // every vector's 2-vector tile (8, 16, 32).
+  const size_t shapes[][3] = {{4, 3, 5},    {13, 40, 7},   {64, 33, 129},
+                              {97, 64, 70}, {130, 17, 33}, {256, 128, 64}};
+  for (const auto& s : shapes) {
+    INFO("rows " << s[0] << ", k " << s[1] << ", cols " << s[2]);
+    moe::train::set_train_simd(TrainSimd::baseline);
+    Products base;
+    {
+      const moe::train::TrainThreadsScope one(1);
+      base = run_products(s[0], s[1], s[2]);
+    }
+    for (TrainSimd w : widths()) {
+      moe::train::set_train_simd(w);
+      for (int t = 1; t <= threads; ++t) {
+        INFO(moe::train::train_simd_name(w) << ", " << t << " threads");
+        const moe::train::TrainThreadsScope scope(t);
+        const Products p = run_products(s[0], s[1], s[2]);
+        CHECK(same_bits(p.tn, base.tn));
+        CHECK(same_bits(p.nn, base.nn));
+        CHECK(same_bits(p.nt, base.nt));
+      }
+    }
+  }
+}
+
+TEST_CASE("lm train: 20 steps give the same bits on 1 and 2 threads and at every width") {
+  SimdGuard guard;
+  moe::lm::LmConfig c;
+  c.vocab_size = 40;
+  c.hidden_size = 32;
+  c.intermediate_size = 24;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 1;
+  c.head_dim = 16;
+  c.num_local_experts = 4;
+  c.num_experts_per_tok = 2;
+  c.max_position_embeddings = 32;
+  moe::lm::LmTrainConfig t;
+  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape.coefs.switch_aux = 0.01;
+  t.shape.coefs.z_loss = 0.001;
+  t.batch = 8;  // 128 rows per step: the products are large enough to be split
+  t.seq_len = 16;
+  t.seed = 5;
+  t.lr = {1e-2f, 1e-3f, 5, 20};
+  std::vector<int32_t> tokens(3000);
+  for (size_t i = 0; i < tokens.size(); ++i)
+    tokens[i] = static_cast<int32_t>((i * 7 + i / 13) % 40);
+
+  const auto run = [&](int threads, TrainSimd width) {
+    moe::train::set_train_simd(width);
+    t.threads = threads;
+    moe::Result<moe::lm::LmTrainer> tr = moe::lm::LmTrainer::create(t, tokens);
+    REQUIRE_MESSAGE(tr.ok(), (tr.ok() ? "" : tr.error().message()));
+    std::vector<double> losses;
+    for (const moe::lm::LmStepStats& s : tr.value().train_steps(20)) losses.push_back(s.loss);
+    return std::make_pair(losses, tr.value().params());
+  };
+  const auto base = run(1, TrainSimd::baseline);
+  CHECK(base.first.back() < base.first.front());  // it learns something
+  for (TrainSimd w : widths()) {
+    for (int threads = 1; threads <= most_threads(); ++threads) {
+      INFO(moe::train::train_simd_name(w) << ", " << threads << " threads");
+      const auto other = run(threads, w);
+      CHECK(other.first == base.first);             // every step's loss, exactly
+      CHECK(same_bits(other.second, base.second));  // every weight after 20 steps
+    }
+  }
+}
+
+TEST_CASE("lm train: threads out of range are an error naming the field") {
+  moe::lm::LmTrainConfig t;
+  moe::lm::LmConfig c;
+  c.vocab_size = 8;
+  c.hidden_size = 8;
+  c.intermediate_size = 4;
+  c.num_hidden_layers = 1;
+  c.num_attention_heads = 1;
+  c.num_key_value_heads = 1;
+  c.head_dim = 8;
+  c.num_local_experts = 2;
+  c.num_experts_per_tok = 1;
+  c.max_position_embeddings = 8;
+  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.seq_len = 4;
+  t.lr = {1e-2f, 1e-3f, 0, 4};
+  t.threads = 0;
+  auto r = moe::lm::LmTrainer::create(t, std::vector<int32_t>(50, 1));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message().rfind("threads: must be between 1 and ", 0) == 0);
+}
