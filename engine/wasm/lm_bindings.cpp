@@ -7,7 +7,8 @@
 // web/src/engine/core.ts wraps these names:
 //   createLm(configJson, safetensors, tokenizerJson)   -> {ok, lm} ('' = no tokenizer)
 //   Lm.info()                         -> {vocab_size, hidden_size, ..., total_params,
-//   tokenizer_vocab_size} Lm.encode(utf8)                   -> {ok, ids: Int32Array}
+//                                        active_params, tokenizer_vocab_size}
+//   Lm.encode(utf8)                   -> {ok, ids: Int32Array}
 //   Lm.tokenBytes(ids)                -> {ok, bytes: Uint8Array, offsets: Int32Array [n + 1]}
 //   Lm.trace(ids)                     -> {ok, routing, nll: Float32Array [T - 1], loss}
 //   Lm.generateStart(prompt, options) -> {ok, routing}   (the prompt's routing)
@@ -26,6 +27,7 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
+#include "lm_handle.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_loss.hpp"
@@ -176,9 +178,14 @@ class LmHandle {
     out.set("num_experts_per_tok", c.num_experts_per_tok);
     out.set("max_position_embeddings", c.max_position_embeddings);
     out.set("total_params", static_cast<double>(c.param_floats()));
+    out.set("active_params", static_cast<double>(c.active_param_floats()));
     out.set("tokenizer_vocab_size", tokenizer_ ? tokenizer_->vocab_size() : 0);
     return out;
   }
+
+  // For the other lm_*_bindings.cpp files (lm_handle.hpp).
+  moe::lm::LmModel& model() { return model_; }
+  const moe::text::Tokenizer* tokenizer() const { return tokenizer_ ? &*tokenizer_ : nullptr; }
 
   // utf8: Uint8Array, the text's UTF-8 bytes.
   val encode(val utf8) {
@@ -390,6 +397,14 @@ val create_lm(std::string config_json, val safetensors, std::string tokenizer_js
 }
 
 }  // namespace
+
+std::optional<moe::wasm::LmParts> moe::wasm::lm_parts(const val& lm) {
+  if (lm.isNull() || lm.isUndefined()) return std::nullopt;
+  // embind checks the object: another class or a deleted Lm throws a JS BindingError naming Lm.
+  LmHandle* h = lm.as<LmHandle*>(emscripten::allow_raw_pointers());
+  if (h == nullptr) return std::nullopt;
+  return LmParts{&h->model(), h->tokenizer()};
+}
 
 EMSCRIPTEN_BINDINGS(moe_engine_lm) {
   emscripten::class_<LmHandle>("Lm")

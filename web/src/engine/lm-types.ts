@@ -26,6 +26,7 @@ export interface LmInfo {
   num_experts_per_tok: number; // k
   max_position_embeddings: number; // the context: prompt + generated tokens
   total_params: number; // every parameter (lm_head counted unless tied)
+  active_params: number; // the parameters one token passes through: k of E experts per layer, all else
   tokenizer_vocab_size: number; // 0 when loaded without tokenizer.json
 }
 
@@ -86,4 +87,53 @@ export interface LmGenerated {
   generated: number; // new tokens so far
   position: number; // where the next token goes
   done: boolean; // max_new_tokens reached
+}
+
+// ---- Held-out evaluation (lmEval, engine/wasm/lm_eval_bindings.cpp)
+
+/** One named text to evaluate (a "domain": a held-out split, or the learner's own text). */
+export interface LmEvalText {
+  name: string;
+  text: string;
+}
+
+/** What to switch off while evaluating. With none of these, the model as trained. */
+export interface LmEvalOptions {
+  /** Experts switched off: ids (in every layer) or [layer, expert] pairs. The router re-picks from the rest. */
+  experts_off?: number[] | [layer: number, expert: number][];
+  /** m: each token's m first choices are excluded and the router re-picks its k from the rest. */
+  mask_top_ranks?: number;
+  /** Predicted tokens per text; 0 or absent = the whole text. */
+  max_tokens?: number;
+  /** Window length C (≤ max_position_embeddings, the default). */
+  context?: number;
+  /** Also run DeepSeekMoE's masking study: top-1 masked, and each expert off in every layer (E + 1 more runs). */
+  masking_study?: boolean;
+}
+
+/** Mean next-token NLL in nats per text and over all texts' tokens. */
+export interface LmLosses {
+  domains: { name: string; loss: number; tokens: number }[]; // [D], in the order given
+  loss: number; // token-weighted over all texts
+}
+
+/** lmEval's answer: the losses under the options' masks (if any). */
+export interface LmEvaluation extends LmLosses {
+  context: number; // C used
+  /** With masking_study: the losses with each token's first choice masked, and with expert e off (index e). */
+  masking?: { top1_masked: LmLosses; expert_off: LmLosses[] };
+}
+
+/** lmGenerateMasked's options: the masks of LmEvalOptions, and how many tokens to add (default 16). */
+export interface LmMaskedGenerateOptions {
+  experts_off?: LmEvalOptions['experts_off'];
+  mask_top_ranks?: number;
+  max_new_tokens?: number;
+}
+
+/** A greedy continuation: the new ids, their text, and the text of each. */
+export interface LmContinuation {
+  ids: Int32Array; // [n]
+  text: string;
+  pieces: string[]; // [n]
 }
