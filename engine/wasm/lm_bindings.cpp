@@ -183,10 +183,6 @@ class LmHandle {
     return out;
   }
 
-  // For the other lm_*_bindings.cpp files (lm_handle.hpp).
-  moe::lm::LmModel& model() { return model_; }
-  const moe::text::Tokenizer* tokenizer() const { return tokenizer_ ? &*tokenizer_ : nullptr; }
-
   // utf8: Uint8Array, the text's UTF-8 bytes.
   val encode(val utf8) {
     return guarded([&] {
@@ -366,6 +362,8 @@ class LmHandle {
   moe::lm::LmModel model_;
   std::optional<moe::text::Tokenizer> tokenizer_;
   std::optional<moe::lm::LmStream> stream_;
+
+  friend moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val&, const std::string&);
 };
 
 // configJson: config.json text; safetensors: Uint8Array of model.safetensors; tokenizerJson:
@@ -398,12 +396,17 @@ val create_lm(std::string config_json, val safetensors, std::string tokenizer_js
 
 }  // namespace
 
-std::optional<moe::wasm::LmParts> moe::wasm::lm_parts(const val& lm) {
-  if (lm.isNull() || lm.isUndefined()) return std::nullopt;
-  // embind checks the object: another class or a deleted Lm throws a JS BindingError naming Lm.
-  LmHandle* h = lm.as<LmHandle*>(emscripten::allow_raw_pointers());
-  if (h == nullptr) return std::nullopt;
-  return LmParts{&h->model(), h->tokenizer()};
+moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val& lm, const std::string& field) {
+  const val type = val::module_property("Lm");
+  if (lm.typeOf().as<std::string>() != "object" || lm.isNull() || !lm.instanceof (type)) {
+    return moe::Error{field, "must be a loaded model (an Lm object from createLm)"};
+  }
+  if (lm["$$"]["ptr"].isNull() || lm["$$"]["ptr"].isUndefined() ||
+      lm["$$"]["ptr"].as<double>() == 0) {
+    return moe::Error{field, "this model has been deleted"};
+  }
+  LmHandle* handle = lm.as<LmHandle*>(emscripten::allow_raw_pointers());
+  return LmParts{&handle->model_, handle->tokenizer_ ? &*handle->tokenizer_ : nullptr};
 }
 
 EMSCRIPTEN_BINDINGS(moe_engine_lm) {

@@ -176,9 +176,9 @@ std::optional<std::string> set_masks(moe::lm::LmModel& model,
 // prompt: Int32Array of ids; options: {experts_off?, mask_top_ranks?, max_new_tokens?}. Greedy.
 val generate_masked_lm(val lm, val prompt, val options) {
   return guarded([&] {
-    const std::optional<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm);
-    if (!parts) return error_value("lm: must be a loaded language model");
-    moe::lm::LmModel& model = *parts->model;
+    const moe::Result<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm, "lm");
+    if (!parts.ok()) return error_value(parts.error().message());
+    moe::lm::LmModel& model = *parts.value().model;
     if (options.typeOf().as<std::string>() != "object" || options.isNull()) {
       return error_value("options: must be an object");
     }
@@ -217,10 +217,10 @@ val generate_masked_lm(val lm, val prompt, val options) {
 
 val evaluate_lm(val lm, val texts, val options) {
   return guarded([&] {
-    const std::optional<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm);
-    if (!parts) return error_value("lm: must be a loaded language model");
-    moe::lm::LmModel& model = *parts->model;
-    if (parts->tokenizer == nullptr) {
+    const moe::Result<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm, "lm");
+    if (!parts.ok()) return error_value(parts.error().message());
+    moe::lm::LmModel& model = *parts.value().model;
+    if (parts.value().tokenizer == nullptr) {
       return error_value("tokenizer: this model was loaded without a tokenizer.json");
     }
     if (options.typeOf().as<std::string>() != "object" || options.isNull()) {
@@ -258,7 +258,7 @@ val evaluate_lm(val lm, val texts, val options) {
           "study sets its own masks)");
     }
     std::vector<moe::analysis::TokenDomain> domains;
-    if (!read_texts(texts, *parts->tokenizer, domains, error)) return error_value(error);
+    if (!read_texts(texts, *parts.value().tokenizer, domains, error)) return error_value(error);
 
     // The model is unmasked again on every path.
     if (std::optional<std::string> failed = set_masks(model, masks)) return error_value(*failed);
