@@ -26,6 +26,8 @@ import { modCapacityParams } from './mod-capacity/params';
 import { routerChoiceParams } from './router-choice/params';
 import { sharedExpertsParams } from './shared-experts/params';
 import { lmExplorerParams } from './lm-explorer/params';
+import { lmCompareParams } from './lm-compare/params';
+import { lmKnockoutParams } from './lm-knockout/params';
 
 export type { WidgetName };
 
@@ -56,4 +58,6 @@ export const widgetCatalog = {
   'router-choice': { params: routerChoiceParams, state: widgetStates['router-choice'] },
   'shared-experts': { params: sharedExpertsParams, state: widgetStates['shared-experts'] },
   'lm-explorer': { params: lmExplorerParams, state: widgetStates['lm-explorer'] },
+  'lm-compare': { params: lmCompareParams, state: widgetStates['lm-compare'] },
+  'lm-knockout': { params: lmKnockoutParams, state: widgetStates['lm-knockout'] },
 } satisfies Record<WidgetName, WidgetSpec>;

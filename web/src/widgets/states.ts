@@ -23,6 +23,8 @@ import { modCapacityState } from './mod-capacity/spec';
 import { routerChoiceState } from './router-choice/spec';
 import { sharedExpertsState } from './shared-experts/spec';
 import { lmExplorerState } from './lm-explorer/spec';
+import { lmCompareState } from './lm-compare/spec';
+import { lmKnockoutState } from './lm-knockout/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -45,6 +47,8 @@ export const widgetStates = {
   'router-choice': routerChoiceState,
   'shared-experts': sharedExpertsState,
   'lm-explorer': lmExplorerState,
+  'lm-compare': lmCompareState,
+  'lm-knockout': lmKnockoutState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;
