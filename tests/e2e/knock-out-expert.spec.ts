@@ -9,7 +9,7 @@ import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { loadLesson, narrowAndDarkChecks, openLesson, paramsOf, widgetScreenshots } from './lesson-page';
 import { root, tabTo } from './phase2';
-import { heldoutTexts, loadLmEngine, loadShipped, value } from './lm-node';
+import { answerAndContinue, heldoutTexts, loadLmEngine, loadShipped, reach, value } from './lm-node';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmInfo } from '../../web/src/engine/lm-types';
 import { lmKnockoutParams } from '../../web/src/widgets/lm-knockout/params';
@@ -102,7 +102,8 @@ test('switching off each expert in turn shows progress, and Cancel stops it with
 
 test('greedy text with and without the knock-out; the plain one is the native CLI greedy continuation', async ({ page }) => {
   test.setTimeout(120_000);
-  await openLesson(page, lesson, '/generate');
+  await openLesson(page, lesson);
+  await reach(page, lesson, 'generate');
   const w = widget(page, 'generate');
   const box = w.locator('textarea');
   await expect(box).toBeVisible({ timeout: 60_000 });
@@ -135,4 +136,7 @@ test('greedy text with and without the knock-out; the plain one is the native CL
   await box.fill(prompt);
   await w.locator('[data-control="generate"]').click();
   await expect(w.locator('[data-gen-summary]')).toBeVisible({ timeout: 60_000 });
+  // The rest of the lesson by keyboard.
+  await answerAndContinue(page, lesson, 'generate', true);
+  await answerAndContinue(page, lesson, 'limits', true);
 });

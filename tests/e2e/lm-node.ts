@@ -1,12 +1,15 @@
 // The language model in Node for the Phase 5 specs: the same wasm build the page runs
 // (build/wasm, moe_lm.wasm), the shipped checkpoints and the held-out corpus the build ships
-// (build/lm-corpus), so a spec can compute what the page should show and compare.
+// (build/lm-corpus), so a spec can compute what the page should show and compare; and walking a
+// lesson's steps, since each step (with its widgets) appears once the one before is answered.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmFiles, LmInfo } from '../../web/src/engine/lm-types';
-import { root } from './phase2';
+import { expect, type Page } from '@playwright/test';
+import type { Lesson } from '../../web/src/lessons/types';
+import { rightAnswer, root, stepSection, tabTo } from './phase2';
 
 const wasmDir = root('build/wasm');
 
@@ -53,4 +56,25 @@ export function heldoutTexts(): { name: string; text: string }[] {
 export function value<T>(r: { ok: true; value: T } | { ok: false; error: string }): T {
   if (!r.ok) throw new Error(r.error);
   return r.value;
+}
+
+/** The right answer of a step's check, then Continue (or Finish lesson); by keyboard when `keyboard`. */
+export async function answerAndContinue(page: Page, lesson: Lesson, stepId: string, keyboard = false) {
+  const section = stepSection(page, stepId);
+  const right = section.getByRole('button', { name: rightAnswer(lesson, stepId), exact: true });
+  const next = section.getByRole('button', { name: lesson.steps.at(-1)!.id === stepId ? 'Finish lesson' : 'Continue' });
+  if (keyboard) await tabTo(page, right);
+  else await right.click();
+  await expect(section.locator('.check .feedback.good')).toBeVisible();
+  if (keyboard) await tabTo(page, next);
+  else await next.click();
+}
+
+/** Answers every step's check before `stepId`, so that step (and its widget) is on the page. */
+export async function reach(page: Page, lesson: Lesson, stepId: string) {
+  for (const step of lesson.steps) {
+    if (step.id === stepId) break;
+    await answerAndContinue(page, lesson, step.id);
+  }
+  await expect(stepSection(page, stepId)).toBeVisible();
 }
