@@ -62,7 +62,7 @@ export function value<T>(r: { ok: true; value: T } | { ok: false; error: string 
 export async function answerAndContinue(page: Page, lesson: Lesson, stepId: string, keyboard = false) {
   const section = stepSection(page, stepId);
   const right = section.getByRole('button', { name: rightAnswer(lesson, stepId), exact: true });
-  const next = section.getByRole('button', { name: lesson.steps.at(-1)!.id === stepId ? 'Finish lesson' : 'Continue' });
+  const next = section.getByRole('button', { name: lesson.steps.at(-1)!.id === stepId ? 'Finish lesson' : 'Continue', exact: true });
   if (keyboard) await tabTo(page, right);
   else await right.click();
   await expect(section.locator('.check .feedback.good')).toBeVisible();
