@@ -15,6 +15,7 @@ import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
 import { LmModels } from './lm-core';
 import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -466,6 +467,9 @@ export class EngineCore implements EngineMethods {
   }
   lmGenerateNext(id: number, n: number): Result<LmGenerated> {
     return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateNext(id, n);
+  }
+  lmAnalyze(id: number, texts: LmNamedText[], options?: LmAnalyzeOptions): Result<LmAnalysis> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.analyze(id, texts, options);
   }
   lmDelete(id: number): Result<null> {
     return this.lm.delete(id);
