@@ -23,6 +23,8 @@ import { modCapacityState } from './mod-capacity/spec';
 import { routerChoiceState } from './router-choice/spec';
 import { sharedExpertsState } from './shared-experts/spec';
 import { lmExplorerState } from './lm-explorer/spec';
+import { lmRoutingStatsState } from './lm-routing-stats/spec';
+import { lmScaleState } from './lm-scale/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -45,6 +47,8 @@ export const widgetStates = {
   'router-choice': routerChoiceState,
   'shared-experts': sharedExpertsState,
   'lm-explorer': lmExplorerState,
+  'lm-routing-stats': lmRoutingStatsState,
+  'lm-scale': lmScaleState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;
