@@ -66,6 +66,12 @@ export interface RawLmEvalOptions {
   masking_study?: boolean; // also top-1 masked and each expert off in every layer
 }
 
+/** lm_analysis_bindings.cpp: one named text, as UTF-8 bytes. */
+export interface RawNamedText {
+  name: string;
+  text: Uint8Array;
+}
+
 export interface MoeLmModule {
   createLm(configJson: string, safetensors: Uint8Array, tokenizerJson: string): { ok: true; lm: RawLm } | RawError;
   evaluateLm(
@@ -79,6 +85,8 @@ export interface MoeLmModule {
     prompt: Int32Array,
     options: Pick<RawLmEvalOptions, 'experts_off' | 'mask_top_ranks'> & { max_new_tokens?: number },
   ): { ok: true; ids: Int32Array } | RawError;
+  /** lm_analysis_bindings.cpp: the routing analyses as the JSON text `moe lm analyze` prints (its routing part). */
+  lmAnalyze(lm: RawLm, texts: RawNamedText[], options: { max_tokens?: number; context?: number; top_vocab?: number }): { ok: true; report: string } | RawError;
 }
 
 declare function createMoeLm(options?: MoeEngineModuleOptions): Promise<MoeLmModule>;

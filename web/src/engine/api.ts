@@ -8,6 +8,7 @@ import type { MoeEngineModule, RawLayer, RawTrainer } from '@engine-wasm/moe_eng
 import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { ActiveSolve, CommSpec, CommVolume, CostConfig, CostReport, DenseBaselineKind, Embedding, ExpertProbe } from './types';
 import type { ForwardTiming, LayerSpec, ModRoute, Result, Trace, TrainAssignment, TrainChunk, TrainConfig } from './types';
 import type { TrainStats, TrainTiming, TrainingMemory } from './types';
@@ -197,6 +198,16 @@ export const engineApi = {
   lmGenerateMasked: {
     types: signature<[id: number, prompt: Int32Array | number[], options?: LmMaskedGenerateOptions], LmContinuation>(),
     raw: ['generateMaskedLm', 'lm.tokenBytes'],
+    module: 'lm',
+  },
+  // ---- Routing analyses (p5-read: engine/wasm/lm_analysis_bindings.cpp).
+  /**
+   * The routing analyses of `moe lm analyze` on named texts (one domain each): consecutive
+   * agreement, expert share per text, NMI, vocabulary specialisation, co-activation, loss per text.
+   */
+  lmAnalyze: {
+    types: signature<[id: number, texts: LmNamedText[], options?: LmAnalyzeOptions], LmAnalysis>(),
+    raw: ['lmAnalyze'],
     module: 'lm',
   },
 } as const satisfies Record<string, ApiMethod>;

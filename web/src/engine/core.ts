@@ -16,6 +16,7 @@ import { LmModels } from './lm-core';
 import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -473,6 +474,9 @@ export class EngineCore implements EngineMethods {
   }
   lmGenerateMasked(id: number, prompt: Int32Array | number[], options?: LmMaskedGenerateOptions): Result<LmContinuation> {
     return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateMasked(id, prompt, options);
+  }
+  lmAnalyze(id: number, texts: LmNamedText[], options?: LmAnalyzeOptions): Result<LmAnalysis> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.analyze(id, texts, options);
   }
   lmDelete(id: number): Result<null> {
     return this.lm.delete(id);

@@ -28,6 +28,8 @@ import { sharedExpertsParams } from './shared-experts/params';
 import { lmExplorerParams } from './lm-explorer/params';
 import { lmCompareParams } from './lm-compare/params';
 import { lmKnockoutParams } from './lm-knockout/params';
+import { lmRoutingStatsParams } from './lm-routing-stats/params';
+import { lmScaleParams } from './lm-scale/params';
 
 export type { WidgetName };
 
@@ -60,4 +62,6 @@ export const widgetCatalog = {
   'lm-explorer': { params: lmExplorerParams, state: widgetStates['lm-explorer'] },
   'lm-compare': { params: lmCompareParams, state: widgetStates['lm-compare'] },
   'lm-knockout': { params: lmKnockoutParams, state: widgetStates['lm-knockout'] },
+  'lm-routing-stats': { params: lmRoutingStatsParams, state: widgetStates['lm-routing-stats'] },
+  'lm-scale': { params: lmScaleParams, state: widgetStates['lm-scale'] },
 } satisfies Record<WidgetName, WidgetSpec>;

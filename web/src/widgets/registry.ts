@@ -35,6 +35,8 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
   'lm-explorer': () => import('./lm-explorer/LmExplorer.svelte'),
   'lm-compare': () => import('./lm-compare/LmCompare.svelte'),
   'lm-knockout': () => import('./lm-knockout/LmKnockout.svelte'),
+  'lm-routing-stats': () => import('./lm-routing-stats/LmRoutingStats.svelte'),
+  'lm-scale': () => import('./lm-scale/LmScale.svelte'),
 };
 
 const loaded = new Map<WidgetName, WidgetModule>();

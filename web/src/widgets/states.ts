@@ -25,6 +25,8 @@ import { sharedExpertsState } from './shared-experts/spec';
 import { lmExplorerState } from './lm-explorer/spec';
 import { lmCompareState } from './lm-compare/spec';
 import { lmKnockoutState } from './lm-knockout/spec';
+import { lmRoutingStatsState } from './lm-routing-stats/spec';
+import { lmScaleState } from './lm-scale/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -49,6 +51,8 @@ export const widgetStates = {
   'lm-explorer': lmExplorerState,
   'lm-compare': lmCompareState,
   'lm-knockout': lmKnockoutState,
+  'lm-routing-stats': lmRoutingStatsState,
+  'lm-scale': lmScaleState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;
