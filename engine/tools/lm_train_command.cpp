@@ -446,10 +446,8 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
 
   const int64_t tokens = job.steps * tc.batch * T;
   const lm::LmConfig& c = config.value();
-  const int64_t expert_params = int64_t{3} * c.intermediate_size * c.hidden_size;
   const int64_t params = c.param_floats();
-  const int64_t active =
-      params - int64_t{c.num_hidden_layers} * (E - c.num_experts_per_tok) * expert_params;
+  const int64_t active = c.active_param_floats();
   json summary = {{"steps", job.steps},
                   {"tokens", tokens},
                   {"tokens_per_second", train_seconds > 0 ? std::round(tokens / train_seconds) : 0},

@@ -7,7 +7,8 @@
 // web/src/engine/core.ts wraps these names:
 //   createLm(configJson, safetensors, tokenizerJson)   -> {ok, lm} ('' = no tokenizer)
 //   Lm.info()                         -> {vocab_size, hidden_size, ..., total_params,
-//   tokenizer_vocab_size} Lm.encode(utf8)                   -> {ok, ids: Int32Array}
+//                                        active_params, tokenizer_vocab_size}
+//   Lm.encode(utf8)                   -> {ok, ids: Int32Array}
 //   Lm.tokenBytes(ids)                -> {ok, bytes: Uint8Array, offsets: Int32Array [n + 1]}
 //   Lm.trace(ids)                     -> {ok, routing, nll: Float32Array [T - 1], loss}
 //   Lm.generateStart(prompt, options) -> {ok, routing}   (the prompt's routing)
@@ -26,6 +27,7 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
+#include "lm_handle.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_loss.hpp"
@@ -176,6 +178,7 @@ class LmHandle {
     out.set("num_experts_per_tok", c.num_experts_per_tok);
     out.set("max_position_embeddings", c.max_position_embeddings);
     out.set("total_params", static_cast<double>(c.param_floats()));
+    out.set("active_params", static_cast<double>(c.active_param_floats()));
     out.set("tokenizer_vocab_size", tokenizer_ ? tokenizer_->vocab_size() : 0);
     return out;
   }
@@ -359,6 +362,8 @@ class LmHandle {
   moe::lm::LmModel model_;
   std::optional<moe::text::Tokenizer> tokenizer_;
   std::optional<moe::lm::LmStream> stream_;
+
+  friend moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val&, const std::string&);
 };
 
 // configJson: config.json text; safetensors: Uint8Array of model.safetensors; tokenizerJson:
@@ -390,6 +395,19 @@ val create_lm(std::string config_json, val safetensors, std::string tokenizer_js
 }
 
 }  // namespace
+
+moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val& lm, const std::string& field) {
+  const val type = val::module_property("Lm");
+  if (lm.typeOf().as<std::string>() != "object" || lm.isNull() || !lm.instanceof (type)) {
+    return moe::Error{field, "must be a loaded model (an Lm object from createLm)"};
+  }
+  if (lm["$$"]["ptr"].isNull() || lm["$$"]["ptr"].isUndefined() ||
+      lm["$$"]["ptr"].as<double>() == 0) {
+    return moe::Error{field, "this model has been deleted"};
+  }
+  LmHandle* handle = lm.as<LmHandle*>(emscripten::allow_raw_pointers());
+  return LmParts{&handle->model_, handle->tokenizer_ ? &*handle->tokenizer_ : nullptr};
+}
 
 EMSCRIPTEN_BINDINGS(moe_engine_lm) {
   emscripten::class_<LmHandle>("Lm")

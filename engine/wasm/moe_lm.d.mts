@@ -27,6 +27,7 @@ export interface RawLmInfo {
   num_experts_per_tok: number;
   max_position_embeddings: number;
   total_params: number;
+  active_params: number; // per token: k of E experts in each layer, everything else in full
   tokenizer_vocab_size: number; // 0: loaded without tokenizer.json
 }
 
@@ -50,8 +51,42 @@ export interface RawLm {
   delete(): void;
 }
 
+/** lm_eval_bindings.cpp: mean next-token NLL (nats) per named text, and over all their tokens. */
+export interface RawLmLosses {
+  domains: { name: string; loss: number; tokens: number }[];
+  loss: number;
+}
+
+/** lm_eval_bindings.cpp options; absent fields: no mask, whole texts, the model's context. */
+export interface RawLmEvalOptions {
+  experts_off?: number[] | [number, number][]; // expert ids (every layer) or [layer, expert]
+  mask_top_ranks?: number; // each token's m first choices excluded
+  max_tokens?: number; // predicted tokens per text; 0 = all
+  context?: number; // window length C
+  masking_study?: boolean; // also top-1 masked and each expert off in every layer
+}
+
+/** lm_analysis_bindings.cpp: one named text, as UTF-8 bytes. */
+export interface RawNamedText {
+  name: string;
+  text: Uint8Array;
+}
+
 export interface MoeLmModule {
   createLm(configJson: string, safetensors: Uint8Array, tokenizerJson: string): { ok: true; lm: RawLm } | RawError;
+  evaluateLm(
+    lm: RawLm,
+    texts: { name: string; text: Uint8Array }[],
+    options: RawLmEvalOptions,
+  ): ({ ok: true; context: number; masking?: { top1_masked: RawLmLosses; expert_off: RawLmLosses[] } } & RawLmLosses) | RawError;
+  /** Greedy generation (the CLI's lm_generate) with the masks of `options` in place for every token. */
+  generateMaskedLm(
+    lm: RawLm,
+    prompt: Int32Array,
+    options: Pick<RawLmEvalOptions, 'experts_off' | 'mask_top_ranks'> & { max_new_tokens?: number },
+  ): { ok: true; ids: Int32Array } | RawError;
+  /** lm_analysis_bindings.cpp: the routing analyses as the JSON text `moe lm analyze` prints (its routing part). */
+  lmAnalyze(lm: RawLm, texts: RawNamedText[], options: { max_tokens?: number; context?: number; top_vocab?: number }): { ok: true; report: string } | RawError;
 }
 
 declare function createMoeLm(options?: MoeEngineModuleOptions): Promise<MoeLmModule>;

@@ -15,6 +15,9 @@ import { defaultState } from '../../web/src/player/url-state';
 import { fmt } from '../../web/src/widgets/format';
 import { compactWords } from '../../web/src/widgets/common/numbers';
 import type { EngineCore } from '../../web/src/engine/core';
+import type { LmInfo } from '../../web/src/engine/lm-types';
+import { lossRows } from '../../web/src/widgets/lm-compare/compare';
+import { heldoutTexts, loadLmEngine, loadShipped, value } from './lm-node';
 
 const designLesson = course.lessons['design-your-moe'];
 const params = moeDesignerParams.parse(firstWidget(designLesson, 'moe-designer').params);
@@ -113,6 +116,13 @@ test('design an MoE: right and wrong predictions checked by the engine, then a t
 
 const decodeTrimmed = (html: string) => decode(html).trim();
 
+let lmEngine: Promise<{ core: EngineCore; moe: LmInfo }> | null = null;
+/** The language model in Node (once), for the final quiz's model questions. */
+function languageModel() {
+  lmEngine ??= loadLmEngine().then((lm) => ({ core: lm, moe: loadShipped(lm, 'moe-lm') }));
+  return lmEngine;
+}
+
 async function optionTexts(question: Locator): Promise<string[]> {
   return (await question.locator('button[data-option] > span:last-child').allInnerTexts()).map((t) => t.trim());
 }
@@ -122,6 +132,23 @@ async function answerText(quiz: Quiz, question: Locator, id: string, right: bool
   const q = quiz.questions.find((x) => x.id === id)!;
   if (q.kind === 'choice') return decodeTrimmed(q.options.find((o) => o.correct === right)!.html);
   const values = JSON.parse((await question.getAttribute('data-values'))!) as Record<string, string>;
+  if (q.kind === 'model') {
+    // Asked of the shipped language model: the same checkpoint and text, answered here in Node.
+    const { core: lm, moe } = await languageModel();
+    let correct: string;
+    if (q.spec.kind === 'lm-route') {
+      const ids = values.ids.split(',').map(Number);
+      const { routing } = value(lm.lmTrace(moe.id, ids));
+      correct = `expert ${routing.topk_ids[((Number(values.layer) - 1) * routing.tokens + routing.tokens - 1) * routing.top_k]}`;
+    } else {
+      const texts = heldoutTexts();
+      const before = value(lm.lmEval(moe.id, texts, { max_tokens: q.spec.max_tokens }));
+      const after = value(lm.lmEval(moe.id, texts, { max_tokens: q.spec.max_tokens, experts_off: [Number(values.expert)] }));
+      correct = lossRows(after, before).sort((a, b) => b.diff - a.diff)[0].name;
+    }
+    if (right) return correct;
+    return (await optionTexts(question)).find((t) => t !== correct)!;
+  }
   const E = Number(values.experts);
   const k = Number(values.k);
   let correct: string;
@@ -148,7 +175,8 @@ async function takeQuiz(page: Page, quiz: Quiz, miss: Set<string>): Promise<numb
   const w = page.locator(`[data-widget="quiz"][data-quiz="${quiz.id}"]`);
   for (const q of quiz.questions) {
     const question = w.locator(`li[data-question="${q.id}"]`);
-    await expect(question.locator('button[data-option]').first()).toBeVisible();
+    // Model questions wait for the language model to load and answer.
+    await expect(question.locator('button[data-option]').first()).toBeVisible({ timeout: 90_000 });
     const text = await answerText(quiz, question, q.id, !miss.has(q.id));
     const texts = await optionTexts(question);
     const index = texts.indexOf(text);
@@ -161,6 +189,7 @@ async function takeQuiz(page: Page, quiz: Quiz, miss: Set<string>): Promise<numb
 }
 
 test('take the check and the final quiz: scores, persistence, review of missed questions, reshuffled retake', async ({ page }) => {
+  test.setTimeout(240_000);
   // The 10-question check closes the eval-and-serving lesson; the final quiz has a lesson of its own.
   await page.goto('/#/lesson/eval-and-serving/check');
   await engineReady(page);
@@ -172,7 +201,7 @@ test('take the check and the final quiz: scores, persistence, review of missed q
   await engineReady(page);
 
   const final = quizzes['final-quiz'];
-  const missed = new Set(['latency-variance', 'active-from-total', 'moe-infrastructure']);
+  const missed = new Set(['latency-variance', 'active-from-total', 'moe-infrastructure', 'lm-route-token']);
   const finalScore = await takeQuiz(page, final, missed);
   const fw = page.locator('[data-widget="quiz"][data-quiz="final-quiz"]');
   await expect(fw.locator('[data-score]')).toHaveText(`${finalScore} of ${final.questions.length}`);
@@ -206,6 +235,42 @@ test('take the check and the final quiz: scores, persistence, review of missed q
   await page.goto('/#/');
   await expect(page.locator('[data-quiz-result="final-quiz"]')).toContainText(`best ${finalScore} of ${final.questions.length}`);
   await expect(page.locator('[data-quiz-result="check"]')).toContainText(`best ${checkScore} of ${check.questions.length}`);
+});
+
+test('final quiz without the language model: its two questions say why and offer Retry, the others still count', async ({ page, pageErrors }) => {
+  test.setTimeout(180_000);
+  let fail = true;
+  await page.route('**/models/moe-lm/model.safetensors', (route) => (fail ? route.fulfill({ status: 503, body: 'unavailable' }) : route.fallback()));
+  await page.goto('/#/lesson/final-quiz');
+  await engineReady(page);
+  const final = quizzes['final-quiz'];
+  const fw = page.locator('[data-widget="quiz"][data-quiz="final-quiz"]');
+  const modelIds = final.questions.filter((q) => q.kind === 'model').map((q) => q.id);
+  expect(modelIds.length).toBeGreaterThanOrEqual(2);
+  for (const id of modelIds) {
+    const item = fw.locator(`li[data-question="${id}"]`);
+    await expect(item.locator('[data-question-error]')).toContainText('The language model could not be loaded', { timeout: 60_000 });
+    await expect(item.locator('[data-question-error]')).toContainText('model.safetensors: HTTP 503');
+    await expect(item.locator('[data-retry]')).toBeVisible();
+  }
+  // Every other question can be answered and the score counts them alone.
+  const others = final.questions.filter((q) => q.kind !== 'model');
+  const score = await takeQuiz(page, { ...final, questions: others }, new Set());
+  await expect(fw.locator('[data-score]')).toHaveText(`${score} of ${others.length}`);
+  await shot(page, 'final-quiz-model-failed');
+  // The model comes back: Retry asks the question, and the engine in Node agrees with its answer.
+  fail = false;
+  const id = modelIds[0];
+  await fw.locator(`li[data-question="${id}"] [data-retry]`).click();
+  const item = fw.locator(`li[data-question="${id}"]`);
+  await expect(item.locator('button[data-option]').first()).toBeVisible({ timeout: 90_000 });
+  const text = await answerText(final, item, id, true);
+  const index = (await optionTexts(item)).indexOf(text);
+  await item.locator(`button[data-option="${index}"]`).click();
+  await expect(item.locator('[data-verdict]')).toHaveAttribute('data-verdict', 'right');
+  expect(await seriousA11yViolations(page)).toEqual([]);
+  // The browser logs the refused download as a console error: expected here, and nothing else is.
+  pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((e) => !e.endsWith('status of 503 (Service Unavailable)')));
 });
 
 test('finishing the path shows a summary of what the learner did', async ({ page }) => {

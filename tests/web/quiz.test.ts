@@ -29,8 +29,9 @@ const reject = (source: string, file = 'lessons/quizzes/bad.yaml') => {
 };
 
 describe('quiz files', () => {
-  it('the final quiz has 15 questions and the check 10, each with exactly one correct option and feedback for every option', () => {
-    expect(quizzes['final-quiz'].questions).toHaveLength(15);
+  it('the final quiz has 18 questions (2 asked of the language model) and the check 10, each with exactly one correct option and feedback for every option', () => {
+    expect(quizzes['final-quiz'].questions).toHaveLength(18);
+    expect(quizzes['final-quiz'].questions.filter((q) => q.kind === 'model').map((q) => q.id)).toEqual(['lm-route-token', 'lm-knockout-domain']);
     expect(quizzes['check'].questions).toHaveLength(10);
     for (const quiz of Object.values(quizzes)) {
       for (const q of quiz.questions) {

@@ -91,6 +91,12 @@ int64_t LmConfig::param_floats() const {
   return V * d * (tie_word_embeddings ? 1 : 2) + d + L * per_layer;
 }
 
+int64_t LmConfig::active_param_floats() const {
+  const int64_t skipped_experts = num_local_experts - num_experts_per_tok;
+  const int64_t expert = int64_t{3} * intermediate_size * hidden_size;  // w1, w3, w2
+  return param_floats() - int64_t{num_hidden_layers} * skipped_experts * expert;
+}
+
 Result<LmConfig> parse_lm_config(const json& c) {
   using detail::field;
   if (!c.is_object()) return Error{kWhere, "must be a JSON object, got " + detail::describe(c)};

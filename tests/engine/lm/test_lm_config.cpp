@@ -80,6 +80,20 @@ TEST_CASE("lm config: the golden configs read with their values") {
   CHECK(again.value().num_key_value_heads == 2);
 }
 
+TEST_CASE("lm config: active parameters leave out the experts a token skips") {
+  auto r = moe::lm::parse_lm_config(tiny_config());
+  REQUIRE(r.ok());
+  // Counted by hand for V 48, d 32, f 16, L 2, H 4 (q 32), KV 2 (kv 16), E 4, k 2:
+  // per layer 2·32 norms + 3,072 attention + 4·32 router + 4 experts · 1,536 = 9,408;
+  // total 2·48·32 + 32 + 2·9,408 = 21,920; a token skips 2 experts of 1,536 in each of 2 layers.
+  CHECK(r.value().param_floats() == 21920);
+  CHECK(r.value().active_param_floats() == 21920 - 2 * 2 * 1536);
+  // Every expert active (k = E): nothing is skipped.
+  auto all = moe::lm::parse_lm_config(with(tiny_config(), "num_experts_per_tok", 4));
+  REQUIRE(all.ok());
+  CHECK(all.value().active_param_floats() == all.value().param_floats());
+}
+
 TEST_CASE("lm config: every bad field is an error naming it") {
   const json c = tiny_config();
   CHECK(config_error(without(c, "vocab_size")) ==

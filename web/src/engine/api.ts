@@ -7,6 +7,8 @@
 import type { MoeEngineModule, RawLayer, RawTrainer } from '@engine-wasm/moe_engine.mjs';
 import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
+import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { ActiveSolve, CommSpec, CommVolume, CostConfig, CostReport, DenseBaselineKind, Embedding, ExpertProbe } from './types';
 import type { ForwardTiming, LayerSpec, ModRoute, Result, Trace, TrainAssignment, TrainChunk, TrainConfig } from './types';
 import type { TrainStats, TrainTiming, TrainingMemory } from './types';
@@ -179,6 +181,33 @@ export const engineApi = {
   lmDelete: {
     types: signature<[id: number], null>(),
     raw: ['lm.delete'],
+    module: 'lm',
+  },
+  // ---- Held-out evaluation (lm_eval_bindings.cpp)
+  /**
+   * Mean next-token loss of model `id` on each named text (as `moe lm eval`), optionally with
+   * experts switched off or each token's first choices masked; `masking_study` adds the loss with
+   * top-1 masked and with each expert off.
+   */
+  lmEval: {
+    types: signature<[id: number, texts: LmEvalText[], options?: LmEvalOptions], LmEvaluation>(),
+    raw: ['evaluateLm'],
+    module: 'lm',
+  },
+  /** Greedy continuation of `prompt` (token ids) with experts switched off or top ranks masked, as lmEval's options. */
+  lmGenerateMasked: {
+    types: signature<[id: number, prompt: Int32Array | number[], options?: LmMaskedGenerateOptions], LmContinuation>(),
+    raw: ['generateMaskedLm', 'lm.tokenBytes'],
+    module: 'lm',
+  },
+  // ---- Routing analyses (p5-read: engine/wasm/lm_analysis_bindings.cpp).
+  /**
+   * The routing analyses of `moe lm analyze` on named texts (one domain each): consecutive
+   * agreement, expert share per text, NMI, vocabulary specialisation, co-activation, loss per text.
+   */
+  lmAnalyze: {
+    types: signature<[id: number, texts: LmNamedText[], options?: LmAnalyzeOptions], LmAnalysis>(),
+    raw: ['lmAnalyze'],
     module: 'lm',
   },
 } as const satisfies Record<string, ApiMethod>;

@@ -15,6 +15,8 @@ import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
 import { LmModels } from './lm-core';
 import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
+import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -466,6 +468,15 @@ export class EngineCore implements EngineMethods {
   }
   lmGenerateNext(id: number, n: number): Result<LmGenerated> {
     return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateNext(id, n);
+  }
+  lmEval(id: number, texts: LmEvalText[], options?: LmEvalOptions): Result<LmEvaluation> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.evaluate(id, texts, options);
+  }
+  lmGenerateMasked(id: number, prompt: Int32Array | number[], options?: LmMaskedGenerateOptions): Result<LmContinuation> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateMasked(id, prompt, options);
+  }
+  lmAnalyze(id: number, texts: LmNamedText[], options?: LmAnalyzeOptions): Result<LmAnalysis> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.analyze(id, texts, options);
   }
   lmDelete(id: number): Result<null> {
     return this.lm.delete(id);

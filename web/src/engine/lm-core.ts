@@ -6,6 +6,8 @@
 // a Result error value, so a bad file or prompt leaves the engine working.
 import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
+import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { Result } from './types';
 
 const encoder = new TextEncoder();
@@ -132,6 +134,66 @@ export class LmModels {
         pieces = p.value;
       }
       return { ok: true, value: { ids: r.ids, pieces, routing: r.routing, generated: r.generated, position: r.position, done: r.done } };
+    });
+  }
+
+  /** Held-out loss per named text, optionally with experts off or top ranks masked (lm_eval_bindings.cpp). */
+  evaluate(id: number, texts: LmEvalText[], options: LmEvalOptions = {}): Result<LmEvaluation> {
+    if (!Array.isArray(texts)) return { ok: false, error: 'texts: must be an array of {name, text}' };
+    const encoded: { name: string; text: Uint8Array }[] = [];
+    for (const [i, t] of texts.entries()) {
+      if (typeof t !== 'object' || t === null || typeof t.name !== 'string' || typeof t.text !== 'string') {
+        return { ok: false, error: `texts[${i}]: must be {name: string, text: string}` };
+      }
+      encoded.push({ name: t.name, text: encoder.encode(t.text) });
+    }
+    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
+    const { experts_off, mask_top_ranks, max_tokens, context, masking_study } = options;
+    const given = Object.fromEntries(Object.entries({ experts_off, mask_top_ranks, max_tokens, context, masking_study }).filter(([, v]) => v !== undefined));
+    const module = this.module;
+    return this.withModel(id, (lm) => {
+      if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
+      const r = module.evaluateLm(lm, encoded, given);
+      if (!r.ok) return r;
+      const { ok: _ok, ...value } = r;
+      return { ok: true, value };
+    });
+  }
+
+  /** Greedy continuation with the masks of `options` in place (lm_eval_bindings.cpp); the model is unmasked afterwards. */
+  generateMasked(id: number, prompt: Int32Array | number[], options: LmMaskedGenerateOptions = {}): Result<LmContinuation> {
+    const checked = toIds(prompt, 'prompt');
+    if (!checked.ok) return checked;
+    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
+    const { experts_off, mask_top_ranks, max_new_tokens } = options;
+    const given = Object.fromEntries(Object.entries({ experts_off, mask_top_ranks, max_new_tokens }).filter(([, v]) => v !== undefined));
+    const module = this.module;
+    return this.withModel(id, (lm) => {
+      if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
+      const r = module.generateMaskedLm(lm, checked.value, given);
+      if (!r.ok) return r;
+      const bytes = lm.tokenBytes(r.ids);
+      if (!bytes.ok) return bytes;
+      return { ok: true, value: { ids: r.ids, text: decoder.decode(bytes.bytes), pieces: split(bytes.bytes, bytes.offsets) } };
+    });
+  }
+
+  /** The routing analyses of `moe lm analyze` on named texts (lm_analysis_bindings.cpp). */
+  analyze(id: number, texts: LmNamedText[], options: LmAnalyzeOptions = {}): Result<LmAnalysis> {
+    if (!Array.isArray(texts)) return { ok: false, error: 'texts: must be an array of {name, text}' };
+    const raw: { name: string; text: Uint8Array }[] = [];
+    for (const [i, t] of texts.entries()) {
+      if (typeof t !== 'object' || t === null || typeof t.text !== 'string') return { ok: false, error: `texts[${i}].text: must be a string` };
+      raw.push({ name: t.name, text: encoder.encode(t.text) });
+    }
+    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
+    const { max_tokens, context, top_vocab } = options;
+    const given = Object.fromEntries(Object.entries({ max_tokens, context, top_vocab }).filter(([, v]) => v !== undefined));
+    const module = this.module;
+    if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
+    return this.withModel(id, (lm) => {
+      const r = module.lmAnalyze(lm, raw, given);
+      return r.ok ? { ok: true, value: JSON.parse(r.report) as LmAnalysis } : r;
     });
   }
 

@@ -26,6 +26,7 @@ export interface LmInfo {
   num_experts_per_tok: number; // k
   max_position_embeddings: number; // the context: prompt + generated tokens
   total_params: number; // every parameter (lm_head counted unless tied)
+  active_params: number; // the parameters one token passes through: k of E experts per layer, all else
   tokenizer_vocab_size: number; // 0 when loaded without tokenizer.json
 }
 
@@ -86,4 +87,103 @@ export interface LmGenerated {
   generated: number; // new tokens so far
   position: number; // where the next token goes
   done: boolean; // max_new_tokens reached
+}
+
+// ---- Held-out evaluation (lmEval, engine/wasm/lm_eval_bindings.cpp)
+
+/** One named text to evaluate (a "domain": a held-out split, or the learner's own text). */
+export interface LmEvalText {
+  name: string;
+  text: string;
+}
+
+/** What to switch off while evaluating. With none of these, the model as trained. */
+export interface LmEvalOptions {
+  /** Experts switched off: ids (in every layer) or [layer, expert] pairs. The router re-picks from the rest. */
+  experts_off?: number[] | [layer: number, expert: number][];
+  /** m: each token's m first choices are excluded and the router re-picks its k from the rest. */
+  mask_top_ranks?: number;
+  /** Predicted tokens per text; 0 or absent = the whole text. */
+  max_tokens?: number;
+  /** Window length C (≤ max_position_embeddings, the default). */
+  context?: number;
+  /** Also run DeepSeekMoE's masking study: top-1 masked, and each expert off in every layer (E + 1 more runs). */
+  masking_study?: boolean;
+}
+
+/** Mean next-token NLL in nats per text and over all texts' tokens. */
+export interface LmLosses {
+  domains: { name: string; loss: number; tokens: number }[]; // [D], in the order given
+  loss: number; // token-weighted over all texts
+}
+
+/** lmEval's answer: the losses under the options' masks (if any). */
+export interface LmEvaluation extends LmLosses {
+  context: number; // C used
+  /** With masking_study: the losses with each token's first choice masked, and with expert e off (index e). */
+  masking?: { top1_masked: LmLosses; expert_off: LmLosses[] };
+}
+
+/** lmGenerateMasked's options: the masks of LmEvalOptions, and how many tokens to add (default 16). */
+export interface LmMaskedGenerateOptions {
+  experts_off?: LmEvalOptions['experts_off'];
+  mask_top_ranks?: number;
+  max_new_tokens?: number;
+}
+
+/** A greedy continuation: the new ids, their text, and the text of each. */
+export interface LmContinuation {
+  ids: Int32Array; // [n]
+  text: string;
+  pieces: string[]; // [n]
+}
+
+// ---- lmAnalyze (engine/wasm/lm_analysis_bindings.cpp, moe/analysis/analysis_report.hpp): the
+// routing analyses of the MoE papers on named texts, the numbers `moe lm analyze` prints.
+
+/** One named text (a domain): the analyses group its tokens under `name`. */
+export interface LmNamedText {
+  name: string; // 1..64 characters, distinct
+  text: string;
+}
+
+/** As `moe lm analyze`'s flags. */
+export interface LmAnalyzeOptions {
+  max_tokens?: number; // 4096; predicted tokens per text, 0 = all
+  context?: number; // 0 = max_position_embeddings; window length
+  top_vocab?: number; // 20; rows of vocabulary[l].top
+}
+
+/** Consecutive-token agreement in one layer (Mixtral, Jiang et al. 2024, Table 5), with its yardsticks. */
+export interface LmAgreement {
+  pairs: number; // P, consecutive pairs inside one window
+  first_choice: number; // share of pairs whose first choice is the same expert
+  first_or_second: number; // share of pairs whose top-k sets intersect
+  uniform_first: number; // 1/E
+  uniform_set: number; // 1 − C(E−k,k)/C(E,k)
+  chance_first: number; // Σ_e p_e², p_e the layer's own first-choice shares
+  chance_set: number; // the same for top-k sets, from the layer's own set frequencies
+  excess_first: number; // first_choice − chance_first
+  excess_set: number; // first_or_second − chance_set
+}
+
+/** OLMoE's vocabulary specialisation in one layer. */
+export interface LmVocabulary {
+  mean: number; // token-weighted mean of max_e N_{x,e} / N_x, in [1/E, 1]
+  distinct_ids: number;
+  top: { id: number; piece: string; count: number; expert: number; share: number }[]; // most frequent first
+}
+
+export interface LmAnalysis {
+  model: { layers: number; experts: number; top_k: number; vocab_size: number; context: number };
+  domains: string[]; // [D] the texts' names, in the order given
+  tokens: number; // N, tokens routed
+  heldout_loss: { domains: { name: string; loss: number; tokens: number }[]; loss: number };
+  consecutive_agreement: LmAgreement[]; // [L] over all texts
+  consecutive_agreement_by_domain: Record<string, LmAgreement[]>; // [name][L], each text against its own loads
+  expert_share: number[][][]; // [L][D][E] share of the text's tokens with e in their top-k (sums to k)
+  vocabulary: LmVocabulary[]; // [L]
+  coactivation: { counts: number[][]; given: number[][] }[]; // [L] [E, E]
+  nmi: { domain: number; surface: number }[]; // [L] first choice vs text, vs surface class
+  surface_classes: { names: string[]; counts: number[] };
 }

@@ -9,6 +9,10 @@
 //     options are computed by the engine (web/src/widgets/quiz/numeric.ts), so
 //     the file holds no answer, only the pools to draw from and one feedback
 //     text per option role. `{name}` placeholders are filled with the drawn numbers.
+//   - a model question: {id, model: {kind, ...}, question, feedback: {<role>: text}}, answered by
+//     the language model the page loads (web/src/widgets/quiz/model-questions.ts): what it asks
+//     is drawn fresh on every attempt (a held-out token, an expert to switch off) and the engine
+//     gives the answer. Placeholders as above, and per option `{option_*}` values.
 // Every problem is reported as `<file>: <place>: <reason>`.
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
@@ -66,6 +70,64 @@ const Capacity = z
   })
   .strict();
 
+/** The option roles of each model-question kind (`model.kind`). */
+export const modelRoles = {
+  /** Which expert does layer l pick first for a held-out token? The router's 1st, 2nd, 3rd and last choice. */
+  'lm-route': ['correct', 'second', 'third', 'last'],
+  /** Which domain's held-out loss rises most with expert e off in every layer? Domains by rise, largest first. */
+  'lm-knockout': ['correct', 'middle', 'least'],
+} as const;
+export type ModelKind = keyof typeof modelRoles;
+export type ModelRole = (typeof modelRoles)[ModelKind][number];
+
+const folder = z.string().trim().min(1).max(200);
+
+const LmRoute = z
+  .object({
+    kind: z.literal('lm-route'),
+    /** The model folder, relative to the site root, e.g. models/moe-lm/. */
+    folder,
+    /** Layers to ask about, numbered from 1. */
+    layers: pool(1, 64),
+    /** Tokens of held-out text before the token, shown as its context (the model reads them too). */
+    context: z.number().int().min(1).max(64),
+  })
+  .strict();
+
+const LmKnockout = z
+  .object({
+    kind: z.literal('lm-knockout'),
+    folder,
+    /** Experts to switch off, one drawn per attempt. */
+    experts: pool(0, 255),
+    /** Predicted tokens per held-out domain in each evaluation. */
+    max_tokens: z.number().int().min(32).max(4096),
+  })
+  .strict();
+
+const ModelSpecSchema = z.discriminatedUnion('kind', [LmRoute, LmKnockout], {
+  error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${Object.keys(modelRoles).join(', ')}` : undefined),
+});
+export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+
+const ModelQuestionSchema = z
+  .object({
+    id: slug,
+    model: ModelSpecSchema,
+    question: text,
+    feedback: z.record(z.string(), text),
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    const roles: readonly string[] = modelRoles[q.model.kind];
+    for (const role of roles) {
+      if (!(role in q.feedback)) ctx.addIssue({ code: 'custom', path: ['feedback', role], message: 'missing feedback for this option' });
+    }
+    for (const role of Object.keys(q.feedback)) {
+      if (!roles.includes(role)) ctx.addIssue({ code: 'custom', path: ['feedback', role], message: `unknown option role (expected ${roles.join(', ')})` });
+    }
+  });
+
 const Generate = z.discriminatedUnion('kind', [ActiveFromTotal, ActiveFromShape, Capacity], {
   error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${Object.keys(numericRoles).join(', ')}` : undefined),
 });
@@ -109,9 +171,10 @@ const NumericQuestionSchema = z
   });
 
 const QuestionSchema = z.unknown().transform((raw, ctx) => {
-  const schema = typeof raw === 'object' && raw !== null && 'generate' in raw ? NumericQuestionSchema : ChoiceQuestionSchema;
+  const keyed = (key: string) => typeof raw === 'object' && raw !== null && key in raw;
+  const schema = keyed('generate') ? NumericQuestionSchema : keyed('model') ? ModelQuestionSchema : ChoiceQuestionSchema;
   const r = schema.safeParse(raw, parseOptions);
-  if (r.success) return r.data as z.infer<typeof ChoiceQuestionSchema> | z.infer<typeof NumericQuestionSchema>;
+  if (r.success) return r.data as z.infer<typeof ChoiceQuestionSchema> | z.infer<typeof NumericQuestionSchema> | z.infer<typeof ModelQuestionSchema>;
   for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   return z.NEVER;
 });
@@ -147,6 +210,14 @@ export type QuizQuestion =
       id: string;
       generate: NumericSpec;
       /** HTML with `{name}` placeholders for the drawn numbers. */
+      questionHtml: string;
+      feedbackHtml: Record<string, string>;
+    }
+  | {
+      kind: 'model';
+      id: string;
+      spec: ModelSpec;
+      /** HTML with `{name}` placeholders for what is drawn and what the model answers. */
       questionHtml: string;
       feedbackHtml: Record<string, string>;
     };
@@ -204,7 +275,15 @@ export function parseQuiz(file: string, source: string, glossary: Glossary = {})
     title: quiz.title,
     introHtml: quiz.intro ? render(quiz.intro) : '',
     questions: quiz.questions.map((q): QuizQuestion =>
-      'generate' in q
+      'model' in q
+        ? {
+            kind: 'model',
+            id: q.id,
+            spec: q.model,
+            questionHtml: render(q.question),
+            feedbackHtml: Object.fromEntries(Object.entries(q.feedback).map(([role, t]) => [role, render(t)])),
+          }
+        : 'generate' in q
         ? {
             kind: 'numeric',
             id: q.id,

@@ -26,6 +26,10 @@ import { modCapacityParams } from './mod-capacity/params';
 import { routerChoiceParams } from './router-choice/params';
 import { sharedExpertsParams } from './shared-experts/params';
 import { lmExplorerParams } from './lm-explorer/params';
+import { lmCompareParams } from './lm-compare/params';
+import { lmKnockoutParams } from './lm-knockout/params';
+import { lmRoutingStatsParams } from './lm-routing-stats/params';
+import { lmScaleParams } from './lm-scale/params';
 
 export type { WidgetName };
 
@@ -56,4 +60,8 @@ export const widgetCatalog = {
   'router-choice': { params: routerChoiceParams, state: widgetStates['router-choice'] },
   'shared-experts': { params: sharedExpertsParams, state: widgetStates['shared-experts'] },
   'lm-explorer': { params: lmExplorerParams, state: widgetStates['lm-explorer'] },
+  'lm-compare': { params: lmCompareParams, state: widgetStates['lm-compare'] },
+  'lm-knockout': { params: lmKnockoutParams, state: widgetStates['lm-knockout'] },
+  'lm-routing-stats': { params: lmRoutingStatsParams, state: widgetStates['lm-routing-stats'] },
+  'lm-scale': { params: lmScaleParams, state: widgetStates['lm-scale'] },
 } satisfies Record<WidgetName, WidgetSpec>;

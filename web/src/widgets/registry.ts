@@ -33,6 +33,10 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
   'router-choice': () => import('./router-choice/RouterChoice.svelte'),
   'shared-experts': () => import('./shared-experts/SharedExperts.svelte'),
   'lm-explorer': () => import('./lm-explorer/LmExplorer.svelte'),
+  'lm-compare': () => import('./lm-compare/LmCompare.svelte'),
+  'lm-knockout': () => import('./lm-knockout/LmKnockout.svelte'),
+  'lm-routing-stats': () => import('./lm-routing-stats/LmRoutingStats.svelte'),
+  'lm-scale': () => import('./lm-scale/LmScale.svelte'),
 };
 
 const loaded = new Map<WidgetName, WidgetModule>();

@@ -23,6 +23,10 @@ import { modCapacityState } from './mod-capacity/spec';
 import { routerChoiceState } from './router-choice/spec';
 import { sharedExpertsState } from './shared-experts/spec';
 import { lmExplorerState } from './lm-explorer/spec';
+import { lmCompareState } from './lm-compare/spec';
+import { lmKnockoutState } from './lm-knockout/spec';
+import { lmRoutingStatsState } from './lm-routing-stats/spec';
+import { lmScaleState } from './lm-scale/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -45,6 +49,10 @@ export const widgetStates = {
   'router-choice': routerChoiceState,
   'shared-experts': sharedExpertsState,
   'lm-explorer': lmExplorerState,
+  'lm-compare': lmCompareState,
+  'lm-knockout': lmKnockoutState,
+  'lm-routing-stats': lmRoutingStatsState,
+  'lm-scale': lmScaleState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;

@@ -50,6 +50,10 @@ struct LmConfig {
   int kv_dim() const { return num_key_value_heads * head_dim; }  // KV·hd
   // Floats of all parameters (lm_head counted once more unless tied).
   int64_t param_floats() const;
+  // Floats one token passes through: everything but the experts it skips, E − k per layer,
+  //   active = param_floats − L · (E − k) · 3·f·d
+  // (the router and the embedding row count in full, as in the Mixtral paper's 12.9B of 46.7B).
+  int64_t active_param_floats() const;
 };
 
 // Reads a parsed config.json; error fields are `config.<field>`. Unknown keys are ignored.

@@ -3,7 +3,7 @@
 // engine's answer to a typical mistake: a dense reading, the wrong k, …).
 // Nothing here does parameter arithmetic; it draws, asks, formats and dedupes.
 import type { ActiveSolve, CostConfig, CostReport, Result } from '../../engine/types';
-import type { NumericRole, NumericSpec, QuizOption, QuizQuestion } from '../../lessons/quiz';
+import type { ModelRole, NumericRole, NumericSpec, QuizOption, QuizQuestion } from '../../lessons/quiz';
 import { compactWords } from '../common/numbers';
 import { pick } from './rng';
 
@@ -15,7 +15,7 @@ export interface NumericEngine {
 }
 
 export interface GeneratedOption extends QuizOption {
-  role: NumericRole;
+  role: NumericRole | ModelRole;
   value: number;
 }
 

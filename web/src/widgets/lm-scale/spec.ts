@@ -1,0 +1,2 @@
+// lm-scale keeps nothing in the URL.
+export const lmScaleState = {};
