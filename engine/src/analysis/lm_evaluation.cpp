@@ -72,19 +72,25 @@ Result<LmEvaluation> evaluate_lm(lm::LmModel& model, const std::vector<TokenDoma
       }
     }
     // The trainer's held-out windows and loss (lm_batches.hpp), one window per forward so the
-    // routing record keeps each window as a sequence.
-    const std::vector<int32_t> windows =
+    // routing record keeps each window as a sequence. A text shorter than one window (a learner's
+    // sentence) is read as one window of its own length, Cd = n − 1 < C, which the held-out
+    // splits (many windows long) never need.
+    int Cd = C;
+    std::vector<int32_t> windows =
         lm::lm_heldout_windows(dom.ids, C, static_cast<int>(max_windows));
+    if (windows.empty() && n >= 2) {
+      Cd = static_cast<int>(n - 1);
+      windows = dom.ids;
+    }
     if (windows.empty()) {
-      return Error{"domains[" + std::to_string(d) + "] (" + dom.name + ")",
-                   "needs at least context + 1 = " + std::to_string(C + 1) +
-                       " tokens for one window, got " + std::to_string(n) +
-                       " (a shorter context fits shorter text)"};
+      return Error{
+          "domains[" + std::to_string(d) + "] (" + dom.name + ")",
+          "needs at least 2 tokens (one to read, one to predict), got " + std::to_string(n)};
     }
     std::optional<Error> failed;
-    const double loss = lm::lm_heldout_loss(windows, C, 1, [&](const int32_t* w, int) {
-      const std::span<const int32_t> inputs(w, static_cast<size_t>(C));
-      Result<const lm::LmTrace*> run = model.forward(inputs, 1, C);
+    const double loss = lm::lm_heldout_loss(windows, Cd, 1, [&](const int32_t* w, int) {
+      const std::span<const int32_t> inputs(w, static_cast<size_t>(Cd));
+      Result<const lm::LmTrace*> run = model.forward(inputs, 1, Cd);
       if (!run.ok()) {
         failed = run.error();
         return 0.0;
@@ -94,10 +100,10 @@ Result<LmEvaluation> evaluate_lm(lm::LmModel& model, const std::vector<TokenDoma
         record_window(tr, inputs, window, static_cast<int32_t>(d), o.surface_of_id, r);
       }
       ++window;
-      return lm::next_token_loss<float>(tr.logits.data(), C, c.vocab_size, w + 1, nullptr);
+      return lm::next_token_loss<float>(tr.logits.data(), Cd, c.vocab_size, w + 1, nullptr);
     });
     if (failed) return *failed;
-    const int64_t M = static_cast<int64_t>(windows.size() / (static_cast<size_t>(C) + 1)) * C;
+    const int64_t M = static_cast<int64_t>(windows.size() / (static_cast<size_t>(Cd) + 1)) * Cd;
     ev.domains.push_back(DomainLoss{dom.name, loss, M});
     total += loss * static_cast<double>(M);
     total_tokens += M;

@@ -101,6 +101,21 @@ TEST_CASE("evaluate_lm: domains are labelled, and the overall loss is token-weig
   CHECK(ev.value().routing.domain_names == std::vector<std::string>{"prose", "code"});
 }
 
+TEST_CASE("evaluate_lm: a text shorter than one window is one window of its own length") {
+  // A learner's sentence is shorter than the context: it must get a loss, the same as evaluating
+  // it with that shorter context.
+  moe::lm::LmModel m = seeded_model(8);
+  const std::vector<TokenDomain> text = {{"mine", {3, 1, 4, 1, 5, 9}}};  // 6 tokens < 16 + 1
+  auto whole = moe::analysis::evaluate_lm(m, text, {});
+  REQUIRE(whole.ok());
+  moe::analysis::EvalOptions five;
+  five.context = 5;  // exactly one window of the 6 tokens
+  auto exact = moe::analysis::evaluate_lm(m, text, five);
+  REQUIRE(exact.ok());
+  CHECK(whole.value().domains[0].tokens == 5);
+  CHECK(whole.value().domains[0].loss == exact.value().domains[0].loss);
+}
+
 TEST_CASE("evaluate_lm: bad input names the field") {
   moe::lm::LmModel m = seeded_model(6);
   moe::analysis::EvalOptions o;
@@ -108,8 +123,7 @@ TEST_CASE("evaluate_lm: bad input names the field") {
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {1, 2}}}, o).error().message() ==
         "context: must be between 1 and max_position_embeddings (16), got 17");
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {1}}}, {}).error().message() ==
-        "domains[0] (a): needs at least context + 1 = 17 tokens for one window, got 1 (a shorter "
-        "context fits shorter text)");
+        "domains[0] (a): needs at least 2 tokens (one to read, one to predict), got 1");
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {1, 40}}}, {}).error().message() ==
         "domains[0] (a)[1]: must be a token id between 0 and 39 (vocab_size - 1), got 40");
   CHECK(moe::analysis::evaluate_lm(m, {TokenDomain{"a", {-1, 2}}}, {}).error().message() ==

@@ -46,7 +46,8 @@ struct LmEvaluation {
   RoutingRecord routing;            // the windows' input tokens (when record_routing)
 };
 
-// Errors: `context` or `max_tokens` out of range, a domain shorter than one window (C + 1 tokens)
+// A domain shorter than one window (C + 1 tokens) is read as one window of its own length.
+// Errors: `context` or `max_tokens` out of range, a domain of fewer than 2 tokens
 // or with an id outside the vocabulary (`domains[i] (name)[j]`), or the model's own.
 Result<LmEvaluation> evaluate_lm(lm::LmModel& model, const std::vector<TokenDomain>& domains,
                                  const EvalOptions& options);
