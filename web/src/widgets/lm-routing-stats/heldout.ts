@@ -3,6 +3,7 @@
 // `moe lm analyze --corpus` reads). A failure is an error value naming the file.
 import type { LmNamedText } from '../../engine';
 import type { Result } from '../../engine';
+import { pageRoot } from '../../player/route';
 
 /** Domain names from index.json: a list, {domains: [...]} of names or {name}, or {domains: {name: ...}}. */
 export function domainNames(index: unknown): string[] {
@@ -12,7 +13,7 @@ export function domainNames(index: unknown): string[] {
   return [];
 }
 
-export async function fetchHeldout(base = 'models/corpus/', doFetch: typeof fetch = fetch): Promise<Result<LmNamedText[]>> {
+export async function fetchHeldout(base = `${pageRoot()}models/corpus/`, doFetch: typeof fetch = fetch): Promise<Result<LmNamedText[]>> {
   const get = async (file: string): Promise<Result<Response>> => {
     try {
       const r = await doFetch(`${base}${file}`, { credentials: 'same-origin' });
