@@ -2,9 +2,11 @@
 // engine's numbers in Node on the same checkpoint (expert share per layer, NMI, vocabulary
 // specialisation); bad text gets a plain message and the next run works. Keyboard only, 375 px,
 // dark theme, axe-core, screenshots.
+import fs from 'node:fs';
+import path from 'node:path';
 import { test, expect } from './fixtures';
 import { loadLesson, paramsOf, widgetScreenshots } from './lesson-page';
-import { tabTo } from './phase2';
+import { root, tabTo } from './phase2';
 import { loadLmCore, modelReady } from './lm-page';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmInfo } from '../../web/src/engine/lm-types';
@@ -12,6 +14,8 @@ import type { LmRoutingStatsParams } from '../../web/src/widgets/lm-routing-stat
 import { percent } from '../../web/src/widgets/format';
 
 const lesson = loadLesson('experts-and-topics');
+// The text the build ships as models/corpus/<domain>/heldout.txt.
+const corpusDir = process.env.MOE_LM_CORPUS ?? root('build/lm-corpus');
 const params = paramsOf<LmRoutingStatsParams>(lesson, 'lm-routing-stats');
 let core: EngineCore;
 let info: LmInfo;
@@ -70,4 +74,22 @@ test('bad text gets a plain message and the next run works', async ({ page }) =>
   await run.click();
   await expect(w).toHaveAttribute('data-own', 'done', { timeout: 90_000 });
   await expect(w.locator('.status').last()).toContainText('tokens of your text routed');
+});
+
+test('the held-out corpus: each domain’s expert shares equal moe lm analyze’s numbers in Node', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto(`/#/lesson/${lesson.id}`);
+  await modelReady(page, 'lm-routing-stats');
+  const w = page.locator('[data-widget="lm-routing-stats"]').first();
+  await tabTo(page, w.locator('[data-control="analyse-corpus"]'));
+  await expect(w).toHaveAttribute('data-corpus', 'done', { timeout: 180_000 });
+  const names = fs.readdirSync(corpusDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const texts = names.map((name) => ({ name, text: fs.readFileSync(path.join(corpusDir, name, 'heldout.txt'), 'utf8') }));
+  const r = await core.lmAnalyze(info.id, texts, { max_tokens: params.max_tokens });
+  if (!r.ok) throw new Error(r.error);
+  const last = r.value.model.layers - 1;
+  await w.locator('[data-control="layer"]').selectOption({ value: String(last) });
+  await expect(w.locator('[data-table="share"] tbody td')).toHaveText(r.value.expert_share[last].flat().map(percent));
+  await expect(w.locator('[data-table="nmi"] tbody tr').nth(last).locator('td').first()).toHaveText(r.value.nmi[last].domain.toFixed(3));
+  await widgetScreenshots(page, 'experts-and-topics-corpus', w);
 });
