@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LmAgreement } from '../../web/src/engine/lm-types';
 import { agreementSummary, largestShareGap, nmiSummary, points } from '../../web/src/widgets/lm-routing-stats/summary';
-import { domainNames, fetchHeldout } from '../../web/src/widgets/lm-routing-stats/heldout';
+import { fetchHeldout } from '../../web/src/widgets/lm-routing-stats/heldout';
 
 function layer(first: number, chance: number): LmAgreement {
   return {
@@ -51,18 +51,13 @@ describe('lm-routing-stats summaries', () => {
 });
 
 describe('held-out corpus fetch', () => {
-  it('reads the domain names of the index in any of its shapes', () => {
-    expect(domainNames(['prose', 'code'])).toEqual(['prose', 'code']);
-    expect(domainNames({ domains: [{ name: 'prose' }, 'code'] })).toEqual(['prose', 'code']);
-    expect(domainNames({ domains: { prose: {}, code: {} } })).toEqual(['prose', 'code']);
-    expect(domainNames(null)).toEqual([]);
-  });
-
-  it('names the file that failed', async () => {
-    const fake = (async (url: string) =>
-      url.endsWith('index.json') ? new Response(JSON.stringify({ domains: ['prose'] })) : new Response('', { status: 404 })) as unknown as typeof fetch;
-    expect(await fetchHeldout('/c/', fake)).toEqual({ ok: false, error: 'prose/heldout.txt: HTTP 404 at /c/prose/heldout.txt' });
-    const ok = (async (url: string) => (url.endsWith('index.json') ? new Response('["b","a"]') : new Response(`text of ${url}`))) as unknown as typeof fetch;
-    expect(await fetchHeldout('/c/', ok)).toEqual({ ok: true, value: [{ name: 'a', text: 'text of /c/a/heldout.txt' }, { name: 'b', text: 'text of /c/b/heldout.txt' }] });
+  it('lists the domains in the CLI order and names a file that failed', async () => {
+    const index = { domains: ['prose', 'code'].map((name) => ({ name, heldout: { file: `${name}/heldout.txt` }, train: { file: `${name}/train.txt` } })) };
+    const ok = (async (url: string) => (url.endsWith('index.json') ? new Response(JSON.stringify(index)) : new Response(`text of ${url}`))) as unknown as typeof fetch;
+    const got = await fetchHeldout('/c/', ok);
+    expect(got.ok && got.value.map((t) => t.name)).toEqual(['code', 'prose']);
+    const bad = (async (url: string) => (url.endsWith('index.json') ? new Response(JSON.stringify(index)) : new Response('', { status: 404 }))) as unknown as typeof fetch;
+    const failed = await fetchHeldout('/c/', bad);
+    expect(failed.ok ? '' : failed.error).toMatch(/heldout\.txt: HTTP 404/);
   });
 });

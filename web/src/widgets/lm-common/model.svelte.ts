@@ -19,6 +19,7 @@
 // Phase 5 lesson does not fetch it again. `new LmModel(url, engine)` makes an unshared one (tests).
 import type { Engine, FolderProgress, LmInfo } from '../../engine';
 import { fetchModelFolder } from '../../engine';
+import { pageRoot } from '../../player/route';
 
 export type LoadPhase = 'idle' | 'fetching' | 'loading' | 'ready' | 'failed';
 
@@ -93,9 +94,13 @@ export class LmModel {
 
 const shared = new Map<string, LmModel>();
 
-/** The page's one LmModel for the folder at `url` ("models/moe-lm/" and "models/moe-lm" are one). */
+/**
+ * The page's one LmModel for the folder at `url` ("models/moe-lm/" and "models/moe-lm" are one). A
+ * relative `url` is under the course's root folder (pageRoot), not under the lesson's own page.
+ */
 export function sharedLmModel(url: string, engine: () => Engine): LmModel {
-  const key = url.endsWith('/') ? url : `${url}/`;
+  const folder = url.endsWith('/') ? url : `${url}/`;
+  const key = /^([a-z]+:|\/)/i.test(folder) ? folder : `${pageRoot()}${folder}`;
   let model = shared.get(key);
   if (!model) shared.set(key, (model = new LmModel(key, engine)));
   else model.engine = engine;
