@@ -361,7 +361,7 @@ int run_lm_analyze(const std::vector<std::string>& args, std::ostream& out, std:
         {{"checkpoint", dir}, {"per_layer", s.value().per_layer}, {"mean", s.value().mean}});
   }
   if (!o.training_log.empty()) {
-    Result<json> logged = saturation_from_log(o.training_log, c);
+    Result<json> logged = saturation_from_log(o.training_log, model.config());
     if (!logged.ok()) return fail(err, "--training-log: " + logged.error().message());
     for (json& s : logged.value()) saturation.push_back(std::move(s));
   }
