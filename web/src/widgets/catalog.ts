@@ -26,6 +26,7 @@ import { modCapacityParams } from './mod-capacity/params';
 import { routerChoiceParams } from './router-choice/params';
 import { sharedExpertsParams } from './shared-experts/params';
 import { lmExplorerParams } from './lm-explorer/params';
+import { lmTrainParams } from './lm-train/params';
 
 export type { WidgetName };
 
@@ -56,4 +57,5 @@ export const widgetCatalog = {
   'router-choice': { params: routerChoiceParams, state: widgetStates['router-choice'] },
   'shared-experts': { params: sharedExpertsParams, state: widgetStates['shared-experts'] },
   'lm-explorer': { params: lmExplorerParams, state: widgetStates['lm-explorer'] },
+  'lm-train': { params: lmTrainParams, state: widgetStates['lm-train'] },
 } satisfies Record<WidgetName, WidgetSpec>;

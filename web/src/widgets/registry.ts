@@ -33,6 +33,7 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
   'router-choice': () => import('./router-choice/RouterChoice.svelte'),
   'shared-experts': () => import('./shared-experts/SharedExperts.svelte'),
   'lm-explorer': () => import('./lm-explorer/LmExplorer.svelte'),
+  'lm-train': () => import('./lm-train/LmTrain.svelte'),
 };
 
 const loaded = new Map<WidgetName, WidgetModule>();

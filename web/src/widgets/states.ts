@@ -23,6 +23,7 @@ import { modCapacityState } from './mod-capacity/spec';
 import { routerChoiceState } from './router-choice/spec';
 import { sharedExpertsState } from './shared-experts/spec';
 import { lmExplorerState } from './lm-explorer/spec';
+import { lmTrainState } from './lm-train/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -45,6 +46,7 @@ export const widgetStates = {
   'router-choice': routerChoiceState,
   'shared-experts': sharedExpertsState,
   'lm-explorer': lmExplorerState,
+  'lm-train': lmTrainState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;
