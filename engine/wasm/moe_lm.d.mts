@@ -50,8 +50,38 @@ export interface RawLm {
   delete(): void;
 }
 
+/** lm_train_bindings.cpp LmTrainer.info(): the run's sizes and progress. */
+export interface RawLmTrainerInfo {
+  steps: number; // the run's length (the lr schedule's total)
+  step: number; // steps done
+  layers: number; // L
+  experts: number; // E
+  top_k: number; // k
+  seq_len: number; // T tokens per training window
+  batch: number; // B windows per step
+  vocab_size: number;
+  max_position_embeddings: number;
+  params: number;
+  active_params: number; // params less the (E - k) experts a token skips, per layer
+  train_tokens: number;
+  heldout_tokens: Int32Array; // [D]
+  routing_tokens: number; // tokens of the routing text (the first held-out window per domain)
+}
+
+/** A language model training in the page (lm_train_bindings.cpp). Every array is a copy. */
+export interface RawLmTrainer {
+  info(): RawLmTrainerInfo;
+  train(n: number): { ok: true; step: number; done: boolean; loss: Float64Array; aux: Float64Array; lr: Float32Array; expert_load: Int32Array; load_cv: Float64Array; max_share: Float64Array; dead_experts: Int32Array } | RawError;
+  heldout(): { ok: true; loss: Float64Array } | RawError;
+  recordRouting(): { ok: true; step: number } | RawError;
+  saturation(): { ok: true; steps: Int32Array; per_layer: Float64Array; mean: Float64Array } | RawError;
+  generate(prompt: Uint8Array, options: RawGenerateOptions): { ok: true; prompt_tokens: number; ids: Int32Array; bytes: Uint8Array } | RawError;
+  delete(): void;
+}
+
 export interface MoeLmModule {
   createLm(configJson: string, safetensors: Uint8Array, tokenizerJson: string): { ok: true; lm: RawLm } | RawError;
+  createLmTrainer(recipeJson: string, tokenizerJson: string, train: Uint8Array[], heldout: Uint8Array[]): { ok: true; trainer: RawLmTrainer } | RawError;
 }
 
 declare function createMoeLm(options?: MoeEngineModuleOptions): Promise<MoeLmModule>;
