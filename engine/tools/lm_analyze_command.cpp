@@ -8,14 +8,14 @@
 
 #include "forward_command.hpp"
 #include "lm_model_dir.hpp"
+#include "moe/analysis/analysis_report.hpp"
 #include "moe/analysis/coactivation.hpp"
-#include "moe/analysis/consecutive_agreement.hpp"
-#include "moe/analysis/expert_specialisation.hpp"
 #include "moe/analysis/lm_evaluation.hpp"
 
 namespace moe::cli {
 namespace {
 
+using analysis::losses_json;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
@@ -182,78 +182,6 @@ Result<Loaded> load(const Options& o) {
   return Loaded{std::move(model.value()), std::move(tok.value()), std::move(domains)};
 }
 
-json losses_json(const analysis::LmEvaluation& ev) {
-  json domains = json::array();
-  for (const analysis::DomainLoss& d : ev.domains) {
-    domains.push_back({{"name", d.name}, {"loss", d.loss}, {"tokens", d.tokens}});
-  }
-  return {{"domains", std::move(domains)}, {"loss", ev.loss}};
-}
-
-json agreement_json(const analysis::ConsecutiveAgreement& a) {
-  return {{"pairs", a.pairs},
-          {"first_choice", a.first_choice},
-          {"first_or_second", a.first_or_second},
-          {"uniform_first", a.uniform_first},
-          {"uniform_set", a.uniform_set},
-          {"chance_first", a.chance_first},
-          {"chance_set", a.chance_set},
-          {"excess_first", a.excess_first},
-          {"excess_set", a.excess_set}};
-}
-
-json vocabulary_json(const analysis::VocabSpecialisation& v, const text::Tokenizer& tok, int top) {
-  json rows = json::array();
-  for (size_t i = 0; i < v.tokens.size() && static_cast<int>(i) < top; ++i) {
-    const analysis::VocabEntry& e = v.tokens[i];
-    rows.push_back({{"id", e.token_id},
-                    {"piece", tok.token_bytes(e.token_id)},
-                    {"count", e.count},
-                    {"expert", e.expert},
-                    {"share", e.share}});
-  }
-  return {{"mean", v.mean}, {"distinct_ids", v.tokens.size()}, {"top", std::move(rows)}};
-}
-
-json coactivation_json(const analysis::Coactivation& c, int E) {
-  return {{"counts", rows_json(c.counts.data(), E, E)}, {"given", rows_json(c.given.data(), E, E)}};
-}
-
-// The per-layer analyses of one routing record.
-json routing_json(const analysis::RoutingRecord& r, const text::Tokenizer& tok, int top_vocab) {
-  json agreement = json::array(), share = json::array(), vocab = json::array(),
-       coact = json::array(), nmi = json::array();
-  for (int l = 0; l < r.layers(); ++l) {
-    agreement.push_back(agreement_json(analysis::consecutive_agreement(r, l)));
-    share.push_back(analysis::expert_share_by_domain(r, l));
-    vocab.push_back(vocabulary_json(analysis::vocabulary_specialisation(r, l), tok, top_vocab));
-    coact.push_back(coactivation_json(analysis::coactivation(r, l), r.num_experts));
-    nmi.push_back({{"domain", analysis::nmi_expert_domain(r, l)},
-                   {"surface", analysis::nmi_expert_surface(r, l)}});
-  }
-  std::vector<int64_t> surface_counts(analysis::kSurfaceClasses, 0);
-  for (int32_t s : r.surface) ++surface_counts[static_cast<size_t>(s)];
-  json names = json::array();
-  for (std::string_view n : analysis::kSurfaceClassNames) names.push_back(n);
-  // Mixtral's Table 5 is per domain: each domain's pairs against its own loads.
-  json by_domain = json::object();
-  for (size_t d = 0; d < r.domain_names.size(); ++d) {
-    const analysis::RoutingRecord sub = analysis::domain_subset(r, static_cast<int>(d));
-    json layers = json::array();
-    for (int l = 0; l < sub.layers(); ++l) {
-      layers.push_back(agreement_json(analysis::consecutive_agreement(sub, l)));
-    }
-    by_domain[r.domain_names[d]] = std::move(layers);
-  }
-  return {{"consecutive_agreement", std::move(agreement)},
-          {"consecutive_agreement_by_domain", std::move(by_domain)},
-          {"expert_share", std::move(share)},
-          {"vocabulary", std::move(vocab)},
-          {"coactivation", std::move(coact)},
-          {"nmi", std::move(nmi)},
-          {"surface_classes", {{"names", std::move(names)}, {"counts", surface_counts}}}};
-}
-
 json masking_json(lm::LmModel& model, const std::vector<analysis::TokenDomain>& domains,
                   const analysis::EvalOptions& eo) {
   Result<analysis::MaskingStudy> study = analysis::masking_study(model, domains, eo);
@@ -307,32 +235,19 @@ int run_lm_analyze(const std::vector<std::string>& args, std::ostream& out, std:
   Result<Loaded> loaded = load(o);
   if (!loaded.ok()) return fail(err, loaded.error().message());
   lm::LmModel& model = loaded.value().model;
-  const lm::LmConfig& c = model.config();
-  const std::vector<int32_t> surface = analysis::surface_classes_of_vocab(loaded.value().tokenizer);
-  std::vector<int32_t> surface_of_id(static_cast<size_t>(c.vocab_size),
-                                     static_cast<int32_t>(analysis::SurfaceClass::mixed));
-  std::copy(surface.begin(), surface.end(), surface_of_id.begin());
+  analysis::AnalysisOptions ao;
+  ao.context = o.context;
+  ao.max_tokens = o.max_tokens < 0 ? kDefaultAnalyzeTokens : o.max_tokens;
+  ao.top_vocab = o.top_vocab;
+  Result<analysis::LmAnalysis> analysed =
+      analysis::analyze_lm(model, loaded.value().tokenizer, loaded.value().domains, ao);
+  if (!analysed.ok()) return fail(err, analysed.error().message());
+  json& result = analysed.value().report;
+  const analysis::RoutingRecord& record = analysed.value().evaluation.routing;
 
-  analysis::EvalOptions eo;
-  eo.context = o.context;
-  eo.max_tokens = o.max_tokens < 0 ? kDefaultAnalyzeTokens : o.max_tokens;
-  eo.surface_of_id = surface_of_id;
-  Result<analysis::LmEvaluation> ev = analysis::evaluate_lm(model, loaded.value().domains, eo);
-  if (!ev.ok()) return fail(err, ev.error().message());
-  const analysis::RoutingRecord& record = ev.value().routing;
-  if (Result<bool> ok = analysis::check_routing_record(record); !ok.ok()) {
-    return fail(err, ok.error().message());
-  }
-
-  json result = routing_json(record, loaded.value().tokenizer, o.top_vocab);
-  result["model"] = {{"layers", c.num_hidden_layers},
-                     {"experts", c.num_local_experts},
-                     {"top_k", c.num_experts_per_tok},
-                     {"vocab_size", c.vocab_size},
-                     {"context", eo.context == 0 ? c.max_position_embeddings : eo.context}};
-  result["domains"] = record.domain_names;
-  result["tokens"] = record.tokens();
-  result["heldout_loss"] = losses_json(ev.value());
+  analysis::EvalOptions eo;  // the same tokens for the masking studies and the checkpoints
+  eo.context = ao.context;
+  eo.max_tokens = ao.max_tokens;
   result["masking"] = masking_json(model, loaded.value().domains, eo);
 
   json saturation = json::array();

@@ -26,6 +26,7 @@
 #include <emscripten/val.h>
 
 #include "js_values.hpp"
+#include "lm_handle.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_loss.hpp"
@@ -359,6 +360,8 @@ class LmHandle {
   moe::lm::LmModel model_;
   std::optional<moe::text::Tokenizer> tokenizer_;
   std::optional<moe::lm::LmStream> stream_;
+
+  friend moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val&, const std::string&);
 };
 
 // configJson: config.json text; safetensors: Uint8Array of model.safetensors; tokenizerJson:
@@ -390,6 +393,19 @@ val create_lm(std::string config_json, val safetensors, std::string tokenizer_js
 }
 
 }  // namespace
+
+moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val& lm, const std::string& field) {
+  const val type = val::module_property("Lm");
+  if (lm.typeOf().as<std::string>() != "object" || lm.isNull() || !lm.instanceof (type)) {
+    return moe::Error{field, "must be a loaded model (an Lm object from createLm)"};
+  }
+  if (lm["$$"]["ptr"].isNull() || lm["$$"]["ptr"].isUndefined() ||
+      lm["$$"]["ptr"].as<double>() == 0) {
+    return moe::Error{field, "this model has been deleted"};
+  }
+  LmHandle* handle = lm.as<LmHandle*>(emscripten::allow_raw_pointers());
+  return LmParts{&handle->model_, handle->tokenizer_ ? &*handle->tokenizer_ : nullptr};
+}
 
 EMSCRIPTEN_BINDINGS(moe_engine_lm) {
   emscripten::class_<LmHandle>("Lm")

@@ -79,8 +79,16 @@ export interface RawLmTrainer {
   delete(): void;
 }
 
+/** lm_analysis_bindings.cpp: one named text, as UTF-8 bytes. */
+export interface RawNamedText {
+  name: string;
+  text: Uint8Array;
+}
+
 export interface MoeLmModule {
   createLm(configJson: string, safetensors: Uint8Array, tokenizerJson: string): { ok: true; lm: RawLm } | RawError;
+  /** lm_analysis_bindings.cpp: the routing analyses as the JSON text `moe lm analyze` prints (its routing part). */
+  lmAnalyze(lm: RawLm, texts: RawNamedText[], options: { max_tokens?: number; context?: number; top_vocab?: number }): { ok: true; report: string } | RawError;
   createLmTrainer(recipeJson: string, tokenizerJson: string, train: Uint8Array[], heldout: Uint8Array[]): { ok: true; trainer: RawLmTrainer } | RawError;
 }
 

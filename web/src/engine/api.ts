@@ -7,6 +7,7 @@
 import type { MoeEngineModule, RawLayer, RawTrainer } from '@engine-wasm/moe_engine.mjs';
 import type { MoeLmModule, RawLm, RawLmTrainer } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
 import type { ActiveSolve, CommSpec, CommVolume, CostConfig, CostReport, DenseBaselineKind, Embedding, ExpertProbe } from './types';
 import type { ForwardTiming, LayerSpec, ModRoute, Result, Trace, TrainAssignment, TrainChunk, TrainConfig } from './types';
@@ -181,6 +182,16 @@ export const engineApi = {
   lmDelete: {
     types: signature<[id: number], null>(),
     raw: ['lm.delete'],
+    module: 'lm',
+  },
+  // ---- Routing analyses (p5-read: engine/wasm/lm_analysis_bindings.cpp).
+  /**
+   * The routing analyses of `moe lm analyze` on named texts (one domain each): consecutive
+   * agreement, expert share per text, NMI, vocabulary specialisation, co-activation, loss per text.
+   */
+  lmAnalyze: {
+    types: signature<[id: number, texts: LmNamedText[], options?: LmAnalyzeOptions], LmAnalysis>(),
+    raw: ['lmAnalyze'],
     module: 'lm',
   },
   // ---- Training a small language model in the page (lm-train-core.ts): start a run, then call

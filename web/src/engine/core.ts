@@ -15,6 +15,7 @@ import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
 import { LmModels } from './lm-core';
 import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import { LmTrainers } from './lm-train-core';
 import type { LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
 
@@ -470,6 +471,9 @@ export class EngineCore implements EngineMethods {
   }
   lmGenerateNext(id: number, n: number): Result<LmGenerated> {
     return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateNext(id, n);
+  }
+  lmAnalyze(id: number, texts: LmNamedText[], options?: LmAnalyzeOptions): Result<LmAnalysis> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.analyze(id, texts, options);
   }
   lmDelete(id: number): Result<null> {
     return this.lm.delete(id);

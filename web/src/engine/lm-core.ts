@@ -6,6 +6,7 @@
 // a Result error value, so a bad file or prompt leaves the engine working.
 import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
+import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { Result } from './types';
 
 const encoder = new TextEncoder();
@@ -137,6 +138,25 @@ export class LmModels {
         pieces = p.value;
       }
       return { ok: true, value: { ids: r.ids, pieces, routing: r.routing, generated: r.generated, position: r.position, done: r.done } };
+    });
+  }
+
+  /** The routing analyses of `moe lm analyze` on named texts (lm_analysis_bindings.cpp). */
+  analyze(id: number, texts: LmNamedText[], options: LmAnalyzeOptions = {}): Result<LmAnalysis> {
+    if (!Array.isArray(texts)) return { ok: false, error: 'texts: must be an array of {name, text}' };
+    const raw: { name: string; text: Uint8Array }[] = [];
+    for (const [i, t] of texts.entries()) {
+      if (typeof t !== 'object' || t === null || typeof t.text !== 'string') return { ok: false, error: `texts[${i}].text: must be a string` };
+      raw.push({ name: t.name, text: encoder.encode(t.text) });
+    }
+    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
+    const { max_tokens, context, top_vocab } = options;
+    const given = Object.fromEntries(Object.entries({ max_tokens, context, top_vocab }).filter(([, v]) => v !== undefined));
+    const module = this.module;
+    if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
+    return this.withModel(id, (lm) => {
+      const r = module.lmAnalyze(lm, raw, given);
+      return r.ok ? { ok: true, value: JSON.parse(r.report) as LmAnalysis } : r;
     });
   }
 

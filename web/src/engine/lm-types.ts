@@ -88,6 +88,56 @@ export interface LmGenerated {
   done: boolean; // max_new_tokens reached
 }
 
+// ---- lmAnalyze (engine/wasm/lm_analysis_bindings.cpp, moe/analysis/analysis_report.hpp): the
+// routing analyses of the MoE papers on named texts, the numbers `moe lm analyze` prints.
+
+/** One named text (a domain): the analyses group its tokens under `name`. */
+export interface LmNamedText {
+  name: string; // 1..64 characters, distinct
+  text: string;
+}
+
+/** As `moe lm analyze`'s flags. */
+export interface LmAnalyzeOptions {
+  max_tokens?: number; // 4096; predicted tokens per text, 0 = all
+  context?: number; // 0 = max_position_embeddings; window length
+  top_vocab?: number; // 20; rows of vocabulary[l].top
+}
+
+/** Consecutive-token agreement in one layer (Mixtral, Jiang et al. 2024, Table 5), with its yardsticks. */
+export interface LmAgreement {
+  pairs: number; // P, consecutive pairs inside one window
+  first_choice: number; // share of pairs whose first choice is the same expert
+  first_or_second: number; // share of pairs whose top-k sets intersect
+  uniform_first: number; // 1/E
+  uniform_set: number; // 1 − C(E−k,k)/C(E,k)
+  chance_first: number; // Σ_e p_e², p_e the layer's own first-choice shares
+  chance_set: number; // the same for top-k sets, from the layer's own set frequencies
+  excess_first: number; // first_choice − chance_first
+  excess_set: number; // first_or_second − chance_set
+}
+
+/** OLMoE's vocabulary specialisation in one layer. */
+export interface LmVocabulary {
+  mean: number; // token-weighted mean of max_e N_{x,e} / N_x, in [1/E, 1]
+  distinct_ids: number;
+  top: { id: number; piece: string; count: number; expert: number; share: number }[]; // most frequent first
+}
+
+export interface LmAnalysis {
+  model: { layers: number; experts: number; top_k: number; vocab_size: number; context: number };
+  domains: string[]; // [D] the texts' names, in the order given
+  tokens: number; // N, tokens routed
+  heldout_loss: { domains: { name: string; loss: number; tokens: number }[]; loss: number };
+  consecutive_agreement: LmAgreement[]; // [L] over all texts
+  consecutive_agreement_by_domain: Record<string, LmAgreement[]>; // [name][L], each text against its own loads
+  expert_share: number[][][]; // [L][D][E] share of the text's tokens with e in their top-k (sums to k)
+  vocabulary: LmVocabulary[]; // [L]
+  coactivation: { counts: number[][]; given: number[][] }[]; // [L] [E, E]
+  nmi: { domain: number; surface: number }[]; // [L] first choice vs text, vs surface class
+  surface_classes: { names: string[]; counts: number[] };
+}
+
 // ---- Training a small language model in the page (lm-train-core.ts, engine/wasm/lm_train_bindings.cpp).
 
 /**

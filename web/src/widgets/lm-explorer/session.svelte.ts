@@ -1,12 +1,11 @@
-// The lm-explorer's conversation with the engine: fetch and load the model folder (with a progress
-// bar and a retry), then generate after a prompt in chunks, appending each chunk's tokens as they
-// come; Cancel stops between chunks. Reactive (Svelte 5 runes) so the component only draws it.
-import type { Engine, FolderProgress, LmInfo } from '../../engine';
-import { fetchModelFolder } from '../../engine';
+// The lm-explorer's conversation with the engine: generate after a prompt in chunks, appending each
+// chunk's tokens as they come; Cancel stops between chunks. The model itself is the page's shared
+// one (lm-common/model.svelte.ts). Reactive (Svelte 5 runes) so the component only draws it.
+import type { Engine } from '../../engine';
+import type { LmModel } from '../lm-common/model.svelte';
 import { tokenRows } from './tokens';
 import type { TokenRow } from './tokens';
 
-export type LoadPhase = 'idle' | 'fetching' | 'loading' | 'ready' | 'failed';
 export type RunPhase = 'idle' | 'running' | 'done' | 'cancelled' | 'failed';
 
 export interface GenerateRequest {
@@ -20,43 +19,23 @@ export interface GenerateRequest {
 }
 
 export class LmSession {
-  loadPhase = $state<LoadPhase>('idle');
-  progress = $state<FolderProgress>({ received: 0, total: null });
-  loadError = $state<string | null>(null);
-  info = $state<LmInfo | null>(null);
-
   runPhase = $state<RunPhase>('idle');
   runError = $state<string | null>(null);
   rows = $state<TokenRow[]>([]);
 
   private run = 0; // bumped by every start and cancel: a stale loop stops at its next chunk
 
-  constructor(private readonly engine: () => Engine) {}
-
-  /** Fetches the folder at `url` and loads it into the engine; on failure, `loadError` says why. */
-  async load(url: string): Promise<void> {
-    if (this.loadPhase === 'fetching' || this.loadPhase === 'loading') return;
-    this.loadError = null;
-    this.loadPhase = 'fetching';
-    this.progress = { received: 0, total: null };
-    const files = await fetchModelFolder(url, { onProgress: (p) => (this.progress = p) });
-    if (!files.ok) return this.failLoad(files.error);
-    this.loadPhase = 'loading';
-    const loaded = await this.engine().lmLoad(files.value);
-    if (!loaded.ok) return this.failLoad(loaded.error);
-    this.info = loaded.value;
-    this.loadPhase = 'ready';
-  }
+  constructor(private readonly model: LmModel) {}
 
   /** Tokenizes the prompt, then streams the continuation chunk by chunk into `rows`. */
   async generate(request: GenerateRequest): Promise<void> {
-    const info = this.info;
+    const info = this.model.info;
     if (!info || this.runPhase === 'running') return;
     const run = ++this.run;
     this.runError = null;
     this.rows = [];
     this.runPhase = 'running';
-    const engine = this.engine();
+    const engine: Engine = this.model.engine();
     const tokens = await engine.lmTokenize(info.id, request.prompt);
     if (!tokens.ok) return this.failRun(run, tokens.error);
     const n = tokens.value.ids.length;
@@ -68,6 +47,7 @@ export class LmSession {
         `The prompt is ${n.toLocaleString('en')} tokens long; this model reads at most ${info.max_position_embeddings} tokens, prompt and continuation together. Shorten the prompt.`,
       );
     }
+    this.model.claimGenerator(this);
     const started = await engine.lmGenerateStart(info.id, tokens.value.ids, {
       greedy: request.greedy,
       seed: request.seed,
@@ -75,12 +55,12 @@ export class LmSession {
       top_p: request.top_p,
       max_new_tokens: Math.min(request.max_new_tokens, room),
     });
-    if (run !== this.run) return;
+    if (!this.current(run)) return;
     if (!started.ok) return this.failRun(run, started.error);
     this.rows = tokenRows(tokens.value.ids, tokens.value.pieces, started.value.routing, false);
     for (;;) {
       const next = await engine.lmGenerateNext(info.id, request.chunk);
-      if (run !== this.run) return; // cancelled or restarted while this chunk was computed
+      if (!this.current(run)) return; // cancelled, restarted or preempted while this chunk was computed
       if (!next.ok) return this.failRun(run, next.error);
       const chunk = next.value;
       this.rows = [...this.rows, ...tokenRows(chunk.ids, chunk.pieces ?? [], chunk.routing, true)];
@@ -96,16 +76,18 @@ export class LmSession {
     this.runPhase = 'cancelled';
   }
 
-  /** Frees the model in the worker. */
+  /** Stops any stream (the shared model stays loaded for the other widgets). */
   dispose(): void {
     this.run++;
-    if (this.info) void this.engine().lmDelete(this.info.id);
-    this.info = null;
   }
 
-  private failLoad(error: string): void {
-    this.loadError = error;
-    this.loadPhase = 'failed';
+  /** Still the latest run of this session, and no other widget took the model's generator since. */
+  private current(run: number): boolean {
+    if (run === this.run && !this.model.ownsGenerator(this)) {
+      this.run++;
+      this.runPhase = 'cancelled';
+    }
+    return run === this.run;
   }
 
   private failRun(run: number, error: string): void {
