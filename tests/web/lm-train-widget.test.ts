@@ -4,9 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LmTrainChunk, Result } from '../../web/src/engine';
 import { balancingKinds, lessonRecipe } from '../../web/src/widgets/lm-train/recipes';
-import { appendChunk, LmTrainSession, stopPoints } from '../../web/src/widgets/lm-train/session.svelte';
+import { appendChunk, LmTrainSession } from '../../web/src/widgets/lm-train/session.svelte';
 import type { LmTrainEngine, RunPlan, RunRecord } from '../../web/src/widgets/lm-train/session.svelte';
-import { checkPrompt, chunkEnds, lastMean, MAX_PROMPT_CHARS, samplePoints } from '../../web/src/widgets/lm-train/summary';
+import { checkPrompt, chunkEnds, lastMean, MAX_PROMPT_CHARS, samplePoints, stopPoints } from '../../web/src/widgets/lm-train/summary';
 
 describe('checkPrompt', () => {
   it('refuses an empty, an overlong and a control-character prompt with a message saying why', () => {

@@ -6,6 +6,7 @@
 // engine's; this file only files them by step and layer.
 import type { LmTrainChunk, LmTrainRecipe, LmTrainSaturation, LmTrainTexts, Result } from '../../engine';
 import type { BalancingKind } from './recipes';
+import { stopPoints } from './summary';
 
 /** The calls a run needs (the real Engine, or a fake in tests). */
 export interface LmTrainEngine {
@@ -55,13 +56,6 @@ export interface RunPlan {
   sampleTokens: number;
   /** Pause between chunks so the page paints each one. */
   pauseMs: number;
-}
-
-/** The step counts at which a run stops to record or sample: chunks end on each of them. */
-export function stopPoints(plan: Pick<RunPlan, 'recordEvery' | 'sampleAt'>, steps: number): number[] {
-  const points = new Set<number>([0, steps, ...plan.sampleAt.filter((s) => s > 0 && s < steps)]);
-  for (let s = plan.recordEvery; s < steps; s += plan.recordEvery) points.add(s);
-  return [...points].sort((a, b) => a - b);
 }
 
 /** Files one chunk into a run: its losses, and per layer each step's shares and load summary. */

@@ -1,5 +1,6 @@
 // Small pure helpers of the lm-train widget: checking the learner's prompt before a run, the
-// steps at which a run writes a sample, and the mean of a series' last values for the table.
+// steps at which a run stops to record routing or write a sample, and the mean of a series' last
+// values for the table. No Svelte here, so the e2e spec can replay a run's plan in Node.
 
 /** Longest prompt the widget takes: the model reads 64 tokens, prompt and sample together. */
 export const MAX_PROMPT_CHARS = 120;
@@ -50,4 +51,11 @@ export function chunkEnds(done: number, chunk: number): number[] {
   for (let s = chunk; s < done; s += chunk) ends.push(s);
   if (done > 0) ends.push(done);
   return ends;
+}
+
+/** The step counts at which a run stops to record or sample: chunks end on each of them. */
+export function stopPoints(plan: { recordEvery: number; sampleAt: number[] }, steps: number): number[] {
+  const points = new Set<number>([0, steps, ...plan.sampleAt.filter((s) => s > 0 && s < steps)]);
+  for (let s = plan.recordEvery; s < steps; s += plan.recordEvery) points.add(s);
+  return [...points].sort((a, b) => a - b);
 }
