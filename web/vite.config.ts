@@ -6,6 +6,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { corpusPlugin } from './corpus-plugin';
 import { lessonsPlugin } from './lesson-plugin';
 import { preloadChunkOf } from './preload-chunk';
 import { prerenderPages } from './prerender-plugin';
@@ -83,6 +84,7 @@ export default defineConfig({
     svelte(),
     preloadChunkOf('/src/start.ts'),
     cspMetaTag,
+    corpusPlugin(repo),
     prerenderPages({ lessonsDir, ssrConfig: { root: path.join(repo, 'web'), plugins: [lessonsPlugin({ lessonsDir }), svelte()], resolve: { alias } } }),
     offlineCourse,
   ],

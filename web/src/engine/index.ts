@@ -5,3 +5,5 @@ export { Engine } from './client';
 export type { WorkerFactory, WorkerLike } from './client';
 export { fetchModelFolder } from './model-folder';
 export type { FetchFolderOptions, FolderProgress } from './model-folder';
+export { fetchCorpus, fetchCorpusIndex } from './corpus';
+export type { CorpusIndex, CorpusSplit, CorpusText, FetchCorpusOptions } from './corpus';
