@@ -12,6 +12,7 @@ import { loadLesson, narrowAndDarkChecks, ok, paramsOf } from './lesson-page';
 import { rightAnswer, root, stepSection } from './phase2';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmTrainTexts } from '../../web/src/engine/lm-types';
+import type { CorpusIndex } from '../../web/src/engine/corpus';
 import type { LmTrainParams } from '../../web/src/widgets/lm-train/params';
 import { lessonRecipe } from '../../web/src/widgets/lm-train/recipes';
 import { chunkEnds, lastMean, samplePoints, stopPoints } from '../../web/src/widgets/lm-train/summary';
@@ -40,13 +41,12 @@ async function nodeEngine(): Promise<EngineCore> {
 /** The files the page fetches for a run, read from the build the server serves. */
 function pageTexts(): LmTrainTexts {
   const corpus = params.corpus.replace(/\/?$/, '/');
-  const index = JSON.parse(fs.readFileSync(dist(`${corpus}index.json`), 'utf8')) as { domains: (string | { name: string })[] };
-  const domains = index.domains.map((d) => (typeof d === 'string' ? d : d.name));
+  const index = JSON.parse(fs.readFileSync(dist(`${corpus}index.json`), 'utf8')) as CorpusIndex;
   return {
     tokenizer: fs.readFileSync(dist(`${params.model.replace(/\/?$/, '/')}tokenizer.json`), 'utf8'),
-    domains,
-    train: domains.map((d) => fs.readFileSync(dist(`${corpus}${d}/train.txt`), 'utf8')),
-    heldout: domains.map((d) => fs.readFileSync(dist(`${corpus}${d}/heldout.txt`), 'utf8')),
+    domains: index.domains.map((d) => d.name),
+    train: index.domains.map((d) => fs.readFileSync(dist(`${corpus}${d.train.file}`), 'utf8')),
+    heldout: index.domains.map((d) => fs.readFileSync(dist(`${corpus}${d.heldout.file}`), 'utf8')),
   };
 }
 

@@ -1,7 +1,10 @@
-// What a run trains on: the shipped tokenizer.json and, per domain, the corpus text the build
-// writes (train split cut to its first 256 KiB, whole held-out split). Fetched once per page, with
-// progress by bytes, and every failure an error value naming the file.
+// What a run trains on: the shipped tokenizer.json, and per domain the corpus text the build
+// ships (engine/corpus.ts: the training split's first 256 KiB and the whole held-out split).
+// Fetched once per page, in three parts (tokenizer, training text, held-out text) for the
+// progress bar; every failure is an error value naming the file. Paths are from the course root.
 import type { LmTrainTexts } from '../../engine';
+import { fetchCorpus } from '../../engine';
+import { pageRoot } from '../../player/route';
 
 export type TrainTextsLoad =
   | { phase: 'idle' }
@@ -9,33 +12,30 @@ export type TrainTextsLoad =
   | { phase: 'ready'; value: LmTrainTexts }
   | { phase: 'failed'; error: string };
 
-async function textOf(url: string): Promise<string> {
+async function tokenizerText(url: string): Promise<string> {
   const response = await fetch(url, { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${response.statusText}`);
   return response.text();
 }
 
-/** Fetches the tokenizer of the model folder `model` and the corpus under `corpus`. */
+/** Fetches the tokenizer of the model folder `model` and the corpus folder `corpus`. */
 export async function loadTrainTexts(model: string, corpus: string, onProgress: (received: number, total: number | null) => void): Promise<TrainTextsLoad> {
+  const root = pageRoot();
   const slash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
+  let parts = 0;
+  const counted = <T>(p: Promise<T>) => p.then((v) => (onProgress(++parts, 3), v));
+  onProgress(0, 3);
   try {
-    const index = JSON.parse(await textOf(`${slash(corpus)}index.json`)) as { domains?: unknown };
-    const domains = Array.isArray(index.domains) ? index.domains.map((d) => (typeof d === 'string' ? d : String((d as { name?: unknown }).name))) : [];
-    if (domains.length === 0) throw new Error(`${slash(corpus)}index.json: lists no domains`);
-    const files = [`${slash(model)}tokenizer.json`, ...domains.flatMap((d) => [`${slash(corpus)}${d}/train.txt`, `${slash(corpus)}${d}/heldout.txt`])];
-    let received = 0;
-    onProgress(0, files.length);
-    const bodies = await Promise.all(
-      files.map(async (f) => {
-        const body = await textOf(f);
-        onProgress(++received, files.length);
-        return body;
-      }),
-    );
-    const [tokenizer, ...rest] = bodies;
+    const [tokenizer, train, heldout] = await Promise.all([
+      counted(tokenizerText(`${root}${slash(model)}tokenizer.json`)),
+      counted(fetchCorpus('train', { base: `${root}${slash(corpus)}` })),
+      counted(fetchCorpus('heldout', { base: `${root}${slash(corpus)}` })),
+    ]);
+    if (!train.ok) return { phase: 'failed', error: train.error };
+    if (!heldout.ok) return { phase: 'failed', error: heldout.error };
     return {
       phase: 'ready',
-      value: { tokenizer, domains, train: domains.map((_, i) => rest[2 * i]), heldout: domains.map((_, i) => rest[2 * i + 1]) },
+      value: { tokenizer, domains: train.value.map((d) => d.name), train: train.value.map((d) => d.text), heldout: heldout.value.map((d) => d.text) },
     };
   } catch (err) {
     return { phase: 'failed', error: err instanceof Error ? err.message : String(err) };
