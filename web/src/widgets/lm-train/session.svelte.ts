@@ -37,6 +37,7 @@ export interface RunRecord {
   maxShare: number[][]; // [L][step]
   loadCv: number[][]; // [L][step]
   dead: number[][]; // [L][step] experts under 1%
+  prompt: string; // the samples' prompt
   samples: { step: number; text: string }[];
   heldout: number[] | null; // [D] at the end
   saturation: LmTrainSaturation | null; // at the end, against the final model
@@ -94,6 +95,7 @@ function newRun(kind: BalancingKind, planned: number, layers = 0, experts = 0, p
     maxShare: perLayer(),
     loadCv: perLayer(),
     dead: perLayer(),
+    prompt: '',
     samples: [],
     heldout: null,
     saturation: null,
@@ -124,7 +126,7 @@ export class LmTrainSession {
       return this.finish(token, { ...failed, status: 'error', error: started.error });
     }
     const { id, layers, experts, steps, params, active_params } = started.value;
-    const run = newRun(kind, steps, layers, experts, params, active_params);
+    const run = { ...newRun(kind, steps, layers, experts, params, active_params), prompt: plan.prompt };
     this.show(run);
     const stop = async (status: RunStatus, error = ''): Promise<RunRecord | null> => {
       await engine.lmTrainDelete(id);
