@@ -21,7 +21,10 @@
 #include "moe/kernels/thread_pool.hpp"
 #include "moe/lm/lm_batches.hpp"
 #include "moe/lm/lm_checkpoint.hpp"
+#include "moe/lm/lm_loss.hpp"
+#include "moe/lm/lm_train_recipe.hpp"
 #include "moe/lm/lm_trainer.hpp"
+#include "moe/lm/train_json_fields.hpp"
 #include "moe/text/tokenizer_json.hpp"
 #include "moe/train/linalg_kernels.hpp"
 
@@ -71,69 +74,6 @@ bool write_bytes(const std::string& path, const void* data, size_t n) {
   return static_cast<bool>(f);
 }
 
-// Reads TRAIN.json's fields with their ranges; unknown fields are errors.
-class Fields {
- public:
-  explicit Fields(const json& doc) : doc_(doc) {}
-
-  std::optional<Error> number(const char* key, double lo, double hi, double& out) {
-    seen_.insert(key);
-    const auto it = doc_.find(key);
-    if (it == doc_.end()) return std::nullopt;
-    if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < lo ||
-        it->get<double>() > hi) {
-      return Error{
-          key, "must be a number between " + trim(lo) + " and " + trim(hi) + ", got " + it->dump()};
-    }
-    out = it->get<double>();
-    return std::nullopt;
-  }
-  std::optional<Error> integer(const char* key, int64_t lo, int64_t hi, int64_t& out) {
-    seen_.insert(key);
-    const auto it = doc_.find(key);
-    if (it == doc_.end()) return std::nullopt;
-    if (!it->is_number_integer() || it->get<int64_t>() < lo || it->get<int64_t>() > hi) {
-      return Error{key, "must be an integer between " + std::to_string(lo) + " and " +
-                            std::to_string(hi) + ", got " + it->dump()};
-    }
-    out = it->get<int64_t>();
-    return std::nullopt;
-  }
-  std::optional<Error> string(const char* key, bool required, std::string& out) {
-    seen_.insert(key);
-    const auto it = doc_.find(key);
-    if (it == doc_.end()) {
-      if (required) return Error{key, "missing (required)"};
-      return std::nullopt;
-    }
-    if (!it->is_string() || it->get<std::string>().empty()) {
-      return Error{key, "must be a non-empty string, got " + it->dump()};
-    }
-    out = it->get<std::string>();
-    return std::nullopt;
-  }
-  const json* object(const char* key) {
-    seen_.insert(key);
-    const auto it = doc_.find(key);
-    return it == doc_.end() ? nullptr : &*it;
-  }
-  std::optional<Error> unknown() const {
-    for (const auto& [key, value] : doc_.items()) {
-      if (!seen_.count(key)) return Error{key, "unknown field (see moe lm train --help)"};
-    }
-    return std::nullopt;
-  }
-
- private:
-  static std::string trim(double v) {
-    std::ostringstream s;
-    s << v;
-    return s.str();
-  }
-  const json& doc_;
-  std::set<std::string> seen_;
-};
-
 // Everything TRAIN.json says, checked.
 struct Job {
   std::string corpus, tokenizer_path, out_dir, log_path;
@@ -152,10 +92,19 @@ struct Job {
     return *e_;                               \
   }
 
+// The fields this command reads itself; the rest are the training recipe's (lm_train_recipe.hpp).
+constexpr std::string_view kFileFields[] = {"corpus",       "tokenizer",     "out",   "log",
+                                            "domains",      "train_bytes",   "chunk", "eval_every",
+                                            "eval_windows", "routing_steps", "dtype", "simd"};
+
 Result<Job> read_job(const json& doc) {
-  if (!doc.is_object()) return Error{"TRAIN.json", "must be a JSON object"};
+  Result<lm::LmTrainRecipe> recipe = lm::read_lm_train_recipe(doc, kFileFields);
+  if (!recipe.ok()) return recipe.error();
   Job j;
-  Fields f(doc);
+  j.model = recipe.value().model;
+  j.train = recipe.value().train;
+  j.steps = recipe.value().steps;
+  lm::TrainJsonFields f(doc);
   MOE_TRY(f.string("corpus", true, j.corpus));
   MOE_TRY(f.string("tokenizer", true, j.tokenizer_path));
   MOE_TRY(f.string("out", false, j.out_dir));
@@ -172,45 +121,15 @@ Result<Job> read_job(const json& doc) {
     }
   }
   MOE_TRY(f.integer("train_bytes", 0, int64_t{1} << 30, j.train_bytes));
-  const json* model = f.object("model");
-  if (!model || !model->is_object())
-    return Error{"model", "missing (an object of MixtralConfig fields)"};
-  if (model->contains("vocab_size")) {
-    return Error{"model.vocab_size", "comes from the tokenizer; leave it out"};
-  }
-  if (model->contains("router_aux_loss_coef")) {
-    return Error{"model.router_aux_loss_coef", "comes from balancing.switch_aux; leave it out"};
-  }
-  j.model = *model;
-  std::string router = "softmax_topk_renorm";
-  MOE_TRY(f.string("router_kind", false, router));
-  double cf = 1.0;
-  MOE_TRY(f.number("capacity_factor", 1e-3, 64, cf));
-  int64_t batch = 8, seq_len = 64, warmup = 0, seed = 1;
-  MOE_TRY(f.integer("batch", 1, 4096, batch));
-  MOE_TRY(f.integer("seq_len", 1, 1 << 16, seq_len));
-  MOE_TRY(f.integer("steps", 1, 10'000'000, j.steps));
-  MOE_TRY(f.integer("warmup", 0, 10'000'000, warmup));
-  MOE_TRY(f.integer("seed", 0, int64_t{1} << 53, seed));
   MOE_TRY(f.integer("chunk", 1, 1'000'000, j.chunk));
   MOE_TRY(f.integer("eval_every", 0, 10'000'000, j.eval_every));
   MOE_TRY(f.integer("eval_windows", 1, 1'000'000, j.eval_windows));
-  int64_t threads = j.train.threads;
-  MOE_TRY(f.integer("threads", 1, kMaxThreads, threads));
   std::string simd = "widest";
   MOE_TRY(f.string("simd", false, simd));
   if (simd != "widest" && simd != "baseline") {
     return Error{"simd", "must be \"widest\" or \"baseline\", got \"" + simd + "\""};
   }
   j.baseline_simd = simd == "baseline";
-  double lr = 3e-3, min_lr = 3e-4, wd = 0.1, clip = 1.0, beta1 = 0.9, beta2 = 0.95;
-  MOE_TRY(f.number("lr", 1e-8, 10, lr));
-  MOE_TRY(f.number("min_lr", 0, 10, min_lr));
-  MOE_TRY(f.number("weight_decay", 0, 10, wd));
-  MOE_TRY(f.number("clip", 0, 1e6, clip));
-  MOE_TRY(f.number("beta1", 0, 0.999999, beta1));
-  MOE_TRY(f.number("beta2", 0, 0.999999, beta2));
-  if (min_lr > lr) return Error{"min_lr", "must be at most lr"};
   if (const json* r = f.object("routing_steps")) {
     if (!r->is_array()) return Error{"routing_steps", "must be an array of step counts"};
     for (const json& s : *r) {
@@ -230,54 +149,13 @@ Result<Job> read_job(const json& doc) {
   } else if (dtype != "f32") {
     return Error{"dtype", "must be \"f32\", \"f16\" or \"bf16\", got \"" + dtype + "\""};
   }
-  train::LossCoefs coefs;
-  double gamma = 0;
-  if (const json* b = f.object("balancing")) {
-    if (!b->is_object()) return Error{"balancing", "must be an object"};
-    Fields bf(*b);
-    MOE_TRY(bf.number("switch_aux", 0, 100, coefs.switch_aux));
-    MOE_TRY(bf.number("z_loss", 0, 100, coefs.z_loss));
-    MOE_TRY(bf.number("seq_aux", 0, 100, coefs.seq_aux));
-    MOE_TRY(bf.number("bias_gamma", 0, 10, gamma));
-    if (std::optional<Error> e = bf.unknown()) return Error{"balancing." + e->where, e->reason};
-  }
-  MOE_TRY(f.unknown());
-
-  lm::LmTrainConfig& t = j.train;
-  t.batch = static_cast<int>(batch);
-  t.seq_len = static_cast<int>(seq_len);
-  t.seed = static_cast<uint64_t>(seed);
-  t.lr = {static_cast<float>(lr), static_cast<float>(min_lr), static_cast<int>(warmup),
-          static_cast<int>(j.steps)};
-  t.weight_decay = static_cast<float>(wd);
-  t.clip = static_cast<float>(clip);
-  t.beta1 = static_cast<float>(beta1);
-  t.beta2 = static_cast<float>(beta2);
-  t.bias_gamma = static_cast<float>(gamma);
-  t.threads = static_cast<int>(threads);
-  t.shape.coefs = coefs;
-  // The layer schema's router names (moe/spec/config.hpp), the kinds the LM trainer runs.
-  RouterKind kind = RouterKind::softmax_topk_renorm;
-  const bool trainable =
-      router_kind_from_string(router, kind) &&
-      (kind == RouterKind::softmax_topk_renorm || kind == RouterKind::softmax_topk ||
-       kind == RouterKind::sigmoid_grouped_topk_bias || kind == RouterKind::softmax_top1_capacity ||
-       kind == RouterKind::topk_capacity);
-  if (!trainable) {
-    return Error{"router_kind",
-                 "must be softmax_topk_renorm, softmax_topk, sigmoid_grouped_topk_bias, "
-                 "softmax_top1_capacity or topk_capacity, got \"" +
-                     router + "\""};
-  }
-  t.shape.moe.router = kind;
-  t.shape.moe.capacity_factor = cf;
-  if (!j.out_dir.empty() && t.shape.moe.router != RouterKind::softmax_topk_renorm) {
+  if (!j.out_dir.empty() && j.train.shape.moe.router != RouterKind::softmax_topk_renorm) {
     // LmModel (and transformers' Mixtral) route by softmax, top-k, renormalise: a folder trained
     // with another router would load but not compute what was trained.
     return Error{"out",
                  "checkpoints are written for the Mixtral router (softmax_topk_renorm) "
                  "only; drop \"out\" to train router " +
-                     router};
+                     doc.value("router_kind", std::string("softmax_topk_renorm"))};
   }
   return j;
 }
@@ -317,24 +195,14 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
   Result<text::Tokenizer> tok = text::tokenizer_from_json(tok_text);
   if (!tok.ok())
     return fail(err, job.tokenizer_path + ": " + tok.error().where, tok.error().reason);
-  json model = job.model;
-  model["vocab_size"] = tok.value().vocab_size();
-  Result<lm::LmConfig> config = lm::parse_lm_config(model);
-  if (!config.ok()) {
-    std::string where = config.error().where;
-    if (where.rfind("config.", 0) == 0) where = "model." + where.substr(7);
-    return fail(err, path + ": " + where, config.error().reason);
+  Result<lm::LmTrainConfig> config_for = lm::lm_train_config_for(
+      lm::LmTrainRecipe{job.train, job.model, job.steps}, tok.value().vocab_size());
+  if (!config_for.ok()) {
+    return fail(err, path + ": " + config_for.error().where, config_for.error().reason);
   }
   lm::LmTrainConfig& tc = job.train;
-  const train::ModelShape moe_choice = tc.shape.moe;
-  const train::LossCoefs coefs = tc.shape.coefs;
-  // config.json records the Switch aux coefficient the model was trained with (MixtralConfig's
-  // router_aux_loss_coef), as the recipe wrote it.
-  config.value().router_aux_loss_coef = coefs.switch_aux;
-  tc.shape = lm::LmTrainShape::mixtral(config.value());
-  tc.shape.moe.router = moe_choice.router;
-  tc.shape.moe.capacity_factor = moe_choice.capacity_factor;
-  tc.shape.coefs = coefs;
+  tc = config_for.value();
+  const lm::LmConfig& model_config = tc.shape.config;
 
   std::vector<int32_t> train_tokens;
   std::map<std::string, std::vector<int32_t>> heldout;
@@ -400,7 +268,7 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
         {{"step", step}, {"topk_ids", trainer.route(routing_text, routing_rows, T)}});
   };
 
-  const int L = config.value().num_hidden_layers, E = config.value().num_local_experts;
+  const int L = model_config.num_hidden_layers, E = model_config.num_local_experts;
   double train_seconds = 0;
   double cpu_seconds = 0;  // CPU time of the steps (a shared machine's wall time says little)
   record_routing(0);
@@ -445,7 +313,7 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
   const json final_heldout = evaluate(job.steps);
 
   const int64_t tokens = job.steps * tc.batch * T;
-  const lm::LmConfig& c = config.value();
+  const lm::LmConfig& c = model_config;
   const int64_t params = c.param_floats();
   const int64_t active = c.active_param_floats();
   json summary = {{"steps", job.steps},

@@ -66,6 +66,35 @@ export interface RawLmEvalOptions {
   masking_study?: boolean; // also top-1 masked and each expert off in every layer
 }
 
+/** lm_train_bindings.cpp LmTrainer.info(): the run's sizes and progress. */
+export interface RawLmTrainerInfo {
+  steps: number; // the run's length (the lr schedule's total)
+  step: number; // steps done
+  layers: number; // L
+  experts: number; // E
+  top_k: number; // k
+  seq_len: number; // T tokens per training window
+  batch: number; // B windows per step
+  vocab_size: number;
+  max_position_embeddings: number;
+  params: number;
+  active_params: number; // params less the (E - k) experts a token skips, per layer
+  train_tokens: number;
+  heldout_tokens: Int32Array; // [D]
+  routing_tokens: number; // tokens of the routing text (the first held-out window per domain)
+}
+
+/** A language model training in the page (lm_train_bindings.cpp). Every array is a copy. */
+export interface RawLmTrainer {
+  info(): RawLmTrainerInfo;
+  train(n: number): { ok: true; step: number; done: boolean; loss: Float64Array; aux: Float64Array; lr: Float32Array; expert_load: Int32Array; load_cv: Float64Array; max_share: Float64Array; dead_experts: Int32Array } | RawError;
+  heldout(): { ok: true; loss: Float64Array } | RawError;
+  recordRouting(): { ok: true; step: number } | RawError;
+  saturation(): { ok: true; steps: Int32Array; per_layer: Float64Array; mean: Float64Array } | RawError;
+  generate(prompt: Uint8Array, options: RawGenerateOptions): { ok: true; prompt_tokens: number; ids: Int32Array; bytes: Uint8Array } | RawError;
+  delete(): void;
+}
+
 /** lm_analysis_bindings.cpp: one named text, as UTF-8 bytes. */
 export interface RawNamedText {
   name: string;
@@ -76,7 +105,7 @@ export interface MoeLmModule {
   createLm(configJson: string, safetensors: Uint8Array, tokenizerJson: string): { ok: true; lm: RawLm } | RawError;
   evaluateLm(
     lm: RawLm,
-    texts: { name: string; text: Uint8Array }[],
+    texts: RawNamedText[],
     options: RawLmEvalOptions,
   ): ({ ok: true; context: number; masking?: { top1_masked: RawLmLosses; expert_off: RawLmLosses[] } } & RawLmLosses) | RawError;
   /** Greedy generation (the CLI's lm_generate) with the masks of `options` in place for every token. */
@@ -87,6 +116,7 @@ export interface MoeLmModule {
   ): { ok: true; ids: Int32Array } | RawError;
   /** lm_analysis_bindings.cpp: the routing analyses as the JSON text `moe lm analyze` prints (its routing part). */
   lmAnalyze(lm: RawLm, texts: RawNamedText[], options: { max_tokens?: number; context?: number; top_vocab?: number }): { ok: true; report: string } | RawError;
+  createLmTrainer(recipeJson: string, tokenizerJson: string, train: Uint8Array[], heldout: Uint8Array[]): { ok: true; trainer: RawLmTrainer } | RawError;
 }
 
 declare function createMoeLm(options?: MoeEngineModuleOptions): Promise<MoeLmModule>;

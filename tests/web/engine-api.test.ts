@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { MoeEngineModule, RawLayer, RawTrainer } from '../../engine/wasm/moe_engine.mjs';
-import type { MoeLmModule, RawLm } from '../../engine/wasm/moe_lm.mjs';
+import type { MoeLmModule, RawLm, RawLmTrainer } from '../../engine/wasm/moe_lm.mjs';
 import { engineApi, methodNames, needsLmModule } from '../../web/src/engine/api';
 import type { ArgsOf, EngineApi, EngineMethods, MethodName, ValueOf } from '../../web/src/engine/api';
 import { Engine } from '../../web/src/engine/client';
@@ -25,7 +25,8 @@ type DeclaredRaw =
   | FunctionKeys<MoeLmModule>
   | `layer.${FunctionKeys<RawLayer>}`
   | `trainer.${FunctionKeys<RawTrainer>}`
-  | `lm.${FunctionKeys<RawLm>}`;
+  | `lm.${FunctionKeys<RawLm>}`
+  | `lmTrainer.${FunctionKeys<RawLmTrainer>}`;
 /** Every raw function some call of the table says it reaches. */
 type ReachedRaw = EngineApi[MethodName]['raw'][number];
 
@@ -74,7 +75,7 @@ function boundMethods(object: object): string[] {
     .sort();
 }
 
-function reached(prefix: '' | 'layer.' | 'trainer.' | 'lm.', calls: readonly MethodName[] = methodNames): string[] {
+function reached(prefix: '' | 'layer.' | 'trainer.' | 'lm.' | 'lmTrainer.', calls: readonly MethodName[] = methodNames): string[] {
   const all = new Set(calls.flatMap((m): readonly string[] => engineApi[m].raw));
   const names = [...all].filter((n) => (prefix === '' ? !n.includes('.') : n.startsWith(prefix)));
   return names.map((n) => n.slice(prefix.length)).sort();
@@ -99,6 +100,7 @@ describe('engine API table against the wasm build', () => {
     expect(reached('', lmCalls)).toEqual(boundFunctions(lmModule));
     // A call the worker answers without the language model's module reaches none of it.
     expect(reached('lm.', engineCalls)).toEqual([]);
+    expect(reached('lmTrainer.', engineCalls)).toEqual([]);
   });
 
   it('reaches every method of a bound language model that exists', () => {

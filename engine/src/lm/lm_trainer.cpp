@@ -137,4 +137,25 @@ std::vector<std::vector<int32_t>> LmTrainer::route(const std::vector<int32_t>& w
   return ids;
 }
 
+Result<std::vector<int32_t>> LmTrainer::generate(std::span<const int32_t> prompt,
+                                                 const GenerateOptions& options) {
+  const LmConfig& c = config_.shape.config;
+  if (Result<bool> ok = check_generate_request(c, prompt, options); !ok.ok()) return ok.error();
+  const size_t V = static_cast<size_t>(c.vocab_size);
+  SplitMix64 rng(options.seed);
+  LmTrainWorkspace<float> ws;
+  std::vector<int32_t> window(prompt.begin(), prompt.end());  // [1, T+1]: the text, one target
+  std::vector<int32_t> out;
+  for (int i = 0; i < options.max_new_tokens; ++i) {
+    const int T = static_cast<int>(window.size());
+    window.push_back(0);  // a target only: it changes the loss, never the logits
+    lm_train_forward_backward<float>(config_.shape, params_.data(), bias_or_null(), window.data(),
+                                     1, T, nullptr, ws);
+    const std::span<const float> last(ws.logits.data() + static_cast<size_t>(T - 1) * V, V);
+    window.back() = pick_next(last, options, rng);
+    out.push_back(window.back());
+  }
+  return out;
+}
+
 }  // namespace moe::lm

@@ -5,10 +5,11 @@
 // gets one method per entry. tests/web/engine-api.test.ts holds the `raw` names against the
 // module's declaration (every raw function is reached by some call) and against the loaded build.
 import type { MoeEngineModule, RawLayer, RawTrainer } from '@engine-wasm/moe_engine.mjs';
-import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
+import type { MoeLmModule, RawLm, RawLmTrainer } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
 import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
+import type { LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
 import type { ActiveSolve, CommSpec, CommVolume, CostConfig, CostReport, DenseBaselineKind, Embedding, ExpertProbe } from './types';
 import type { ForwardTiming, LayerSpec, ModRoute, Result, Trace, TrainAssignment, TrainChunk, TrainConfig } from './types';
 import type { TrainStats, TrainTiming, TrainingMemory } from './types';
@@ -27,7 +28,8 @@ export type RawFunction =
   | FunctionKeys<MoeLmModule>
   | `layer.${FunctionKeys<RawLayer>}`
   | `trainer.${FunctionKeys<RawTrainer>}`
-  | `lm.${FunctionKeys<RawLm>}`;
+  | `lm.${FunctionKeys<RawLm>}`
+  | `lmTrainer.${FunctionKeys<RawLmTrainer>}`;
 
 declare const types: unique symbol;
 /** A call's argument and answer types. Only the type checker reads it: at run time it is `{}`. */
@@ -208,6 +210,50 @@ export const engineApi = {
   lmAnalyze: {
     types: signature<[id: number, texts: LmNamedText[], options?: LmAnalyzeOptions], LmAnalysis>(),
     raw: ['lmAnalyze'],
+    module: 'lm',
+  },
+  // ---- Training a small language model in the page (lm-train-core.ts): start a run, then call
+  // lmTrainSteps in chunks of a few steps, so the page can plot between chunks and cancel.
+  /** Starts a run of TRAIN.json's training fields on the given texts and tokenizer; answers its id and sizes. */
+  lmTrainStart: {
+    types: signature<[config: LmTrainRecipe, texts: LmTrainTexts], LmTrainerInfo>(),
+    raw: ['createLmTrainer', 'lmTrainer.info'],
+    module: 'lm',
+  },
+  /** Up to `n` more steps of run `id`: each step's loss, aux loss, lr and expert load per layer. */
+  lmTrainSteps: {
+    types: signature<[id: number, n: number], LmTrainChunk>(),
+    raw: ['lmTrainer.train'],
+    module: 'lm',
+  },
+  /** Held-out loss of run `id`'s model now, per domain (the run's domain order). */
+  lmTrainHeldout: {
+    types: signature<[id: number], number[]>(),
+    raw: ['lmTrainer.heldout'],
+    module: 'lm',
+  },
+  /** Keeps the routing of the run's fixed evaluation text at this step (for lmTrainSaturation). */
+  lmTrainRecordRouting: {
+    types: signature<[id: number], number>(),
+    raw: ['lmTrainer.recordRouting'],
+    module: 'lm',
+  },
+  /** Router saturation of every kept step against the model now (OLMoE). */
+  lmTrainSaturation: {
+    types: signature<[id: number], LmTrainSaturation>(),
+    raw: ['lmTrainer.saturation'],
+    module: 'lm',
+  },
+  /** The text run `id`'s model writes now after `prompt`. */
+  lmTrainGenerate: {
+    types: signature<[id: number, prompt: string, options?: LmGenerateOptions], LmTrainText>(),
+    raw: ['lmTrainer.generate'],
+    module: 'lm',
+  },
+  /** Frees run `id`; unknown ids are ignored. */
+  lmTrainDelete: {
+    types: signature<[id: number], null>(),
+    raw: ['lmTrainer.delete'],
     module: 'lm',
   },
 } as const satisfies Record<string, ApiMethod>;

@@ -17,6 +17,8 @@ import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
 import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
 import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
+import { LmTrainers } from './lm-train-core';
+import type { LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
 
 export interface EngineLoadOptions {
   /** The bytes of moe_engine.wasm; skips fetching it (required under Node). */
@@ -81,12 +83,14 @@ export class EngineCore implements EngineMethods {
   private readonly trainers = new Map<number, RawTrainer>();
   private nextTrainerId = 1;
   private readonly lm: LmModels;
+  private readonly lmTrain: LmTrainers;
 
   private constructor(
     private readonly module: MoeEngineModule,
     lmLoader: LmModuleLoader,
   ) {
     this.lm = new LmModels(lmLoader);
+    this.lmTrain = new LmTrainers(() => this.lm.loaded());
   }
 
   /** Instantiates the wasm module. Rejects only if the module itself cannot load. */
@@ -482,8 +486,32 @@ export class EngineCore implements EngineMethods {
     return this.lm.delete(id);
   }
 
+  // ---- Training a small language model in the page: lm-train-core.ts does the work (api.ts documents the calls).
+  lmTrainStart(config: LmTrainRecipe, texts: LmTrainTexts): Result<LmTrainerInfo> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lmTrain.start(config, texts);
+  }
+  lmTrainSteps(id: number, n: number): Result<LmTrainChunk> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lmTrain.steps(id, n);
+  }
+  lmTrainHeldout(id: number): Result<number[]> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lmTrain.heldout(id);
+  }
+  lmTrainRecordRouting(id: number): Result<number> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lmTrain.recordRouting(id);
+  }
+  lmTrainSaturation(id: number): Result<LmTrainSaturation> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lmTrain.saturation(id);
+  }
+  lmTrainGenerate(id: number, prompt: string, options?: LmGenerateOptions): Result<LmTrainText> {
+    return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lmTrain.generate(id, prompt, options);
+  }
+  lmTrainDelete(id: number): Result<null> {
+    return this.lmTrain.delete(id);
+  }
+
   /** Frees the cached layer, the trainers and the language models. Later calls return an error value. */
   dispose(): void {
+    this.lmTrain.dispose();
     this.lm.dispose();
     for (const t of this.trainers.values()) t.delete();
     this.trainers.clear();

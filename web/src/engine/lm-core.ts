@@ -41,6 +41,11 @@ export class LmModels {
 
   constructor(private readonly loader: LmModuleLoader) {}
 
+  /** The module once ensure() has loaded it, else null (LmTrainers in lm-train-core.ts shares it). */
+  loaded(): MoeLmModule | null {
+    return this.module;
+  }
+
   /** Loads the module once; after a failure (offline, say) the next call tries again. */
   ensure(): Promise<Result<null>> {
     if (this.module) return Promise.resolve({ ok: true, value: null });

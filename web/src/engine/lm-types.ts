@@ -187,3 +187,93 @@ export interface LmAnalysis {
   nmi: { domain: number; surface: number }[]; // [L] first choice vs text, vs surface class
   surface_classes: { names: string[]; counts: number[] };
 }
+
+// ---- Training a small language model in the page (lm-train-core.ts, engine/wasm/lm_train_bindings.cpp).
+
+/**
+ * The training fields of a TRAIN.json (engine/README.md, "Training the language model"; the same
+ * names and ranges as `moe lm train`), plus train_bytes and eval_windows. Absent fields take the
+ * engine's defaults.
+ */
+export interface LmTrainRecipe {
+  model: {
+    hidden_size: number;
+    intermediate_size: number;
+    num_hidden_layers: number;
+    num_attention_heads: number;
+    num_key_value_heads: number;
+    num_local_experts: number;
+    num_experts_per_tok: number;
+    max_position_embeddings: number;
+    rope_theta?: number;
+  };
+  router_kind?: string; // 'softmax_topk_renorm' (Mixtral)
+  /** switch_aux: α of the Switch loss; bias_gamma: the loss-free bias step γ; 0 or absent = off. */
+  balancing?: { switch_aux?: number; z_loss?: number; seq_aux?: number; bias_gamma?: number };
+  batch?: number;
+  seq_len?: number;
+  steps: number;
+  warmup?: number;
+  lr?: number;
+  min_lr?: number;
+  weight_decay?: number;
+  clip?: number;
+  seed?: number;
+  train_bytes?: number; // bytes of each training text used (0 = all), as `moe lm train` cuts train.txt
+  eval_windows?: number; // held-out windows per domain for lmTrainHeldout (default 8)
+}
+
+/** The text a run trains on, one entry per domain in the same order, and the tokenizer.json text. */
+export interface LmTrainTexts {
+  tokenizer: string;
+  domains: string[]; // [D] names
+  train: string[]; // [D]
+  heldout: string[]; // [D]
+}
+
+/** A started run: its id for later calls and its sizes. */
+export interface LmTrainerInfo {
+  id: number;
+  steps: number;
+  step: number;
+  layers: number; // L
+  experts: number; // E
+  top_k: number; // k
+  seq_len: number;
+  batch: number;
+  vocab_size: number;
+  max_position_embeddings: number;
+  params: number;
+  active_params: number;
+  train_tokens: number;
+  heldout_tokens: Int32Array; // [D]
+  routing_tokens: number; // tokens whose routing lmTrainRecordRouting keeps
+  domains: string[]; // [D]
+}
+
+/** What n more steps did. */
+export interface LmTrainChunk {
+  step: number; // steps done after this chunk
+  done: boolean;
+  loss: Float64Array; // [n] mean next-token loss of each step's batch (before its update), nats
+  aux: Float64Array; // [n] the weighted balancing terms
+  lr: Float32Array; // [n]
+  expert_load: Int32Array; // [n, L, E] (token, slot) assignments of each step's batch
+  load_cv: Float64Array; // [n, L] std / mean of each layer's load (population)
+  max_share: Float64Array; // [n, L] the busiest expert's share of the layer's assignments
+  dead_experts: Int32Array; // [n, L] experts with under 1% of the layer's assignments
+}
+
+/** Router saturation (OLMoE) of each recorded step against the model as it is now. */
+export interface LmTrainSaturation {
+  steps: Int32Array; // [S]
+  per_layer: Float64Array; // [S, L] share of top-k choices that are the current model's, in [0, 1]
+  mean: Float64Array; // [S]
+}
+
+/** The text the model being trained writes after a prompt. */
+export interface LmTrainText {
+  prompt_tokens: number;
+  ids: Int32Array; // [n]
+  text: string; // the new tokens' bytes as UTF-8
+}

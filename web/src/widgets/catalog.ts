@@ -30,6 +30,7 @@ import { lmCompareParams } from './lm-compare/params';
 import { lmKnockoutParams } from './lm-knockout/params';
 import { lmRoutingStatsParams } from './lm-routing-stats/params';
 import { lmScaleParams } from './lm-scale/params';
+import { lmTrainParams } from './lm-train/params';
 
 export type { WidgetName };
 
@@ -64,4 +65,5 @@ export const widgetCatalog = {
   'lm-knockout': { params: lmKnockoutParams, state: widgetStates['lm-knockout'] },
   'lm-routing-stats': { params: lmRoutingStatsParams, state: widgetStates['lm-routing-stats'] },
   'lm-scale': { params: lmScaleParams, state: widgetStates['lm-scale'] },
+  'lm-train': { params: lmTrainParams, state: widgetStates['lm-train'] },
 } satisfies Record<WidgetName, WidgetSpec>;

@@ -37,6 +37,7 @@ export const widgetRegistry: Record<WidgetName, () => WidgetModule> = {
   'lm-knockout': () => import('./lm-knockout/LmKnockout.svelte'),
   'lm-routing-stats': () => import('./lm-routing-stats/LmRoutingStats.svelte'),
   'lm-scale': () => import('./lm-scale/LmScale.svelte'),
+  'lm-train': () => import('./lm-train/LmTrain.svelte'),
 };
 
 const loaded = new Map<WidgetName, WidgetModule>();

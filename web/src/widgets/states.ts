@@ -27,6 +27,7 @@ import { lmCompareState } from './lm-compare/spec';
 import { lmKnockoutState } from './lm-knockout/spec';
 import { lmRoutingStatsState } from './lm-routing-stats/spec';
 import { lmScaleState } from './lm-scale/spec';
+import { lmTrainState } from './lm-train/spec';
 
 export const widgetStates = {
   'token-walk': tokenWalkState,
@@ -53,6 +54,7 @@ export const widgetStates = {
   'lm-knockout': lmKnockoutState,
   'lm-routing-stats': lmRoutingStatsState,
   'lm-scale': lmScaleState,
+  'lm-train': lmTrainState,
 } satisfies Record<string, StateSpec>;
 
 export type WidgetName = keyof typeof widgetStates;

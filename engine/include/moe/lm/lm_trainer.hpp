@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_train_model.hpp"
 #include "moe/lm/lm_weights.hpp"
 #include "moe/result.hpp"
@@ -58,6 +60,13 @@ class LmTrainer {
   double evaluate(const std::vector<int32_t>& windows, int T);
   // Each layer's top-k ids [L][B·T·k] for windows [B, T+1] (the routing of an evaluation text).
   std::vector<std::vector<int32_t>> route(const std::vector<int32_t>& windows, int B, int T);
+  // The ids the model writes after `prompt` now, picked as lm_generate picks them (greedy, or
+  // seeded top-p), through the training forward with this trainer's router kind and selection
+  // bias: a loss-free-bias run writes with the routing it trains with, which a checkpoint (no
+  // bias) would not. No KV cache: token i reruns the forward over prompt + i tokens, cheap at the
+  // sizes that train in a page. Errors: check_generate_request's (`prompt...`, `options.<field>`).
+  Result<std::vector<int32_t>> generate(std::span<const int32_t> prompt,
+                                        const GenerateOptions& options);
 
   int step() const { return step_; }
   const LmTrainConfig& config() const { return config_; }

@@ -1,0 +1,132 @@
+// LmTrainers: the in-page training calls of EngineCore (core.ts delegates its lmTrain* methods
+// here). It shares the language model's wasm module with LmModels (lm-core.ts loads it), owns the
+// running trainers (wasm objects, named by an id), converts text to UTF-8 and back, and turns
+// every failure into a Result error value, so a bad recipe leaves the engine working.
+import type { MoeLmModule, RawLmTrainer } from '@engine-wasm/moe_lm.mjs';
+import type { LmGenerateOptions, LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
+import type { Result } from './types';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8');
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function stringList(value: unknown, field: string): Result<string[]> {
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string')) return { ok: false, error: `texts.${field}: must be an array of strings` };
+  return { ok: true, value: value as string[] };
+}
+
+export class LmTrainers {
+  private readonly trainers = new Map<number, RawLmTrainer>();
+  private nextId = 1;
+
+  /** `module()` answers the loaded language-model module, or null before EngineCore.ensureLm. */
+  constructor(private readonly module: () => MoeLmModule | null) {}
+
+  /** Starts a run of `recipe` on `texts`; errors name the field (`batch: ...`, `model.hidden_size: ...`, `heldout[1]: ...`). */
+  start(recipe: LmTrainRecipe, texts: LmTrainTexts): Result<LmTrainerInfo> {
+    if (typeof recipe !== 'object' || recipe === null) return { ok: false, error: 'config: must be an object of TRAIN.json fields' };
+    if (typeof texts !== 'object' || texts === null) return { ok: false, error: 'texts: must be an object {tokenizer, domains, train, heldout}' };
+    if (typeof texts.tokenizer !== 'string' || texts.tokenizer === '') return { ok: false, error: 'texts.tokenizer: must be the text of tokenizer.json' };
+    const domains = stringList(texts.domains, 'domains');
+    if (!domains.ok) return domains;
+    const train = stringList(texts.train, 'train');
+    if (!train.ok) return train;
+    const heldout = stringList(texts.heldout, 'heldout');
+    if (!heldout.ok) return heldout;
+    if (train.value.length !== domains.value.length || heldout.value.length !== domains.value.length) {
+      return { ok: false, error: `texts: needs one train and one heldout text per domain (${domains.value.length}), got ${train.value.length} and ${heldout.value.length}` };
+    }
+    const module = this.module();
+    if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
+    return this.guard(() => {
+      const json = JSON.stringify(recipe);
+      const created = module.createLmTrainer(
+        json,
+        texts.tokenizer,
+        train.value.map((t) => encoder.encode(t)),
+        heldout.value.map((t) => encoder.encode(t)),
+      );
+      if (!created.ok) return created;
+      const id = this.nextId++;
+      this.trainers.set(id, created.trainer);
+      return { ok: true, value: { id, ...created.trainer.info(), domains: domains.value } };
+    });
+  }
+
+  /** Up to `n` more steps (fewer when the run ends): each step's loss and expert loads. */
+  steps(id: number, n: number): Result<LmTrainChunk> {
+    return this.with(id, (t) => {
+      const r = t.train(n);
+      if (!r.ok) return r;
+      const { step, done, loss, aux, lr, expert_load, load_cv, max_share, dead_experts } = r;
+      return { ok: true, value: { step, done, loss, aux, lr, expert_load, load_cv, max_share, dead_experts } };
+    });
+  }
+
+  /** The held-out loss of the model now, per domain (nats), in the run's domain order. */
+  heldout(id: number): Result<number[]> {
+    return this.with(id, (t) => {
+      const r = t.heldout();
+      return r.ok ? { ok: true, value: Array.from(r.loss) } : r;
+    });
+  }
+
+  /** Keeps the routing of the fixed evaluation text at the current step; answers the step. */
+  recordRouting(id: number): Result<number> {
+    return this.with(id, (t) => {
+      const r = t.recordRouting();
+      return r.ok ? { ok: true, value: r.step } : r;
+    });
+  }
+
+  /** Router saturation of every recorded step against the model now (the final one, once done). */
+  saturation(id: number): Result<LmTrainSaturation> {
+    return this.with(id, (t) => {
+      const r = t.saturation();
+      return r.ok ? { ok: true, value: { steps: r.steps, per_layer: r.per_layer, mean: r.mean } } : r;
+    });
+  }
+
+  /** The text the model writes now after `prompt` (greedy unless options say otherwise). */
+  generate(id: number, prompt: string, options: LmGenerateOptions = {}): Result<LmTrainText> {
+    if (typeof prompt !== 'string') return { ok: false, error: 'prompt: must be a string' };
+    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
+    const { greedy, seed, temperature, top_p, max_new_tokens } = options;
+    const given = Object.fromEntries(Object.entries({ greedy, seed, temperature, top_p, max_new_tokens }).filter(([, v]) => v !== undefined));
+    return this.with(id, (t) => {
+      const r = t.generate(encoder.encode(prompt), given);
+      if (!r.ok) return r;
+      return { ok: true, value: { prompt_tokens: r.prompt_tokens, ids: r.ids, text: decoder.decode(r.bytes) } };
+    });
+  }
+
+  /** Frees trainer `id` (unknown ids are ignored). */
+  delete(id: number): Result<null> {
+    this.trainers.get(id)?.delete();
+    this.trainers.delete(id);
+    return { ok: true, value: null };
+  }
+
+  dispose(): void {
+    for (const t of this.trainers.values()) t.delete();
+    this.trainers.clear();
+  }
+
+  private with<T>(id: number, body: (t: RawLmTrainer) => Result<T> | { ok: false; error: string }): Result<T> {
+    const t = this.trainers.get(id);
+    if (!t) return { ok: false, error: `trainer: no language-model run with id ${String(id)} (start one with lmTrainStart)` };
+    return this.guard(() => body(t));
+  }
+
+  private guard<T>(body: () => Result<T> | { ok: false; error: string }): Result<T> {
+    try {
+      const r = body();
+      return r.ok ? r : { ok: false, error: r.error };
+    } catch (err) {
+      return { ok: false, error: `engine: ${message(err)}` };
+    }
+  }
+}
