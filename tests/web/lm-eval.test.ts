@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LmEvalText, LmLosses } from '../../web/src/engine/lm-types';
+import type { LmNamedText, LmLosses } from '../../web/src/engine/lm-types';
 import type { Result } from '../../web/src/engine/types';
 import { cliGenerate, readFolder, runLm } from './lm-fixtures';
 import { loadEngineCore, repo } from './wasm-engine';
@@ -24,7 +24,7 @@ const maxTokens = 600;
 let core: Core;
 let moe: number;
 let dense: number;
-let heldout: LmEvalText[];
+let heldout: LmNamedText[];
 
 function value<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(r.error);
@@ -177,12 +177,12 @@ describe('LmInfo.active_params: counted by the engine from the checkpoint', () =
 });
 
 describe('lmEval: bad input names the field, and the model stays as it was', () => {
-  const one = (): LmEvalText[] => [{ name: 'prose', text: heldout[2].text.slice(0, 2000) }];
+  const one = (): LmNamedText[] => [{ name: 'prose', text: heldout[2].text.slice(0, 2000) }];
 
   it('every bad argument gets its message', () => {
     const cases: [Result<unknown>, string][] = [
       [core.lmEval(999, one()), 'model: no language model with id 999 (load it with lmLoad)'],
-      [core.lmEval(moe, 'text' as unknown as LmEvalText[]), 'texts: must be an array of {name, text}'],
+      [core.lmEval(moe, 'text' as unknown as LmNamedText[]), 'texts: must be an array of {name, text}'],
       [core.lmEval(moe, []), 'texts: must hold 1 to 16 texts, got 0'],
       [core.lmEval(moe, [{ name: 'x', text: 5 as unknown as string }]), 'texts[0]: must be {name: string, text: string}'],
       [core.lmEval(moe, [{ name: '', text: 'abc def' }]), 'texts[0].name: must not be empty'],

@@ -7,7 +7,7 @@
 import type { MoeEngineModule, RawLayer, RawTrainer } from '@engine-wasm/moe_engine.mjs';
 import type { MoeLmModule, RawLm, RawLmTrainer } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
-import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmContinuation, LmEvalOptions, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
 import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
 import type { ActiveSolve, CommSpec, CommVolume, CostConfig, CostReport, DenseBaselineKind, Embedding, ExpertProbe } from './types';
@@ -192,7 +192,7 @@ export const engineApi = {
    * top-1 masked and with each expert off.
    */
   lmEval: {
-    types: signature<[id: number, texts: LmEvalText[], options?: LmEvalOptions], LmEvaluation>(),
+    types: signature<[id: number, texts: LmNamedText[], options?: LmEvalOptions], LmEvaluation>(),
     raw: ['evaluateLm'],
     module: 'lm',
   },

@@ -15,7 +15,7 @@ import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
 import { LmModels } from './lm-core';
 import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
-import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmContinuation, LmEvalOptions, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
 import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import { LmTrainers } from './lm-train-core';
 import type { LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
@@ -473,7 +473,7 @@ export class EngineCore implements EngineMethods {
   lmGenerateNext(id: number, n: number): Result<LmGenerated> {
     return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.generateNext(id, n);
   }
-  lmEval(id: number, texts: LmEvalText[], options?: LmEvalOptions): Result<LmEvaluation> {
+  lmEval(id: number, texts: LmNamedText[], options?: LmEvalOptions): Result<LmEvaluation> {
     return this.disposed ? { ok: false, error: 'engine: disposed' } : this.lm.evaluate(id, texts, options);
   }
   lmGenerateMasked(id: number, prompt: Int32Array | number[], options?: LmMaskedGenerateOptions): Result<LmContinuation> {

@@ -3,15 +3,11 @@
 // read by default, and a slice of each training split for training a small model in the page.
 // Fetched only by the lessons that need it; the offline service worker caches models/ on first use.
 import type { CorpusIndex } from '../../corpus-plugin';
+import type { LmNamedText } from './lm-types';
 import type { Result } from './types';
 
 export type { CorpusIndex } from '../../corpus-plugin';
 
-/** One domain's text of one split. */
-export interface CorpusText {
-  name: string; // the domain: prose, code, arithmetic
-  text: string;
-}
 
 export type CorpusSplit = 'heldout' | 'train';
 
@@ -46,13 +42,13 @@ export async function fetchCorpusIndex(options: FetchCorpusOptions): Promise<Res
   }
 }
 
-/** Every domain's text of `split`, in the index's order (prose, code, arithmetic). */
-export async function fetchCorpus(split: CorpusSplit, options: FetchCorpusOptions): Promise<Result<CorpusText[]>> {
+/** Every domain's text of `split` (name = the domain), in the index's order (prose, code, arithmetic). */
+export async function fetchCorpus(split: CorpusSplit, options: FetchCorpusOptions): Promise<Result<LmNamedText[]>> {
   const base = options.base.endsWith('/') ? options.base : `${options.base}/`;
   const index = await fetchCorpusIndex(options);
   if (!index.ok) return index;
   const texts = await Promise.all(index.value.domains.map((d) => fetchText(`${base}${d[split].file}`, options.fetch ?? fetch)));
-  const out: CorpusText[] = [];
+  const out: LmNamedText[] = [];
   for (const [i, t] of texts.entries()) {
     if (!t.ok) return t;
     out.push({ name: index.value.domains[i].name, text: t.value });

@@ -6,4 +6,4 @@ export type { WorkerFactory, WorkerLike } from './client';
 export { fetchModelFolder } from './model-folder';
 export type { FetchFolderOptions, FolderProgress } from './model-folder';
 export { fetchCorpus, fetchCorpusIndex } from './corpus';
-export type { CorpusIndex, CorpusSplit, CorpusText, FetchCorpusOptions } from './corpus';
+export type { CorpusIndex, CorpusSplit, FetchCorpusOptions } from './corpus';

@@ -6,7 +6,7 @@
 // a Result error value, so a bad file or prompt leaves the engine working.
 import type { MoeLmModule, RawLm } from '@engine-wasm/moe_lm.mjs';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
-import type { LmContinuation, LmEvalOptions, LmEvalText, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
+import type { LmContinuation, LmEvalOptions, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
 import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { Result } from './types';
 
@@ -143,7 +143,7 @@ export class LmModels {
   }
 
   /** Held-out loss per named text, optionally with experts off or top ranks masked (lm_eval_bindings.cpp). */
-  evaluate(id: number, texts: LmEvalText[], options: LmEvalOptions = {}): Result<LmEvaluation> {
+  evaluate(id: number, texts: LmNamedText[], options: LmEvalOptions = {}): Result<LmEvaluation> {
     if (!Array.isArray(texts)) return { ok: false, error: 'texts: must be an array of {name, text}' };
     const encoded: { name: string; text: Uint8Array }[] = [];
     for (const [i, t] of texts.entries()) {

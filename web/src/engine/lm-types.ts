@@ -91,12 +91,6 @@ export interface LmGenerated {
 
 // ---- Held-out evaluation (lmEval, engine/wasm/lm_eval_bindings.cpp)
 
-/** One named text to evaluate (a "domain": a held-out split, or the learner's own text). */
-export interface LmEvalText {
-  name: string;
-  text: string;
-}
-
 /** What to switch off while evaluating. With none of these, the model as trained. */
 export interface LmEvalOptions {
   /** Experts switched off: ids (in every layer) or [layer, expert] pairs. The router re-picks from the rest. */
@@ -141,7 +135,8 @@ export interface LmContinuation {
 // ---- lmAnalyze (engine/wasm/lm_analysis_bindings.cpp, moe/analysis/analysis_report.hpp): the
 // routing analyses of the MoE papers on named texts, the numbers `moe lm analyze` prints.
 
-/** One named text (a domain): the analyses group its tokens under `name`. */
+/** One named text (a "domain": a held-out split, or the learner's own text); the evaluations and
+ * analyses group its tokens under `name`. */
 export interface LmNamedText {
   name: string; // 1..64 characters, distinct
   text: string;

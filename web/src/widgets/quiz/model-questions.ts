@@ -2,7 +2,7 @@
 // (a held-out token and a layer, or an expert to switch off) and the engine gives the answer and
 // the wrong options (the router's other choices; the domains whose loss rose less). Nothing here
 // computes model math: it draws, asks the engine, sorts its answers, formats and escapes.
-import type { CorpusText, LmEvaluation, LmInfo, LmTokens, LmTrace, Result } from '../../engine';
+import type { LmNamedText, LmEvaluation, LmInfo, LmTokens, LmTrace, Result } from '../../engine';
 import type { ModelSpec, QuizQuestion } from '../../lessons/quiz';
 import { lossRows } from '../lm-compare/compare';
 import type { GeneratedOption, GeneratedQuestion } from './numeric';
@@ -18,7 +18,7 @@ export interface ModelQuestionContext {
   /** The model of `folder`, loaded once per page; an error says why it could not be. */
   model(folder: string): Promise<Result<LmInfo>>;
   /** Every domain's held-out text. */
-  heldout(): Promise<Result<CorpusText[]>>;
+  heldout(): Promise<Result<LmNamedText[]>>;
 }
 
 type ModelQuestion = Extract<QuizQuestion, { kind: 'model' }>;
@@ -42,7 +42,7 @@ function fill(html: string, values: Record<string, string>): string {
 const percent = (p: number) => `${(100 * p).toFixed(1)}%`;
 
 /** A held-out token with `context` tokens before it: the last token of a window cut at a random place. */
-async function drawToken(spec: Extract<ModelSpec, { kind: 'lm-route' }>, info: LmInfo, texts: CorpusText[], random: () => number, ctx: ModelQuestionContext) {
+async function drawToken(spec: Extract<ModelSpec, { kind: 'lm-route' }>, info: LmInfo, texts: LmNamedText[], random: () => number, ctx: ModelQuestionContext) {
   const domain = pick(texts, random);
   // A slice generous enough for context + 2 tokens (a token is rarely over 12 characters); its
   // first token may be a piece of a longer one, so it is dropped.
