@@ -109,6 +109,7 @@ test('the size table is the engine’s reading of the checkpoint', async ({ page
   await expect(s.locator('[data-size="experts"]')).toHaveText(String(info.num_local_experts));
   await expect(s.locator('[data-size="top_k"]')).toHaveText(String(info.num_experts_per_tok));
   await expect(s.locator('[data-size="total"]')).toHaveText(info.total_params.toLocaleString('en'));
+  await expect(s.locator('[data-size="active"]')).toHaveText(info.active_params.toLocaleString('en'));
   await expect(s.locator('[data-size="context"]')).toHaveText(info.max_position_embeddings.toLocaleString('en'));
   await widgetScreenshots(page, 'meet-the-lm-scale', s);
 });
