@@ -97,7 +97,9 @@ export interface LmEvalOptions {
   experts_off?: number[] | [layer: number, expert: number][];
   /** m: each token's m first choices are excluded and the router re-picks its k from the rest. */
   mask_top_ranks?: number;
-  /** Predicted tokens per text; 0 or absent = the whole text. */
+  /** Predicted tokens per text, rounded up to whole windows of C (the held-out loss reads windows
+   * at 0, C, 2C, … as the trainer does; a text shorter than one window is one window of its own
+   * length); 0 or absent = the whole text. */
   max_tokens?: number;
   /** Window length C (≤ max_position_embeddings, the default). */
   context?: number;
@@ -144,7 +146,7 @@ export interface LmNamedText {
 
 /** As `moe lm analyze`'s flags. */
 export interface LmAnalyzeOptions {
-  max_tokens?: number; // 4096; predicted tokens per text, 0 = all
+  max_tokens?: number; // 4096; predicted tokens per text (rounded up to whole windows), 0 = all
   context?: number; // 0 = max_position_embeddings; window length
   top_vocab?: number; // 20; rows of vocabulary[l].top
 }
