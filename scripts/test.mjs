@@ -119,7 +119,10 @@ const suites = [
       }
       const built = await run('cmake', ['--build', 'build/fuzz', '-j2', '--target', 'moe_tests']);
       if (built.code !== 0) return built;
-      return run('build/fuzz/moe_tests', ['--no-colors'], {
+      // The two shipped-checkpoint cases (re-train 5 steps of the 3.7M-parameter model, evaluate
+      // its whole held-out corpus) take ~2 min under the sanitizers and run natively in
+      // engine-native; the code they call is covered here by the small models' cases.
+      return run('build/fuzz/moe_tests', ['--no-colors', '--test-case-exclude=lm shipped: *'], {
         ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:allocator_may_return_null=1',
         UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1',
       });
