@@ -234,11 +234,16 @@ describe('hostile questions', () => {
 
   it('treats markup as words, never as markup', () => {
     const q = '<img src=x onerror="alert(1)"><script>alert(2)</script> what does the router do?';
+    // Since Phase 5 the best passage must hold two thirds of the question's words, and the markup's
+    // own words (img, src, onerror, alert, script) count: this question is declined, and a
+    // question where the markup is a small part is answered. Neither turns markup into markup.
     const a = asker.ask(q, 'router-is-linear');
-    expect(a.kind).toBe('quotes');
-    if (a.kind !== 'quotes') return;
+    expect(a.kind).toBe('not-covered');
     expect(a.question).toBe(q); // kept as text; the box renders it with {text}, never {@html}
-    for (const quote of a.quotes) for (const part of quote.parts) expect(part.text).not.toMatch(/<script|onerror/);
+    const b = asker.ask('What does the <b>router</b> compute <script>x</script> for each token in the router layer?', 'router-is-linear');
+    expect(b.kind).toBe('quotes');
+    if (b.kind !== 'quotes') return;
+    for (const quote of b.quotes) for (const part of quote.parts) expect(part.text).not.toMatch(/<script|<b>/);
   });
 
   it('handles other scripts, right-to-left text and control characters without failing', () => {
