@@ -239,6 +239,7 @@ describe('hostile questions', () => {
     // question where the markup is a small part is answered. Neither turns markup into markup.
     const a = asker.ask(q, 'router-is-linear');
     expect(a.kind).toBe('not-covered');
+    if (a.kind !== 'not-covered') return;
     expect(a.question).toBe(q); // kept as text; the box renders it with {text}, never {@html}
     const b = asker.ask('What does the <b>router</b> compute <script>x</script> for each token in the router layer?', 'router-is-linear');
     expect(b.kind).toBe('quotes');
