@@ -82,6 +82,8 @@ export function corpusFiles(repo: string, corpusDir = path.join(repo, 'build/lm-
 /** Emits the corpus files into the build and serves them in `vite dev`. */
 export function corpusPlugin(repo: string): Plugin {
   const prefix = '/models/corpus/';
+  // Read and hashed once per dev server, not on every request (restart it after `npm run lm:corpus`).
+  let served: CorpusFile[] | null = null;
   return {
     name: 'moe-lm-corpus',
     generateBundle() {
@@ -91,7 +93,8 @@ export function corpusPlugin(repo: string): Plugin {
       server.middlewares.use((req, res, next) => {
         const url = req.url?.split('?')[0] ?? '';
         if (!url.startsWith(prefix)) return next();
-        const file = corpusFiles(repo).find((f) => f.fileName === url.slice(prefix.length));
+        served ??= corpusFiles(repo);
+        const file = served.find((f) => f.fileName === url.slice(prefix.length));
         if (!file) return next();
         res.setHeader('Content-Type', file.fileName.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8');
         res.end(file.source);
