@@ -12,6 +12,7 @@ import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, Forwa
 import type { DenseBaselineKind, ModRoute } from './types';
 import type { CommSpec, CommVolume, TrainingMemory } from './types';
 import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
+import { guard } from './guard';
 import { LmModels } from './lm-core';
 import type { LmModuleLoader } from './lm-core';
 import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, LmText, LmTokens, LmTrace } from './lm-types';
@@ -33,10 +34,6 @@ export interface EngineLoadOptions {
 
 /** The page's way to the language model's module: its own chunk, fetched on the first lm* call. */
 const fetchLmModule: LmModuleLoader = () => import('./lm-load').then((m) => m.loadLmModule());
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** A trace whose arrays are copies, no longer views of the wasm heap. */
 function copyTrace(t: RawTrace): Trace {
@@ -113,7 +110,7 @@ export class EngineCore implements EngineMethods {
    */
   forward(spec: LayerSpec, input: Float32Array, tokens: number): Result<Trace> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    try {
+    return guard(() => {
       const key = JSON.stringify(spec);
       if (typeof key !== 'string') return { ok: false, error: 'spec: must be an object' };
       if (this.layer === null || key !== this.layerKey) {
@@ -128,9 +125,7 @@ export class EngineCore implements EngineMethods {
       const run = this.layer.forward(input, tokens);
       if (!run.ok) return { ok: false, error: run.error };
       return { ok: true, value: copyTrace(run.trace) };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /**
@@ -152,12 +147,10 @@ export class EngineCore implements EngineMethods {
     for (const [name, v] of Object.entries(sizes)) {
       if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) return { ok: false, error: `${name}: must be an integer, got ${String(v)}` };
     }
-    try {
+    return guard(() => {
       const r = this.module.modRoute(input, sequences, seqLen, dModel, routerWeight, capacity);
       return r.ok ? { ok: true, value: r.route } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /**
@@ -166,39 +159,33 @@ export class EngineCore implements EngineMethods {
    */
   denseBaseline(spec: LayerSpec, which: DenseBaselineKind): Result<LayerSpec> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    try {
+    return guard(() => {
       const text = JSON.stringify(spec);
       if (typeof text !== 'string') return { ok: false, error: 'spec: must be an object' };
       const r = this.module.denseBaseline(text, String(which));
       return r.ok ? { ok: true, value: JSON.parse(r.spec) as LayerSpec } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** The interpretable embedding of `text`: tokens, the 8 feature names, features [T, 8]. */
   embed(text: string): Result<Embedding> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
     if (typeof text !== 'string') return { ok: false, error: 'text: must be a string' };
-    try {
+    return guard(() => {
       const r = this.module.embedText(text);
       if (!r.ok) return { ok: false, error: r.error };
       return { ok: true, value: { tokens: r.tokens, feature_names: r.feature_names, features: r.features } };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Total and active parameters and FLOPs per token of a stack of MoE layers (engine `layer_cost`). */
   cost(config: CostConfig): Result<CostReport> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
     if (typeof config !== 'object' || config === null) return { ok: false, error: 'cost: must be an object' };
-    try {
+    return guard(() => {
       const r = this.module.layerCost({ ...config });
       return r.ok ? { ok: true, value: { ...r.report } } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Active parameters when only the total, the shared share and E, k are known (engine `solve_active_from_total`). */
@@ -206,12 +193,10 @@ export class EngineCore implements EngineMethods {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
     const args = [totalParams, sharedFraction, numExperts, topK];
     if (!args.every((a) => typeof a === 'number')) return { ok: false, error: 'cost: every argument must be a number' };
-    try {
+    return guard(() => {
       const r = this.module.solveActive(totalParams, sharedFraction, numExperts, topK);
       return r.ok ? { ok: true, value: { ...r.solve } } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Most (token, slot) pairs one expert takes from a group: floor(factor · k · tokens / E) (engine `expert_capacity_for`). */
@@ -219,12 +204,10 @@ export class EngineCore implements EngineMethods {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
     const args = [capacityFactor, tokens, numExperts, topK];
     if (!args.every((a) => typeof a === 'number')) return { ok: false, error: 'capacity: every argument must be a number' };
-    try {
+    return guard(() => {
       const r = this.module.expertCapacity(capacityFactor, tokens, numExperts, topK);
       return r.ok ? { ok: true, value: r.capacity } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /**
@@ -235,24 +218,20 @@ export class EngineCore implements EngineMethods {
   commVolume(spec: CommSpec): Result<CommVolume> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
     if (typeof spec !== 'object' || spec === null) return { ok: false, error: 'comm: must be an object' };
-    try {
+    return guard(() => {
       const r = this.module.commVolume({ ...spec });
       return r.ok ? { ok: true, value: { ...r.volume } } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Parameter memory in serving and in training (engine `training_memory`: weights, gradients, Adam moments, master copy). */
   trainingMemory(totalParams: number, bytesPerValue: number): Result<TrainingMemory> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
     if (typeof totalParams !== 'number' || typeof bytesPerValue !== 'number') return { ok: false, error: 'memory: both arguments must be numbers' };
-    try {
+    return guard(() => {
       const r = this.module.trainingMemory(totalParams, bytesPerValue);
       return r.ok ? { ok: true, value: { ...r.memory } } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Expert `expert` of the layer `spec` opened up for one token `input` [d_model] (engine `expert_probe`). */
@@ -260,12 +239,10 @@ export class EngineCore implements EngineMethods {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
     if (!(input instanceof Float32Array)) return { ok: false, error: 'input: must be a Float32Array' };
     if (!Number.isInteger(expert)) return { ok: false, error: 'expert: must be an integer' };
-    try {
+    return guard(() => {
       const r = this.module.probeExpert(JSON.stringify(spec), expert, input);
       return r.ok ? { ok: true, value: { ...r.probe } } : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /**
@@ -285,7 +262,7 @@ export class EngineCore implements EngineMethods {
     const runs = Math.min(Math.max(Math.trunc(options.runs ?? 5), 1), 51);
     const first = this.forward(spec, input, tokens); // builds and caches the layer, checks the input
     if (!first.ok) return first;
-    try {
+    return guard(() => {
       const layer = this.layer!;
       for (let i = 0; i < warmup; i++) layer.forward(input, tokens);
       const runs_ms: number[] = [];
@@ -311,9 +288,7 @@ export class EngineCore implements EngineMethods {
           tokens_per_second: median_ms_per_call > 0 ? (tokens * 1000) / median_ms_per_call : Infinity,
         },
       };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   // ---- Live training. Trainers are wasm objects owned here and named by an id (ids cross the
@@ -323,7 +298,7 @@ export class EngineCore implements EngineMethods {
   /** Creates a trainer from `config` (engine/README.md "Training config"); returns its id. */
   trainCreate(config: TrainConfig): Result<number> {
     if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    try {
+    return guard(() => {
       const text = JSON.stringify(config);
       if (typeof text !== 'string') return { ok: false, error: 'config: must be an object' };
       const created = this.module.createTrainer(text);
@@ -331,16 +306,14 @@ export class EngineCore implements EngineMethods {
       const id = this.nextTrainerId++;
       this.trainers.set(id, created.trainer);
       return { ok: true, value: id };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Trains `steps` more steps of trainer `id`; the arrays are copies. */
   trainRun(id: number, steps: number): Result<TrainChunk> {
     const trainer = this.trainer(id);
     if (!trainer.ok) return trainer;
-    try {
+    return guard(() => {
       const r = trainer.value.run(steps);
       if (!r.ok) return { ok: false, error: r.error };
       return {
@@ -356,23 +329,19 @@ export class EngineCore implements EngineMethods {
           selection_bias: r.selection_bias.slice(),
         },
       };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Load CV, busiest share, loss and NMI of trainer `id`'s current model over its dataset. */
   trainStats(id: number): Result<TrainStats> {
     const trainer = this.trainer(id);
     if (!trainer.ok) return trainer;
-    try {
+    return guard(() => {
       const r = trainer.value.stats();
       if (!r.ok) return { ok: false, error: r.error };
       const { ok: _ok, ...stats } = r;
       return { ok: true, value: stats };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Top-1 expert per token of `text` under trainer `id` (tokens task only). */
@@ -380,13 +349,11 @@ export class EngineCore implements EngineMethods {
     const trainer = this.trainer(id);
     if (!trainer.ok) return trainer;
     if (typeof text !== 'string') return { ok: false, error: 'text: must be a string' };
-    try {
+    return guard(() => {
       const r = trainer.value.assign(text);
       if (!r.ok) return { ok: false, error: r.error };
       return { ok: true, value: { tokens: r.tokens, experts: r.experts } };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /**
@@ -401,7 +368,7 @@ export class EngineCore implements EngineMethods {
     if (!Number.isInteger(steps) || steps < 1 || steps > 10000) return { ok: false, error: 'steps: must be an integer from 1 to 10000' };
     const warmup = Math.min(Math.max(Math.trunc(options.warmup ?? 10), 0), 1000);
     const runs = Math.min(Math.max(Math.trunc(options.runs ?? 5), 1), 51);
-    try {
+    return guard(() => {
       if (warmup > 0) {
         const w = trainer.value.run(warmup);
         if (!w.ok) return { ok: false, error: w.error };
@@ -427,9 +394,7 @@ export class EngineCore implements EngineMethods {
           step: trainer.value.step,
         },
       };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    });
   }
 
   /** Frees trainer `id` (unknown ids are ignored). */

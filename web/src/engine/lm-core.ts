@@ -9,13 +9,14 @@ import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, 
 import type { LmContinuation, LmEvalOptions, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
 import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { Result } from './types';
+import { guard, message } from './guard';
+import { WasmHandles } from './wasm-handles';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+/** The error of an lm* call made before EngineCore.ensureLm. */
+export const LM_NOT_LOADED = { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" } as const;
 
 /**
  * `ids` as an Int32Array, or an error naming the first entry that is not a whole number in int32
@@ -34,8 +35,7 @@ export function toIds(ids: unknown, field: string): Result<Int32Array> {
 export type LmModuleLoader = () => Promise<MoeLmModule>;
 
 export class LmModels {
-  private readonly models = new Map<number, RawLm>();
-  private nextId = 1;
+  private readonly models = new WasmHandles<RawLm>((id) => `model: no language model with id ${id} (load it with lmLoad)`);
   private module: MoeLmModule | null = null;
   private loading: Promise<Result<null>> | null = null;
 
@@ -70,12 +70,11 @@ export class LmModels {
     if (files.tokenizer !== undefined && typeof files.tokenizer !== 'string') return { ok: false, error: 'tokenizer: must be the text of tokenizer.json' };
     if (files.tokenizer === '') return { ok: false, error: 'tokenizer: tokenizer.json is empty' };
     const module = this.module;
-    if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
-    return this.guard(() => {
+    if (!module) return LM_NOT_LOADED;
+    return guard(() => {
       const created = module.createLm(files.config, files.safetensors, files.tokenizer ?? '');
       if (!created.ok) return created;
-      const id = this.nextId++;
-      this.models.set(id, created.lm);
+      const id = this.models.add(created.lm);
       return { ok: true, value: { id, ...created.lm.info() } };
     });
   }
@@ -83,7 +82,7 @@ export class LmModels {
   /** The model's tokens of `text` and each token's text. */
   tokenize(id: number, text: string): Result<LmTokens> {
     if (typeof text !== 'string') return { ok: false, error: 'text: must be a string' };
-    return this.withModel(id, (lm) => {
+    return this.models.with(id, (lm) => {
       const encoded = lm.encode(encoder.encode(text));
       if (!encoded.ok) return encoded;
       const pieces = this.pieces(lm, encoded.ids);
@@ -95,7 +94,7 @@ export class LmModels {
   detokenize(id: number, ids: Int32Array | number[]): Result<LmText> {
     const checked = toIds(ids, 'ids');
     if (!checked.ok) return checked;
-    return this.withModel(id, (lm) => {
+    return this.models.with(id, (lm) => {
       const r = lm.tokenBytes(checked.value);
       if (!r.ok) return r;
       return { ok: true, value: { text: decoder.decode(r.bytes), pieces: split(r.bytes, r.offsets) } };
@@ -106,7 +105,7 @@ export class LmModels {
   trace(id: number, ids: Int32Array | number[]): Result<LmTrace> {
     const checked = toIds(ids, 'ids');
     if (!checked.ok) return checked;
-    return this.withModel(id, (lm) => {
+    return this.models.with(id, (lm) => {
       const r = lm.trace(checked.value);
       if (!r.ok) return r;
       return { ok: true, value: { routing: r.routing, nll: r.nll, loss: r.loss, aux_loss: r.aux_loss } };
@@ -121,7 +120,7 @@ export class LmModels {
     const { greedy, seed, temperature, top_p, max_new_tokens } = options;
     // Only the known fields, and only those given: the binding applies its defaults to the rest.
     const given = Object.fromEntries(Object.entries({ greedy, seed, temperature, top_p, max_new_tokens }).filter(([, v]) => v !== undefined));
-    return this.withModel(id, (lm) => {
+    return this.models.with(id, (lm) => {
       const r = lm.generateStart(checked.value, given);
       return r.ok ? { ok: true, value: { routing: r.routing, position: r.position } } : r;
     });
@@ -129,7 +128,7 @@ export class LmModels {
 
   /** Up to `n` more tokens of the model's generation, with their text and routing. */
   generateNext(id: number, n: number): Result<LmGenerated> {
-    return this.withModel(id, (lm) => {
+    return this.models.with(id, (lm) => {
       const r = lm.generateNext(n);
       if (!r.ok) return r;
       let pieces: string[] | null = null;
@@ -156,8 +155,8 @@ export class LmModels {
     const { experts_off, mask_top_ranks, max_tokens, context, masking_study } = options;
     const given = Object.fromEntries(Object.entries({ experts_off, mask_top_ranks, max_tokens, context, masking_study }).filter(([, v]) => v !== undefined));
     const module = this.module;
-    return this.withModel(id, (lm) => {
-      if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
+    return this.models.with(id, (lm) => {
+      if (!module) return LM_NOT_LOADED;
       const r = module.evaluateLm(lm, encoded, given);
       if (!r.ok) return r;
       const { ok: _ok, ...value } = r;
@@ -173,8 +172,8 @@ export class LmModels {
     const { experts_off, mask_top_ranks, max_new_tokens } = options;
     const given = Object.fromEntries(Object.entries({ experts_off, mask_top_ranks, max_new_tokens }).filter(([, v]) => v !== undefined));
     const module = this.module;
-    return this.withModel(id, (lm) => {
-      if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
+    return this.models.with(id, (lm) => {
+      if (!module) return LM_NOT_LOADED;
       const r = module.generateMaskedLm(lm, checked.value, given);
       if (!r.ok) return r;
       const bytes = lm.tokenBytes(r.ids);
@@ -195,8 +194,8 @@ export class LmModels {
     const { max_tokens, context, top_vocab } = options;
     const given = Object.fromEntries(Object.entries({ max_tokens, context, top_vocab }).filter(([, v]) => v !== undefined));
     const module = this.module;
-    if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
-    return this.withModel(id, (lm) => {
+    if (!module) return LM_NOT_LOADED;
+    return this.models.with(id, (lm) => {
       const r = module.lmAnalyze(lm, raw, given);
       return r.ok ? { ok: true, value: JSON.parse(r.report) as LmAnalysis } : r;
     });
@@ -204,34 +203,16 @@ export class LmModels {
 
   /** Frees model `id` (unknown ids are ignored). */
   delete(id: number): Result<null> {
-    this.models.get(id)?.delete();
-    this.models.delete(id);
-    return { ok: true, value: null };
+    return this.models.delete(id);
   }
 
   dispose(): void {
-    for (const lm of this.models.values()) lm.delete();
-    this.models.clear();
+    this.models.dispose();
   }
 
   private pieces(lm: RawLm, ids: Int32Array): Result<string[]> {
     const r = lm.tokenBytes(ids);
     return r.ok ? { ok: true, value: split(r.bytes, r.offsets) } : r;
-  }
-
-  private withModel<T>(id: number, body: (lm: RawLm) => Result<T> | { ok: false; error: string }): Result<T> {
-    const lm = this.models.get(id);
-    if (!lm) return { ok: false, error: `model: no language model with id ${String(id)} (load it with lmLoad)` };
-    return this.guard(() => body(lm));
-  }
-
-  private guard<T>(body: () => Result<T> | { ok: false; error: string }): Result<T> {
-    try {
-      const r = body();
-      return r.ok ? r : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
   }
 }
 

@@ -5,13 +5,12 @@
 import type { MoeLmModule, RawLmTrainer } from '@engine-wasm/moe_lm.mjs';
 import type { LmGenerateOptions, LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
 import type { Result } from './types';
+import { LM_NOT_LOADED } from './lm-core';
+import { guard } from './guard';
+import { WasmHandles } from './wasm-handles';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 function stringList(value: unknown, field: string): Result<string[]> {
   if (!Array.isArray(value) || value.some((t) => typeof t !== 'string')) return { ok: false, error: `texts.${field}: must be an array of strings` };
@@ -19,8 +18,7 @@ function stringList(value: unknown, field: string): Result<string[]> {
 }
 
 export class LmTrainers {
-  private readonly trainers = new Map<number, RawLmTrainer>();
-  private nextId = 1;
+  private readonly trainers = new WasmHandles<RawLmTrainer>((id) => `trainer: no language-model run with id ${id} (start one with lmTrainStart)`);
 
   /** `module()` answers the loaded language-model module, or null before EngineCore.ensureLm. */
   constructor(private readonly module: () => MoeLmModule | null) {}
@@ -40,8 +38,8 @@ export class LmTrainers {
       return { ok: false, error: `texts: needs one train and one heldout text per domain (${domains.value.length}), got ${train.value.length} and ${heldout.value.length}` };
     }
     const module = this.module();
-    if (!module) return { ok: false, error: "engine: the language model's module is not loaded yet (EngineCore.ensureLm)" };
-    return this.guard(() => {
+    if (!module) return LM_NOT_LOADED;
+    return guard(() => {
       const json = JSON.stringify(recipe);
       const created = module.createLmTrainer(
         json,
@@ -50,15 +48,14 @@ export class LmTrainers {
         heldout.value.map((t) => encoder.encode(t)),
       );
       if (!created.ok) return created;
-      const id = this.nextId++;
-      this.trainers.set(id, created.trainer);
+      const id = this.trainers.add(created.trainer);
       return { ok: true, value: { id, ...created.trainer.info(), domains: domains.value } };
     });
   }
 
   /** Up to `n` more steps (fewer when the run ends): each step's loss and expert loads. */
   steps(id: number, n: number): Result<LmTrainChunk> {
-    return this.with(id, (t) => {
+    return this.trainers.with(id, (t) => {
       const r = t.train(n);
       if (!r.ok) return r;
       const { step, done, loss, aux, lr, expert_load, load_cv, max_share, dead_experts } = r;
@@ -68,7 +65,7 @@ export class LmTrainers {
 
   /** The held-out loss of the model now, per domain (nats), in the run's domain order. */
   heldout(id: number): Result<number[]> {
-    return this.with(id, (t) => {
+    return this.trainers.with(id, (t) => {
       const r = t.heldout();
       return r.ok ? { ok: true, value: Array.from(r.loss) } : r;
     });
@@ -76,7 +73,7 @@ export class LmTrainers {
 
   /** Keeps the routing of the fixed evaluation text at the current step; answers the step. */
   recordRouting(id: number): Result<number> {
-    return this.with(id, (t) => {
+    return this.trainers.with(id, (t) => {
       const r = t.recordRouting();
       return r.ok ? { ok: true, value: r.step } : r;
     });
@@ -84,7 +81,7 @@ export class LmTrainers {
 
   /** Router saturation of every recorded step against the model now (the final one, once done). */
   saturation(id: number): Result<LmTrainSaturation> {
-    return this.with(id, (t) => {
+    return this.trainers.with(id, (t) => {
       const r = t.saturation();
       return r.ok ? { ok: true, value: { steps: r.steps, per_layer: r.per_layer, mean: r.mean } } : r;
     });
@@ -96,7 +93,7 @@ export class LmTrainers {
     if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
     const { greedy, seed, temperature, top_p, max_new_tokens } = options;
     const given = Object.fromEntries(Object.entries({ greedy, seed, temperature, top_p, max_new_tokens }).filter(([, v]) => v !== undefined));
-    return this.with(id, (t) => {
+    return this.trainers.with(id, (t) => {
       const r = t.generate(encoder.encode(prompt), given);
       if (!r.ok) return r;
       return { ok: true, value: { prompt_tokens: r.prompt_tokens, ids: r.ids, text: decoder.decode(r.bytes) } };
@@ -105,28 +102,10 @@ export class LmTrainers {
 
   /** Frees trainer `id` (unknown ids are ignored). */
   delete(id: number): Result<null> {
-    this.trainers.get(id)?.delete();
-    this.trainers.delete(id);
-    return { ok: true, value: null };
+    return this.trainers.delete(id);
   }
 
   dispose(): void {
-    for (const t of this.trainers.values()) t.delete();
-    this.trainers.clear();
-  }
-
-  private with<T>(id: number, body: (t: RawLmTrainer) => Result<T> | { ok: false; error: string }): Result<T> {
-    const t = this.trainers.get(id);
-    if (!t) return { ok: false, error: `trainer: no language-model run with id ${String(id)} (start one with lmTrainStart)` };
-    return this.guard(() => body(t));
-  }
-
-  private guard<T>(body: () => Result<T> | { ok: false; error: string }): Result<T> {
-    try {
-      const r = body();
-      return r.ok ? r : { ok: false, error: r.error };
-    } catch (err) {
-      return { ok: false, error: `engine: ${message(err)}` };
-    }
+    this.trainers.dispose();
   }
 }
