@@ -25,7 +25,7 @@ moe::lm::LmTrainConfig tiny_train_config() {
   c.num_experts_per_tok = 2;
   c.max_position_embeddings = 32;
   moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape = moe::lm::LmTrainShape::of(c);
   t.shape.coefs.switch_aux = 0.01;
   t.batch = 4;
   t.seq_len = 12;
