@@ -13,8 +13,10 @@
 
 #include "lm_command.hpp"
 #include "lm_test_support.hpp"
+#include "moe/lm/lm_checkpoint.hpp"
 #include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_stream.hpp"
+#include "moe/text/bpe_train.hpp"
 
 namespace {
 
@@ -116,4 +118,31 @@ TEST_CASE("moe lm generate: stops at the folder's eos_token_id") {
   INFO(r.err);
   CHECK(r.status == 0);
   CHECK(r.out == "{\"tokens\":[8,29,20]}\n");
+}
+
+TEST_CASE("lm eos: a config without eos_token_id takes the tokenizer's <|endoftext|>") {
+  moe::text::BpeTrainOptions o;
+  o.vocab_size = 270;  // 256 bytes, merges, and <|endoftext|>
+  moe::Result<moe::text::Tokenizer> tok =
+      moe::text::train_bpe({"the cat sat on the mat; the cat sat on the hat"}, o);
+  REQUIRE(tok.ok());
+  const int32_t eos = moe::lm::end_of_text_id(tok.value());
+  REQUIRE(eos >= 256);
+  CHECK(tok.value().token_bytes(eos) == "<|endoftext|>");
+
+  moe::lm::LmConfig c = moe_test::small_lm_config();
+  c.vocab_size = tok.value().vocab_size();
+  moe::lm::LmModel without(c, moe::lm::lm_weights_init_seeded(c, 1));
+  moe::lm::use_tokenizer_eos(without, tok.value());
+  CHECK(without.config().eos_token_id == eos);
+
+  c.eos_token_id = 7;  // the config's own id wins
+  moe::lm::LmModel with(c, moe::lm::lm_weights_init_seeded(c, 1));
+  moe::lm::use_tokenizer_eos(with, tok.value());
+  CHECK(with.config().eos_token_id == 7);
+
+  // An id outside the model's vocabulary is not taken (the golden case has 48 ids).
+  moe::lm::LmModel small = model_with_eos(-1);
+  moe::lm::use_tokenizer_eos(small, tok.value());
+  CHECK(small.config().eos_token_id == -1);
 }
