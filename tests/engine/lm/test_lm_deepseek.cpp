@@ -19,33 +19,12 @@ namespace {
 
 using nlohmann::json;
 
+// The small test model (V 29, d 24, E 5, k 2, f 10) with `router` and one shared expert.
 moe::lm::LmConfig deepseek_config(moe::RouterKind router) {
-  moe::lm::LmConfig c;
-  c.vocab_size = 23;
-  c.hidden_size = 16;
-  c.intermediate_size = 8;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 8;
-  c.num_local_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 32;
+  moe::lm::LmConfig c = moe_test::small_lm_config();
   c.router_kind = router;
   c.n_shared_experts = 1;
   return c;
-}
-
-// A stream with structure to learn: period 7, some noise, ids below 23.
-std::vector<int32_t> stream_tokens(size_t n) {
-  std::vector<int32_t> t(n);
-  uint64_t x = 99;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    t[i] = (x >> 61) == 0 ? static_cast<int32_t>((x >> 40) % 23)
-                          : static_cast<int32_t>((i * 3) % 7 + 5);
-  }
-  return t;
 }
 
 moe::lm::LmTrainer trained(const moe::lm::LmConfig& c, float bias_gamma, int steps) {
@@ -56,7 +35,7 @@ moe::lm::LmTrainer trained(const moe::lm::LmConfig& c, float bias_gamma, int ste
   t.seed = 5;
   t.lr = {1e-2f, 1e-3f, 2, steps};
   t.bias_gamma = bias_gamma;
-  moe::Result<moe::lm::LmTrainer> r = moe::lm::LmTrainer::create(t, stream_tokens(3000));
+  moe::Result<moe::lm::LmTrainer> r = moe::lm::LmTrainer::create(t, moe_test::pattern_tokens(3000));
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
   r.value().train_steps(steps);
   return std::move(r.value());
@@ -77,7 +56,7 @@ std::string load_error(const std::string& config, const std::vector<uint8_t>& we
 // Folder's logits vs the trainer's forward (selection bias included) over two windows.
 void check_same_logits(moe::lm::LmTrainer& trainer, moe::lm::LmModel& model) {
   const int B = 2, T = 10;
-  const std::vector<int32_t> tokens = stream_tokens(200);
+  const std::vector<int32_t> tokens = moe_test::pattern_tokens(200);
   std::vector<int32_t> windows(tokens.begin() + 31, tokens.begin() + 31 + B * (T + 1));
   const moe::lm::LmTrainConfig& tc = trainer.config();
   const bool biased = tc.shape.config.router_kind == moe::RouterKind::sigmoid_grouped_topk_bias;
@@ -121,9 +100,9 @@ TEST_CASE(
   CHECK(config["scoring_func"] == "sigmoid");
   CHECK(config["topk_method"] == "noaux_tc");
   CHECK(config["norm_topk_prob"] == true);
-  CHECK(config["n_routed_experts"] == 4);
+  CHECK(config["n_routed_experts"] == 5);
   CHECK(config["n_shared_experts"] == 1);
-  CHECK(config["moe_intermediate_size"] == 8);
+  CHECK(config["moe_intermediate_size"] == 10);
   CHECK(!config.contains("num_local_experts"));
 
   const std::vector<moe::lm::NamedTensor> tensors = moe::lm::lm_weights_to_tensors(w, c);
@@ -133,11 +112,11 @@ TEST_CASE(
   };
   const auto b1 = find("model.layers.1.mlp.gate.e_score_correction_bias");
   REQUIRE(b1 != tensors.end());
-  CHECK(b1->shape == std::vector<int64_t>{4});
-  CHECK(b1->data == std::vector<float>(bias.begin() + 4, bias.end()));
+  CHECK(b1->shape == std::vector<int64_t>{5});
+  CHECK(b1->data == std::vector<float>(bias.begin() + 5, bias.end()));
   const auto shared = find("model.layers.0.mlp.shared_experts.down_proj.weight");
   REQUIRE(shared != tensors.end());
-  CHECK(shared->shape == std::vector<int64_t>{16, 8});  // [d, n_shared · f]
+  CHECK(shared->shape == std::vector<int64_t>{24, 10});  // [d, n_shared · f]
   CHECK(find("model.layers.0.mlp.experts.3.gate_proj.weight") != tensors.end());
 
   moe::Result<moe::lm::LmModel> loaded =
@@ -195,7 +174,7 @@ TEST_CASE("lm deepseek: bad folders are errors naming the tensor or field") {
   bytes = moe::lm::safetensors_write(tensors, {});
   REQUIRE(bytes.ok());
   CHECK(load_error(files.config_json, bytes.value()) ==
-        "weights." + bias0 + ": expected shape [4], got [3]");
+        "weights." + bias0 + ": expected shape [5], got [3]");
 
   struct Bad {
     const char* field;
@@ -251,15 +230,15 @@ TEST_CASE("lm deepseek: config.json round-trips the router kind, shared experts 
                                moe::RouterKind::sigmoid_grouped_topk_bias}) {
     CAPTURE(moe::to_string(kind));
     moe::lm::LmConfig c = deepseek_config(kind);
-    c.eos_token_id = 22;
+    c.eos_token_id = 28;
     const json written = moe::lm::lm_config_to_json(c);
     moe::Result<moe::lm::LmConfig> back = moe::lm::parse_lm_config(written);
     REQUIRE_MESSAGE(back.ok(), (back.ok() ? "" : back.error().message()));
     CHECK(back.value().router_kind == kind);
     CHECK(back.value().n_shared_experts == 1);
-    CHECK(back.value().intermediate_size == 8);
-    CHECK(back.value().num_local_experts == 4);
-    CHECK(back.value().eos_token_id == 22);
+    CHECK(back.value().intermediate_size == 10);
+    CHECK(back.value().num_local_experts == 5);
+    CHECK(back.value().eos_token_id == 28);
     CHECK(moe::lm::lm_config_to_json(back.value()) == written);
   }
   // Mixtral's block without a shared expert stays a Mixtral folder.
