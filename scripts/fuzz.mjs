@@ -114,6 +114,15 @@ if (seeds.fuzz_safetensors) {
       writeFileSync(`${seeds.fuzz_safetensors}/${dir.name}-${file}`, readFileSync(`tests/oracle-lm/${dir.name}/${file}`));
     }
   }
+  // The DeepSeek-style block's config.json fields (engine/README.md, "The DeepSeek-style block").
+  const tiny = JSON.parse(readFileSync('tests/oracle-lm/mixtral_tiny_l2_e4_top2/config.json', 'utf8'));
+  const { num_local_experts: E, intermediate_size: f, ...rest } = tiny;
+  const deepseek = {
+    ...rest, architectures: ['MoeTutorForCausalLM'], model_type: 'moe_tutor', n_routed_experts: E,
+    moe_intermediate_size: f, n_shared_experts: 1, scoring_func: 'sigmoid', topk_method: 'noaux_tc',
+    norm_topk_prob: true, routed_scaling_factor: 1.0, n_group: 1, topk_group: 1, eos_token_id: 2,
+  };
+  writeFileSync(`${seeds.fuzz_safetensors}/moe_tutor-config.json`, JSON.stringify(deepseek, null, 2));
 }
 
 // ---- run -----------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <span>
 
+#include "moe/lm/lm_checkpoint.hpp"
 #include "moe/lm/safetensors.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
@@ -43,6 +44,12 @@ Result<lm::LmModel> load_model_dir(const std::string& dir) {
   Result<lm::LmModel> model =
       lm::LmModel::load(config.value(), std::span<const uint8_t>(bytes, weights.value().size()));
   if (!model.ok()) return Error{weights_path + ": " + model.error().where, model.error().reason};
+  if (Result<std::string> tok_json = read_file(dir + "/tokenizer.json", kMaxTokenizerBytes);
+      tok_json.ok()) {  // a broken tokenizer.json is reported by the commands that encode text
+    if (Result<text::Tokenizer> tok = text::tokenizer_from_json(tok_json.value()); tok.ok()) {
+      lm::use_tokenizer_eos(model.value(), tok.value());
+    }
+  }
   return std::move(model.value());
 }
 

@@ -15,7 +15,9 @@ namespace moe::cli {
 // The whole file, refused when missing, empty or above max_bytes.
 Result<std::string> read_file(const std::string& path, uint64_t max_bytes);
 
-// DIR/config.json + DIR/model.safetensors → a model.
+// DIR/config.json + DIR/model.safetensors → a model. A config.json without eos_token_id (the
+// shipped checkpoints) stops generation at DIR/tokenizer.json's "<|endoftext|>" when the folder
+// has one (lm::use_tokenizer_eos).
 Result<lm::LmModel> load_model_dir(const std::string& dir);
 
 // DIR/tokenizer.json → a tokenizer whose ids fit the model's vocabulary.

@@ -149,13 +149,19 @@ Result<Job> read_job(const json& doc) {
   } else if (dtype != "f32") {
     return Error{"dtype", "must be \"f32\", \"f16\" or \"bf16\", got \"" + dtype + "\""};
   }
-  if (!j.out_dir.empty() && j.train.shape.moe.router != RouterKind::softmax_topk_renorm) {
-    // LmModel (and transformers' Mixtral) route by softmax, top-k, renormalise: a folder trained
-    // with another router would load but not compute what was trained.
+  if (!j.out_dir.empty() && has_expert_capacity(j.train.shape.moe.router)) {
+    // LmModel routes one sequence (or one generated token) at a time: the capacity groups the
+    // trainer drew from its windows do not exist there, so the folder would not compute what was
+    // trained.
+    return Error{"out", "a checkpoint cannot hold the capacity router " +
+                            doc.value("router_kind", std::string()) + "; drop \"out\" to train it"};
+  }
+  if (!j.out_dir.empty() && j.train.bias_gamma > 0 &&
+      j.train.shape.moe.router != RouterKind::sigmoid_grouped_topk_bias) {
+    // Only DeepseekV3's block has a tensor for the selection bias (e_score_correction_bias).
     return Error{"out",
-                 "checkpoints are written for the Mixtral router (softmax_topk_renorm) "
-                 "only; drop \"out\" to train router " +
-                     doc.value("router_kind", std::string("softmax_topk_renorm"))};
+                 "the loss-free bias (balancing.bias_gamma) is written only with router_kind "
+                 "sigmoid_grouped_topk_bias; drop \"out\" or bias_gamma"};
   }
   return j;
 }
@@ -202,6 +208,7 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   lm::LmTrainConfig& tc = job.train;
   tc = config_for.value();
+  tc.shape.config.eos_token_id = lm::end_of_text_id(tok.value());  // config.json's eos_token_id
   const lm::LmConfig& model_config = tc.shape.config;
 
   std::vector<int32_t> train_tokens;

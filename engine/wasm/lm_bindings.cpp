@@ -28,6 +28,7 @@
 
 #include "js_values.hpp"
 #include "lm_handle.hpp"
+#include "moe/lm/lm_checkpoint.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_loss.hpp"
@@ -390,6 +391,7 @@ val create_lm(std::string config_json, val safetensors, std::string tokenizer_js
       }
       tokenizer.emplace(std::move(t.value()));
     }
+    if (tokenizer) moe::lm::use_tokenizer_eos(model.value(), *tokenizer);
     return ok_value("lm", val(LmHandle(std::move(model.value()), std::move(tokenizer))));
   });
 }

@@ -114,7 +114,7 @@ Result<std::vector<int32_t>> lm_generate(LmModel& model, std::span<const int32_t
     const int32_t next = pick_next(last, o, rng);
     out.push_back(next);
     if (on_token && !on_token(next)) break;
-    if (i + 1 == o.max_new_tokens) break;
+    if (i + 1 == o.max_new_tokens || ends_generation(c, next)) break;
     step = model.forward_cached(std::span<const int32_t>(&out.back(), 1), 1, 1, cache.value());
     if (!step.ok()) return step.error();
   }

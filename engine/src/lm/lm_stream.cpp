@@ -32,8 +32,9 @@ Result<LmStream> LmStream::start(LmModel& model, std::span<const int32_t> prompt
 
 Result<int32_t> LmStream::next() {
   if (done()) {
-    return Error{"generate", "all " + std::to_string(options_.max_new_tokens) +
-                                 " new tokens were generated; start again for more"};
+    return Error{"generate", ended_ ? "the model wrote its end-of-text token; start again for more"
+                                    : "all " + std::to_string(options_.max_new_tokens) +
+                                          " new tokens were generated; start again for more"};
   }
   const int32_t token = pick_next(last_logits_, options_, rng_);
   Result<const LmTrace*> fed =
@@ -41,6 +42,7 @@ Result<int32_t> LmStream::next() {
   if (!fed.ok()) return fed.error();
   keep_last_logits(*fed.value());
   ++generated_;
+  ended_ = ends_generation(model_->config(), token);
   return token;
 }
 

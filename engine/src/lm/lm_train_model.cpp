@@ -49,16 +49,23 @@ LayerWeights block_from_flat(const float* src, const train::ModelShape& s) {
 
 }  // namespace
 
-LmTrainShape LmTrainShape::mixtral(const LmConfig& config) {
+LmTrainShape LmTrainShape::of(const LmConfig& config) {
   LmTrainShape s;
   s.config = config;
   s.moe.d_model = config.hidden_size;
   s.moe.d_ff = config.intermediate_size;
   s.moe.num_experts = config.num_local_experts;
   s.moe.top_k = config.num_experts_per_tok;
-  s.moe.router = RouterKind::softmax_topk_renorm;
+  s.moe.router = config.router_kind;
   s.moe.expert_kind = ExpertKind::swiglu;
   s.moe.activation = Activation::silu;
+  if (config.n_shared_experts > 0) {
+    s.shared = s.moe;
+    s.shared.d_ff = config.shared_d_ff();
+    s.shared.num_experts = 1;
+    s.shared.top_k = 1;
+    s.shared.router = RouterKind::softmax_topk_renorm;  // softmax over one expert: gate 1
+  }
   return s;
 }
 
@@ -85,6 +92,8 @@ LmParamLayout::LmParamLayout(const LmTrainShape& shape) {
     at += d;
     l.moe = at;
     at += shape.moe.num_params();
+    l.shared = at;
+    if (shape.has_shared()) at += shape.shared.num_params();
   }
   norm = at;
   at += d;
@@ -122,6 +131,12 @@ std::vector<float> lm_params_from_weights(const LmWeights& w, const LmTrainShape
     put(L.o_proj, o.o);
     put(L.post_attention_layernorm, o.moe_norm);
     copy_block_to_flat(L.moe, shape.moe, &p[o.moe]);
+    if (shape.has_shared()) {  // a zero gate row (never read: gate 1), then w1, w3, w2
+      LayerWeights shared;
+      shared.router.assign(sz(shape.config.hidden_size), 0.0f);
+      shared.experts = {L.moe.shared_expert};
+      copy_block_to_flat(shared, shape.shared, &p[o.shared]);
+    }
   }
   put(w.norm, at.norm);
   put(w.lm_head, at.lm_head);
@@ -147,6 +162,8 @@ LmWeights lm_weights_from_params(const float* p, const LmTrainShape& shape) {
     L.o_proj = take(o.o, d * qd);
     L.post_attention_layernorm = take(o.moe_norm, d);
     L.moe = block_from_flat(p + o.moe, shape.moe);
+    if (shape.has_shared())
+      L.moe.shared_expert = block_from_flat(p + o.shared, shape.shared).experts[0];
   }
   w.norm = take(at.norm, d);
   w.lm_head = take(at.lm_head, V * d);
@@ -244,6 +261,12 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
     x = l + 1 < L ? &ws.layers[sz(l + 1)].input : &ws.x_final;
     x->resize(N * d);
     for (size_t i = 0; i < N * d; ++i) (*x)[i] = a.resid_mid[i] + a.moe_ws.out[i];
+    if (shape.has_shared()) {  // no aux terms: its one expert always takes every token
+      train::model_forward(shape.shared, train::LossCoefs{}, params + o.shared,
+                           (const Real*)nullptr, a.moe_norm.data(), static_cast<int>(N), T,
+                           a.shared_ws);
+      for (size_t i = 0; i < N * d; ++i) (*x)[i] += a.shared_ws.out[i];
+    }
   }
   ws.final_norm.resize(N * d);
   ws.final_rstd.resize(N);
@@ -280,6 +303,13 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
     train::model_backward(shape.moe, shape.coefs, params + o.moe, layer_bias, a.moe_norm.data(),
                           static_cast<int>(N), T, ws.dx.data(), grad + o.moe, ws.dmoe.data(),
                           a.moe_ws);
+    if (shape.has_shared()) {
+      ws.dshared.resize(N * d);
+      train::model_backward(shape.shared, train::LossCoefs{}, params + o.shared,
+                            (const Real*)nullptr, a.moe_norm.data(), static_cast<int>(N), T,
+                            ws.dx.data(), grad + o.shared, ws.dshared.data(), a.shared_ws);
+      for (size_t i = 0; i < N * d; ++i) ws.dmoe[i] += ws.dshared[i];
+    }
     stages::rmsnorm_backward(a.resid_mid.data(), params + o.moe_norm, a.moe_rstd.data(),
                              ws.dmoe.data(), ws.dx.data(), grad + o.moe_norm, N, d);
     // resid_mid = input + attn · Woᵀ

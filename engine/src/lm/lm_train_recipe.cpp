@@ -106,9 +106,9 @@ Result<LmTrainConfig> lm_train_config_for(const LmTrainRecipe& recipe, int vocab
   // config.json records the Switch aux coefficient the model is trained with (MixtralConfig's
   // router_aux_loss_coef), as the recipe wrote it.
   config.value().router_aux_loss_coef = recipe.train.shape.coefs.switch_aux;
+  config.value().router_kind = recipe.train.shape.moe.router;
   LmTrainConfig tc = recipe.train;
-  tc.shape = LmTrainShape::mixtral(config.value());
-  tc.shape.moe.router = recipe.train.shape.moe.router;
+  tc.shape = LmTrainShape::of(config.value());
   tc.shape.moe.capacity_factor = recipe.train.shape.moe.capacity_factor;
   tc.shape.coefs = recipe.train.shape.coefs;
   return tc;

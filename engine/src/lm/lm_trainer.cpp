@@ -80,6 +80,17 @@ const float* LmTrainer::bias_or_null() const {
   return uses_bias ? bias_.data() : nullptr;
 }
 
+LmWeights LmTrainer::weights() const {
+  LmWeights w = lm_weights_from_params(params_.data(), config_.shape);
+  const LmConfig& c = config_.shape.config;
+  if (c.router_kind != RouterKind::sigmoid_grouped_topk_bias) return w;
+  const size_t E = static_cast<size_t>(c.num_local_experts);
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    w.layers[l].moe.correction_bias.assign(bias_.begin() + l * E, bias_.begin() + (l + 1) * E);
+  }
+  return w;
+}
+
 std::vector<LmStepStats> LmTrainer::train_steps(int n) {
   const train::TrainThreadsScope threads(config_.threads);
   const int B = config_.batch, T = config_.seq_len;
@@ -154,6 +165,7 @@ Result<std::vector<int32_t>> LmTrainer::generate(std::span<const int32_t> prompt
     const std::span<const float> last(ws.logits.data() + static_cast<size_t>(T - 1) * V, V);
     window.back() = pick_next(last, options, rng);
     out.push_back(window.back());
+    if (ends_generation(c, window.back())) break;
   }
   return out;
 }

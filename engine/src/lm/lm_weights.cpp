@@ -28,6 +28,26 @@ struct Slot {
   std::vector<float>* data;
 };
 
+// The MoE block under DeepseekV3ForCausalLM's names (mlp.gate, mlp.experts.{j}, mlp.shared_experts;
+// gate_proj = w1, up_proj = w3, down_proj = w2), in its state-dict order.
+void push_deepseek_block(std::vector<Slot>& s, const std::string& p, const LmConfig& c,
+                         LayerWeights& moe) {
+  const int64_t d = c.hidden_size, f = c.intermediate_size, E = c.num_local_experts;
+  auto mlp = [&](const std::string& at, int64_t width, ExpertWeights& x) {
+    s.push_back({at + "gate_proj.weight", {width, d}, &x.w1});
+    s.push_back({at + "up_proj.weight", {width, d}, &x.w3});
+    s.push_back({at + "down_proj.weight", {d, width}, &x.w2});
+  };
+  for (int64_t j = 0; j < E; ++j) {
+    mlp(p + "mlp.experts." + std::to_string(j) + ".", f, moe.experts[static_cast<size_t>(j)]);
+  }
+  s.push_back({p + "mlp.gate.weight", {E, d}, &moe.router});
+  if (c.router_kind == RouterKind::sigmoid_grouped_topk_bias) {
+    s.push_back({p + "mlp.gate.e_score_correction_bias", {E}, &moe.correction_bias});
+  }
+  if (c.n_shared_experts > 0) mlp(p + "mlp.shared_experts.", c.shared_d_ff(), moe.shared_expert);
+}
+
 std::vector<Slot> parameter_slots(LmWeights& w, const LmConfig& c) {
   const int64_t V = c.vocab_size, d = c.hidden_size, f = c.intermediate_size;
   const int64_t q = c.q_dim(), kv = c.kv_dim(), E = c.num_local_experts;
@@ -52,13 +72,17 @@ std::vector<Slot> parameter_slots(LmWeights& w, const LmConfig& c) {
       s.push_back({p + "post_attention_layernorm.weight", {d}, &L.post_attention_layernorm});
       continue;
     }
-    s.push_back({p + "block_sparse_moe.gate.weight", {E, d}, &L.moe.router});
-    for (int64_t j = 0; j < E; ++j) {
-      ExpertWeights& x = L.moe.experts[static_cast<size_t>(j)];
-      const std::string e = p + "block_sparse_moe.experts." + std::to_string(j) + ".";
-      s.push_back({e + "w1.weight", {f, d}, &x.w1});
-      s.push_back({e + "w2.weight", {d, f}, &x.w2});
-      s.push_back({e + "w3.weight", {f, d}, &x.w3});
+    if (c.mixtral_block()) {
+      s.push_back({p + "block_sparse_moe.gate.weight", {E, d}, &L.moe.router});
+      for (int64_t j = 0; j < E; ++j) {
+        ExpertWeights& x = L.moe.experts[static_cast<size_t>(j)];
+        const std::string e = p + "block_sparse_moe.experts." + std::to_string(j) + ".";
+        s.push_back({e + "w1.weight", {f, d}, &x.w1});
+        s.push_back({e + "w2.weight", {d, f}, &x.w2});
+        s.push_back({e + "w3.weight", {f, d}, &x.w3});
+      }
+    } else {
+      push_deepseek_block(s, p, c, L.moe);
     }
     s.push_back({p + "input_layernorm.weight", {d}, &L.input_layernorm});
     s.push_back({p + "post_attention_layernorm.weight", {d}, &L.post_attention_layernorm});
@@ -149,8 +173,9 @@ LmWeights lm_weights_init_seeded(const LmConfig& config, uint64_t seed) {
   SplitMix64 rng(seed);
   for (Slot& s : parameter_slots(w, config)) {
     s.data->resize(static_cast<size_t>(numel(s.shape)));
-    if (s.shape.size() == 1) {  // RMSNorm weights
-      std::fill(s.data->begin(), s.data->end(), 1.0f);
+    if (s.shape.size() == 1) {  // RMSNorm weights 1; the selection bias starts at 0
+      const bool bias = s.name.ends_with("e_score_correction_bias");
+      std::fill(s.data->begin(), s.data->end(), bias ? 0.0f : 1.0f);
       continue;
     }
     const bool embedding = s.name == "model.embed_tokens.weight";

@@ -2,27 +2,26 @@
 #include "moe/lm/moe_block.hpp"
 
 #include "moe/layer/aux_loss.hpp"
+#include "moe/lm/lm_train_model.hpp"
 #include "moe/spec/config.hpp"
+#include "moe/train/model.hpp"
 
 namespace moe::lm {
 namespace {
 
-LayerConfig mixtral_layer_config(const LmConfig& c) {
-  LayerConfig l;
-  l.d_model = c.hidden_size;
-  l.d_ff = c.intermediate_size;
-  l.num_experts = c.num_local_experts;
-  l.top_k = c.num_experts_per_tok;
-  l.router_kind = RouterKind::softmax_topk_renorm;  // softmax over all E, top-k, renormalise
-  l.activation = Activation::silu;
-  l.expert_kind = ExpertKind::swiglu;  // w2(silu(w1 x) ⊙ w3 x)
+// The layer that computes what the trainer's block computes (train::layer_config of the same
+// shape), plus the shared expert, which the trainer runs as a second block.
+LayerConfig block_layer_config(const LmConfig& c) {
+  LayerConfig l = train::layer_config(LmTrainShape::of(c).moe);
+  l.num_shared_experts = c.n_shared_experts;
+  l.shared_expert_d_ff = c.shared_d_ff();
   return l;
 }
 
 }  // namespace
 
 MoeBlock::MoeBlock(const LmConfig& config, LayerWeights weights)
-    : layer_(mixtral_layer_config(config), std::move(weights)) {}
+    : layer_(block_layer_config(config), std::move(weights)) {}
 
 Result<bool> MoeBlock::forward(const float* x, int N, MoeBlockOutput& out) {
   const size_t n = static_cast<size_t>(N) * static_cast<size_t>(layer_.config().d_model);

@@ -29,6 +29,21 @@ ModelShape model_shape(const LayerConfig& layer) {
   return s;
 }
 
+LayerConfig layer_config(const ModelShape& s) {
+  LayerConfig l;
+  l.d_model = s.d_model;
+  l.d_ff = s.d_ff;
+  l.num_experts = s.num_experts;
+  l.top_k = s.top_k;
+  l.router_kind = s.router;
+  l.expert_kind = s.expert_kind;
+  l.activation = s.activation;
+  l.capacity_factor = s.capacity_factor;
+  l.slots_per_expert = s.slots_per_expert;
+  l.norm_topk_prob = s.router == RouterKind::sigmoid_grouped_topk_bias;
+  return l;
+}
+
 using namespace linalg;
 
 uint64_t noise_seed_for_step(uint64_t seed, int step) {

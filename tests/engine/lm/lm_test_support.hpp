@@ -69,4 +69,17 @@ inline moe::lm::LmConfig small_lm_config() {
   return c;
 }
 
+// A learnable stream for the trainer tests: a repeating pattern of period 7 with some noise,
+// ids below 23.
+inline std::vector<int32_t> pattern_tokens(size_t n) {
+  std::vector<int32_t> t(n);
+  uint64_t x = 12345;
+  for (size_t i = 0; i < n; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    t[i] = (x >> 60) == 0 ? static_cast<int32_t>((x >> 40) % 23)
+                          : static_cast<int32_t>((i * 5) % 7 + 3);
+  }
+  return t;
+}
+
 }  // namespace moe_test

@@ -87,13 +87,13 @@ TEST_CASE("lm checkpoint: the dense variant is a Mistral folder whose loss match
         names.end());
   for (const std::string& n : names) CHECK(n.find("block_sparse_moe") == std::string::npos);
   CHECK(static_cast<int64_t>(
-            moe::lm::lm_params_from_weights(w, moe::lm::LmTrainShape::mixtral(c)).size()) ==
+            moe::lm::lm_params_from_weights(w, moe::lm::LmTrainShape::of(c)).size()) ==
         c.param_floats() + c.num_hidden_layers * c.hidden_size);
 
   moe::lm::LmModel m = load(files.value());
   CHECK(m.config().dense);
   const std::vector<int32_t> ids{1, 4, 9, 2, 7, 3, 11, 5, 6};  // one window, T = 8
-  const moe::lm::LmTrainShape shape = moe::lm::LmTrainShape::mixtral(c);
+  const moe::lm::LmTrainShape shape = moe::lm::LmTrainShape::of(c);
   const std::vector<float> p = moe::lm::lm_params_from_weights(w, shape);
   moe::lm::LmTrainWorkspace<float> ws;
   const double train = moe::lm::lm_train_forward_backward<float>(shape, p.data(), nullptr,

@@ -1,5 +1,6 @@
 // `moe lm` in-process (moe::cli::run_lm): forward prints the golden values, generate prints the
 // golden greedy tokens, and every kind of bad input exits 2 with one exact error line.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -92,7 +93,12 @@ TEST_CASE("moe lm generate: greedy prints the golden tokens; a seed fixes the sa
   const Run a = run_lm(sample), b = run_lm(sample);
   REQUIRE_MESSAGE(a.status == 0, a.err);
   CHECK(a.out == b.out);
-  CHECK(json::parse(a.out)["tokens"].size() == 16);  // the default --max-new-tokens
+  // The default --max-new-tokens is 16; the case's config says eos_token_id 2, where the sample
+  // stops (this seed writes it as its 8th token).
+  const std::vector<int> tokens = json::parse(a.out)["tokens"].get<std::vector<int>>();
+  CHECK(tokens.size() == 8);
+  CHECK(tokens.back() == 2);
+  CHECK(std::count(tokens.begin(), tokens.end(), 2) == 1);
 }
 
 TEST_CASE("moe lm: help lists the subcommands") {

@@ -111,8 +111,8 @@ TEST_CASE("lm config: every bad field is an error naming it") {
         "config.hidden_act: must be \"silu\" (SwiGLU experts), got \"gelu\"");
   CHECK(
       config_error(with(c, "model_type", "llama")) ==
-      "config.model_type: must be \"mixtral\" (the MoE model) or \"mistral\" (its dense variant), "
-      "got \"llama\"");
+      "config.model_type: must be \"mixtral\" (the MoE model), \"mistral\" (its dense variant) or "
+      "\"moe_tutor\" (a DeepSeek-style MoE block), got \"llama\"");
   CHECK(config_error(with(c, "head_dim", 7)) ==
         "config.head_dim: must be even (RoPE rotates the two halves of a head), got 7");
   CHECK(config_error(with(with(c, "head_dim", 32768), "num_attention_heads", 4)) ==

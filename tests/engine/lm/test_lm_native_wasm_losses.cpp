@@ -48,7 +48,7 @@ moe::lm::LmTrainConfig recipe() {
   c.max_position_embeddings = 32;
   c.rope_theta = 10000.0;
   moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape = moe::lm::LmTrainShape::of(c);
   t.shape.coefs.switch_aux = 0.01;
   t.shape.coefs.z_loss = 0.001;
   t.batch = 4;

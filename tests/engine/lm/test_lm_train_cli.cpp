@@ -224,6 +224,14 @@ TEST_CASE("moe lm train: the written config.json records the recipe's values") {
   CHECK(text.find("\"rms_norm_eps\": 1e-06") != std::string::npos);
   CHECK(written["torch_dtype"] == "float16");
   CHECK(written["vocab_size"] == 300);
+  // Generation stops at the tokenizer's end-of-text token.
+  moe::Result<moe::text::Tokenizer> tok =
+      moe::text::tokenizer_from_json(moe_test::read_text_file(root + "/tokenizer.json"));
+  REQUIRE(tok.ok());
+  const int32_t eos = tok.value().vocab_size() - 1;  // bpe_train puts the special token last
+  CHECK(tok.value().is_special(eos));
+  CHECK(tok.value().token_bytes(eos) == "<|endoftext|>");
+  CHECK(written["eos_token_id"] == eos);
 
   // The coefficient has one home in the recipe: balancing.switch_aux.
   job["model"]["router_aux_loss_coef"] = 0.5;
@@ -231,6 +239,43 @@ TEST_CASE("moe lm train: the written config.json records the recipe's values") {
   CHECK(twice.status == 2);
   CHECK(twice.err.find("model.router_aux_loss_coef: comes from balancing.switch_aux") !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "moe lm train: a DeepSeek-style run (sigmoid, loss-free bias, shared expert) writes a folder") {
+  const std::string root = make_corpus();
+  json job = tiny_job(root);
+  job["router_kind"] = "sigmoid_grouped_topk_bias";
+  job["model"]["n_shared_experts"] = 1;
+  job["balancing"] = {{"seq_aux", 0.001}, {"bias_gamma", 0.01}};
+  job["routing_steps"] = json::array();
+  job["out"] = scratch("deepseek_model");
+  const moe_test::CliRun r = run_job(job, "deepseek");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const std::string dir = job["out"];
+  const json written = json::parse(moe_test::read_text_file(dir + "/config.json"));
+  CHECK(written["model_type"] == "moe_tutor");
+  CHECK(written["scoring_func"] == "sigmoid");
+  CHECK(written["n_shared_experts"] == 1);
+  moe::Result<moe::lm::LmModel> model = moe::lm::LmModel::load(
+      moe_test::read_text_file(dir + "/config.json"),
+      moe_test::as_bytes(moe_test::read_text_file(dir + "/model.safetensors")));
+  REQUIRE_MESSAGE(model.ok(), (model.ok() ? "" : model.error().message()));
+  CHECK(model.value().config().router_kind == moe::RouterKind::sigmoid_grouped_topk_bias);
+  const moe::lm::LmWeights w = model.value().weights();
+  CHECK(w.layers[0].moe.correction_bias.size() == 4);
+  CHECK(w.layers[1].moe.shared_expert.w2.size() == 16 * 12);  // [d, 1 · f]
+
+  // A capacity router cannot be written (LmModel has no training windows to group by).
+  json capacity = tiny_job(root);
+  capacity["router_kind"] = "softmax_top1_capacity";
+  capacity["model"]["num_experts_per_tok"] = 1;
+  capacity["out"] = scratch("capacity_model");
+  const moe_test::CliRun refused = run_job(capacity, "capacity");
+  CHECK(refused.status == 2);
+  CHECK(refused.err.find("out: a checkpoint cannot hold the capacity router "
+                         "softmax_top1_capacity") != std::string::npos);
 }
 
 TEST_CASE("moe lm train: bad TRAIN.json fields exit 2 naming the field") {

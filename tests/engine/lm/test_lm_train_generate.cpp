@@ -27,7 +27,7 @@ moe::lm::LmTrainConfig small_config() {
   c.num_experts_per_tok = 2;
   c.max_position_embeddings = 24;
   moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape = moe::lm::LmTrainShape::of(c);
   t.batch = 4;
   t.seq_len = 10;
   t.seed = 5;

@@ -1,7 +1,8 @@
 // The language model's backward pass: central differences in double precision for every entry
 // of every parameter tensor of a tiny model (GQA, RoPE, two layers, top-2 of 4 experts, aux
-// terms on), for each router kind the LM trains; and the training forward's loss against
-// next_token_loss on LmModel::forward's logits (the oracle-checked inference path).
+// terms on), for each router kind the LM trains and DeepSeek-V3's shared expert; and the training
+// forward's loss against next_token_loss on LmModel::forward's logits (the oracle-checked inference
+// path).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -64,6 +65,7 @@ std::string tensor_of(const LmParamLayout& at, size_t i) {
   for (size_t l = at.layers.size(); l-- > 0;) {
     const LmParamLayout::Layer& o = at.layers[l];
     const std::string p = "layers[" + std::to_string(l) + "].";
+    if (o.shared > o.moe && i >= o.shared) return p + "shared_expert";
     if (i >= o.moe) return p + "moe";
     if (i >= o.moe_norm) return p + "post_attention_layernorm";
     if (i >= o.o) return p + "o_proj";
@@ -121,7 +123,7 @@ void check_gradient(const LmTrainShape& shape, const std::vector<double>& bias) 
 }  // namespace
 
 TEST_CASE("lm train: backward matches central differences for every parameter (Mixtral block)") {
-  LmTrainShape shape = LmTrainShape::mixtral(tiny_config());
+  LmTrainShape shape = LmTrainShape::of(tiny_config());
   shape.coefs.switch_aux = 0.1;
   shape.coefs.z_loss = 0.01;
   REQUIRE(moe::lm::check_lm_train_shape(shape).ok());
@@ -131,7 +133,7 @@ TEST_CASE("lm train: backward matches central differences for every parameter (M
 TEST_CASE(
     "lm train: backward matches central differences (sigmoid + selection-only bias, "
     "sequence-wise loss)") {
-  LmTrainShape shape = LmTrainShape::mixtral(tiny_config());
+  LmTrainShape shape = LmTrainShape::of(tiny_config());
   shape.moe.router = moe::RouterKind::sigmoid_grouped_topk_bias;
   shape.coefs.seq_aux = 0.1;
   std::vector<double> bias(2 * 4);
@@ -140,10 +142,41 @@ TEST_CASE(
   check_gradient(shape, bias);
 }
 
+TEST_CASE(
+    "lm train: backward matches central differences (DeepSeek-V3 block: sigmoid router, "
+    "selection-only bias, shared expert)") {
+  moe::lm::LmConfig c = tiny_config();
+  c.router_kind = moe::RouterKind::sigmoid_grouped_topk_bias;
+  c.n_shared_experts = 2;  // one shared MLP of width 2·f = 12
+  LmTrainShape shape = LmTrainShape::of(c);
+  REQUIRE(shape.has_shared());
+  CHECK(shape.shared.d_ff == 12);
+  CHECK(shape.moe.router == moe::RouterKind::sigmoid_grouped_topk_bias);
+  shape.coefs.seq_aux = 0.1;
+  REQUIRE(moe::lm::check_lm_train_shape(shape).ok());
+  std::vector<double> bias(2 * 4);
+  moe::SplitMix64 rng(13);
+  for (double& v : bias) v = 0.2 * rng.next_normal();
+  check_gradient(shape, bias);
+
+  // The shared expert is in the loss: its down projection of layer 1 has a non-zero gradient.
+  const LmParamLayout at(shape);
+  const std::vector<double> params = random_params(shape, 3);
+  const std::vector<int32_t> windows = random_windows(2, 5, c.vocab_size, 7);
+  moe::lm::LmTrainWorkspace<double> ws;
+  std::vector<double> grad(at.total);
+  moe::lm::lm_train_forward_backward<double>(shape, params.data(), bias.data(), windows.data(), 2,
+                                             5, grad.data(), ws);
+  const size_t w2 = at.layers[1].shared + shape.shared.w2_offset(0);
+  double norm = 0;
+  for (size_t i = w2; i < w2 + shape.shared.matrix_size(); ++i) norm += grad[i] * grad[i];
+  CHECK(norm > 1e-8);
+}
+
 TEST_CASE("lm train: backward matches central differences (Switch top-1 with capacity)") {
   moe::lm::LmConfig c = tiny_config();
   c.num_experts_per_tok = 1;
-  LmTrainShape shape = LmTrainShape::mixtral(c);
+  LmTrainShape shape = LmTrainShape::of(c);
   shape.moe.router = moe::RouterKind::softmax_top1_capacity;
   shape.moe.capacity_factor = 1.0;  // C = floor(5/4) = 1: some tokens are dropped
   shape.coefs.switch_aux = 0.1;
@@ -153,7 +186,7 @@ TEST_CASE("lm train: backward matches central differences (Switch top-1 with cap
 
 TEST_CASE("lm train: the training loss equals next_token_loss on LmModel::forward's logits") {
   const moe::lm::LmConfig c = moe_test::small_lm_config();
-  const LmTrainShape shape = LmTrainShape::mixtral(c);
+  const LmTrainShape shape = LmTrainShape::of(c);
   const moe::lm::LmWeights w = moe::lm::lm_weights_init_seeded(c, 5);
   const std::vector<float> params = moe::lm::lm_params_from_weights(w, shape);
   const int B = 3, T = 9;
@@ -186,7 +219,7 @@ TEST_CASE("lm train: the training loss equals next_token_loss on LmModel::forwar
 
 TEST_CASE("lm train: weights -> flat parameters -> weights is the identity") {
   const moe::lm::LmConfig c = moe_test::small_lm_config();
-  const LmTrainShape shape = LmTrainShape::mixtral(c);
+  const LmTrainShape shape = LmTrainShape::of(c);
   const moe::lm::LmWeights w = moe::lm::lm_weights_init_seeded(c, 2);
   const std::vector<float> p = moe::lm::lm_params_from_weights(w, shape);
   CHECK(p.size() == static_cast<size_t>(c.param_floats()));
@@ -206,5 +239,5 @@ TEST_CASE("lm train: backward matches central differences (dense variant, one ML
   c.num_local_experts = 1;
   c.num_experts_per_tok = 1;
   c.intermediate_size = 12;  // k·f of the MoE model: the same active FFN parameters
-  check_gradient(LmTrainShape::mixtral(c), {});
+  check_gradient(LmTrainShape::of(c), {});
 }

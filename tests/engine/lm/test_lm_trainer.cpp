@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "lm_test_support.hpp"
 #include "moe/lm/lm_batches.hpp"
 #include "moe/lm/lm_trainer.hpp"
 #include "moe/train/optimizer.hpp"
@@ -25,7 +26,7 @@ moe::lm::LmTrainConfig tiny_train_config() {
   c.num_experts_per_tok = 2;
   c.max_position_embeddings = 32;
   moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape = moe::lm::LmTrainShape::of(c);
   t.shape.coefs.switch_aux = 0.01;
   t.batch = 4;
   t.seq_len = 12;
@@ -34,17 +35,7 @@ moe::lm::LmTrainConfig tiny_train_config() {
   return t;
 }
 
-// A learnable stream: a repeating pattern of period 7 with some noise, ids below 23.
-std::vector<int32_t> pattern_tokens(size_t n) {
-  std::vector<int32_t> t(n);
-  uint64_t x = 12345;
-  for (size_t i = 0; i < n; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    t[i] = (x >> 60) == 0 ? static_cast<int32_t>((x >> 40) % 23)
-                          : static_cast<int32_t>((i * 5) % 7 + 3);
-  }
-  return t;
-}
+using moe_test::pattern_tokens;
 
 moe::lm::LmTrainer make_trainer(const moe::lm::LmTrainConfig& c) {
   moe::Result<moe::lm::LmTrainer> t = moe::lm::LmTrainer::create(c, pattern_tokens(4000));

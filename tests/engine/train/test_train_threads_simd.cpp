@@ -111,7 +111,7 @@ TEST_CASE("lm train: 20 steps give the same bits on 1 and 2 threads and at every
   c.num_experts_per_tok = 2;
   c.max_position_embeddings = 32;
   moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape = moe::lm::LmTrainShape::of(c);
   t.shape.coefs.switch_aux = 0.01;
   t.shape.coefs.z_loss = 0.001;
   t.batch = 8;  // 128 rows per step: the products are large enough to be split
@@ -156,7 +156,7 @@ TEST_CASE("lm train: threads out of range are an error naming the field") {
   c.num_local_experts = 2;
   c.num_experts_per_tok = 1;
   c.max_position_embeddings = 8;
-  t.shape = moe::lm::LmTrainShape::mixtral(c);
+  t.shape = moe::lm::LmTrainShape::of(c);
   t.seq_len = 4;
   t.lr = {1e-2f, 1e-3f, 0, 4};
   t.threads = 0;

@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "moe/result.hpp"
+#include "moe/spec/config.hpp"
 
 namespace moe::lm {
 
@@ -45,9 +46,23 @@ struct LmConfig {
   // MLP (mlp.gate_proj = w1, up_proj = w3, down_proj = w2), run as a MoE block of E = k = 1
   // whose single gate is exactly 1 (softmax over one expert); it has no router tensor.
   bool dense = false;
+  // The router of every MoE block (the layer schema's kinds; training runs softmax_topk_renorm,
+  // softmax_topk and sigmoid_grouped_topk_bias from a checkpoint). Mixtral's unless the
+  // config.json is the "moe_tutor" variant (see lm_config_to_json).
+  RouterKind router_kind = RouterKind::softmax_topk_renorm;
+  // DeepSeek-V3's shared experts: one always-on SwiGLU MLP of width n_shared_experts · f added to
+  // the routed output, y = shared(x) + Σ gates · expert(x). 0 = none.
+  int n_shared_experts = 0;
+  // The end-of-text id: generation stops right after emitting it (HF generate). -1 = none.
+  int eos_token_id = -1;
 
-  int q_dim() const { return num_attention_heads * head_dim; }   // H·hd
-  int kv_dim() const { return num_key_value_heads * head_dim; }  // KV·hd
+  // Mixtral's block (softmax, top-k, renormalise, no shared expert): MixtralForCausalLM loads it.
+  bool mixtral_block() const {
+    return router_kind == RouterKind::softmax_topk_renorm && n_shared_experts == 0;
+  }
+  int shared_d_ff() const { return n_shared_experts * intermediate_size; }  // sf
+  int q_dim() const { return num_attention_heads * head_dim; }              // H·hd
+  int kv_dim() const { return num_key_value_heads * head_dim; }             // KV·hd
   // Floats of all parameters (lm_head counted once more unless tied).
   int64_t param_floats() const;
   // Floats one token passes through: everything but the experts it skips, E − k per layer,
@@ -58,8 +73,13 @@ struct LmConfig {
 
 // Reads a parsed config.json; error fields are `config.<field>`. Unknown keys are ignored.
 // Checks: every size in range, H % KV == 0, k <= E, head_dim even (RoPE rotates halves),
-// hidden_act "silu", model_type "mixtral" or "mistral" (dense: E = k = 1) when present, no sliding
-// window or rope scaling (not implemented), and the parameter cap.
+// hidden_act "silu", model_type "mixtral", "mistral" (dense: E = k = 1) or "moe_tutor" when
+// present, no sliding window or rope scaling (not implemented), eos_token_id < vocab_size, and the
+// parameter cap. The "moe_tutor" variant (Mixtral's attention, a DeepSeek-style MoE block) names
+// its block with DeepseekV3Config's fields: n_routed_experts (E), moe_intermediate_size (f),
+// n_shared_experts, scoring_func ("softmax" | "sigmoid"), norm_topk_prob, topk_method ("greedy"
+// | "noaux_tc": sigmoid with e_score_correction_bias), and routed_scaling_factor, n_group and
+// topk_group, which must be 1 (what the trainer runs).
 Result<LmConfig> parse_lm_config(const nlohmann::json& config);
 // The same from the text of config.json.
 Result<LmConfig> parse_lm_config_text(std::string_view text);

@@ -78,6 +78,8 @@ class LmModel {
   static Result<LmModel> load(std::string_view config_json, std::span<const uint8_t> safetensors);
 
   const LmConfig& config() const { return config_; }
+  // Where generation stops (lm_checkpoint.hpp use_tokenizer_eos); -1 = nowhere. Must be < V.
+  void set_eos_token_id(int32_t id) { config_.eos_token_id = id; }
   // The parameters as LmWeights (a copy; the MoE blocks own their expert weights).
   LmWeights weights() const;
 

@@ -40,7 +40,14 @@ int32_t pick_next(std::span<const float> logits, const GenerateOptions& options,
 Result<bool> check_generate_request(const LmConfig& config, std::span<const int32_t> prompt,
                                     const GenerateOptions& options);
 
-// The max_new_tokens ids that follow `prompt`. `on_token`, if given, sees each id as it is chosen
+// Whether generation stops after `token`: it is the config's eos_token_id (HF generate emits the
+// end-of-text token, then stops).
+inline bool ends_generation(const LmConfig& config, int32_t token) {
+  return config.eos_token_id >= 0 && token == config.eos_token_id;
+}
+
+// The max_new_tokens ids that follow `prompt`, fewer when the config's eos_token_id comes first
+// (it is the last id returned). `on_token`, if given, sees each id as it is chosen
 // and may return false to stop early. Errors: `options.<field>` and `prompt...` (empty, ids out
 // of range, prompt + new tokens longer than max_position_embeddings).
 Result<std::vector<int32_t>> lm_generate(LmModel& model, std::span<const int32_t> prompt,

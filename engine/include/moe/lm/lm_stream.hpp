@@ -32,7 +32,8 @@ class LmStream {
   // The next token; the model's trace is then its forward (one row). `generate: ...` once done().
   Result<int32_t> next();
 
-  bool done() const { return generated_ >= options_.max_new_tokens; }
+  // After max_new_tokens, or right after the config's eos_token_id.
+  bool done() const { return generated_ >= options_.max_new_tokens || ended_; }
   int generated() const { return generated_; }
   // Position of the next token to be fed: the prompt length plus the tokens generated so far.
   int position() const { return cache_.length; }
@@ -48,6 +49,7 @@ class LmStream {
   SplitMix64 rng_;
   std::vector<float> last_logits_;  // [V]  logits of the last fed row
   int generated_ = 0;
+  bool ended_ = false;  // the last token was eos_token_id
 };
 
 }  // namespace moe::lm

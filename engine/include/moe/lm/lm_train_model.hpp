@@ -7,7 +7,8 @@
 //   x0 = embed[ids]                                                     [N, d]   N = B·T
 //   per layer l:  a = rmsnorm(x, w_attn);  q, k, v = a·Wqᵀ, a·Wkᵀ, a·Wvᵀ; RoPE(q), RoPE(k)
 //                 x' = x + attention(q, k, v) · Woᵀ                     causal, grouped-query
-//                 m = rmsnorm(x', w_moe);  x'' = x' + moe(m)            train/model.hpp's layer
+//                 m = rmsnorm(x', w_moe);  x'' = x' + moe(m) [+ shared(m)]   train/model.hpp's
+//                 layer
 //   logits = rmsnorm(x_L, w_norm) · lm_headᵀ                            [N, V]
 //   loss   = next_token_loss(logits, targets) + Σ_l aux_l                (aux weighted by coefs)
 //
@@ -19,7 +20,11 @@
 //            dk += dsᵀ·q, dv += pᵀ·dout (the heads of a kv group add into its dk, dv)
 //   linear   y = x·Wᵀ: dx = dy·W, dW = dyᵀ·x;  embedding: d embed[ids[n]] += dx0[n]
 // The MoE block is train/model.hpp's layer (model_forward / model_backward): its routing,
-// gates, aux losses and their gradient conventions are the layer trainer's, not a copy.
+// gates, aux losses and their gradient conventions are the layer trainer's, not a copy. The
+// shared expert (DeepSeek-V3, n_shared_experts > 0) is the same layer with E = k = 1 and width
+// sf = n_shared_experts · f: softmax over one expert gives it gate 1 exactly, so it is
+// shared(m) = w2(silu(w1 m) ⊙ w3 m), and its one router row [1, d] has no effect and gradient 0
+// (the dense variant's block is the same trick). dm = d moe + d shared.
 #pragma once
 
 #include <cstddef>
@@ -36,20 +41,24 @@ namespace moe::lm {
 // What trains: the model's config plus the MoE block's router kind and balancing terms.
 struct LmTrainShape {
   LmConfig config;
-  train::ModelShape moe;   // d_model, d_ff, E, k, router kind, capacity (from config + choice)
-  train::LossCoefs coefs;  // aux terms of every layer's block (each layer's own loss, summed)
+  train::ModelShape moe;     // d_model, d_ff, E, k, router kind, capacity (from config + choice)
+  train::ModelShape shared;  // the shared expert: E = k = 1, d_ff = sf; num_experts 0 = none
+  train::LossCoefs coefs;    // aux terms of every layer's block (each layer's own loss, summed)
 
-  // The Mixtral block: softmax over all E, top-k, renormalised gates, SwiGLU experts.
-  static LmTrainShape mixtral(const LmConfig& config);
+  // The config's block: its router kind over E SwiGLU experts (Mixtral's by default), plus the
+  // shared expert when it has one.
+  static LmTrainShape of(const LmConfig& config);
+  bool has_shared() const { return shared.num_experts > 0; }
 };
 
 // Offsets of each tensor in the flat parameter vector (and the gradient, and the optimiser's
 // moments): [embed V·d] then per layer [input_layernorm d][q H·hd·d][k KV·hd·d][v KV·hd·d]
 // [o d·H·hd][post_attention_layernorm d][MoE block: ModelShape layout: gate E·d, then per
-// expert w1 f·d, w3 f·d, w2 d·f], then [norm d][lm_head V·d].
+// expert w1 f·d, w3 f·d, w2 d·f][shared expert, when present: unused gate d, w1 sf·d, w3 sf·d,
+// w2 d·sf], then [norm d][lm_head V·d].
 struct LmParamLayout {
   struct Layer {
-    size_t attn_norm = 0, q = 0, k = 0, v = 0, o = 0, moe_norm = 0, moe = 0;
+    size_t attn_norm = 0, q = 0, k = 0, v = 0, o = 0, moe_norm = 0, moe = 0, shared = 0;
   };
   size_t embed = 0, norm = 0, lm_head = 0, total = 0;
   std::vector<Layer> layers;  // [L]
@@ -76,17 +85,18 @@ struct LmAttentionScratch {
 // One layer's activations for the backward; N rows, n = B·T.
 template <class Real>
 struct LmTrainLayer {
-  std::vector<Real> input;        // [N, d]   residual stream entering the layer
-  std::vector<Real> attn_norm;    // [N, d]
-  std::vector<Real> attn_rstd;    // [N]      r of the first rmsnorm
-  std::vector<Real> q, k, v;      // [N, H·hd], [N, KV·hd] x2   q, k after RoPE
-  std::vector<Real> probs;        // [B, H, T, T] causal softmax (0 above the diagonal)
-  std::vector<Real> attn;         // [N, H·hd]  heads before o_proj
-  std::vector<Real> resid_mid;    // [N, d]
-  std::vector<Real> moe_norm;     // [N, d]
-  std::vector<Real> moe_rstd;     // [N]
-  train::Workspace<Real> moe_ws;  // the MoE block's routing and expert activations
-  train::LossParts moe_loss;      // its aux loss values
+  std::vector<Real> input;           // [N, d]   residual stream entering the layer
+  std::vector<Real> attn_norm;       // [N, d]
+  std::vector<Real> attn_rstd;       // [N]      r of the first rmsnorm
+  std::vector<Real> q, k, v;         // [N, H·hd], [N, KV·hd] x2   q, k after RoPE
+  std::vector<Real> probs;           // [B, H, T, T] causal softmax (0 above the diagonal)
+  std::vector<Real> attn;            // [N, H·hd]  heads before o_proj
+  std::vector<Real> resid_mid;       // [N, d]
+  std::vector<Real> moe_norm;        // [N, d]
+  std::vector<Real> moe_rstd;        // [N]
+  train::Workspace<Real> moe_ws;     // the MoE block's routing and expert activations
+  train::Workspace<Real> shared_ws;  // the shared expert's activations (out [N, d])
+  train::LossParts moe_loss;         // its aux loss values
 };
 
 template <class Real>
@@ -99,8 +109,8 @@ struct LmTrainWorkspace {
   std::vector<Real> rope_cos, rope_sin;    // [T, hd/2]
   std::vector<int32_t> inputs, targets;    // [N]
   // backward scratch
-  std::vector<Real> dx, dnorm, dattn, dq, dk, dv, dmoe, dtmp;  // [N, ·]
-  std::vector<Real> s1;                                        // linalg transposes
+  std::vector<Real> dx, dnorm, dattn, dq, dk, dv, dmoe, dshared, dtmp;  // [N, ·]
+  std::vector<Real> s1;                                                 // linalg transposes
   LmAttentionScratch<Real> attention;
 };
 

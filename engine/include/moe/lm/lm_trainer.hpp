@@ -72,7 +72,9 @@ class LmTrainer {
   const LmTrainConfig& config() const { return config_; }
   const std::vector<float>& params() const { return params_; }
   const std::vector<float>& selection_bias() const { return bias_; }  // [L, E]
-  LmWeights weights() const { return lm_weights_from_params(params_.data(), config_.shape); }
+  // The weights under their HF names; a sigmoid router's blocks carry the selection bias as
+  // correction_bias (e_score_correction_bias), so a checkpoint routes as the trainer does.
+  LmWeights weights() const;
 
  private:
   LmTrainer() = default;

@@ -21,7 +21,9 @@ struct LmLayerWeights {
   std::vector<float> v_proj;                    // [KV·hd, d]  self_attn.v_proj
   std::vector<float> o_proj;                    // [d, H·hd]   self_attn.o_proj
   std::vector<float> post_attention_layernorm;  // [d]
-  // block_sparse_moe: router = gate [E, d]; experts[j].w1, w3 [f, d] and w2 [d, f].
+  // block_sparse_moe: router = gate [E, d]; experts[j].w1, w3 [f, d] and w2 [d, f]. The
+  // "moe_tutor" block (engine/README.md has the table) also fills correction_bias [E] (sigmoid
+  // router) and shared_expert w1, w3 [sf, d], w2 [d, sf] (n_shared_experts > 0).
   LayerWeights moe;
 };
 

@@ -1,11 +1,16 @@
-// The sparse MoE block of one decoder layer (Mixtral's block_sparse_moe), run by the engine's own
-// MoE layer: moe::Layer with router kind softmax_topk_renorm and SwiGLU experts, i.e. the same
-// routing stages and expert kernels the layer lessons use. N rows, d hidden, E experts, k top-k:
+// The sparse MoE block of one decoder layer (Mixtral's block_sparse_moe, or the "moe_tutor"
+// DeepSeek-style block), run by the engine's own MoE layer: moe::Layer with the config's router
+// kind and SwiGLU experts, i.e. the same routing stages and expert kernels the layer lessons use,
+// configured by train::layer_config so it computes what the trainer's block computes.
+// N rows, d hidden, E experts, k top-k; Mixtral's router:
 //   router_logits = x · W_gateᵀ                                     [N, E]
 //   router_probs  = softmax over all E                              [N, E]
 //   topk_ids      = top-k of router_probs (descending, ties to the lower id)   [N, k]
 //   topk_weights  = router_probs[topk_ids] / Σ of those k           [N, k]
 //   output[t]     = Σ_j topk_weights[t,j] · w2_e (silu(w1_e x[t]) ⊙ w3_e x[t]),  e = topk_ids[t,j]
+// softmax_topk keeps the raw probabilities; sigmoid_grouped_topk_bias scores σ(logits), selects
+// the top-k of σ + e_score_correction_bias and renormalises the chosen σ. With shared experts,
+//   output[t]    += w2_s (silu(w1_s x[t]) ⊙ w3_s x[t])                  (DeepSeek-V3, gate 1)
 // Every call into the routing and expert code lives in moe_block.cpp.
 #pragma once
 
@@ -25,7 +30,7 @@ struct MoeBlockOutput {
   std::vector<float> router_logits;  // [N, E]
   std::vector<float> router_probs;   // [N, E]
   std::vector<int32_t> topk_ids;     // [N, k]
-  std::vector<float> topk_weights;   // [N, k]  renormalised
+  std::vector<float> topk_weights;   // [N, k]  gates (renormalised for Mixtral)
   std::vector<float> output;         // [N, d]
 };
 

@@ -186,6 +186,10 @@ extern template LossParts model_forward_backward<double>(const ModelShape&, cons
 
 // The trainer's shape of a layer config (train/config.hpp reads it with the inference schema).
 ModelShape model_shape(const LayerConfig& layer);
+// The inference layer that computes what the trainer's shape computes (the other direction):
+// softmax_topk without renormalising, sigmoid_grouped_topk_bias with one group, gates ÷ their sum
+// and no scaling. A trained block runs in moe::Layer through this one function.
+LayerConfig layer_config(const ModelShape& shape);
 
 // The same layer as one stage of a larger network (the language model's MoE blocks): the
 // forward leaves its output in ws.out [T,d] and returns the auxiliary loss values (task = 0);
