@@ -21,12 +21,8 @@
 #include "lm_handle.hpp"
 #include "moe/analysis/analysis_report.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
 
 // All texts of one call together: the whole held-out corpus is well under 1 MB.
 constexpr size_t kMaxTotalBytes = 8u << 20;
@@ -62,7 +58,7 @@ bool has_visible_byte(std::string_view bytes) {
 
 val analyze(val lm, val texts, val options) {
   return guarded([&] {
-    moe::Result<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm, "model");
+    moe::Result<LmParts> parts = lm_parts(lm, "model");
     if (!parts.ok()) return error_value(parts.error().message());
     const moe::text::Tokenizer* tokenizer = parts.value().tokenizer;
     if (!tokenizer) return error_value("tokenizer: this model was loaded without a tokenizer.json");
@@ -148,3 +144,5 @@ val analyze(val lm, val texts, val options) {
 EMSCRIPTEN_BINDINGS(moe_lm_analysis) {
   emscripten::function("lmAnalyze", &analyze);
 }
+
+}  // namespace moe::wasm

@@ -36,13 +36,8 @@
 #include "moe/text/tokenizer.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::copy_of;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
 
 // Text handed to the tokenizer in one call: far above any prompt (a model's context is a few
 // hundred tokens), low enough that tokenizing it takes well under a second.
@@ -363,7 +358,7 @@ class LmHandle {
   std::optional<moe::text::Tokenizer> tokenizer_;
   std::optional<moe::lm::LmStream> stream_;
 
-  friend moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val&, const std::string&);
+  friend moe::Result<LmParts> moe::wasm::lm_parts(const val&, const std::string&);
 };
 
 // configJson: config.json text; safetensors: Uint8Array of model.safetensors; tokenizerJson:
@@ -396,7 +391,7 @@ val create_lm(std::string config_json, val safetensors, std::string tokenizer_js
 
 }  // namespace
 
-moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val& lm, const std::string& field) {
+moe::Result<LmParts> lm_parts(const val& lm, const std::string& field) {
   const val type = val::module_property("Lm");
   if (lm.typeOf().as<std::string>() != "object" || lm.isNull() || !lm.instanceof (type)) {
     return moe::Error{field, "must be a loaded model (an Lm object from createLm)"};
@@ -419,3 +414,5 @@ EMSCRIPTEN_BINDINGS(moe_engine_lm) {
       .function("generateNext", &LmHandle::generate_next);
   emscripten::function("createLm", &create_lm);
 }
+
+}  // namespace moe::wasm

@@ -46,13 +46,8 @@
 #include "moe/text/tokenizer.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::copy_of;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
 
 // Bytes of text per domain the trainer takes (the page's corpus files are 256 KiB each).
 constexpr size_t kMaxTextBytes = 1 << 20;
@@ -402,3 +397,5 @@ EMSCRIPTEN_BINDINGS(moe_engine_lm_train) {
       .function("generate", &LmTrainerHandle::generate);
   emscripten::function("createLmTrainer", &create_lm_trainer);
 }
+
+}  // namespace moe::wasm
