@@ -30,22 +30,16 @@ constexpr size_t kMaxTexts = 16;
 constexpr size_t kMaxNameLength = 64;
 
 // One whole-number option in [lo, hi]; absent → fallback.
-bool count_option(const val& options, const char* name, double lo, double hi, double fallback,
+bool count_option(const val& options, const char* name, int64_t lo, int64_t hi, double fallback,
                   double& out, std::string& error) {
   const val v = options[name];
   if (v.isUndefined()) {
     out = fallback;
     return true;
   }
-  if (!v.isNumber() || std::trunc(v.as<double>()) != v.as<double>() || v.as<double>() < lo ||
-      v.as<double>() > hi) {
-    error = std::string("options.") + name + ": must be a whole number from " +
-            std::to_string(static_cast<int64_t>(lo)) + " to " +
-            std::to_string(static_cast<int64_t>(hi));
-    return false;
-  }
-  out = v.as<double>();
-  return true;
+  const std::optional<int64_t> x = whole_number(v, lo, hi, std::string("options.") + name, error);
+  if (x) out = static_cast<double>(*x);
+  return x.has_value();
 }
 
 // True when `bytes` holds something to route besides control characters and white space.

@@ -280,11 +280,9 @@ class LmHandle {
     return guarded([&] {
       if (!stream_) return error_value("generate: no generation started (call generateStart)");
       if (!n_value.isNumber()) return error_value("n: must be a number");
-      const double n = n_value.as<double>();
-      if (std::trunc(n) != n || n < 1 || n > kMaxTokensPerCall) {
-        return error_value("n: must be a whole number from 1 to " +
-                           std::to_string(kMaxTokensPerCall));
-      }
+      std::string error;
+      const std::optional<int64_t> n = whole_number(n_value, 1, kMaxTokensPerCall, "n", error);
+      if (!n) return error_value(error);
       // The rows of each token's one-row trace, stacked as one trace over the new tokens.
       moe::lm::LmTrace stacked;
       stacked.batch = 1;
@@ -298,7 +296,7 @@ class LmHandle {
         const moe::lm::LmTrace& step = model_.trace();
         for (size_t l = 0; l < stacked.layers.size(); ++l)
           append_routing(step.layers[l], stacked.layers[l]);
-      } while (static_cast<double>(ids.size()) < n && !stream_->done());
+      } while (static_cast<int64_t>(ids.size()) < *n && !stream_->done());
       stacked.tokens = static_cast<int>(ids.size());
       val out = ok_value("ids", copy_of(ids, "Int32Array"));
       out.set("routing", routing_of(stacked, model_.config()));

@@ -33,19 +33,6 @@ constexpr size_t kMaxTexts = 16;
 constexpr size_t kMaxTextBytes = 4u << 20;    // one text: a whole held-out split fits
 constexpr size_t kMaxTotalBytes = 16u << 20;  // all texts of one call
 
-// A whole number in [lo, hi], or an error naming `field`.
-std::optional<int64_t> whole_number(const val& v, int64_t lo, int64_t hi, const std::string& field,
-                                    std::string& error) {
-  const double x = v.isNumber() ? v.as<double>() : NAN;
-  if (!std::isfinite(x) || std::trunc(x) != x || x < static_cast<double>(lo) ||
-      x > static_cast<double>(hi)) {
-    error =
-        field + ": must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(x);
-}
-
 // texts → one TokenDomain each, encoded with the model's tokenizer.
 bool read_texts(const val& texts, const moe::text::Tokenizer& tokenizer,
                 std::vector<moe::analysis::TokenDomain>& out, std::string& error) {
