@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.hpp"
 #include "moe/io/oracle_case.hpp"
 #include "moe/layer/aux_loss.hpp"
 #include "moe/layer/layer.hpp"
@@ -54,11 +55,6 @@ json number(float v) {
 }
 
 namespace {
-
-int fail(std::ostream& err, const std::string& message) {
-  err << "error: " << message << "\n";
-  return 2;
-}
 
 json floats(const std::vector<float>& v) {
   json a = json::array();
@@ -148,11 +144,9 @@ int forward_text(const std::string& text, std::ostream& out, std::ostream& err) 
 }
 
 int run_forward(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") {
-      out << kForwardUsage;
-      return 0;
-    }
+  if (wants_help(args)) {
+    out << kForwardUsage;
+    return 0;
   }
   if (args.size() != 1) {
     return fail(err, "moe forward: expected one CASE.json argument, got " +

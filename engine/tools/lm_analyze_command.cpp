@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.hpp"
 #include "forward_command.hpp"
 #include "lm_model_dir.hpp"
 #include "moe/analysis/analysis_report.hpp"
@@ -60,11 +61,6 @@ const char* const kAnalyzeHelp =
 
 constexpr uint64_t kMaxTextBytes = 64u << 20;
 constexpr int64_t kDefaultAnalyzeTokens = 4096;
-
-int fail(std::ostream& err, const std::string& message) {
-  err << "error: " << message << "\n";
-  return 2;
-}
 
 struct Options {
   std::string model_dir, corpus, text;
@@ -295,11 +291,9 @@ Result<json> saturation_from_log(const std::string& path, const lm::LmConfig& c)
 }  // namespace
 
 int run_lm_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") {
-      out << kEvalHelp;
-      return 0;
-    }
+  if (wants_help(args)) {
+    out << kEvalHelp;
+    return 0;
   }
   Result<Options> o = parse_options(args, "moe lm eval", false);
   if (!o.ok()) return fail(err, o.error().message());
@@ -320,11 +314,9 @@ int run_lm_eval(const std::vector<std::string>& args, std::ostream& out, std::os
 }
 
 int run_lm_analyze(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") {
-      out << kAnalyzeHelp;
-      return 0;
-    }
+  if (wants_help(args)) {
+    out << kAnalyzeHelp;
+    return 0;
   }
   Result<Options> parsed = parse_options(args, "moe lm analyze", true);
   if (!parsed.ok()) return fail(err, parsed.error().message());

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.hpp"
 #include "forward_command.hpp"
 #include "lm_analyze_command.hpp"
 #include "lm_model_dir.hpp"
@@ -60,18 +61,6 @@ const char* const kGenerateHelp =
     "Bad input: exit status 2 and one line `error: <where>: <reason>` on stderr.\n";
 
 constexpr uint64_t kMaxInputBytes = 64u << 20;
-
-int fail(std::ostream& err, const std::string& message) {
-  err << "error: " << message << "\n";
-  return 2;
-}
-
-bool wants_help(const std::vector<std::string>& args) {
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") return true;
-  }
-  return false;
-}
 
 // {"input_ids": [[...], ...]}: B rows of equal length T, integers. Ranges are the model's check.
 Result<bool> read_input_ids(const json& doc, std::vector<int32_t>& ids, int& B, int& T) {

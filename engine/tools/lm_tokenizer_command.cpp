@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.hpp"
 #include "moe/text/bpe_train.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
@@ -37,11 +38,6 @@ using json = nlohmann::json;
 
 // Largest file the command reads: training and stats work on a few MB per domain.
 constexpr std::streamoff kMaxFileBytes = std::streamoff{256} << 20;
-
-int fail(std::ostream& err, const std::string& where, const std::string& reason) {
-  err << "error: " << where << ": " << reason << "\n";
-  return 2;
-}
 
 bool read_file(const std::string& path, std::string& out, std::string& reason) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.hpp"
 #include "moe/analysis/lm_evaluation.hpp"
 #include "moe/kernels/thread_pool.hpp"
 #include "moe/lm/lm_batches.hpp"
@@ -52,11 +53,6 @@ const char* const kLmTrainHelp =
 namespace {
 
 using json = nlohmann::json;
-
-int fail(std::ostream& err, const std::string& where, const std::string& reason) {
-  err << "error: " << where << ": " << reason << "\n";
-  return 2;
-}
 
 bool read_text(const std::string& path, std::string& out, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);

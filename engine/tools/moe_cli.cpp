@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_support.hpp"
 #include "forward_command.hpp"
 #include "lm_command.hpp"
 
@@ -28,11 +29,6 @@ constexpr const char* kUsage =
     "  -h, --help          show this help (also: moe <command> --help)\n"
     "\n"
     "Bad input exits with status 2 and prints `error: <where>: <reason>` on stderr.\n";
-
-int fail(const std::string& message) {
-  std::cerr << "error: " << message << "\n";
-  return 2;
-}
 
 }  // namespace
 
@@ -58,5 +54,5 @@ int main(int argc, char** argv) {
   }
   if (command == "train") return train_command(argc, argv);
   if (command == "bench-train") return bench_train_command(argc, argv);
-  return fail("moe: unknown command \"" + command + "\" (see moe --help)");
+  return moe::cli::fail(std::cerr, "moe: unknown command \"" + command + "\" (see moe --help)");
 }

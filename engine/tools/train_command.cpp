@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_support.hpp"
 #include "moe/train/trainer.hpp"
 
 namespace {
@@ -37,11 +38,6 @@ constexpr const char* kBenchUsage =
     "\"steps_per_second\", \"tokens_per_second\"}. Without CONFIG.json it uses the reference\n"
     "config: tokens task, 8 experts, d_model 32, d_ff 64, batch 256, top-2, swiglu, Adam.\n";
 
-int fail(const std::string& message) {
-  std::cerr << "error: " << message << "\n";
-  return 2;
-}
-
 double round6(double v) {
   return std::isfinite(v) ? std::round(v * 1e6) / 1e6 : v;
 }
@@ -61,28 +57,22 @@ bool read_file(const std::string& path, std::string& text) {
   return true;
 }
 
-bool wants_help(const std::vector<std::string>& args) {
-  for (const std::string& a : args) {
-    if (a == "-h" || a == "--help") return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 int train_command(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
-  if (wants_help(args)) {
+  if (moe::cli::wants_help(args)) {
     std::cout << kTrainUsage;
     return 0;
   }
-  if (args.size() != 1) return fail("moe train: expected one CONFIG.json argument (see --help)");
+  if (args.size() != 1)
+    return moe::cli::fail(std::cerr, "moe train: expected one CONFIG.json argument (see --help)");
   std::string text;
-  if (!read_file(args[0], text)) return fail(args[0] + ": cannot open file");
+  if (!read_file(args[0], text)) return moe::cli::fail(std::cerr, args[0] + ": cannot open file");
   moe::Result<moe::train::TrainConfig> config = moe::train::parse_train_config(text);
-  if (!config.ok()) return fail(config.error().message());
+  if (!config.ok()) return moe::cli::fail(std::cerr, config.error().message());
   moe::Result<moe::train::Trainer> created = moe::train::Trainer::create(config.value());
-  if (!created.ok()) return fail(created.error().message());
+  if (!created.ok()) return moe::cli::fail(std::cerr, created.error().message());
   moe::train::Trainer& trainer = created.value();
   const int E = config.value().layer.num_experts;
   double total_ms = 0;
@@ -123,7 +113,7 @@ int train_command(int argc, char** argv) {
 
 int bench_train_command(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
-  if (wants_help(args)) {
+  if (moe::cli::wants_help(args)) {
     std::cout << kBenchUsage;
     return 0;
   }
@@ -133,15 +123,15 @@ int bench_train_command(int argc, char** argv) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--steps" && i + 1 < args.size()) {
       steps = std::atoi(args[++i].c_str());
-      if (steps < 1) return fail("moe bench-train: --steps: must be >= 1");
+      if (steps < 1) return moe::cli::fail(std::cerr, "moe bench-train: --steps: must be >= 1");
     } else if (!read_file(args[i], text)) {
-      return fail(args[i] + ": cannot open file");
+      return moe::cli::fail(std::cerr, args[i] + ": cannot open file");
     }
   }
   moe::Result<moe::train::TrainConfig> config = moe::train::parse_train_config(text);
-  if (!config.ok()) return fail(config.error().message());
+  if (!config.ok()) return moe::cli::fail(std::cerr, config.error().message());
   moe::Result<moe::train::Trainer> created = moe::train::Trainer::create(config.value());
-  if (!created.ok()) return fail(created.error().message());
+  if (!created.ok()) return moe::cli::fail(std::cerr, created.error().message());
   moe::train::Trainer& trainer = created.value();
   trainer.run(50);  // warm-up
   const auto t0 = std::chrono::steady_clock::now();

@@ -26,14 +26,8 @@
 #include "moe/routing/mod_route.hpp"
 #include "moe/spec/spec.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::copy_of;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
-using moe::wasm::view;
 
 // A trace as a JS object, field by field from moe::visit_fields (trace.hpp, the one field list):
 // arrays as zero-copy views, numbers and flags as themselves, losses and stats as nested objects.
@@ -191,3 +185,5 @@ EMSCRIPTEN_BINDINGS(moe_engine) {
   emscripten::function("modRoute", &mod_route);
   emscripten::function("denseBaseline", &dense_baseline);
 }
+
+}  // namespace moe::wasm

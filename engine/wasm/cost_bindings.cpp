@@ -30,30 +30,34 @@
 #include "moe/calc/comm.hpp"
 #include "moe/calc/cost.hpp"
 
+namespace moe::wasm {
 namespace {
 
-using emscripten::val;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
-
-// Reads obj[name] as an integer; an absent optional field keeps `out`.
-bool read_integer(const val& obj, const char* name, bool required, int64_t& out,
-                  std::string& error) {
+// Reads obj[name] as a whole number of at most `max_abs` in size, naming it `object.name` in the
+// error; an absent optional field keeps `out`.
+template <class Int>
+bool read_whole_number(const val& obj, const char* object, const char* name, bool required,
+                       double max_abs, Int& out, std::string& error) {
   const val v = obj[name];
   if (v.isUndefined() && !required) return true;
-  const std::string where = std::string("cost.") + name;
+  const std::string where = std::string(object) + "." + name;
   if (!v.isNumber()) {
     error = where + ": must be a number";
     return false;
   }
   const double x = v.as<double>();
-  if (!std::isfinite(x) || std::trunc(x) != x || std::fabs(x) > 9.0e15) {
+  if (!std::isfinite(x) || std::trunc(x) != x || std::fabs(x) > max_abs) {
     error = where + ": must be a whole number, got " + std::to_string(x);
     return false;
   }
-  out = static_cast<int64_t>(x);
+  out = static_cast<Int>(x);
   return true;
+}
+
+// Reads config[name] as an integer for layer_cost.
+bool read_integer(const val& obj, const char* name, bool required, int64_t& out,
+                  std::string& error) {
+  return read_whole_number(obj, "cost", name, required, 9.0e15, out, error);
 }
 
 val layer_cost(val config) {
@@ -135,22 +139,9 @@ val solve_active(double total_params, double shared_fraction, double num_experts
   });
 }
 
-// Reads obj[name] as a whole number for comm_volume; an absent optional field keeps `out`.
+// Reads spec[name] as an int for comm_volume.
 bool read_comm_int(const val& obj, const char* name, bool required, int& out, std::string& error) {
-  const val v = obj[name];
-  if (v.isUndefined() && !required) return true;
-  const std::string where = std::string("comm.") + name;
-  if (!v.isNumber()) {
-    error = where + ": must be a number";
-    return false;
-  }
-  const double x = v.as<double>();
-  if (!std::isfinite(x) || std::trunc(x) != x || std::fabs(x) > 2147483647.0) {
-    error = where + ": must be a whole number, got " + std::to_string(x);
-    return false;
-  }
-  out = static_cast<int>(x);
-  return true;
+  return read_whole_number(obj, "comm", name, required, 2147483647.0, out, error);
 }
 
 // Copies obj[name], a typed array of `array_type`, into `out`; absent and optional: left empty.
@@ -202,9 +193,9 @@ val comm_volume(val spec) {
     const moe::CommVolume& v = r.value();
     val volume = val::object();
     volume.set("devices", v.devices);
-    volume.set("dispatch_bytes", moe::wasm::copy_of(v.dispatch_bytes, "Float64Array"));
-    volume.set("sent_bytes", moe::wasm::copy_of(v.sent_bytes, "Float64Array"));
-    volume.set("received_bytes", moe::wasm::copy_of(v.received_bytes, "Float64Array"));
+    volume.set("dispatch_bytes", copy_of(v.dispatch_bytes, "Float64Array"));
+    volume.set("sent_bytes", copy_of(v.sent_bytes, "Float64Array"));
+    volume.set("received_bytes", copy_of(v.received_bytes, "Float64Array"));
     volume.set("forward_bytes", v.forward_bytes);
     volume.set("cross_device_bytes", v.cross_device_bytes);
     volume.set("cross_device_fraction", v.cross_device_fraction);
@@ -242,3 +233,5 @@ EMSCRIPTEN_BINDINGS(cost) {
   emscripten::function("commVolume", &comm_volume);
   emscripten::function("trainingMemory", &training_memory);
 }
+
+}  // namespace moe::wasm

@@ -1,9 +1,13 @@
 // The JS values every embind entry point returns, shared by the *_bindings.cpp files:
 // `{ok: false, error: "where: reason"}` for failures, and typed arrays that either view wasm
-// memory (valid until the owner's next call) or own a copy.
+// memory (valid until the owner's next call) or own a copy; and the one check of a whole-number
+// argument.
 #pragma once
 
+#include <cmath>
+#include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +49,20 @@ val ok_value(const char* key, const T& value) {
   out.set("ok", true);
   out.set(key, value);
   return out;
+}
+
+// v as a whole number in [lo, hi]; otherwise nullopt and `error` = "<field>: must be a whole number
+// from <lo> to <hi>" (a non-number, NaN or ±inf included).
+inline std::optional<int64_t> whole_number(const val& v, int64_t lo, int64_t hi,
+                                           const std::string& field, std::string& error) {
+  const double x = v.isNumber() ? v.as<double>() : NAN;
+  if (!std::isfinite(x) || std::trunc(x) != x || x < static_cast<double>(lo) ||
+      x > static_cast<double>(hi)) {
+    error =
+        field + ": must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(x);
 }
 
 // A typed-array view of v's storage: no copy, valid while v is alive and unchanged.

@@ -21,12 +21,8 @@
 #include "lm_handle.hpp"
 #include "moe/analysis/analysis_report.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
 
 // All texts of one call together: the whole held-out corpus is well under 1 MB.
 constexpr size_t kMaxTotalBytes = 8u << 20;
@@ -34,22 +30,16 @@ constexpr size_t kMaxTexts = 16;
 constexpr size_t kMaxNameLength = 64;
 
 // One whole-number option in [lo, hi]; absent → fallback.
-bool count_option(const val& options, const char* name, double lo, double hi, double fallback,
+bool count_option(const val& options, const char* name, int64_t lo, int64_t hi, double fallback,
                   double& out, std::string& error) {
   const val v = options[name];
   if (v.isUndefined()) {
     out = fallback;
     return true;
   }
-  if (!v.isNumber() || std::trunc(v.as<double>()) != v.as<double>() || v.as<double>() < lo ||
-      v.as<double>() > hi) {
-    error = std::string("options.") + name + ": must be a whole number from " +
-            std::to_string(static_cast<int64_t>(lo)) + " to " +
-            std::to_string(static_cast<int64_t>(hi));
-    return false;
-  }
-  out = v.as<double>();
-  return true;
+  const std::optional<int64_t> x = whole_number(v, lo, hi, std::string("options.") + name, error);
+  if (x) out = static_cast<double>(*x);
+  return x.has_value();
 }
 
 // True when `bytes` holds something to route besides control characters and white space.
@@ -62,7 +52,7 @@ bool has_visible_byte(std::string_view bytes) {
 
 val analyze(val lm, val texts, val options) {
   return guarded([&] {
-    moe::Result<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm, "model");
+    moe::Result<LmParts> parts = lm_parts(lm, "model");
     if (!parts.ok()) return error_value(parts.error().message());
     const moe::text::Tokenizer* tokenizer = parts.value().tokenizer;
     if (!tokenizer) return error_value("tokenizer: this model was loaded without a tokenizer.json");
@@ -148,3 +138,5 @@ val analyze(val lm, val texts, val options) {
 EMSCRIPTEN_BINDINGS(moe_lm_analysis) {
   emscripten::function("lmAnalyze", &analyze);
 }
+
+}  // namespace moe::wasm

@@ -37,13 +37,8 @@
 #include "moe/text/tokenizer.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::copy_of;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
 
 // Text handed to the tokenizer in one call: far above any prompt (a model's context is a few
 // hundred tokens), low enough that tokenizing it takes well under a second.
@@ -286,11 +281,9 @@ class LmHandle {
     return guarded([&] {
       if (!stream_) return error_value("generate: no generation started (call generateStart)");
       if (!n_value.isNumber()) return error_value("n: must be a number");
-      const double n = n_value.as<double>();
-      if (std::trunc(n) != n || n < 1 || n > kMaxTokensPerCall) {
-        return error_value("n: must be a whole number from 1 to " +
-                           std::to_string(kMaxTokensPerCall));
-      }
+      std::string error;
+      const std::optional<int64_t> n = whole_number(n_value, 1, kMaxTokensPerCall, "n", error);
+      if (!n) return error_value(error);
       // The rows of each token's one-row trace, stacked as one trace over the new tokens.
       moe::lm::LmTrace stacked;
       stacked.batch = 1;
@@ -304,7 +297,7 @@ class LmHandle {
         const moe::lm::LmTrace& step = model_.trace();
         for (size_t l = 0; l < stacked.layers.size(); ++l)
           append_routing(step.layers[l], stacked.layers[l]);
-      } while (static_cast<double>(ids.size()) < n && !stream_->done());
+      } while (static_cast<int64_t>(ids.size()) < *n && !stream_->done());
       stacked.tokens = static_cast<int>(ids.size());
       val out = ok_value("ids", copy_of(ids, "Int32Array"));
       out.set("routing", routing_of(stacked, model_.config()));
@@ -364,7 +357,7 @@ class LmHandle {
   std::optional<moe::text::Tokenizer> tokenizer_;
   std::optional<moe::lm::LmStream> stream_;
 
-  friend moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val&, const std::string&);
+  friend moe::Result<LmParts> moe::wasm::lm_parts(const val&, const std::string&);
 };
 
 // configJson: config.json text; safetensors: Uint8Array of model.safetensors; tokenizerJson:
@@ -398,7 +391,7 @@ val create_lm(std::string config_json, val safetensors, std::string tokenizer_js
 
 }  // namespace
 
-moe::Result<moe::wasm::LmParts> moe::wasm::lm_parts(const val& lm, const std::string& field) {
+moe::Result<LmParts> lm_parts(const val& lm, const std::string& field) {
   const val type = val::module_property("Lm");
   if (lm.typeOf().as<std::string>() != "object" || lm.isNull() || !lm.instanceof (type)) {
     return moe::Error{field, "must be a loaded model (an Lm object from createLm)"};
@@ -421,3 +414,5 @@ EMSCRIPTEN_BINDINGS(moe_engine_lm) {
       .function("generateNext", &LmHandle::generate_next);
   emscripten::function("createLm", &create_lm);
 }
+
+}  // namespace moe::wasm

@@ -26,28 +26,12 @@
 #include "moe/analysis/lm_evaluation.hpp"
 #include "moe/lm/lm_generate.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
 
 constexpr size_t kMaxTexts = 16;
 constexpr size_t kMaxTextBytes = 4u << 20;    // one text: a whole held-out split fits
 constexpr size_t kMaxTotalBytes = 16u << 20;  // all texts of one call
-
-// A whole number in [lo, hi], or an error naming `field`.
-std::optional<int64_t> whole_number(const val& v, int64_t lo, int64_t hi, const std::string& field,
-                                    std::string& error) {
-  const double x = v.isNumber() ? v.as<double>() : NAN;
-  if (!std::isfinite(x) || std::trunc(x) != x || x < static_cast<double>(lo) ||
-      x > static_cast<double>(hi)) {
-    error =
-        field + ": must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(x);
-}
 
 // texts → one TokenDomain each, encoded with the model's tokenizer.
 bool read_texts(const val& texts, const moe::text::Tokenizer& tokenizer,
@@ -176,7 +160,7 @@ std::optional<std::string> set_masks(moe::lm::LmModel& model,
 // prompt: Int32Array of ids; options: {experts_off?, mask_top_ranks?, max_new_tokens?}. Greedy.
 val generate_masked_lm(val lm, val prompt, val options) {
   return guarded([&] {
-    const moe::Result<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm, "lm");
+    const moe::Result<LmParts> parts = lm_parts(lm, "lm");
     if (!parts.ok()) return error_value(parts.error().message());
     moe::lm::LmModel& model = *parts.value().model;
     if (options.typeOf().as<std::string>() != "object" || options.isNull()) {
@@ -211,13 +195,13 @@ val generate_masked_lm(val lm, val prompt, val options) {
     moe::Result<std::vector<int32_t>> out = moe::lm::lm_generate(model, ids, go);
     (void)model.set_selection_mask(moe::SelectionMask{});
     if (!out.ok()) return error_value(out.error().message());
-    return moe::wasm::ok_value("ids", moe::wasm::copy_of(out.value(), "Int32Array"));
+    return ok_value("ids", copy_of(out.value(), "Int32Array"));
   });
 }
 
 val evaluate_lm(val lm, val texts, val options) {
   return guarded([&] {
-    const moe::Result<moe::wasm::LmParts> parts = moe::wasm::lm_parts(lm, "lm");
+    const moe::Result<LmParts> parts = lm_parts(lm, "lm");
     if (!parts.ok()) return error_value(parts.error().message());
     moe::lm::LmModel& model = *parts.value().model;
     if (parts.value().tokenizer == nullptr) {
@@ -291,3 +275,5 @@ EMSCRIPTEN_BINDINGS(moe_engine_lm_eval) {
   emscripten::function("evaluateLm", &evaluate_lm);
   emscripten::function("generateMaskedLm", &generate_masked_lm);
 }
+
+}  // namespace moe::wasm

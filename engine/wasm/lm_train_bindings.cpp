@@ -46,13 +46,8 @@
 #include "moe/text/tokenizer.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::copy_of;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
 
 // Bytes of text per domain the trainer takes (the page's corpus files are 256 KiB each).
 constexpr size_t kMaxTextBytes = 1 << 20;
@@ -107,18 +102,12 @@ bool read_options(const val& options, moe::lm::GenerateOptions& out, std::string
     error = "options: must be an object";
     return false;
   }
-  const auto whole = [&](const char* name, double lo, double hi, double& v) {
+  const auto whole = [&](const char* name, int64_t lo, int64_t hi, double& v) {
     const val x = options[name];
     if (x.isUndefined()) return true;
-    if (!x.isNumber() || std::trunc(x.as<double>()) != x.as<double>() || x.as<double>() < lo ||
-        x.as<double>() > hi) {
-      error = std::string("options.") + name + ": must be a whole number from " +
-              std::to_string(static_cast<int64_t>(lo)) + " to " +
-              std::to_string(static_cast<int64_t>(hi));
-      return false;
-    }
-    v = x.as<double>();
-    return true;
+    const std::optional<int64_t> n = whole_number(x, lo, hi, std::string("options.") + name, error);
+    if (n) v = static_cast<double>(*n);
+    return n.has_value();
   };
   const auto finite = [&](const char* name, double& v) {
     const val x = options[name];
@@ -131,7 +120,7 @@ bool read_options(const val& options, moe::lm::GenerateOptions& out, std::string
     return true;
   };
   double seed = 0, max_new = 16, temperature = 1, top_p = 1;
-  if (!whole("seed", 0, 9007199254740991.0, seed) ||
+  if (!whole("seed", 0, 9007199254740991, seed) ||
       !whole("max_new_tokens", 0, moe::lm::kMaxLmPositions, max_new) ||
       !finite("temperature", temperature) || !finite("top_p", top_p)) {
     return false;
@@ -217,12 +206,10 @@ class LmTrainerHandle {
       const int left = trainer_.config().lr.total - trainer_.step();
       if (left <= 0)
         return error_value("train: all " + std::to_string(trainer_.step()) + " steps are done");
-      if (!n_value.isNumber() || std::trunc(n_value.as<double>()) != n_value.as<double>() ||
-          n_value.as<double>() < 1 || n_value.as<double>() > kMaxStepsPerCall) {
-        return error_value("n: must be a whole number from 1 to " +
-                           std::to_string(kMaxStepsPerCall));
-      }
-      const int n = std::min(left, n_value.as<int>());
+      std::string error;
+      const std::optional<int64_t> asked = whole_number(n_value, 1, kMaxStepsPerCall, "n", error);
+      if (!asked) return error_value(error);
+      const int n = std::min(left, static_cast<int>(*asked));
       const std::vector<moe::lm::LmStepStats> stats = trainer_.train_steps(n);
       std::vector<double> loss, aux;
       std::vector<float> lr;
@@ -402,3 +389,5 @@ EMSCRIPTEN_BINDINGS(moe_engine_lm_train) {
       .function("generate", &LmTrainerHandle::generate);
   emscripten::function("createLmTrainer", &create_lm_trainer);
 }
+
+}  // namespace moe::wasm

@@ -14,16 +14,12 @@
 #include "moe/calc/expert_probe.hpp"
 #include "moe/spec/spec.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
 
 // A Float32Array that owns a copy of v (the probe's vectors are temporaries).
 val float_copy(const std::vector<float>& v) {
-  return moe::wasm::copy_of(v, "Float32Array");
+  return copy_of(v, "Float32Array");
 }
 
 val probe_expert(std::string spec_json, int expert, val input) {
@@ -57,3 +53,5 @@ val probe_expert(std::string spec_json, int expert, val input) {
 EMSCRIPTEN_BINDINGS(probe) {
   emscripten::function("probeExpert", &probe_expert);
 }
+
+}  // namespace moe::wasm

@@ -22,14 +22,8 @@
 #include "moe/calc/embed.hpp"
 #include "moe/train/trainer.hpp"
 
+namespace moe::wasm {
 namespace {
-
-using emscripten::val;
-using moe::wasm::copy_of;
-using moe::wasm::error_value;
-using moe::wasm::guarded;
-using moe::wasm::ok_value;
-using moe::wasm::view;
 
 class TrainerHandle {
  public:
@@ -119,3 +113,5 @@ EMSCRIPTEN_BINDINGS(moe_engine_train) {
       .property("step", &TrainerHandle::step);
   emscripten::function("createTrainer", &create_trainer);
 }
+
+}  // namespace moe::wasm

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "fuzz_checks.hpp"
 #include "moe/io/oracle_case.hpp"
 #include "moe/layer/layer.hpp"
 
@@ -13,13 +14,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   moe::Result<moe::OracleCase> parsed = moe::parse_case(text);
   if (!parsed.ok()) {
-    if (parsed.error().where.empty() || parsed.error().reason.empty()) __builtin_trap();
+    require_named(parsed.error());
     return 0;
   }
   moe::OracleCase& c = parsed.value();
   moe::Layer layer(c.config, std::move(c.weights));
   auto run = layer.forward(c.input.data(), c.input.size(), c.tokens);
-  if (!run.ok() && (run.error().where.empty() || run.error().reason.empty())) __builtin_trap();
+  if (!run.ok()) require_named(run.error());
   // A second pass over the same buffers (the layer reuses its workspace between calls).
   if (run.ok()) (void)layer.forward(c.input.data(), c.input.size(), c.tokens);
   return 0;

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_checks.hpp"
 #include "moe/lm/lm_config.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_weights.hpp"
@@ -24,10 +25,6 @@ constexpr std::string_view kTinyConfig =
         "rope_theta": 10000.0, "rms_norm_eps": 1e-05, "hidden_act": "silu",
         "tie_word_embeddings": false})";
 
-void check(const moe::Error& e) {
-  if (e.where.empty() || e.reason.empty()) __builtin_trap();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -35,22 +32,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
 
   auto config = moe::lm::parse_lm_config_text(text);
-  if (!config.ok()) check(config.error());
+  if (!config.ok()) require_named(config.error());
 
   auto file = moe::lm::safetensors_read(bytes);
   if (!file.ok()) {
-    check(file.error());
+    require_named(file.error());
     return 0;
   }
   static const moe::lm::LmConfig tiny = moe::lm::parse_lm_config_text(kTinyConfig).value();
   auto weights = moe::lm::lm_weights_from_safetensors(file.value(), tiny);
   if (!weights.ok()) {
-    check(weights.error());
+    require_named(weights.error());
     return 0;
   }
   moe::lm::LmModel model(tiny, std::move(weights.value()));
   const std::vector<int32_t> ids = {1, 3, 7};
   auto run = model.forward(ids, 1, 3);
-  if (!run.ok()) check(run.error());
+  if (!run.ok()) require_named(run.error());
   return 0;
 }

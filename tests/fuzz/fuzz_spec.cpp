@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_checks.hpp"
 #include "moe/spec/spec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -14,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   moe::Result<moe::Layer> layer = moe::make_layer(text);
   if (!layer.ok()) {
     // Every refusal names a field and a reason.
-    if (layer.error().where.empty() || layer.error().reason.empty()) __builtin_trap();
+    require_named(layer.error());
     return 0;
   }
   const moe::LayerConfig& c = layer.value().config();
@@ -25,6 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<float> x(n);
   for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(static_cast<int>(i % 7) - 3) * 0.25f;
   auto run = layer.value().forward(x.data(), n, tokens);
-  if (!run.ok() && (run.error().where.empty() || run.error().reason.empty())) __builtin_trap();
+  if (!run.ok()) require_named(run.error());
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_checks.hpp"
 #include "moe/text/bpe_train.hpp"
 #include "moe/text/tokenizer_json.hpp"
 
@@ -38,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!input.empty() && input[0] == '{') {
     auto t = moe::text::tokenizer_from_json(input);
     if (!t.ok()) {
-      if (t.error().where.empty() || t.error().reason.empty()) __builtin_trap();
+      require_named(t.error());
       return 0;
     }
     // A loaded tokenizer saves to JSON that loads to the same tokenizer.

@@ -6,16 +6,18 @@ namespace moe {
 
 using detail::json;
 
+namespace {
+
+constexpr detail::EnumNames<Activation, 3> kActivations = {{
+    {"relu", Activation::relu},
+    {"gelu", Activation::gelu},
+    {"silu", Activation::silu},
+}};
+
+}  // namespace
+
 std::string_view to_string(Activation act) {
-  switch (act) {
-    case Activation::relu:
-      return "relu";
-    case Activation::gelu:
-      return "gelu";
-    case Activation::silu:
-      return "silu";
-  }
-  return "?";
+  return detail::name_of(kActivations, act);
 }
 std::string_view to_string(ExpertKind kind) {
   return kind == ExpertKind::mlp ? "mlp" : "swiglu";
@@ -131,13 +133,7 @@ Result<bool> read_layer_fields(const json& config, const std::string& where,
 
   if (reads("activation")) {
     if (auto err = detail::read_string(config, "activation", where, s)) return *err;
-    if (s == "relu") {
-      c.activation = Activation::relu;
-    } else if (s == "gelu") {
-      c.activation = Activation::gelu;
-    } else if (s == "silu") {
-      c.activation = Activation::silu;
-    } else {
+    if (!detail::value_of(kActivations, s, c.activation)) {
       return Error{field(where, "activation"), "unknown activation " +
                                                    detail::describe(config["activation"]) +
                                                    " (expected one of relu, gelu, silu)"};

@@ -2,10 +2,13 @@
 // std::nullopt on success or the Error naming the field (`where`) and what was wrong with it.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +29,31 @@ MaybeError parse_json_text(std::string_view text, json& out);
 
 // A short description of a value for "got ..." in messages: 5, "foo", an object, an array of 3.
 std::string describe(const json& value);
+
+// An enum's names, listed once: the {name, value} pairs a parser matches and to_string prints.
+template <class Enum, std::size_t N>
+using EnumNames = std::array<std::pair<std::string_view, Enum>, N>;
+
+// The name of `value` in `names`; "?" when it has none.
+template <class Enum, std::size_t N>
+constexpr std::string_view name_of(const EnumNames<Enum, N>& names, Enum value) {
+  for (const auto& [name, v] : names) {
+    if (v == value) return name;
+  }
+  return "?";
+}
+
+// The value called `name` in `names` into `out`; false (and `out` unchanged) when none is.
+template <class Enum, std::size_t N>
+constexpr bool value_of(const EnumNames<Enum, N>& names, std::string_view name, Enum& out) {
+  for (const auto& [n, v] : names) {
+    if (n == name) {
+      out = v;
+      return true;
+    }
+  }
+  return false;
+}
 
 // `where.key` helper.
 inline std::string field(const std::string& where, std::string_view key) {

@@ -15,7 +15,7 @@ using detail::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, RouterKind>, 8> kKinds = {{
+constexpr detail::EnumNames<RouterKind, 8> kKinds = {{
     {"softmax_topk", RouterKind::softmax_topk},
     {"softmax_topk_renorm", RouterKind::softmax_topk_renorm},
     {"noisy_topk", RouterKind::noisy_topk},
@@ -126,10 +126,7 @@ detail::MaybeError check_kind(const std::string& where, const LayerConfig& c) {
 }  // namespace
 
 std::string_view to_string(RouterKind kind) {
-  for (const auto& [name, k] : kKinds) {
-    if (k == kind) return name;
-  }
-  return "?";
+  return detail::name_of(kKinds, kind);
 }
 
 bool has_expert_capacity(RouterKind k) {
@@ -138,13 +135,7 @@ bool has_expert_capacity(RouterKind k) {
 }
 
 bool router_kind_from_string(std::string_view name, RouterKind& out) {
-  for (const auto& [n, k] : kKinds) {
-    if (n == name) {
-      out = k;
-      return true;
-    }
-  }
-  return false;
+  return detail::value_of(kKinds, name, out);
 }
 
 int LayerConfig::slots_per_token() const {

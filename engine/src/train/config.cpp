@@ -8,28 +8,28 @@
 
 namespace moe::train {
 
+namespace {
+
+constexpr detail::EnumNames<TaskKind, 2> kTaskKinds = {
+    {{"tokens", TaskKind::tokens}, {"clusters", TaskKind::clusters}}};
+constexpr detail::EnumNames<BalancingKind, 7> kBalancingKinds = {{
+    {"none", BalancingKind::none},
+    {"switch_aux", BalancingKind::switch_aux},
+    {"z_loss", BalancingKind::z_loss},
+    {"importance_cv2", BalancingKind::importance_cv2},
+    {"seq_aux", BalancingKind::seq_aux},
+    {"aux_free_bias", BalancingKind::aux_free_bias},
+    {"load_cv2", BalancingKind::load_cv2},
+}};
+
+}  // namespace
+
 std::string_view to_string(TaskKind kind) {
-  return kind == TaskKind::tokens ? "tokens" : "clusters";
+  return detail::name_of(kTaskKinds, kind);
 }
 
 std::string_view to_string(BalancingKind kind) {
-  switch (kind) {
-    case BalancingKind::none:
-      return "none";
-    case BalancingKind::switch_aux:
-      return "switch_aux";
-    case BalancingKind::z_loss:
-      return "z_loss";
-    case BalancingKind::importance_cv2:
-      return "importance_cv2";
-    case BalancingKind::seq_aux:
-      return "seq_aux";
-    case BalancingKind::aux_free_bias:
-      return "aux_free_bias";
-    case BalancingKind::load_cv2:
-      return "load_cv2";
-  }
-  return "?";
+  return detail::name_of(kBalancingKinds, kind);
 }
 
 namespace {
@@ -69,7 +69,7 @@ MaybeError opt_float(const json& obj, std::string_view key, const std::string& w
 // Optional enum given as one of `names`.
 template <class Enum, size_t N>
 MaybeError opt_enum(const json& obj, std::string_view key, const std::string& where,
-                    const std::array<std::pair<std::string_view, Enum>, N>& names, Enum& out) {
+                    const detail::EnumNames<Enum, N>& names, Enum& out) {
   if (!obj.contains(key)) return std::nullopt;
   std::string s;
   if (MaybeError e = detail::read_string(obj, key, where, s)) return e;
@@ -114,16 +114,7 @@ MaybeError read_balancing(const json& b, const std::string& where, TrainConfig& 
   if (MaybeError e = check_keys(b, where, {"kind", "alpha", "gamma", "z_loss"})) return e;
   if (!b.contains("kind"))
     return Error{detail::field(where, "kind"), "missing (expected a string)"};
-  constexpr std::array<std::pair<std::string_view, BalancingKind>, 7> kinds = {{
-      {"none", BalancingKind::none},
-      {"switch_aux", BalancingKind::switch_aux},
-      {"z_loss", BalancingKind::z_loss},
-      {"importance_cv2", BalancingKind::importance_cv2},
-      {"seq_aux", BalancingKind::seq_aux},
-      {"aux_free_bias", BalancingKind::aux_free_bias},
-      {"load_cv2", BalancingKind::load_cv2},
-  }};
-  if (MaybeError e = opt_enum(b, "kind", where, kinds, c.balancing)) return e;
+  if (MaybeError e = opt_enum(b, "kind", where, kBalancingKinds, c.balancing)) return e;
   const bool loss_kind =
       c.balancing != BalancingKind::none && c.balancing != BalancingKind::aux_free_bias;
   if (loss_kind && !b.contains("alpha")) {
@@ -220,9 +211,7 @@ MaybeError read_config(const json& j, TrainConfig& c) {
   if (!j.contains("task")) {
     return Error{"config.task", "missing (expected \"tokens\" or \"clusters\")"};
   }
-  constexpr std::array<std::pair<std::string_view, TaskKind>, 2> tasks = {
-      {{"tokens", TaskKind::tokens}, {"clusters", TaskKind::clusters}}};
-  if (MaybeError e = opt_enum(j, "task", where, tasks, c.task)) return e;
+  if (MaybeError e = opt_enum(j, "task", where, kTaskKinds, c.task)) return e;
   if (MaybeError e =
           detail::read_optional_int(j, "num_clusters", where, 1, kMaxClusters, c.num_clusters))
     return e;
@@ -238,7 +227,7 @@ MaybeError read_config(const json& j, TrainConfig& c) {
   Result<bool> layer = read_layer_fields(j, where, rules, c.layer);
   if (!layer.ok()) return layer.error();
   OptimizerConfig& o = c.optimizer;
-  constexpr std::array<std::pair<std::string_view, OptimizerKind>, 2> opts = {
+  constexpr detail::EnumNames<OptimizerKind, 2> opts = {
       {{"adam", OptimizerKind::adam}, {"sgd", OptimizerKind::sgd}}};
   if (MaybeError e = opt_enum(j, "optimizer", where, opts, o.kind)) return e;
   if (MaybeError e = opt_float(j, "lr", where, 0.0f, 10.0f, true, o.lr)) return e;

@@ -2,16 +2,7 @@
 // (linalg_kernels.cpp). CMake compiles this file with -mavx512f -ffp-contract=off natively on
 // x86-64 (no FMA contraction: the same bits as the SSE2 copy); elsewhere it is empty.
 #if defined(__AVX512F__) && !MOE_SCALAR
-
-#include "matmul_rows.hpp"
-
-namespace moe::train {
-
-void matmul_rows_avx512(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
-                        size_t K, size_t P) {
-  matmul_rows<xsimd::avx512f>(RowOperand{a, ar, ak}, b, c, M, K, P);
-}
-
-}  // namespace moe::train
-
+#define MOE_MATMUL_ROWS_NAME matmul_rows_avx512
+#define MOE_MATMUL_ROWS_ARCH xsimd::avx512f
+#include "matmul_rows_wide.inc"
 #endif

@@ -20,12 +20,8 @@ void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossPart
   const ModelShape& shape = a.shape;
   const int T = a.T, E = shape.num_experts, S = a.S;
   const size_t TE = static_cast<size_t>(T) * E;
-  Real* l = router_logits(a, ws, E);  // [T,E]
-  grow(ws.scores, TE);
-  grow(ws.probs, TE);
-  Real* s = ws.scores.data();  // [T,E]
-  router_compute_probs_reference(l, T, E, s);
-  std::copy(s, s + TE, ws.probs.data());
+  const Real* l = router_scores(a, ws, /*sigmoid=*/false);  // [T,E]
+  const Real* s = ws.scores.data();                         // [T,E]
 
   // ---- each expert's C best tokens of each sequence; slot j = expert j
   const int C = capacity_per_sequence(shape, S);

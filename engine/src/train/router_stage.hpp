@@ -13,10 +13,12 @@
 //   router_aux.cpp           the auxiliary losses shared by the top-k kinds (values, gradients)
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <optional>
 
+#include "moe/routing/router.hpp"
 #include "moe/train/model.hpp"
 #include "train/linalg.hpp"
 
@@ -56,6 +58,33 @@ Real* router_logits(const RouteArgs<Real>& a, Workspace<Real>& ws, int rows) {
   linalg::grow(ws.logits, static_cast<size_t>(a.T) * rows);
   linalg::mm_nt(a.x, a.params, ws.logits.data(), a.T, a.shape.d_model, rows);
   return ws.logits.data();
+}
+
+// The first stage of the top-k and expert-choice routers, per token t:
+//   l[t,·] = W_g x_t,   s[t,·] = softmax(l[t,·])   (sigmoid: s[t,e] = σ(l[t,e]))
+//   q[t,e] = s[t,e] / Σ_e' s[t,e']                  (= s for the softmax)
+// into ws.logits, ws.scores and ws.probs, all [T,E]; returns ws.logits.data().
+template <class Real>
+Real* router_scores(const RouteArgs<Real>& a, Workspace<Real>& ws, bool sigmoid) {
+  const int T = a.T, E = a.shape.num_experts;
+  const size_t TE = static_cast<size_t>(T) * E;
+  Real* l = router_logits(a, ws, E);  // [T,E]
+  linalg::grow(ws.scores, TE);
+  linalg::grow(ws.probs, TE);
+  Real* s = ws.scores.data();  // [T,E]
+  Real* q = ws.probs.data();   // [T,E]
+  if (sigmoid) {
+    router_compute_sigmoid_scores(l, T, E, s);
+    for (int t = 0; t < T; ++t) {
+      Real z = 0;
+      for (int e = 0; e < E; ++e) z += s[t * E + e];
+      for (int e = 0; e < E; ++e) q[t * E + e] = s[t * E + e] / z;
+    }
+  } else {
+    router_compute_probs_reference(l, T, E, s);
+    std::copy(s, s + TE, q);
+  }
+  return l;
 }
 
 // dl[0..n) = the gradient through s = softmax(l): s ⊙ (ds − ⟨ds, s⟩).

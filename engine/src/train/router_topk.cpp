@@ -22,22 +22,9 @@ void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) 
   const size_t TE = static_cast<size_t>(T) * E, Tk = static_cast<size_t>(T) * k;
 
   // ---- logits, scores, normalised affinities
-  Real* l = router_logits(a, ws, E);  // [T,E]
-  grow(ws.scores, TE);
-  grow(ws.probs, TE);
-  Real* s = ws.scores.data();  // [T,E]
-  Real* q = ws.probs.data();   // [T,E]
-  if (sigmoid) {
-    router_compute_sigmoid_scores(l, T, E, s);
-    for (int t = 0; t < T; ++t) {
-      Real z = 0;
-      for (int e = 0; e < E; ++e) z += s[t * E + e];
-      for (int e = 0; e < E; ++e) q[t * E + e] = s[t * E + e] / z;
-    }
-  } else {
-    router_compute_probs_reference(l, T, E, s);
-    std::copy(s, s + TE, q);
-  }
+  const Real* l = router_scores(a, ws, sigmoid);  // [T,E]
+  const Real* s = ws.scores.data();               // [T,E]
+  const Real* q = ws.probs.data();                // [T,E]
 
   // ---- top-k on s + b (ties to the lower index), gates, loads
   ws.topk_ids.resize(Tk);
