@@ -31,16 +31,7 @@ inline moe::text::Tokenizer tiny_tokenizer() {
 
 // L 2, E 4, k 2, d 16, context 16; vocab_size covers the tokenizer's ids.
 inline moe::lm::LmConfig tiny_text_config(int vocab_size) {
-  return tiny_lm_config({.vocab = vocab_size,
-                         .hidden = 16,
-                         .ffn = 8,
-                         .layers = 2,
-                         .heads = 2,
-                         .kv_heads = 1,
-                         .head_dim = 8,
-                         .experts = 4,
-                         .top_k = 2,
-                         .context = 16});
+  return tiny_lm_config({.vocab = vocab_size, .hidden = 16, .ffn = 8, .context = 16});
 }
 
 }  // namespace moe_test

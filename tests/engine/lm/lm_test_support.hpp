@@ -52,11 +52,13 @@ inline moe::lm::LmModel load_lm_model(const LmCase& c) {
   return std::move(m.value());
 }
 
-// The sizes of a tiny Mixtral-style model, in LmConfig's order (V, d, f, L, H, KV, hd, E, k and
-// the longest sequence). Tests name each one, so what differs between their models is in plain
-// view.
+// The sizes of a tiny Mixtral-style model. Most tests use 2 layers, 2 query heads on 1 kv head and
+// top-2 of 4 experts (the defaults), so they name only their vocabulary, widths and longest
+// sequence; the head width is d / H, LmConfig's own default.
 struct TinyLmSizes {
-  int vocab, hidden, ffn, layers, heads, kv_heads, head_dim, experts, top_k, context;
+  int vocab, hidden, ffn;
+  int layers = 2, heads = 2, kv_heads = 1, experts = 4, top_k = 2;
+  int context;  // max_position_embeddings
 };
 
 // An LmConfig of those sizes; rope_theta, rms_norm_eps and the rest keep LmConfig's defaults.
@@ -68,7 +70,7 @@ inline moe::lm::LmConfig tiny_lm_config(const TinyLmSizes& s) {
   c.num_hidden_layers = s.layers;
   c.num_attention_heads = s.heads;
   c.num_key_value_heads = s.kv_heads;
-  c.head_dim = s.head_dim;
+  c.head_dim = s.hidden / s.heads;
   c.num_local_experts = s.experts;
   c.num_experts_per_tok = s.top_k;
   c.max_position_embeddings = s.context;
@@ -105,12 +107,9 @@ inline moe::lm::LmConfig small_lm_config() {
   moe::lm::LmConfig c = tiny_lm_config({.vocab = 29,
                                         .hidden = 24,
                                         .ffn = 10,
-                                        .layers = 2,
                                         .heads = 4,
                                         .kv_heads = 2,
-                                        .head_dim = 6,
                                         .experts = 5,
-                                        .top_k = 2,
                                         .context = 64});
   c.rope_theta = 500.0;
   return c;

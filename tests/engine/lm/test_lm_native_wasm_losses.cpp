@@ -36,16 +36,8 @@ constexpr int kSteps = 100;
 // The recipe: V 64, d 32, L 2, H 2 (KV 1), E 4, top-2, f 32; 4 windows of 32 tokens per step;
 // Switch aux 0.01 and z-loss 0.001; AdamW 3e-3 with 10 warm-up steps; seed 7.
 moe::lm::LmTrainConfig recipe() {
-  moe::lm::LmConfig c = moe_test::tiny_lm_config({.vocab = 64,
-                                                  .hidden = 32,
-                                                  .ffn = 32,
-                                                  .layers = 2,
-                                                  .heads = 2,
-                                                  .kv_heads = 1,
-                                                  .head_dim = 16,
-                                                  .experts = 4,
-                                                  .top_k = 2,
-                                                  .context = 32});
+  moe::lm::LmConfig c =
+      moe_test::tiny_lm_config({.vocab = 64, .hidden = 32, .ffn = 32, .context = 32});
   c.rope_theta = 10000.0;
   return moe_test::tiny_lm_train_config(c, {.batch = 4,
                                             .seq_len = 32,

@@ -17,16 +17,7 @@ namespace {
 
 moe::lm::LmTrainConfig small_config() {
   return moe_test::tiny_lm_train_config(
-      moe_test::tiny_lm_config({.vocab = 19,
-                                .hidden = 16,
-                                .ffn = 12,
-                                .layers = 2,
-                                .heads = 2,
-                                .kv_heads = 1,
-                                .head_dim = 8,
-                                .experts = 4,
-                                .top_k = 2,
-                                .context = 24}),
+      moe_test::tiny_lm_config({.vocab = 19, .hidden = 16, .ffn = 12, .context = 24}),
       {.batch = 4, .seq_len = 10, .seed = 5, .lr = {1e-2f, 1e-3f, 2, 30}});
 }
 

@@ -21,16 +21,8 @@ using moe::lm::LmTrainShape;
 
 // The brief's tiny model: V=19, d=8, L=2, H=2, KV=1, hd=4, E=4, k=2, f=6.
 moe::lm::LmConfig tiny_config() {
-  moe::lm::LmConfig c = moe_test::tiny_lm_config({.vocab = 19,
-                                                  .hidden = 8,
-                                                  .ffn = 6,
-                                                  .layers = 2,
-                                                  .heads = 2,
-                                                  .kv_heads = 1,
-                                                  .head_dim = 4,
-                                                  .experts = 4,
-                                                  .top_k = 2,
-                                                  .context = 16});
+  moe::lm::LmConfig c =
+      moe_test::tiny_lm_config({.vocab = 19, .hidden = 8, .ffn = 6, .context = 16});
   c.rope_theta = 100.0;
   return c;
 }

@@ -15,16 +15,7 @@ namespace {
 
 moe::lm::LmTrainConfig tiny_train_config() {
   return moe_test::tiny_lm_train_config(
-      moe_test::tiny_lm_config({.vocab = 23,
-                                .hidden = 16,
-                                .ffn = 12,
-                                .layers = 2,
-                                .heads = 2,
-                                .kv_heads = 1,
-                                .head_dim = 8,
-                                .experts = 4,
-                                .top_k = 2,
-                                .context = 32}),
+      moe_test::tiny_lm_config({.vocab = 23, .hidden = 16, .ffn = 12, .context = 32}),
       {.batch = 4, .seq_len = 12, .seed = 3, .lr = {1e-2f, 1e-3f, 5, 60}, .switch_aux = 0.01});
 }
 
