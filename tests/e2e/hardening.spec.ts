@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
@@ -32,6 +32,15 @@ const cspViolations = (page: Page) => page.evaluate(() => window.__cspViolations
 
 async function engineReady(page: Page) {
   await expect(page.locator('.engine-status')).toHaveText('Engine ready', { timeout: 30_000 });
+}
+
+/** The idle-experts lesson with the engine ready: its idle-heatmap widget, once it shows a result. */
+async function openIdleHeatmap(page: Page): Promise<Locator> {
+  await page.goto('/#/lesson/idle-experts');
+  await engineReady(page);
+  const w = page.locator('[data-widget="idle-heatmap"]');
+  await expect(w.locator('[data-summary]')).toBeVisible();
+  return w;
 }
 
 const notice = (page: Page, key: string) => page.locator(`[data-notice="${key}"]`);
@@ -141,10 +150,7 @@ test.describe('hostile links', () => {
 
 test.describe('pasted text', () => {
   test('1 MB is refused with a message; emoji, RTL and control characters are routed', async ({ page }) => {
-    await page.goto('/#/lesson/idle-experts');
-    await engineReady(page);
-    const w = page.locator('[data-widget="idle-heatmap"]');
-    await expect(w.locator('[data-summary]')).toBeVisible();
+    const w = await openIdleHeatmap(page);
     const box = w.getByLabel('Sentence');
     await box.fill('x'.repeat(1 << 20));
     await expect(w.locator('[data-input-error]')).toHaveText(
@@ -165,10 +171,7 @@ test.describe('pasted text', () => {
 
 test.describe('a broken engine worker', () => {
   test('a call that traps inside the worker is reported, the worker restarts and the widget works again', async ({ page }) => {
-    await page.goto('/#/lesson/idle-experts');
-    await engineReady(page);
-    const w = page.locator('[data-widget="idle-heatmap"]');
-    await expect(w.locator('[data-summary]')).toBeVisible();
+    const w = await openIdleHeatmap(page);
     await expect.poll(() => page.workers().length).toBeGreaterThan(0);
     // Make the worker's next reply the one a wasm trap produces (EngineCore's catch turns a
     // RuntimeError into an error value). Done from outside: the app carries no test hook.
@@ -196,10 +199,7 @@ test.describe('a broken engine worker', () => {
   });
 
   test('a worker that throws is replaced and the page says so', async ({ page }) => {
-    await page.goto('/#/lesson/idle-experts');
-    await engineReady(page);
-    const w = page.locator('[data-widget="idle-heatmap"]');
-    await expect(w.locator('[data-summary]')).toBeVisible();
+    const w = await openIdleHeatmap(page);
     await expect.poll(() => page.workers().length).toBeGreaterThan(0);
     await page.workers()[0].evaluate(() => {
       setTimeout(() => {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LmFiles } from '../../web/src/engine/lm-types';
+import { seededRandom } from '../../web/src/widgets/common/seeded-random';
 import { repo } from './wasm-engine';
 
 export const oracleCases = ['mixtral_tiny_l2_e4_top2', 'mixtral_l3_e8_top2_mha_b2', 'mixtral_l2_e4_top1_mqa'] as const;
@@ -60,18 +61,6 @@ export function cliGenerate(dir: string, prompt: number[], maxNew: number, sampl
   if (sampling) args.push('--temperature', String(sampling.temperature), '--top-p', String(sampling.top_p), '--seed', String(sampling.seed));
   else args.push('--greedy');
   return (runLm(args) as { tokens: number[] }).tokens;
-}
-
-/** mulberry32: a tiny seeded generator for the test model's weights. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The safetensors format: 8-byte little-endian header length, JSON header (padded to 8), raw F32 data. */
@@ -131,7 +120,7 @@ export function makeSmallModel(): SmallModel {
     num_experts_per_tok: k,
     tie_word_embeddings: false,
   };
-  const random = seeded(20261206);
+  const random = seededRandom(20261206);
   const matrix = (rows: number, cols: number, scale = 1 / Math.sqrt(cols)) =>
     Float32Array.from({ length: rows * cols }, () => (random() * 2 - 1) * scale * Math.sqrt(3));
   const ones = (n: number) => new Float32Array(n).fill(1);

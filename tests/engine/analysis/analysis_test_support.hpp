@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include "lm/lm_test_support.hpp"
 #include "moe/lm/lm_config.hpp"
 #include "moe/text/bpe_train.hpp"
 
@@ -30,18 +31,7 @@ inline moe::text::Tokenizer tiny_tokenizer() {
 
 // L 2, E 4, k 2, d 16, context 16; vocab_size covers the tokenizer's ids.
 inline moe::lm::LmConfig tiny_text_config(int vocab_size) {
-  moe::lm::LmConfig c;
-  c.vocab_size = vocab_size;
-  c.hidden_size = 16;
-  c.intermediate_size = 8;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 8;
-  c.num_local_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 16;
-  return c;
+  return tiny_lm_config({.vocab = vocab_size, .hidden = 16, .ffn = 8, .context = 16});
 }
 
 }  // namespace moe_test

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis_test_support.hpp"
+#include "cli_test_support.hpp"
 #include "lm_command.hpp"
 #include "moe/analysis/lm_evaluation.hpp"
 #include "moe/lm/lm_weights.hpp"
@@ -19,6 +20,8 @@
 
 namespace {
 
+using moe_test::check_cli_fails;
+using moe_test::write_text_file;
 using nlohmann::json;
 using Run = moe_test::CliRun;
 
@@ -27,14 +30,7 @@ Run run_lm(const std::vector<std::string>& args) {
 }
 
 std::string scratch(const std::string& name) {
-  const std::filesystem::path p = std::filesystem::temp_directory_path() / "moe_lm_analyze" / name;
-  std::filesystem::create_directories(p);
-  return p.string();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
+  return moe_test::scratch_dir("moe_lm_analyze", name);
 }
 
 // A model folder of a seeded tiny model; with_tokenizer = false leaves tokenizer.json out.
@@ -45,10 +41,11 @@ std::string model_dir(const std::string& name, uint64_t seed, bool with_tokenize
   const auto bytes = moe::lm::safetensors_write(
       moe::lm::lm_weights_to_tensors(moe::lm::lm_weights_init_seeded(c, seed), c), {});
   REQUIRE(bytes.ok());
-  write_file(dir + "/config.json", moe::lm::lm_config_to_json(c).dump());
-  write_file(dir + "/model.safetensors", std::string(bytes.value().begin(), bytes.value().end()));
+  write_text_file(dir + "/config.json", moe::lm::lm_config_to_json(c).dump());
+  write_text_file(dir + "/model.safetensors",
+                  std::string(bytes.value().begin(), bytes.value().end()));
   std::filesystem::remove(dir + "/tokenizer.json");
-  if (with_tokenizer) write_file(dir + "/tokenizer.json", moe::text::tokenizer_to_json(tok));
+  if (with_tokenizer) write_text_file(dir + "/tokenizer.json", moe::text::tokenizer_to_json(tok));
   return dir;
 }
 
@@ -56,15 +53,9 @@ std::string corpus_dir() {
   const std::string dir = scratch("corpus");
   std::filesystem::create_directories(dir + "/prose");
   std::filesystem::create_directories(dir + "/code");
-  write_file(dir + "/prose/heldout.txt", moe_test::kProseText);
-  write_file(dir + "/code/heldout.txt", moe_test::kCodeText);
+  write_text_file(dir + "/prose/heldout.txt", moe_test::kProseText);
+  write_text_file(dir + "/code/heldout.txt", moe_test::kCodeText);
   return dir;
-}
-
-void check_fails(const Run& r, const std::string& message) {
-  CHECK(r.status == 2);
-  CHECK(r.out.empty());
-  CHECK(r.err == "error: " + message + "\n");
 }
 
 }  // namespace
@@ -95,7 +86,7 @@ TEST_CASE("moe lm eval: held-out loss per domain, as evaluate_lm computes it") {
   CHECK(std::abs(out["loss"].get<double>() - std::log(c.vocab_size)) < 1.0);
 
   const std::string text = scratch("eval") + "/one.txt";
-  write_file(text, moe_test::kProseText);
+  write_text_file(text, moe_test::kProseText);
   const Run t = run_lm({"eval", dir, "--text", text, "--max-tokens", "5", "--context", "4"});
   REQUIRE_MESSAGE(t.status == 0, t.err);
   const json one = json::parse(t.out);
@@ -165,27 +156,27 @@ TEST_CASE("moe lm analyze --intermediate: saturation 1 against itself, per layer
 TEST_CASE("moe lm eval / analyze: bad input exits 2 with one error line") {
   const std::string dir = model_dir("bad", 5), corpus = corpus_dir();
   const std::string bare = model_dir("bare", 5, /*with_tokenizer=*/false);
-  check_fails(run_lm({"eval", bare, "--corpus", corpus}),
-              bare +
-                  "/tokenizer.json: cannot open file (a model folder needs tokenizer.json to "
-                  "encode text)");
-  check_fails(run_lm({"analyze", dir}), "moe lm analyze: needs --corpus DIR or --text FILE");
-  check_fails(run_lm({"analyze", dir, "--corpus", corpus, "--text", "x.txt"}),
-              "--text: cannot be combined with --corpus (one source of text)");
-  check_fails(run_lm({"eval", dir, "--corpus", corpus, "--max-tokens", "0"}),
-              "--max-tokens: expected a whole number between 1 and 1073741824, got \"0\"");
-  check_fails(run_lm({"eval", dir, "--corpus", corpus, "--context", "17"}),
-              "context: must be between 1 and max_position_embeddings (16), got 17");
-  check_fails(run_lm({"eval", dir, "--corpus", dir}),
-              "--corpus: " + dir + " holds no <domain>/heldout.txt");
-  check_fails(run_lm({"eval", dir, "--frobnicate"}),
-              "moe lm eval: unknown option \"--frobnicate\" (see moe lm eval --help)");
-  check_fails(run_lm({"eval", dir, "--corpus", corpus, "--intermediate", dir}),
-              "moe lm eval: unknown option \"--intermediate\" (see moe lm eval --help)");
-  check_fails(run_lm({"analyze", scratch("nothing"), "--corpus", corpus}),
-              scratch("nothing") + "/config.json: cannot open file");
-  check_fails(run_lm({"analyze", dir, "--text", scratch("nothing") + "/missing.txt"}),
-              "--text: " + scratch("nothing") + "/missing.txt: cannot open file");
+  check_cli_fails(run_lm({"eval", bare, "--corpus", corpus}),
+                  bare +
+                      "/tokenizer.json: cannot open file (a model folder needs tokenizer.json to "
+                      "encode text)");
+  check_cli_fails(run_lm({"analyze", dir}), "moe lm analyze: needs --corpus DIR or --text FILE");
+  check_cli_fails(run_lm({"analyze", dir, "--corpus", corpus, "--text", "x.txt"}),
+                  "--text: cannot be combined with --corpus (one source of text)");
+  check_cli_fails(run_lm({"eval", dir, "--corpus", corpus, "--max-tokens", "0"}),
+                  "--max-tokens: expected a whole number between 1 and 1073741824, got \"0\"");
+  check_cli_fails(run_lm({"eval", dir, "--corpus", corpus, "--context", "17"}),
+                  "context: must be between 1 and max_position_embeddings (16), got 17");
+  check_cli_fails(run_lm({"eval", dir, "--corpus", dir}),
+                  "--corpus: " + dir + " holds no <domain>/heldout.txt");
+  check_cli_fails(run_lm({"eval", dir, "--frobnicate"}),
+                  "moe lm eval: unknown option \"--frobnicate\" (see moe lm eval --help)");
+  check_cli_fails(run_lm({"eval", dir, "--corpus", corpus, "--intermediate", dir}),
+                  "moe lm eval: unknown option \"--intermediate\" (see moe lm eval --help)");
+  check_cli_fails(run_lm({"analyze", scratch("nothing"), "--corpus", corpus}),
+                  scratch("nothing") + "/config.json: cannot open file");
+  check_cli_fails(run_lm({"analyze", dir, "--text", scratch("nothing") + "/missing.txt"}),
+                  "--text: " + scratch("nothing") + "/missing.txt: cannot open file");
   const Run help = run_lm({"analyze", "--help"});
   CHECK(help.status == 0);
   CHECK(help.out.find("consecutive_agreement") != std::string::npos);

@@ -1,6 +1,6 @@
 // Helpers for the language-model tests: the golden cases of tests/oracle-lm (config.json,
 // model.safetensors, expected.json per folder) loaded into a model, and small models made in
-// memory from seeded weights.
+// memory from seeded weights or built from a few named sizes.
 #pragma once
 
 #include <string>
@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moe/lm/lm_forward.hpp"
+#include "moe/lm/lm_trainer.hpp"
 #include "moe/lm/lm_weights.hpp"
 #include "moe/lm/safetensors.hpp"
 #include "test_support.hpp"
@@ -51,21 +52,66 @@ inline moe::lm::LmModel load_lm_model(const LmCase& c) {
   return std::move(m.value());
 }
 
+// The sizes of a tiny Mixtral-style model. Most tests use 2 layers, 2 query heads on 1 kv head and
+// top-2 of 4 experts (the defaults), so they name only their vocabulary, widths and longest
+// sequence; the head width is d / H, LmConfig's own default.
+struct TinyLmSizes {
+  int vocab, hidden, ffn;
+  int layers = 2, heads = 2, kv_heads = 1, experts = 4, top_k = 2;
+  int context;  // max_position_embeddings
+};
+
+// An LmConfig of those sizes; rope_theta, rms_norm_eps and the rest keep LmConfig's defaults.
+inline moe::lm::LmConfig tiny_lm_config(const TinyLmSizes& s) {
+  moe::lm::LmConfig c;
+  c.vocab_size = s.vocab;
+  c.hidden_size = s.hidden;
+  c.intermediate_size = s.ffn;
+  c.num_hidden_layers = s.layers;
+  c.num_attention_heads = s.heads;
+  c.num_key_value_heads = s.kv_heads;
+  c.head_dim = s.hidden / s.heads;
+  c.num_local_experts = s.experts;
+  c.num_experts_per_tok = s.top_k;
+  c.max_position_embeddings = s.context;
+  return c;
+}
+
+// What a training test chooses besides the model: windows per step, their length, the seed, the
+// schedule and the aux coefficients (0 = off).
+struct TinyLmRun {
+  int batch = moe::lm::LmTrainConfig{}.batch;
+  int seq_len = moe::lm::LmTrainConfig{}.seq_len;
+  uint64_t seed = moe::lm::LmTrainConfig{}.seed;
+  moe::train::LrSchedule lr;
+  double switch_aux = 0;
+  double z_loss = 0;
+};
+
+// The Mixtral training block on `c` with that run; optimiser settings keep LmTrainConfig's
+// defaults.
+inline moe::lm::LmTrainConfig tiny_lm_train_config(const moe::lm::LmConfig& c, const TinyLmRun& r) {
+  moe::lm::LmTrainConfig t;
+  t.shape = moe::lm::LmTrainShape::of(c);
+  t.shape.coefs.switch_aux = r.switch_aux;
+  t.shape.coefs.z_loss = r.z_loss;
+  t.batch = r.batch;
+  t.seq_len = r.seq_len;
+  t.seed = r.seed;
+  t.lr = r.lr;
+  return t;
+}
+
 // A small config (GQA: 4 query heads on 2 kv heads) for tests that need no golden data.
 inline moe::lm::LmConfig small_lm_config() {
-  moe::lm::LmConfig c;
-  c.vocab_size = 29;
-  c.hidden_size = 24;
-  c.intermediate_size = 10;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 4;
-  c.num_key_value_heads = 2;
-  c.head_dim = 6;
-  c.num_local_experts = 5;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 64;
+  moe::lm::LmConfig c = tiny_lm_config({.vocab = 29,
+                                        .hidden = 24,
+                                        .ffn = 10,
+                                        .heads = 4,
+                                        .kv_heads = 2,
+                                        .experts = 5,
+                                        .context = 64});
   c.rope_theta = 500.0;
-  c.rms_norm_eps = 1e-5f;
   return c;
 }
 

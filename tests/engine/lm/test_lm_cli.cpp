@@ -10,13 +10,16 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_test_support.hpp"
 #include "lm_command.hpp"
 #include "lm_test_support.hpp"
 #include "oracle_support.hpp"
 
 namespace {
 
+using moe_test::check_cli_fails;
 using moe_test::flat;
+using moe_test::write_text_file;
 using nlohmann::json;
 
 using Run = moe_test::CliRun;
@@ -25,34 +28,20 @@ Run run_lm(const std::vector<std::string>& args) {
   return moe_test::run_cli(moe::cli::run_lm, args);
 }
 
-void check_fails(const Run& r, const std::string& message) {
-  CHECK(r.status == 2);
-  CHECK(r.out.empty());
-  CHECK(r.err == "error: " + message + "\n");
-}
-
 std::string tiny_dir() {
   return std::string(MOE_ORACLE_LM_DIR) + "/mixtral_tiny_l2_e4_top2";
 }
 
-// A scratch folder for files the tests write (native: the system temp folder; wasm: MEMFS).
 std::string scratch(const std::string& name) {
-  const std::filesystem::path p = std::filesystem::temp_directory_path() / "moe_lm_cli" / name;
-  std::filesystem::create_directories(p);
-  return p.string();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
+  return moe_test::scratch_dir("moe_lm_cli", name);
 }
 
 // A model folder with the tiny case's weights and `config` as config.json.
 std::string dir_with_config(const std::string& name, const std::string& config) {
   const std::string dir = scratch(name);
-  write_file(dir + "/config.json", config);
-  write_file(dir + "/model.safetensors",
-             moe_test::read_text_file(tiny_dir() + "/model.safetensors"));
+  write_text_file(dir + "/config.json", config);
+  write_text_file(dir + "/model.safetensors",
+                  moe_test::read_text_file(tiny_dir() + "/model.safetensors"));
   return dir;
 }
 
@@ -61,7 +50,7 @@ std::string dir_with_config(const std::string& name, const std::string& config) 
 TEST_CASE("moe lm forward: prints the golden case's values under its names") {
   const json expected = json::parse(moe_test::read_text_file(tiny_dir() + "/expected.json"));
   const std::string input = scratch("forward") + "/input.json";
-  write_file(input, json{{"input_ids", expected["input_ids"]}}.dump());
+  write_text_file(input, json{{"input_ids", expected["input_ids"]}}.dump());
   const Run r = run_lm({"forward", tiny_dir(), input});
   REQUIRE_MESSAGE(r.status == 0, r.err);
   CHECK(r.err.empty());
@@ -113,71 +102,74 @@ TEST_CASE("moe lm: help lists the subcommands") {
 TEST_CASE("moe lm: bad input exits 2 with one error line naming where and why") {
   const std::string input = scratch("bad") + "/input.json";
   auto forward_with = [&](const std::string& text) {
-    write_file(input, text);
+    write_text_file(input, text);
     return run_lm({"forward", tiny_dir(), input});
   };
-  check_fails(run_lm({"tokenise"}), "moe lm: unknown subcommand \"tokenise\" (see moe lm --help)");
-  check_fails(run_lm({"forward", tiny_dir()}),
-              "moe lm forward: expected MODEL_DIR and INPUT.json, got 1 arguments (see moe lm "
-              "forward --help)");
-  check_fails(run_lm({"forward", tiny_dir(), input + ".missing"}),
-              input + ".missing: cannot open file");
-  check_fails(forward_with("{\"input_ids\": [[1, 2], [3]]}"),
-              input +
-                  ": input_ids[1]: has 1 ids, but row 0 has 2 (every row must have the same "
-                  "length)");
-  check_fails(forward_with("{\"input_ids\": [[1, 2.5]]}"),
-              input + ": input_ids[0][1]: must be an integer token id, got 2.5");
-  check_fails(forward_with("{\"input_ids\": []}"),
-              input + ": input_ids: must be a non-empty array of rows of token ids");
-  check_fails(forward_with("{\"input_ids\": [[1, 48]]}"),
-              input +
-                  ": input_ids[0][1]: must be a token id between 0 and 47 (vocab_size - 1), "
-                  "got 48");
-  check_fails(forward_with("{\"input_ids\": [[1, 2]"), input + ": not valid JSON");
-  check_fails(forward_with(""), input + ": empty file");
+  check_cli_fails(run_lm({"tokenise"}),
+                  "moe lm: unknown subcommand \"tokenise\" (see moe lm --help)");
+  check_cli_fails(run_lm({"forward", tiny_dir()}),
+                  "moe lm forward: expected MODEL_DIR and INPUT.json, got 1 arguments (see moe lm "
+                  "forward --help)");
+  check_cli_fails(run_lm({"forward", tiny_dir(), input + ".missing"}),
+                  input + ".missing: cannot open file");
+  check_cli_fails(forward_with("{\"input_ids\": [[1, 2], [3]]}"),
+                  input +
+                      ": input_ids[1]: has 1 ids, but row 0 has 2 (every row must have the same "
+                      "length)");
+  check_cli_fails(forward_with("{\"input_ids\": [[1, 2.5]]}"),
+                  input + ": input_ids[0][1]: must be an integer token id, got 2.5");
+  check_cli_fails(forward_with("{\"input_ids\": []}"),
+                  input + ": input_ids: must be a non-empty array of rows of token ids");
+  check_cli_fails(forward_with("{\"input_ids\": [[1, 48]]}"),
+                  input +
+                      ": input_ids[0][1]: must be a token id between 0 and 47 (vocab_size - 1), "
+                      "got 48");
+  check_cli_fails(forward_with("{\"input_ids\": [[1, 2]"), input + ": not valid JSON");
+  check_cli_fails(forward_with(""), input + ": empty file");
 
   const std::string missing = scratch("empty_dir");
-  check_fails(run_lm({"generate", missing, "--prompt-ids", "1"}),
-              missing + "/config.json: cannot open file");
+  check_cli_fails(run_lm({"generate", missing, "--prompt-ids", "1"}),
+                  missing + "/config.json: cannot open file");
   const std::string bad_config =
       dir_with_config("bad_config", "{\"vocab_size\": 48, \"hidden_size\": 32}");
-  check_fails(run_lm({"generate", bad_config, "--prompt-ids", "1"}),
-              bad_config + "/config.json: config.intermediate_size: missing (expected an integer)");
+  check_cli_fails(
+      run_lm({"generate", bad_config, "--prompt-ids", "1"}),
+      bad_config + "/config.json: config.intermediate_size: missing (expected an integer)");
   json wrong = json::parse(moe_test::read_text_file(tiny_dir() + "/config.json"));
   wrong["num_local_experts"] = 5;  // the checkpoint has 4
   const std::string mismatch = dir_with_config("mismatch", wrong.dump());
-  check_fails(run_lm({"generate", mismatch, "--prompt-ids", "1"}),
-              mismatch +
-                  "/model.safetensors: weights.model.layers.0.block_sparse_moe.gate.weight: "
-                  "expected shape [5, 32], got [4, 32]");
+  check_cli_fails(run_lm({"generate", mismatch, "--prompt-ids", "1"}),
+                  mismatch +
+                      "/model.safetensors: weights.model.layers.0.block_sparse_moe.gate.weight: "
+                      "expected shape [5, 32], got [4, 32]");
   const std::string truncated = scratch("truncated");
-  write_file(truncated + "/config.json", moe_test::read_text_file(tiny_dir() + "/config.json"));
-  write_file(truncated + "/model.safetensors",
-             moe_test::read_text_file(tiny_dir() + "/model.safetensors").substr(0, 5000));
+  write_text_file(truncated + "/config.json",
+                  moe_test::read_text_file(tiny_dir() + "/config.json"));
+  write_text_file(truncated + "/model.safetensors",
+                  moe_test::read_text_file(tiny_dir() + "/model.safetensors").substr(0, 5000));
   const Run t = run_lm({"generate", truncated, "--prompt-ids", "1"});
   CHECK(t.status == 2);
   CHECK(t.err.rfind("error: " + truncated + "/model.safetensors: safetensors.", 0) == 0);
 
   const std::string dir = tiny_dir();
-  check_fails(run_lm({"generate", dir, "--prompt-ids", "3,x"}),
-              "--prompt-ids: item 2 (\"x\") is not a token id (expected ids like 3,1,4)");
-  check_fails(run_lm({"generate", dir, "--prompt-ids", ""}),
-              "--prompt-ids: is empty (expected ids like 3,1,4)");
-  check_fails(run_lm({"generate", dir, "--prompt-ids", "3,,4"}),
-              "--prompt-ids: item 2 (\"\") is not a token id (expected ids like 3,1,4)");
-  check_fails(run_lm({"generate", dir}), "--prompt-ids: missing (expected ids like 3,1,4)");
-  check_fails(run_lm({"generate", dir, "--prompt-ids"}), "--prompt-ids: missing value");
-  check_fails(run_lm({"generate", dir, "--prompt-ids", "3,99"}),
-              "prompt[1]: must be a token id between 0 and 47 (vocab_size - 1), got 99");
-  check_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--max-new-tokens", "two"}),
-              "--max-new-tokens: expected a number, got \"two\"");
-  check_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--greedy", "--temperature", "1"}),
-              "--greedy: cannot be combined with --temperature or --top-p");
-  check_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--top-p", "0"}),
-              "options.top_p: must be in (0, 1], got 0");
-  check_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--beam", "4"}),
-              "moe lm generate: unknown option \"--beam\" (see moe lm generate --help)");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3,x"}),
+                  "--prompt-ids: item 2 (\"x\") is not a token id (expected ids like 3,1,4)");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", ""}),
+                  "--prompt-ids: is empty (expected ids like 3,1,4)");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3,,4"}),
+                  "--prompt-ids: item 2 (\"\") is not a token id (expected ids like 3,1,4)");
+  check_cli_fails(run_lm({"generate", dir}), "--prompt-ids: missing (expected ids like 3,1,4)");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids"}), "--prompt-ids: missing value");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3,99"}),
+                  "prompt[1]: must be a token id between 0 and 47 (vocab_size - 1), got 99");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--max-new-tokens", "two"}),
+                  "--max-new-tokens: expected a number, got \"two\"");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--greedy", "--temperature", "1"}),
+                  "--greedy: cannot be combined with --temperature or --top-p");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--top-p", "0"}),
+                  "options.top_p: must be in (0, 1], got 0");
+  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--beam", "4"}),
+                  "moe lm generate: unknown option \"--beam\" (see moe lm generate --help)");
   // And after all that, a good call still works.
   CHECK(run_lm({"generate", dir, "--prompt-ids", "3", "--max-new-tokens", "2"}).status == 0);
 }

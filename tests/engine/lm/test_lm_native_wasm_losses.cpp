@@ -16,6 +16,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "lm_test_support.hpp"
 #include "moe/lm/lm_trainer.hpp"
 #include "test_support.hpp"
 
@@ -35,27 +36,15 @@ constexpr int kSteps = 100;
 // The recipe: V 64, d 32, L 2, H 2 (KV 1), E 4, top-2, f 32; 4 windows of 32 tokens per step;
 // Switch aux 0.01 and z-loss 0.001; AdamW 3e-3 with 10 warm-up steps; seed 7.
 moe::lm::LmTrainConfig recipe() {
-  moe::lm::LmConfig c;
-  c.vocab_size = 64;
-  c.hidden_size = 32;
-  c.intermediate_size = 32;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 16;
-  c.num_local_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 32;
+  moe::lm::LmConfig c =
+      moe_test::tiny_lm_config({.vocab = 64, .hidden = 32, .ffn = 32, .context = 32});
   c.rope_theta = 10000.0;
-  moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::of(c);
-  t.shape.coefs.switch_aux = 0.01;
-  t.shape.coefs.z_loss = 0.001;
-  t.batch = 4;
-  t.seq_len = 32;
-  t.seed = 7;
-  t.lr = {3e-3f, 3e-4f, 10, kSteps};
-  return t;
+  return moe_test::tiny_lm_train_config(c, {.batch = 4,
+                                            .seq_len = 32,
+                                            .seed = 7,
+                                            .lr = {3e-3f, 3e-4f, 10, kSteps},
+                                            .switch_aux = 0.01,
+                                            .z_loss = 0.001});
 }
 
 // A stream with structure to learn: words of 2-5 ids from a small lexicon, chosen by an LCG.

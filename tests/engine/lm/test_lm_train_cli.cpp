@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "cli_test_support.hpp"
 #include "lm_command.hpp"
 #include "lm_test_support.hpp"
 #include "moe/lm/lm_batches.hpp"
@@ -18,17 +19,11 @@
 
 namespace {
 
+using moe_test::write_text_file;
 using nlohmann::json;
 
 std::string scratch(const std::string& name) {
-  const std::filesystem::path p = std::filesystem::temp_directory_path() / "moe_lm_train" / name;
-  std::filesystem::create_directories(p);
-  return p.string();
-}
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
+  return moe_test::scratch_dir("moe_lm_train", name);
 }
 
 // Two domains of made-up text, a tokenizer of 300 ids trained on them, and the folder's path.
@@ -42,14 +37,14 @@ std::string make_corpus() {
   }
   for (const auto& [name, text] : {std::pair{"prose", prose}, std::pair{"code", code}}) {
     std::filesystem::create_directories(root + "/" + name);
-    write_file(root + "/" + name + "/train.txt", text);
-    write_file(root + "/" + name + "/heldout.txt", text.substr(0, 700));
+    write_text_file(root + "/" + name + "/train.txt", text);
+    write_text_file(root + "/" + name + "/heldout.txt", text.substr(0, 700));
   }
   moe::text::BpeTrainOptions o;
   o.vocab_size = 300;
   moe::Result<moe::text::Tokenizer> tok = moe::text::train_bpe({prose, code}, o);
   REQUIRE(tok.ok());
-  write_file(root + "/tokenizer.json", moe::text::tokenizer_to_json(tok.value()));
+  write_text_file(root + "/tokenizer.json", moe::text::tokenizer_to_json(tok.value()));
   return root;
 }
 
@@ -80,7 +75,7 @@ json tiny_job(const std::string& root) {
 
 moe_test::CliRun run_job(const json& job, const std::string& name) {
   const std::string path = scratch("jobs") + "/" + name + ".json";
-  write_file(path, job.dump());
+  write_text_file(path, job.dump());
   return moe_test::run_cli(moe::cli::run_lm, {"train", path});
 }
 
@@ -191,7 +186,7 @@ TEST_CASE("moe lm analyze --training-log: router saturation at the logged routin
 
   // A log without routing is refused, naming the file.
   const std::string bare = scratch("jobs") + "/no_routing.json";
-  write_file(bare, json{{"recipe", {{"seq_len", 16}}}}.dump());
+  write_text_file(bare, json{{"recipe", {{"seq_len", 16}}}}.dump());
   const moe_test::CliRun bad = moe_test::run_cli(
       moe::cli::run_lm, {"analyze", job["out"], "--corpus", root, "--training-log", bare});
   CHECK(bad.status == 2);

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "lm_test_support.hpp"
 #include "moe/lm/lm_forward.hpp"
 #include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_train_recipe.hpp"
@@ -15,24 +16,9 @@
 namespace {
 
 moe::lm::LmTrainConfig small_config() {
-  moe::lm::LmConfig c;
-  c.vocab_size = 19;
-  c.hidden_size = 16;
-  c.intermediate_size = 12;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 8;
-  c.num_local_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 24;
-  moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::of(c);
-  t.batch = 4;
-  t.seq_len = 10;
-  t.seed = 5;
-  t.lr = {1e-2f, 1e-3f, 2, 30};
-  return t;
+  return moe_test::tiny_lm_train_config(
+      moe_test::tiny_lm_config({.vocab = 19, .hidden = 16, .ffn = 12, .context = 24}),
+      {.batch = 4, .seq_len = 10, .seed = 5, .lr = {1e-2f, 1e-3f, 2, 30}});
 }
 
 // Ids below 19 in a period-5 pattern, so a few steps already change what the model writes.

@@ -22,17 +22,8 @@ using moe::lm::LmTrainShape;
 
 // The brief's tiny model: V=19, d=8, L=2, H=2, KV=1, hd=4, E=4, k=2, f=6.
 moe::lm::LmConfig tiny_config() {
-  moe::lm::LmConfig c;
-  c.vocab_size = 19;
-  c.hidden_size = 8;
-  c.intermediate_size = 6;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 4;
-  c.num_local_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 16;
+  moe::lm::LmConfig c =
+      moe_test::tiny_lm_config({.vocab = 19, .hidden = 8, .ffn = 6, .context = 16});
   c.rope_theta = 100.0;
   return c;
 }

@@ -14,25 +14,9 @@
 namespace {
 
 moe::lm::LmTrainConfig tiny_train_config() {
-  moe::lm::LmConfig c;
-  c.vocab_size = 23;
-  c.hidden_size = 16;
-  c.intermediate_size = 12;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 8;
-  c.num_local_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 32;
-  moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::of(c);
-  t.shape.coefs.switch_aux = 0.01;
-  t.batch = 4;
-  t.seq_len = 12;
-  t.seed = 3;
-  t.lr = {1e-2f, 1e-3f, 5, 60};
-  return t;
+  return moe_test::tiny_lm_train_config(
+      moe_test::tiny_lm_config({.vocab = 23, .hidden = 16, .ffn = 12, .context = 32}),
+      {.batch = 4, .seq_len = 12, .seed = 3, .lr = {1e-2f, 1e-3f, 5, 60}, .switch_aux = 0.01});
 }
 
 using moe_test::pattern_tokens;

@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include "lm/lm_test_support.hpp"
 #include "moe/kernels/thread_pool.hpp"
 #include "moe/lm/lm_trainer.hpp"
 #include "moe/train/linalg_kernels.hpp"
@@ -99,25 +100,15 @@ TEST_CASE("train products: every thread count and width gives the baseline's bit
 
 TEST_CASE("lm train: 20 steps give the same bits on 1 and 2 threads and at every width") {
   SimdGuard guard;
-  moe::lm::LmConfig c;
-  c.vocab_size = 40;
-  c.hidden_size = 32;
-  c.intermediate_size = 24;
-  c.num_hidden_layers = 2;
-  c.num_attention_heads = 2;
-  c.num_key_value_heads = 1;
-  c.head_dim = 16;
-  c.num_local_experts = 4;
-  c.num_experts_per_tok = 2;
-  c.max_position_embeddings = 32;
-  moe::lm::LmTrainConfig t;
-  t.shape = moe::lm::LmTrainShape::of(c);
-  t.shape.coefs.switch_aux = 0.01;
-  t.shape.coefs.z_loss = 0.001;
-  t.batch = 8;  // 128 rows per step: the products are large enough to be split
-  t.seq_len = 16;
-  t.seed = 5;
-  t.lr = {1e-2f, 1e-3f, 5, 20};
+  moe::lm::LmTrainConfig t = moe_test::tiny_lm_train_config(
+      moe_test::tiny_lm_config({.vocab = 40, .hidden = 32, .ffn = 24, .context = 32}),
+      // 8 windows of 16: 128 rows per step, so the products are large enough to be split
+      {.batch = 8,
+       .seq_len = 16,
+       .seed = 5,
+       .lr = {1e-2f, 1e-3f, 5, 20},
+       .switch_aux = 0.01,
+       .z_loss = 0.001});
   std::vector<int32_t> tokens(3000);
   for (size_t i = 0; i < tokens.size(); ++i)
     tokens[i] = static_cast<int32_t>((i * 7 + i / 13) % 40);
@@ -144,21 +135,16 @@ TEST_CASE("lm train: 20 steps give the same bits on 1 and 2 threads and at every
 }
 
 TEST_CASE("lm train: threads out of range are an error naming the field") {
-  moe::lm::LmTrainConfig t;
-  moe::lm::LmConfig c;
-  c.vocab_size = 8;
-  c.hidden_size = 8;
-  c.intermediate_size = 4;
-  c.num_hidden_layers = 1;
-  c.num_attention_heads = 1;
-  c.num_key_value_heads = 1;
-  c.head_dim = 8;
-  c.num_local_experts = 2;
-  c.num_experts_per_tok = 1;
-  c.max_position_embeddings = 8;
-  t.shape = moe::lm::LmTrainShape::of(c);
-  t.seq_len = 4;
-  t.lr = {1e-2f, 1e-3f, 0, 4};
+  moe::lm::LmTrainConfig t =
+      moe_test::tiny_lm_train_config(moe_test::tiny_lm_config({.vocab = 8,
+                                                               .hidden = 8,
+                                                               .ffn = 4,
+                                                               .layers = 1,
+                                                               .heads = 1,
+                                                               .experts = 2,
+                                                               .top_k = 1,
+                                                               .context = 8}),
+                                     {.seq_len = 4, .lr = {1e-2f, 1e-3f, 0, 4}});
   t.threads = 0;
   auto r = moe::lm::LmTrainer::create(t, std::vector<int32_t>(50, 1));
   REQUIRE_FALSE(r.ok());
