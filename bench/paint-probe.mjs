@@ -49,8 +49,9 @@ async function tracePaint(browser, baseUrl, page, file) {
     await cdp.send('Tracing.end');
     await done;
     writeFileSync(file, JSON.stringify({ traceEvents: events }));
-    const nav = events.find((e) => e.name === 'navigationStart' && e.args?.data?.documentLoaderURL?.startsWith('http'));
-    const fcp = events.find((e) => e.name === 'firstContentfulPaint' && e.pid === nav.pid);
+    // The page's navigation: the last one in the renderer that painted, before it painted.
+    const fcp = events.find((e) => e.name === 'firstContentfulPaint');
+    const nav = events.filter((e) => e.name === 'navigationStart' && e.pid === fcp.pid && e.ts < fcp.ts).at(-1);
     const main = events.find((e) => e.name === 'thread_name' && e.pid === nav.pid && e.args.name === 'CrRendererMain');
     const ms = (ts) => (ts - nav.ts) / 1000;
     const first = (name, pred = () => true) => events.find((e) => e.name === name && e.pid === nav.pid && e.ts >= nav.ts && pred(e));
