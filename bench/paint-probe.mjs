@@ -51,7 +51,8 @@ async function tracePaint(browser, baseUrl, page, file) {
     writeFileSync(file, JSON.stringify({ traceEvents: events }));
     // The page's navigation: the last one in the renderer that painted, before it painted.
     const fcp = events.find((e) => e.name === 'firstContentfulPaint');
-    const nav = events.filter((e) => e.name === 'navigationStart' && e.pid === fcp.pid && e.ts < fcp.ts).at(-1);
+    const nav = events.filter((e) => e.name === 'navigationStart' && e.pid === fcp?.pid && e.ts < fcp.ts).at(-1);
+    if (!nav) return null; // now and then the trace misses the navigation: the sample is dropped
     const main = events.find((e) => e.name === 'thread_name' && e.pid === nav.pid && e.args.name === 'CrRendererMain');
     const ms = (ts) => (ts - nav.ts) / 1000;
     const first = (name, pred = () => true) => events.find((e) => e.name === name && e.pid === nav.pid && e.ts >= nav.ts && pred(e));
@@ -97,8 +98,9 @@ try {
     console.log(`load average ${load} at start, ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at end`);
     console.log(`traced ${tracePage.name}, medians of ${runs} (ms from navigation start; *_cpu: main-thread CPU time before first contentful paint)`);
     for (const [d, dist] of dists.entries()) {
-      const keys = Object.keys(traces[d][0]);
-      console.log(`${dist.padEnd(20)} ${keys.map((k) => `${k} ${median(traces[d].map((t) => t[k])).toFixed(0)}`).join(', ')}`);
+      const kept = traces[d].filter(Boolean);
+      const keys = Object.keys(kept[0] ?? {});
+      console.log(`${dist.padEnd(20)} (${kept.length} traces) ${keys.map((k) => `${k} ${median(kept.map((t) => t[k])).toFixed(0)}`).join(', ')}`);
     }
   }
 } finally {
