@@ -65,6 +65,26 @@ test('with JavaScript off, a lesson page shows its text, formulas and checks', a
   }
 });
 
+test('nothing in <head> holds back the first paint: no parser-blocking script, the theme script starts <body>', async ({ page }) => {
+  for (const address of ['/', '/lesson/dense-cost/']) {
+    const html = await (await page.request.get(address)).text();
+    const head = /<head>([\s\S]*)<\/head>/.exec(html)![1];
+    const body = /<body>([\s\S]*)<\/body>/.exec(html)![1];
+    // A classic <script src> in <head> would stop the parser, and so the stylesheet and module
+    // requests behind it, until it has downloaded and run.
+    const headScripts = [...head.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(headScripts.length, address).toBeGreaterThan(0);
+    for (const tag of headScripts) expect(tag, address).toMatch(/type="module"|\basync\b|\bdefer\b/);
+    expect(head, address).toMatch(/<link rel="stylesheet"/);
+    // The theme script is still the first thing in <body>: it runs before any text is painted.
+    expect(body.replace(/<!--[\s\S]*?-->/g, '').trimStart(), address).toMatch(/^<script src="[./]*theme\.js"><\/script>/);
+  }
+  // And it does its job: a stored dark theme is the page's theme from the start.
+  await page.addInitScript(() => localStorage.setItem('moe-tutor:theme', 'dark'));
+  await page.goto('/lesson/dense-cost/');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});
+
 test('offline after the first visit: reload, two other lessons, and the engine gives the online numbers', async ({ page, context }) => {
   test.setTimeout(120_000);
   const idleNumbers = async () => {

@@ -1,5 +1,6 @@
-// Runs before the first paint of a prerendered page (a classic script in <head>, not a module, so
-// it blocks rendering for the few microseconds it takes): the learner's theme, or the system's.
+// Runs before the first paint of a prerendered page (a classic script at the start of <body>, not a
+// module, so it runs before anything below it is painted, once the stylesheet it waits for is
+// here): the learner's theme, or the system's.
 // The same rule as web/src/player/theme.ts, which takes over once the player has loaded.
 (function () {
   var stored = null;
