@@ -109,10 +109,11 @@ const suites = [
   },
   {
     name: 'engine-asan',
-    about: 'the same doctest suite, native, under AddressSanitizer + UndefinedBehaviorSanitizer (build/fuzz)',
+    about: 'the same doctest suite, native, with the engine and CLI commands under AddressSanitizer + UndefinedBehaviorSanitizer (build/fuzz)',
     run: async () => {
-      // clang -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all. It shares build/fuzz
-      // with the fuzzers (MOE_FUZZ implies the sanitizers), so the engine is compiled once for both.
+      // clang -O1 -fsanitize=address,undefined -fno-sanitize-recover=all over the engine and the CLI
+      // commands (the test files link the runtimes uninstrumented: CMakeLists.txt). It shares
+      // build/fuzz with the fuzzers (MOE_FUZZ implies the sanitizers): the engine compiles once.
       if (!existsSync('build/fuzz/CMakeCache.txt')) {
         const conf = await run('cmake', ['-S', '.', '-B', 'build/fuzz', '-DMOE_FUZZ=ON', '-DCMAKE_BUILD_TYPE=Debug'], { CXX: 'clang++' });
         if (conf.code !== 0) return conf;
