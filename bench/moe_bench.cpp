@@ -211,7 +211,7 @@ BENCH_API int bench_lm_train_create(const char* config_json, const int32_t* toke
   auto config = moe::lm::parse_lm_config_text(config_json);
   if (!keep_error(config)) return -1;
   moe::lm::LmTrainConfig tc;
-  tc.shape = moe::lm::LmTrainShape::mixtral(config.value());
+  tc.shape = moe::lm::LmTrainShape::of(config.value());
   tc.shape.coefs.switch_aux = switch_aux;
   tc.shape.coefs.z_loss = z_loss;
   tc.batch = batch;
