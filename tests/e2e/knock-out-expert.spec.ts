@@ -78,7 +78,9 @@ test('switching off each expert in turn shows progress, and Cancel stops it with
   await expect(w.locator('[data-control="sweep"]')).toBeVisible({ timeout: 60_000 });
   await w.locator('[data-control="sweep"]').click();
   await expect(w.locator('progress')).toBeVisible();
-  await expect(w.locator('table[data-sweep] tbody tr')).toHaveCount(1, { timeout: 90_000 });
+  // Cancel as soon as the first expert's row is in (waitFor sees it at once; an expect polling
+  // for exactly one row could miss it when two arrive between two polls).
+  await w.locator('table[data-sweep] tbody tr').first().waitFor({ timeout: 90_000 });
   await w.locator('[data-control="cancel"]').click();
   await expect(w.locator('[data-cancelled]')).toBeVisible();
   const done = await w.locator('table[data-sweep] tbody tr').count();
