@@ -197,14 +197,13 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
   Result<text::Tokenizer> tok = text::tokenizer_from_json(tok_text);
   if (!tok.ok())
     return fail(err, job.tokenizer_path + ": " + tok.error().where, tok.error().reason);
-  Result<lm::LmTrainConfig> config_for = lm::lm_train_config_for(
-      lm::LmTrainRecipe{job.train, job.model, job.steps}, tok.value().vocab_size());
+  Result<lm::LmTrainConfig> config_for =
+      lm::lm_train_config_for(lm::LmTrainRecipe{job.train, job.model, job.steps}, tok.value());
   if (!config_for.ok()) {
     return fail(err, path + ": " + config_for.error().where, config_for.error().reason);
   }
   lm::LmTrainConfig& tc = job.train;
   tc = config_for.value();
-  tc.shape.config.eos_token_id = lm::end_of_text_id(tok.value());  // config.json's eos_token_id
   const lm::LmConfig& model_config = tc.shape.config;
 
   std::vector<int32_t> train_tokens;

@@ -342,7 +342,7 @@ val create_lm_trainer(std::string recipe_json, std::string tokenizer_json, val t
     moe::Result<moe::text::Tokenizer> tok = moe::text::tokenizer_from_json(tokenizer_json);
     if (!tok.ok()) return error_value("tokenizer." + tok.error().message());
     moe::Result<moe::lm::LmTrainConfig> config =
-        moe::lm::lm_train_config_for(recipe.value(), tok.value().vocab_size());
+        moe::lm::lm_train_config_for(recipe.value(), tok.value());
     if (!config.ok()) return error_value(config.error().message());
 
     std::vector<std::string> train_texts, heldout_texts;

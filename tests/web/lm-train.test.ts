@@ -163,6 +163,23 @@ describe('lmTrain against moe lm train on the same recipe and text', () => {
 });
 
 describe('lmTrain in chunks, saturation and generation', () => {
+  it("trains DeepSeek-V3's shape (sigmoid grouped router, loss-free bias, a shared expert) as the CLI does", () => {
+    const deepseek: LmTrainRecipe = {
+      ...recipe,
+      model: { ...recipe.model, n_shared_experts: 1, n_group: 2, topk_group: 1 },
+      router_kind: 'sigmoid_grouped_topk_bias',
+      balancing: { seq_aux: 0.001, bias_gamma: 0.001 },
+      steps: 6,
+    };
+    const cliDeepseek = cliTrain(scratch, deepseek, 6);
+    const run = value(core.lmTrainStart(deepseek, texts));
+    const chunk = value(core.lmTrainSteps(run.id, 6));
+    const cliLoss = cliDeepseek.chunks.flatMap((c) => c.loss);
+    expect(cliLoss).toHaveLength(6);
+    for (const [s, loss] of cliLoss.entries()) expect(Math.abs(chunk.loss[s] - loss), `step ${s}`).toBeLessThan(1e-4);
+    core.lmTrainDelete(run.id);
+  });
+
   it('gives the same bits in chunks of 5 + 7 as in one call of 12, and stops at the end', () => {
     const one = value(core.lmTrainStart(recipe, texts));
     const two = value(core.lmTrainStart(recipe, texts));

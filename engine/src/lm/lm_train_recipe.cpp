@@ -4,6 +4,7 @@
 #include <string>
 
 #include "moe/kernels/thread_pool.hpp"
+#include "moe/lm/lm_checkpoint.hpp"
 #include "moe/lm/train_json_fields.hpp"
 #include "moe/spec/config.hpp"
 
@@ -111,6 +112,15 @@ Result<LmTrainConfig> lm_train_config_for(const LmTrainRecipe& recipe, int vocab
   tc.shape = LmTrainShape::of(config.value());
   tc.shape.moe.capacity_factor = recipe.train.shape.moe.capacity_factor;
   tc.shape.coefs = recipe.train.shape.coefs;
+  return tc;
+}
+
+Result<LmTrainConfig> lm_train_config_for(const LmTrainRecipe& recipe,
+                                          const text::Tokenizer& tokenizer) {
+  Result<LmTrainConfig> tc = lm_train_config_for(recipe, tokenizer.vocab_size());
+  if (tc.ok() && tc.value().shape.config.eos_token_id < 0) {
+    tc.value().shape.config.eos_token_id = end_of_text_id(tokenizer);
+  }
   return tc;
 }
 

@@ -193,6 +193,7 @@ export interface LmAnalysis {
  * engine's defaults.
  */
 export interface LmTrainRecipe {
+  /** MixtralConfig fields without vocab_size (the tokenizer's) and router_aux_loss_coef (balancing.switch_aux). */
   model: {
     hidden_size: number;
     intermediate_size: number;
@@ -203,8 +204,22 @@ export interface LmTrainRecipe {
     num_experts_per_tok: number;
     max_position_embeddings: number;
     rope_theta?: number;
+    rms_norm_eps?: number;
+    /** DeepSeek-V3's always-on expert(s), each intermediate_size wide; 0 or absent = none. */
+    n_shared_experts?: number;
+    /** sigmoid_grouped_topk_bias: expert groups, and how many of them each token may use. */
+    n_group?: number;
+    topk_group?: number;
+    norm_topk_prob?: boolean;
+    routed_scaling_factor?: number;
+    /** Where sampling stops; absent = the tokenizer's <|endoftext|>. */
+    eos_token_id?: number;
   };
-  router_kind?: string; // 'softmax_topk_renorm' (Mixtral)
+  /** 'softmax_topk_renorm' (Mixtral, the default), 'softmax_topk', 'sigmoid_grouped_topk_bias',
+   * 'softmax_top1_capacity' (Switch) or 'topk_capacity'. */
+  router_kind?: string;
+  /** The capacity routers' capacity factor (engine/README.md). */
+  capacity_factor?: number;
   /** switch_aux: α of the Switch loss; bias_gamma: the loss-free bias step γ; 0 or absent = off. */
   balancing?: { switch_aux?: number; z_loss?: number; seq_aux?: number; bias_gamma?: number };
   batch?: number;
@@ -215,7 +230,10 @@ export interface LmTrainRecipe {
   min_lr?: number;
   weight_decay?: number;
   clip?: number;
+  beta1?: number;
+  beta2?: number;
   seed?: number;
+  threads?: number;
   train_bytes?: number; // bytes of each training text used (0 = all), as `moe lm train` cuts train.txt
   eval_windows?: number; // held-out windows per domain for lmTrainHeldout (default 8)
 }

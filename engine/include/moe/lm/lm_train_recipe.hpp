@@ -15,6 +15,7 @@
 
 #include "moe/lm/lm_trainer.hpp"
 #include "moe/result.hpp"
+#include "moe/text/tokenizer.hpp"
 
 namespace moe::lm {
 
@@ -32,5 +33,12 @@ Result<LmTrainRecipe> read_lm_train_recipe(const nlohmann::json& doc,
 // The full training config for a tokenizer of vocab_size ids: the model's MixtralConfig checked
 // (errors `model.<field>`), then the router kind and balancing terms of the recipe on top.
 Result<LmTrainConfig> lm_train_config_for(const LmTrainRecipe& recipe, int vocab_size);
+
+// The same for the tokenizer the model trains on: its vocab_size, and its `<|endoftext|>` as the
+// eos_token_id where the recipe's model gives none, so that generation from the trainer stops
+// there as it does from the checkpoint (config.json records it). Both trainers call this: `moe lm
+// train` and the page's createLmTrainer.
+Result<LmTrainConfig> lm_train_config_for(const LmTrainRecipe& recipe,
+                                          const text::Tokenizer& tokenizer);
 
 }  // namespace moe::lm
