@@ -28,12 +28,17 @@ function run(cmd, args, extraEnv = {}) {
   });
 }
 
+/** A suite's counts as its tool reported them; a non-zero exit with no failure reported still
+ *  counts as one failure. */
+function tally(passed, failed, code) {
+  return { passed, failed: failed === 0 && code !== 0 ? 1 : failed };
+}
+
 /** doctest's closing line: `[doctest] test cases: 12 | 12 passed | 0 failed | 0 skipped`. */
 function doctestCounts({ code, output }) {
   const m = [...output.matchAll(/test cases:\s*(\d+)\s*\|\s*(\d+) passed\s*\|\s*(\d+) failed/g)].pop();
   if (!m) return { passed: 0, failed: 1, note: 'no doctest summary (crashed?)' };
-  const failed = Number(m[3]);
-  return { passed: Number(m[2]), failed: failed === 0 && code !== 0 ? 1 : failed };
+  return tally(Number(m[2]), Number(m[3]), code);
 }
 
 function readJson(file) {
@@ -42,6 +47,24 @@ function readJson(file) {
   } catch {
     return null;
   }
+}
+
+/** The run and count of a suite whose tool writes a JSON report: the last run's report is removed
+ *  first, so a tool that ends before writing one fails the suite (`no <what> report`) instead of
+ *  being counted by stale numbers. counts(report) -> {passed, failed}. */
+function reportSuite({ report, what, cmd, args, extraEnv = {}, counts }) {
+  return {
+    run: () => {
+      rmSync(report, { force: true });
+      return run(cmd, args, extraEnv);
+    },
+    count: ({ code }) => {
+      const r = readJson(report);
+      if (!r) return { passed: 0, failed: 1, note: `no ${what} report` };
+      const { passed, failed } = counts(r);
+      return tally(passed, failed, code);
+    },
+  };
 }
 
 /** A check with no count of its own (formatting, type check) counts as one test. */
@@ -137,8 +160,7 @@ const suites = [
     count: ({ code, output }) => {
       const m = [...output.matchAll(/^fuzz: (\d+) passed, (\d+) failed/gm)].pop();
       if (!m) return { passed: 0, failed: 1, note: 'no fuzz summary' };
-      const failed = Number(m[2]);
-      return { passed: Number(m[1]), failed: failed === 0 && code !== 0 ? 1 : failed };
+      return tally(Number(m[1]), Number(m[2]), code);
     },
   },
   {
@@ -156,44 +178,39 @@ const suites = [
   {
     name: 'bench-smoke',
     about: 'npm run bench on a tiny layer (native, Node, Chromium): it runs and every peer agrees with the engine; no timing is asserted',
-    run: () => {
-      rmSync('build/reports/bench-smoke.json', { force: true });
-      return run('node', ['bench/run.mjs', '--quick', '--no-build', '--out', 'build/reports/bench-smoke.json']);
-    },
-    count: ({ code }) => {
-      const r = readJson('build/reports/bench-smoke.json');
-      if (!r) return { passed: 0, failed: 1, note: 'no bench-smoke report' };
-      const failed = r.checks.filter((c) => !c.ok).length + (r.results.length ? 0 : 1);
-      return { passed: r.checks.length - failed, failed: failed === 0 && code !== 0 ? 1 : failed };
-    },
+    ...reportSuite({
+      report: 'build/reports/bench-smoke.json',
+      what: 'bench-smoke',
+      cmd: 'node',
+      args: ['bench/run.mjs', '--quick', '--no-build', '--out', 'build/reports/bench-smoke.json'],
+      counts: (r) => {
+        const failed = r.checks.filter((c) => !c.ok).length + (r.results.length ? 0 : 1);
+        return { passed: r.checks.length - failed, failed };
+      },
+    }),
   },
   {
     name: 'web-unit',
     about: 'vitest against the real wasm build',
-    run: () => {
-      rmSync('build/reports/vitest.json', { force: true });
-      return run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=build/reports/vitest.json']);
-    },
-    count: ({ code }) => {
-      const r = readJson('build/reports/vitest.json');
-      if (!r) return { passed: 0, failed: 1, note: 'no vitest report' };
-      const failed = r.numFailedTests + (r.numFailedTestSuites ?? 0);
-      return { passed: r.numPassedTests, failed: failed === 0 && code !== 0 ? 1 : failed };
-    },
+    ...reportSuite({
+      report: 'build/reports/vitest.json',
+      what: 'vitest',
+      cmd: 'npx',
+      args: ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=build/reports/vitest.json'],
+      counts: (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests + (r.numFailedTestSuites ?? 0) }),
+    }),
   },
   {
     name: 'e2e',
     about: 'Playwright in Debian Chromium against the served app',
-    run: () => {
-      rmSync('build/reports/playwright.json', { force: true });
-      return run('npx', ['playwright', 'test'], { CI: process.env.CI ?? '' });
-    },
-    count: ({ code }) => {
-      const r = readJson('build/reports/playwright.json');
-      if (!r) return { passed: 0, failed: 1, note: 'no Playwright report' };
-      const failed = r.stats.unexpected + r.stats.flaky + (r.errors?.length ?? 0);
-      return { passed: r.stats.expected, failed: failed === 0 && code !== 0 ? 1 : failed };
-    },
+    ...reportSuite({
+      report: 'build/reports/playwright.json',
+      what: 'Playwright',
+      cmd: 'npx',
+      args: ['playwright', 'test'],
+      extraEnv: { CI: process.env.CI ?? '' },
+      counts: (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected + r.stats.flaky + (r.errors?.length ?? 0) }),
+    }),
   },
 ];
 

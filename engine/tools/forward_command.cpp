@@ -144,10 +144,7 @@ int forward_text(const std::string& text, std::ostream& out, std::ostream& err) 
 }
 
 int run_forward(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (wants_help(args)) {
-    out << kForwardUsage;
-    return 0;
-  }
+  if (answered_help(args, out, kForwardUsage)) return 0;
   if (args.size() != 1) {
     return fail(err, "moe forward: expected one CASE.json argument, got " +
                          std::to_string(args.size()) + " (see moe forward --help)");

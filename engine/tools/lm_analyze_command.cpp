@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
@@ -74,18 +75,12 @@ struct Options {
 // A whole number in [lo, hi] for `flag`.
 Result<int64_t> parse_count(const std::string& flag, const std::string& word, int64_t lo,
                             int64_t hi) {
-  size_t used = 0;
-  long long v = 0;
-  try {
-    v = std::stoll(word, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (word.empty() || used != word.size() || v < lo || v > hi || word[0] == '+' || word[0] == ' ') {
+  const std::optional<long long> v = whole_number_word(word);
+  if (!v || *v < lo || *v > hi || word[0] == '+' || word[0] == ' ') {
     return Error{flag, "expected a whole number between " + std::to_string(lo) + " and " +
                            std::to_string(hi) + ", got \"" + word + "\""};
   }
-  return static_cast<int64_t>(v);
+  return static_cast<int64_t>(*v);
 }
 
 // Flags shared by eval and analyze; `analyze` adds --intermediate and --top-vocab.
@@ -291,10 +286,7 @@ Result<json> saturation_from_log(const std::string& path, const lm::LmConfig& c)
 }  // namespace
 
 int run_lm_eval(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (wants_help(args)) {
-    out << kEvalHelp;
-    return 0;
-  }
+  if (answered_help(args, out, kEvalHelp)) return 0;
   Result<Options> o = parse_options(args, "moe lm eval", false);
   if (!o.ok()) return fail(err, o.error().message());
   Result<Loaded> loaded = load(o.value());
@@ -314,10 +306,7 @@ int run_lm_eval(const std::vector<std::string>& args, std::ostream& out, std::os
 }
 
 int run_lm_analyze(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (wants_help(args)) {
-    out << kAnalyzeHelp;
-    return 0;
-  }
+  if (answered_help(args, out, kAnalyzeHelp)) return 0;
   Result<Options> parsed = parse_options(args, "moe lm analyze", true);
   if (!parsed.ok()) return fail(err, parsed.error().message());
   const Options& o = parsed.value();

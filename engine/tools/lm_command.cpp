@@ -176,10 +176,7 @@ int run_lm(const std::vector<std::string>& args, std::ostream& out, std::ostream
 }
 
 int run_lm_forward(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (wants_help(args)) {
-    out << kForwardHelp;
-    return 0;
-  }
+  if (answered_help(args, out, kForwardHelp)) return 0;
   if (args.size() != 2) {
     return fail(err, "moe lm forward: expected MODEL_DIR and INPUT.json, got " +
                          std::to_string(args.size()) + " arguments (see moe lm forward --help)");
@@ -201,10 +198,7 @@ int run_lm_forward(const std::vector<std::string>& args, std::ostream& out, std:
 }
 
 int run_lm_generate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  if (wants_help(args)) {
-    out << kGenerateHelp;
-    return 0;
-  }
+  if (answered_help(args, out, kGenerateHelp)) return 0;
   std::string dir;
   bool have_prompt = false, greedy_flag = false, sampling_flag = false;
   std::vector<int32_t> prompt;

@@ -86,18 +86,11 @@ int train(const std::vector<std::string>& args, std::ostream& out, std::ostream&
         out_path = v;
         continue;
       }
-      size_t used = 0;
-      long long n = 0;
-      try {
-        n = std::stoll(v, &used);
-      } catch (...) {
-        used = 0;
-      }
-      if (used != v.size() || v.empty())
-        return fail(err, "--vocab", "must be a whole number, got \"" + v + "\"");
-      if (n < 0 || n > (1 << 30))
+      const std::optional<long long> n = whole_number_word(v);
+      if (!n) return fail(err, "--vocab", "must be a whole number, got \"" + v + "\"");
+      if (*n < 0 || *n > (1 << 30))
         return fail(err, "--vocab", "must be between 257 and 65536, got " + v);
-      options.vocab_size = static_cast<int32_t>(n);
+      options.vocab_size = static_cast<int32_t>(*n);
       have_vocab = true;
     } else if (args[i].rfind("--", 0) == 0) {
       return fail(err, args[i], "unknown option (see moe lm tokenizer --help)");

@@ -61,10 +61,7 @@ bool read_file(const std::string& path, std::string& text) {
 
 int train_command(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
-  if (moe::cli::wants_help(args)) {
-    std::cout << kTrainUsage;
-    return 0;
-  }
+  if (moe::cli::answered_help(args, std::cout, kTrainUsage)) return 0;
   if (args.size() != 1)
     return moe::cli::fail(std::cerr, "moe train: expected one CONFIG.json argument (see --help)");
   std::string text;
@@ -113,10 +110,7 @@ int train_command(int argc, char** argv) {
 
 int bench_train_command(int argc, char** argv) {
   const std::vector<std::string> args(argv + 2, argv + argc);
-  if (moe::cli::wants_help(args)) {
-    std::cout << kBenchUsage;
-    return 0;
-  }
+  if (moe::cli::answered_help(args, std::cout, kBenchUsage)) return 0;
   std::string text = R"({"task": "tokens", "num_experts": 8, "d_model": 32, "d_ff": 64,
                          "batch": 256, "top_k": 2, "optimizer": "adam", "lr": 0.003})";
   int steps = 1000;

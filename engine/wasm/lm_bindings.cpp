@@ -46,24 +46,21 @@ constexpr size_t kMaxTextBytes = 1 << 20;
 // Tokens generated per generateNext call: the page asks for a few at a time so it can cancel.
 constexpr int kMaxTokensPerCall = 256;
 
-// A JS typed array of `type` copied into a vector of T; false (and `error`) when it is not one or
-// is longer than `max_length`.
+// A JS typed array of `type` copied into a vector of T; an error naming `field` when it is not one
+// or is longer than `max_length`.
 template <class T>
-bool read_array(const val& array, const char* type, size_t max_length, const std::string& field,
-                std::vector<T>& out, std::string& error) {
-  if (!array.instanceof (val::global(type))) {
-    error = field + ": must be a " + type;
-    return false;
-  }
+moe::Result<std::vector<T>> read_array(const val& array, const char* type, size_t max_length,
+                                       const std::string& field) {
+  if (!array.instanceof (val::global(type)))
+    return moe::Error{field, std::string("must be a ") + type};
   const size_t n = array["length"].as<size_t>();
   if (n > max_length) {
-    error = field + ": " + std::to_string(n) + " elements is more than the limit of " +
-            std::to_string(max_length);
-    return false;
+    return moe::Error{field, std::to_string(n) + " elements is more than the limit of " +
+                                 std::to_string(max_length)};
   }
-  out.resize(n);
+  std::vector<T> out(n);
   val(emscripten::typed_memory_view(n, out.data())).call<void>("set", array);
-  return true;
+  return out;
 }
 
 // One field of the generation options: absent → `fallback`; a number otherwise.
@@ -181,59 +178,49 @@ class LmHandle {
 
   // utf8: Uint8Array, the text's UTF-8 bytes.
   val encode(val utf8) {
-    return guarded([&] {
-      if (!tokenizer_) return no_tokenizer();
-      std::vector<uint8_t> bytes;
-      std::string error;
-      if (!read_array(utf8, "Uint8Array", SIZE_MAX, "text", bytes, error)) {
-        return error_value(error);
-      }
-      if (bytes.size() > kMaxTextBytes) {
-        return error_value("text: " + std::to_string(bytes.size()) +
-                           " bytes is more than the limit of " + std::to_string(kMaxTextBytes) +
-                           " (1 MiB) for one call");
-      }
-      const std::vector<int32_t> ids = tokenizer_->encode(
-          std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-      return ok_value("ids", copy_of(ids, "Int32Array"));
-    });
+    return with_tokenizer_input<uint8_t>(
+        utf8, "Uint8Array", SIZE_MAX, "text", [&](const auto& bytes) {
+          if (bytes.size() > kMaxTextBytes) {
+            return error_value("text: " + std::to_string(bytes.size()) +
+                               " bytes is more than the limit of " + std::to_string(kMaxTextBytes) +
+                               " (1 MiB) for one call");
+          }
+          const std::vector<int32_t> ids = tokenizer_->encode(
+              std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+          return ok_value("ids", copy_of(ids, "Int32Array"));
+        });
   }
 
   // ids: Int32Array. Every token's bytes, back to back; token i is bytes[offsets[i], offsets[i+1]).
   val token_bytes(val ids_array) {
-    return guarded([&] {
-      if (!tokenizer_) return no_tokenizer();
-      std::vector<int32_t> ids;
-      std::string error;
-      if (!read_array(ids_array, "Int32Array", kMaxTextBytes, "ids", ids, error)) {
-        return error_value(error);
-      }
-      std::vector<uint8_t> bytes;
-      std::vector<int32_t> offsets{0};  // [n + 1]
-      for (size_t i = 0; i < ids.size(); ++i) {
-        if (ids[i] < 0 || ids[i] >= tokenizer_->vocab_size()) {
-          return error_value("ids[" + std::to_string(i) + "]: must be a token id between 0 and " +
-                             std::to_string(tokenizer_->vocab_size() - 1) + ", got " +
-                             std::to_string(ids[i]));
-        }
-        const std::string& b = tokenizer_->token_bytes(ids[i]);
-        bytes.insert(bytes.end(), b.begin(), b.end());
-        offsets.push_back(static_cast<int32_t>(bytes.size()));
-      }
-      val out = val::object();
-      out.set("ok", true);
-      out.set("bytes", copy_of(bytes, "Uint8Array"));
-      out.set("offsets", copy_of(offsets, "Int32Array"));
-      return out;
-    });
+    return with_tokenizer_input<int32_t>(
+        ids_array, "Int32Array", kMaxTextBytes, "ids", [&](const auto& ids) {
+          std::vector<uint8_t> bytes;
+          std::vector<int32_t> offsets{0};  // [n + 1]
+          for (size_t i = 0; i < ids.size(); ++i) {
+            if (ids[i] < 0 || ids[i] >= tokenizer_->vocab_size()) {
+              return error_value(
+                  "ids[" + std::to_string(i) + "]: must be a token id between 0 and " +
+                  std::to_string(tokenizer_->vocab_size() - 1) + ", got " + std::to_string(ids[i]));
+            }
+            const std::string& b = tokenizer_->token_bytes(ids[i]);
+            bytes.insert(bytes.end(), b.begin(), b.end());
+            offsets.push_back(static_cast<int32_t>(bytes.size()));
+          }
+          val out = val::object();
+          out.set("ok", true);
+          out.set("bytes", copy_of(bytes, "Uint8Array"));
+          out.set("offsets", copy_of(offsets, "Int32Array"));
+          return out;
+        });
   }
 
   // ids: Int32Array [T], one sequence at positions 0..T-1. nll[t] = −log p(ids[t+1] | ids[..t]).
   val trace(val ids_array) {
     return guarded([&] {
-      std::vector<int32_t> ids;
-      std::string error;
-      if (!read_ids(ids_array, "ids", ids, error)) return error_value(error);
+      moe::Result<std::vector<int32_t>> read = read_ids(ids_array, "ids");
+      if (!read.ok()) return error_value(read.error().message());
+      const std::vector<int32_t>& ids = read.value();
       const moe::lm::LmConfig& c = model_.config();
       moe::Result<const moe::lm::LmTrace*> r = model_.forward(ids, 1, static_cast<int>(ids.size()));
       if (!r.ok()) return error_value(r.error().message());
@@ -260,13 +247,12 @@ class LmHandle {
   val generate_start(val prompt_array, val options) {
     return guarded([&] {
       stream_.reset();
-      std::vector<int32_t> prompt;
+      moe::Result<std::vector<int32_t>> prompt = read_ids(prompt_array, "prompt");
+      if (!prompt.ok()) return error_value(prompt.error().message());
       std::string error;
       moe::lm::GenerateOptions o;
-      if (!read_ids(prompt_array, "prompt", prompt, error) || !read_options(options, o, error)) {
-        return error_value(error);
-      }
-      moe::Result<moe::lm::LmStream> s = moe::lm::LmStream::start(model_, prompt, o);
+      if (!read_options(options, o, error)) return error_value(error);
+      moe::Result<moe::lm::LmStream> s = moe::lm::LmStream::start(model_, prompt.value(), o);
       if (!s.ok()) return error_value(s.error().message());
       stream_.emplace(std::move(s.value()));
       val out = ok_value("routing", routing_of(model_.trace(), model_.config()));
@@ -309,8 +295,20 @@ class LmHandle {
   }
 
  private:
-  static val no_tokenizer() {
-    return error_value("tokenizer: this model was loaded without a tokenizer.json");
+  // A call that needs the tokenizer, guarded: body(values) on its typed-array argument
+  // (read_array); {ok: false, error} when the model was loaded without a tokenizer or the argument
+  // is refused.
+  template <class T, class Body>
+  val with_tokenizer_input(const val& array, const char* type, size_t max_length, const char* field,
+                           Body&& body) const {
+    return guarded([&] {
+      if (!tokenizer_) {
+        return error_value("tokenizer: this model was loaded without a tokenizer.json");
+      }
+      const moe::Result<std::vector<T>> read = read_array<T>(array, type, max_length, field);
+      if (!read.ok()) return error_value(read.error().message());
+      return body(read.value());
+    });
   }
 
   static void append_routing(const moe::lm::LmLayerActivations& from,
@@ -326,31 +324,28 @@ class LmHandle {
 
   // Token ids for the model: an Int32Array of ids in the vocabulary, no longer than the context
   // (the forward checks both again; these messages name the caller's field).
-  bool read_ids(const val& array, const char* field, std::vector<int32_t>& out,
-                std::string& error) const {
+  moe::Result<std::vector<int32_t>> read_ids(const val& array, const std::string& field) const {
     const size_t limit = static_cast<size_t>(moe::lm::kMaxLmPositions);
-    if (!read_array(array, "Int32Array", limit, field, out, error)) return false;
-    if (out.empty()) {
-      error = std::string(field) + ": must hold at least one token id";
-      return false;
-    }
+    moe::Result<std::vector<int32_t>> read = read_array<int32_t>(array, "Int32Array", limit, field);
+    if (!read.ok()) return read;
+    const std::vector<int32_t>& ids = read.value();
+    if (ids.empty()) return moe::Error{field, "must hold at least one token id"};
     const int vocab = model_.config().vocab_size;
-    for (size_t i = 0; i < out.size(); ++i) {
-      if (out[i] < 0 || out[i] >= vocab) {
-        error = std::string(field) + "[" + std::to_string(i) +
-                "]: must be a token id between 0 and " + std::to_string(vocab - 1) +
-                " (vocab_size - 1), got " + std::to_string(out[i]);
-        return false;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] < 0 || ids[i] >= vocab) {
+        return moe::Error{field + "[" + std::to_string(i) + "]",
+                          "must be a token id between 0 and " + std::to_string(vocab - 1) +
+                              " (vocab_size - 1), got " + std::to_string(ids[i])};
       }
     }
     const int context = model_.config().max_position_embeddings;
-    if (out.size() > static_cast<size_t>(context)) {
-      error = std::string(field) + ": " + std::to_string(out.size()) +
-              " tokens are longer than the model's context, max_position_embeddings (" +
-              std::to_string(context) + ")";
-      return false;
+    if (ids.size() > static_cast<size_t>(context)) {
+      return moe::Error{field, std::to_string(ids.size()) +
+                                   " tokens are longer than the model's context, "
+                                   "max_position_embeddings (" +
+                                   std::to_string(context) + ")"};
     }
-    return true;
+    return read;
   }
 
   moe::lm::LmModel model_;
@@ -364,13 +359,10 @@ class LmHandle {
 // tokenizer.json text, or '' for a model without one (token ids only).
 val create_lm(std::string config_json, val safetensors, std::string tokenizer_json) {
   return guarded([&] {
-    std::vector<uint8_t> bytes;
-    std::string error;
-    if (!read_array(safetensors, "Uint8Array", moe::lm::kMaxSafetensorsBytes, "safetensors", bytes,
-                    error)) {
-      return error_value(error);
-    }
-    moe::Result<moe::lm::LmModel> model = moe::lm::LmModel::load(config_json, bytes);
+    moe::Result<std::vector<uint8_t>> bytes = read_array<uint8_t>(
+        safetensors, "Uint8Array", moe::lm::kMaxSafetensorsBytes, "safetensors");
+    if (!bytes.ok()) return error_value(bytes.error().message());
+    moe::Result<moe::lm::LmModel> model = moe::lm::LmModel::load(config_json, bytes.value());
     if (!model.ok()) return error_value(model.error().message());
     std::optional<moe::text::Tokenizer> tokenizer;
     if (!tokenizer_json.empty()) {

@@ -29,25 +29,15 @@ constexpr std::string_view kTinyConfig =
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-
-  auto config = moe::lm::parse_lm_config_text(text);
-  if (!config.ok()) require_named(config.error());
+  ok_or_named(moe::lm::parse_lm_config_text(input_text(data, size)));
 
   auto file = moe::lm::safetensors_read(bytes);
-  if (!file.ok()) {
-    require_named(file.error());
-    return 0;
-  }
+  if (!ok_or_named(file)) return 0;
   static const moe::lm::LmConfig tiny = moe::lm::parse_lm_config_text(kTinyConfig).value();
   auto weights = moe::lm::lm_weights_from_safetensors(file.value(), tiny);
-  if (!weights.ok()) {
-    require_named(weights.error());
-    return 0;
-  }
+  if (!ok_or_named(weights)) return 0;
   moe::lm::LmModel model(tiny, std::move(weights.value()));
   const std::vector<int32_t> ids = {1, 3, 7};
-  auto run = model.forward(ids, 1, 3);
-  if (!run.ok()) require_named(run.error());
+  ok_or_named(model.forward(ids, 1, 3));
   return 0;
 }

@@ -4,20 +4,14 @@
 // Seeds: tests/oracle/*.json turned into specs by scripts/fuzz.mjs.
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
 #include <vector>
 
 #include "fuzz_checks.hpp"
 #include "moe/spec/spec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
-  moe::Result<moe::Layer> layer = moe::make_layer(text);
-  if (!layer.ok()) {
-    // Every refusal names a field and a reason.
-    require_named(layer.error());
-    return 0;
-  }
+  moe::Result<moe::Layer> layer = moe::make_layer(input_text(data, size));
+  if (!ok_or_named(layer)) return 0;
   const moe::LayerConfig& c = layer.value().config();
   // One small forward pass over a fixed input: the parsed weights must be usable as they are.
   const int tokens = 3;
@@ -25,7 +19,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (n > (size_t{1} << 20)) return 0;  // a huge but valid layer: parsing was the point
   std::vector<float> x(n);
   for (size_t i = 0; i < n; ++i) x[i] = static_cast<float>(static_cast<int>(i % 7) - 3) * 0.25f;
-  auto run = layer.value().forward(x.data(), n, tokens);
-  if (!run.ok()) require_named(run.error());
+  ok_or_named(layer.value().forward(x.data(), n, tokens));
   return 0;
 }

@@ -35,13 +35,10 @@ void expect_round_trip(const moe::text::Tokenizer& t, std::string_view bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const std::string_view input = input_text(data, size);
   if (!input.empty() && input[0] == '{') {
     auto t = moe::text::tokenizer_from_json(input);
-    if (!t.ok()) {
-      require_named(t.error());
-      return 0;
-    }
+    if (!ok_or_named(t)) return 0;
     // A loaded tokenizer saves to JSON that loads to the same tokenizer.
     const std::string saved = moe::text::tokenizer_to_json(t.value());
     auto again = moe::text::tokenizer_from_json(saved);

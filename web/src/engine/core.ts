@@ -6,12 +6,12 @@
 // Under Node, Emscripten 3.1.6's ES module touches `__dirname`/`require` at load and would try to
 // fetch() a file path: pass `wasmBinary` (bytes read with fs) and provide those globals.
 import type createMoeEngine from '@engine-wasm/moe_engine.mjs';
-import type { MoeEngineModule, RawLayer, RawTrace, RawTrainer } from '@engine-wasm/moe_engine.mjs';
+import type { MoeEngineModule, RawError, RawLayer, RawTrace, RawTrainer } from '@engine-wasm/moe_engine.mjs';
 import type { TrainAssignment, TrainChunk, TrainConfig, TrainStats, TrainTiming } from './types';
 import type { ActiveSolve, CostConfig, CostReport, Embedding, ExpertProbe, ForwardTiming, LayerSpec, Result, Trace } from './types';
 import type { DenseBaselineKind, ModRoute } from './types';
 import type { CommSpec, CommVolume, TrainingMemory } from './types';
-import type { EngineMethods, TimingOptions, TrainTimingOptions } from './api';
+import type { ArgsOf, EngineMethods, TimingOptions, TrainTimingOptions } from './api';
 import { guard } from './guard';
 import { LmModels } from './lm-core';
 import type { LmModuleLoader } from './lm-core';
@@ -70,6 +70,18 @@ function copyTrace(t: RawTrace): Trace {
     losses: { ...t.losses },
     stats: { ...t.stats, f_i: t.stats.f_i.slice(), P_i: t.stats.P_i.slice() },
   };
+}
+
+/** True when every value is a number (the calls that take plain numbers check this first). */
+function allNumbers(values: unknown[]): boolean {
+  return values.every((v) => typeof v === 'number');
+}
+
+/** The middle of `values` (the mean of the middle two for an even count); the timings report it. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Implements every call of the engine's table (api.ts). */
@@ -132,25 +144,16 @@ export class EngineCore implements EngineMethods {
    * Mixture-of-Depths routing: scores r = x · w_r for `input` [sequences, seqLen, dModel], and the
    * `capacity` best tokens of each sequence run the block (engine `mod_route`). Copies.
    */
-  modRoute(
-    input: Float32Array,
-    sequences: number,
-    seqLen: number,
-    dModel: number,
-    routerWeight: Float32Array,
-    capacity: number,
-  ): Result<ModRoute> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    if (!(input instanceof Float32Array)) return { ok: false, error: 'input: must be a Float32Array' };
-    if (!(routerWeight instanceof Float32Array)) return { ok: false, error: 'router_weight: must be a Float32Array' };
+  modRoute(...args: ArgsOf<'modRoute'>): Result<ModRoute> {
+    const [input, sequences, seqLen, dModel, routerWeight, capacity] = args;
     const sizes = { sequences, seq_len: seqLen, d_model: dModel, capacity };
-    for (const [name, v] of Object.entries(sizes)) {
-      if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) return { ok: false, error: `${name}: must be an integer, got ${String(v)}` };
-    }
-    return guard(() => {
-      const r = this.module.modRoute(input, sequences, seqLen, dModel, routerWeight, capacity);
-      return r.ok ? { ok: true, value: r.route } : { ok: false, error: r.error };
-    });
+    const badSize = Object.entries(sizes).find(([, v]) => !Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1);
+    const refusal = !(input instanceof Float32Array)
+      ? 'input: must be a Float32Array'
+      : !(routerWeight instanceof Float32Array)
+        ? 'router_weight: must be a Float32Array'
+        : badSize && `${badSize[0]}: must be an integer, got ${String(badSize[1])}`;
+    return this.callRaw(refusal, () => this.module.modRoute(input, sequences, seqLen, dModel, routerWeight, capacity), (r) => r.route);
   }
 
   /**
@@ -158,56 +161,51 @@ export class EngineCore implements EngineMethods {
    * layer of width d_ff·E + shared ('total', same stored parameters) or d_ff·k + shared ('active').
    */
   denseBaseline(spec: LayerSpec, which: DenseBaselineKind): Result<LayerSpec> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    return guard(() => {
-      const text = JSON.stringify(spec);
-      if (typeof text !== 'string') return { ok: false, error: 'spec: must be an object' };
-      const r = this.module.denseBaseline(text, String(which));
-      return r.ok ? { ok: true, value: JSON.parse(r.spec) as LayerSpec } : { ok: false, error: r.error };
-    });
+    return this.callRaw(
+      undefined,
+      () => {
+        const text = JSON.stringify(spec);
+        if (typeof text !== 'string') return { ok: false, error: 'spec: must be an object' };
+        return this.module.denseBaseline(text, String(which));
+      },
+      (r) => JSON.parse(r.spec) as LayerSpec,
+    );
   }
 
   /** The interpretable embedding of `text`: tokens, the 8 feature names, features [T, 8]. */
   embed(text: string): Result<Embedding> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    if (typeof text !== 'string') return { ok: false, error: 'text: must be a string' };
-    return guard(() => {
-      const r = this.module.embedText(text);
-      if (!r.ok) return { ok: false, error: r.error };
-      return { ok: true, value: { tokens: r.tokens, feature_names: r.feature_names, features: r.features } };
-    });
+    return this.callRaw(
+      typeof text !== 'string' && 'text: must be a string',
+      () => this.module.embedText(text),
+      (r) => ({ tokens: r.tokens, feature_names: r.feature_names, features: r.features }),
+    );
   }
 
   /** Total and active parameters and FLOPs per token of a stack of MoE layers (engine `layer_cost`). */
   cost(config: CostConfig): Result<CostReport> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    if (typeof config !== 'object' || config === null) return { ok: false, error: 'cost: must be an object' };
-    return guard(() => {
-      const r = this.module.layerCost({ ...config });
-      return r.ok ? { ok: true, value: { ...r.report } } : { ok: false, error: r.error };
-    });
+    return this.callRaw(
+      (typeof config !== 'object' || config === null) && 'cost: must be an object',
+      () => this.module.layerCost({ ...config }),
+      (r) => ({ ...r.report }),
+    );
   }
 
   /** Active parameters when only the total, the shared share and E, k are known (engine `solve_active_from_total`). */
   solveActive(totalParams: number, sharedFraction: number, numExperts: number, topK: number): Result<ActiveSolve> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    const args = [totalParams, sharedFraction, numExperts, topK];
-    if (!args.every((a) => typeof a === 'number')) return { ok: false, error: 'cost: every argument must be a number' };
-    return guard(() => {
-      const r = this.module.solveActive(totalParams, sharedFraction, numExperts, topK);
-      return r.ok ? { ok: true, value: { ...r.solve } } : { ok: false, error: r.error };
-    });
+    return this.callRaw(
+      !allNumbers([totalParams, sharedFraction, numExperts, topK]) && 'cost: every argument must be a number',
+      () => this.module.solveActive(totalParams, sharedFraction, numExperts, topK),
+      (r) => ({ ...r.solve }),
+    );
   }
 
   /** Most (token, slot) pairs one expert takes from a group: floor(factor · k · tokens / E) (engine `expert_capacity_for`). */
   expertCapacity(capacityFactor: number, tokens: number, numExperts: number, topK: number): Result<number> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    const args = [capacityFactor, tokens, numExperts, topK];
-    if (!args.every((a) => typeof a === 'number')) return { ok: false, error: 'capacity: every argument must be a number' };
-    return guard(() => {
-      const r = this.module.expertCapacity(capacityFactor, tokens, numExperts, topK);
-      return r.ok ? { ok: true, value: r.capacity } : { ok: false, error: r.error };
-    });
+    return this.callRaw(
+      !allNumbers([capacityFactor, tokens, numExperts, topK]) && 'capacity: every argument must be a number',
+      () => this.module.expertCapacity(capacityFactor, tokens, numExperts, topK),
+      (r) => r.capacity,
+    );
   }
 
   /**
@@ -216,33 +214,30 @@ export class EngineCore implements EngineMethods {
    * format. Counts dispatch and combine per forward pass, what crosses devices, and a training step.
    */
   commVolume(spec: CommSpec): Result<CommVolume> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    if (typeof spec !== 'object' || spec === null) return { ok: false, error: 'comm: must be an object' };
-    return guard(() => {
-      const r = this.module.commVolume({ ...spec });
-      return r.ok ? { ok: true, value: { ...r.volume } } : { ok: false, error: r.error };
-    });
+    return this.callRaw(
+      (typeof spec !== 'object' || spec === null) && 'comm: must be an object',
+      () => this.module.commVolume({ ...spec }),
+      (r) => ({ ...r.volume }),
+    );
   }
 
   /** Parameter memory in serving and in training (engine `training_memory`: weights, gradients, Adam moments, master copy). */
   trainingMemory(totalParams: number, bytesPerValue: number): Result<TrainingMemory> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    if (typeof totalParams !== 'number' || typeof bytesPerValue !== 'number') return { ok: false, error: 'memory: both arguments must be numbers' };
-    return guard(() => {
-      const r = this.module.trainingMemory(totalParams, bytesPerValue);
-      return r.ok ? { ok: true, value: { ...r.memory } } : { ok: false, error: r.error };
-    });
+    return this.callRaw(
+      !allNumbers([totalParams, bytesPerValue]) && 'memory: both arguments must be numbers',
+      () => this.module.trainingMemory(totalParams, bytesPerValue),
+      (r) => ({ ...r.memory }),
+    );
   }
 
   /** Expert `expert` of the layer `spec` opened up for one token `input` [d_model] (engine `expert_probe`). */
   probeExpert(spec: LayerSpec, expert: number, input: Float32Array): Result<ExpertProbe> {
-    if (this.disposed) return { ok: false, error: 'engine: disposed' };
-    if (!(input instanceof Float32Array)) return { ok: false, error: 'input: must be a Float32Array' };
-    if (!Number.isInteger(expert)) return { ok: false, error: 'expert: must be an integer' };
-    return guard(() => {
-      const r = this.module.probeExpert(JSON.stringify(spec), expert, input);
-      return r.ok ? { ok: true, value: { ...r.probe } } : { ok: false, error: r.error };
-    });
+    const refusal = !(input instanceof Float32Array) ? 'input: must be a Float32Array' : !Number.isInteger(expert) && 'expert: must be an integer';
+    return this.callRaw(
+      refusal,
+      () => this.module.probeExpert(JSON.stringify(spec), expert, input),
+      (r) => ({ ...r.probe }),
+    );
   }
 
   /**
@@ -274,10 +269,7 @@ export class EngineCore implements EngineMethods {
         }
         runs_ms.push(performance.now() - start);
       }
-      const sorted = [...runs_ms].sort((a, b) => a - b);
-      const mid = sorted.length >> 1;
-      const medianRun = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-      const median_ms_per_call = medianRun / calls;
+      const median_ms_per_call = median(runs_ms) / calls;
       return {
         ok: true,
         value: {
@@ -380,10 +372,7 @@ export class EngineCore implements EngineMethods {
         runs_ms.push(performance.now() - start);
         if (!out.ok) return { ok: false, error: out.error };
       }
-      const sorted = [...runs_ms].sort((a, b) => a - b);
-      const mid = sorted.length >> 1;
-      const medianRun = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-      const median_ms_per_step = medianRun / steps;
+      const median_ms_per_step = median(runs_ms) / steps;
       return {
         ok: true,
         value: {
@@ -402,6 +391,20 @@ export class EngineCore implements EngineMethods {
     this.trainers.get(id)?.delete();
     this.trainers.delete(id);
     return { ok: true, value: null };
+  }
+
+  /**
+   * One call of a raw function that answers `{ok: true, ...}` or an error: refused when the engine
+   * is disposed or when `refusal` (the call's own argument check, a falsy value when the arguments
+   * are fine) names what is wrong; a throw becomes an `engine: ...` error; `value` picks the answer.
+   */
+  private callRaw<R extends { ok: true }, T>(refusal: string | false | undefined, call: () => R | RawError, value: (r: R) => T): Result<T> {
+    if (this.disposed) return { ok: false, error: 'engine: disposed' };
+    if (refusal) return { ok: false, error: refusal };
+    return guard(() => {
+      const r = call();
+      return r.ok ? { ok: true, value: value(r) } : { ok: false, error: r.error };
+    });
   }
 
   private trainer(id: number): Result<RawTrainer> {

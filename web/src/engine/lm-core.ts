@@ -9,7 +9,7 @@ import type { LmFiles, LmGenerated, LmGenerateOptions, LmGenerateStart, LmInfo, 
 import type { LmContinuation, LmEvalOptions, LmEvaluation, LmMaskedGenerateOptions } from './lm-types';
 import type { LmAnalysis, LmAnalyzeOptions, LmNamedText } from './lm-types';
 import type { Result } from './types';
-import { guard, message } from './guard';
+import { guard, message, type Answer } from './guard';
 import { WasmHandles } from './wasm-handles';
 
 const encoder = new TextEncoder();
@@ -29,6 +29,15 @@ export function toIds(ids: unknown, field: string): Result<Int32Array> {
     if (!Number.isInteger(v) || Math.abs(v as number) > 2 ** 31 - 1) return { ok: false, error: `${field}[${i}]: must be a whole number, got ${String(v)}` };
   }
   return { ok: true, value: Int32Array.from(ids as number[]) };
+}
+
+/**
+ * The fields `keys` of `options` that are given (not undefined), in that order: the binding applies
+ * its defaults to the rest and never sees other fields. An error when options is not an object.
+ */
+export function givenOptions<O extends object, K extends keyof O & string>(options: O, keys: readonly K[]): Result<Partial<Pick<O, K>>> {
+  if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
+  return { ok: true, value: Object.fromEntries(keys.filter((k) => options[k] !== undefined).map((k) => [k, options[k]])) as Partial<Pick<O, K>> };
 }
 
 /** Instantiates the language model's module (lm-load.ts in the page; tests pass the bytes). */
@@ -92,10 +101,8 @@ export class LmModels {
 
   /** Token ids back to text (the bytes of every token, joined, read as UTF-8) and each token's text. */
   detokenize(id: number, ids: Int32Array | number[]): Result<LmText> {
-    const checked = toIds(ids, 'ids');
-    if (!checked.ok) return checked;
-    return this.models.with(id, (lm) => {
-      const r = lm.tokenBytes(checked.value);
+    return this.withIds(id, ids, (lm, checked) => {
+      const r = lm.tokenBytes(checked);
       if (!r.ok) return r;
       return { ok: true, value: { text: decoder.decode(r.bytes), pieces: split(r.bytes, r.offsets) } };
     });
@@ -103,10 +110,8 @@ export class LmModels {
 
   /** One forward pass over `ids` (one sequence): routing in every layer and the next-token NLL. */
   trace(id: number, ids: Int32Array | number[]): Result<LmTrace> {
-    const checked = toIds(ids, 'ids');
-    if (!checked.ok) return checked;
-    return this.models.with(id, (lm) => {
-      const r = lm.trace(checked.value);
+    return this.withIds(id, ids, (lm, checked) => {
+      const r = lm.trace(checked);
       if (!r.ok) return r;
       return { ok: true, value: { routing: r.routing, nll: r.nll, loss: r.loss, aux_loss: r.aux_loss } };
     });
@@ -116,12 +121,10 @@ export class LmModels {
   generateStart(id: number, prompt: Int32Array | number[], options: LmGenerateOptions = {}): Result<LmGenerateStart> {
     const checked = toIds(prompt, 'prompt');
     if (!checked.ok) return checked;
-    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
-    const { greedy, seed, temperature, top_p, max_new_tokens } = options;
-    // Only the known fields, and only those given: the binding applies its defaults to the rest.
-    const given = Object.fromEntries(Object.entries({ greedy, seed, temperature, top_p, max_new_tokens }).filter(([, v]) => v !== undefined));
+    const given = givenOptions(options, ['greedy', 'seed', 'temperature', 'top_p', 'max_new_tokens']);
+    if (!given.ok) return given;
     return this.models.with(id, (lm) => {
-      const r = lm.generateStart(checked.value, given);
+      const r = lm.generateStart(checked.value, given.value);
       return r.ok ? { ok: true, value: { routing: r.routing, position: r.position } } : r;
     });
   }
@@ -151,13 +154,12 @@ export class LmModels {
       }
       encoded.push({ name: t.name, text: encoder.encode(t.text) });
     }
-    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
-    const { experts_off, mask_top_ranks, max_tokens, context, masking_study } = options;
-    const given = Object.fromEntries(Object.entries({ experts_off, mask_top_ranks, max_tokens, context, masking_study }).filter(([, v]) => v !== undefined));
+    const given = givenOptions(options, ['experts_off', 'mask_top_ranks', 'max_tokens', 'context', 'masking_study']);
+    if (!given.ok) return given;
     const module = this.module;
     return this.models.with(id, (lm) => {
       if (!module) return LM_NOT_LOADED;
-      const r = module.evaluateLm(lm, encoded, given);
+      const r = module.evaluateLm(lm, encoded, given.value);
       if (!r.ok) return r;
       const { ok: _ok, ...value } = r;
       return { ok: true, value };
@@ -168,13 +170,12 @@ export class LmModels {
   generateMasked(id: number, prompt: Int32Array | number[], options: LmMaskedGenerateOptions = {}): Result<LmContinuation> {
     const checked = toIds(prompt, 'prompt');
     if (!checked.ok) return checked;
-    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
-    const { experts_off, mask_top_ranks, max_new_tokens } = options;
-    const given = Object.fromEntries(Object.entries({ experts_off, mask_top_ranks, max_new_tokens }).filter(([, v]) => v !== undefined));
+    const given = givenOptions(options, ['experts_off', 'mask_top_ranks', 'max_new_tokens']);
+    if (!given.ok) return given;
     const module = this.module;
     return this.models.with(id, (lm) => {
       if (!module) return LM_NOT_LOADED;
-      const r = module.generateMaskedLm(lm, checked.value, given);
+      const r = module.generateMaskedLm(lm, checked.value, given.value);
       if (!r.ok) return r;
       const bytes = lm.tokenBytes(r.ids);
       if (!bytes.ok) return bytes;
@@ -190,13 +191,12 @@ export class LmModels {
       if (typeof t !== 'object' || t === null || typeof t.text !== 'string') return { ok: false, error: `texts[${i}].text: must be a string` };
       raw.push({ name: t.name, text: encoder.encode(t.text) });
     }
-    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
-    const { max_tokens, context, top_vocab } = options;
-    const given = Object.fromEntries(Object.entries({ max_tokens, context, top_vocab }).filter(([, v]) => v !== undefined));
+    const given = givenOptions(options, ['max_tokens', 'context', 'top_vocab']);
+    if (!given.ok) return given;
     const module = this.module;
     if (!module) return LM_NOT_LOADED;
     return this.models.with(id, (lm) => {
-      const r = module.lmAnalyze(lm, raw, given);
+      const r = module.lmAnalyze(lm, raw, given.value);
       return r.ok ? { ok: true, value: JSON.parse(r.report) as LmAnalysis } : r;
     });
   }
@@ -208,6 +208,13 @@ export class LmModels {
 
   dispose(): void {
     this.models.dispose();
+  }
+
+  /** `body` on model `id` with `ids` checked and made an Int32Array (toIds; errors name `ids`). */
+  private withIds<T>(id: number, ids: unknown, body: (lm: RawLm, ids: Int32Array) => Answer<T>): Result<T> {
+    const checked = toIds(ids, 'ids');
+    if (!checked.ok) return checked;
+    return this.models.with(id, (lm) => body(lm, checked.value));
   }
 
   private pieces(lm: RawLm, ids: Int32Array): Result<string[]> {

@@ -5,7 +5,7 @@
 import type { MoeLmModule, RawLmTrainer } from '@engine-wasm/moe_lm.mjs';
 import type { LmGenerateOptions, LmTrainChunk, LmTrainerInfo, LmTrainRecipe, LmTrainSaturation, LmTrainText, LmTrainTexts } from './lm-types';
 import type { Result } from './types';
-import { LM_NOT_LOADED } from './lm-core';
+import { givenOptions, LM_NOT_LOADED } from './lm-core';
 import { guard } from './guard';
 import { WasmHandles } from './wasm-handles';
 
@@ -90,11 +90,10 @@ export class LmTrainers {
   /** The text the model writes now after `prompt` (greedy unless options say otherwise). */
   generate(id: number, prompt: string, options: LmGenerateOptions = {}): Result<LmTrainText> {
     if (typeof prompt !== 'string') return { ok: false, error: 'prompt: must be a string' };
-    if (typeof options !== 'object' || options === null) return { ok: false, error: 'options: must be an object' };
-    const { greedy, seed, temperature, top_p, max_new_tokens } = options;
-    const given = Object.fromEntries(Object.entries({ greedy, seed, temperature, top_p, max_new_tokens }).filter(([, v]) => v !== undefined));
+    const given = givenOptions(options, ['greedy', 'seed', 'temperature', 'top_p', 'max_new_tokens']);
+    if (!given.ok) return given;
     return this.trainers.with(id, (t) => {
-      const r = t.generate(encoder.encode(prompt), given);
+      const r = t.generate(encoder.encode(prompt), given.value);
       if (!r.ok) return r;
       return { ok: true, value: { prompt_tokens: r.prompt_tokens, ids: r.ids, text: decoder.decode(r.bytes) } };
     });
