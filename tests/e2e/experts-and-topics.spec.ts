@@ -7,9 +7,7 @@ import path from 'node:path';
 import { test, expect } from './fixtures';
 import { loadLesson, paramsOf, widgetScreenshots } from './lesson-page';
 import { root, tabTo } from './phase2';
-import { loadLmCore, modelReady } from './lm-page';
-import type { EngineCore } from '../../web/src/engine/core';
-import type { LmInfo } from '../../web/src/engine/lm-types';
+import { analyseOwnSample, checkBadOwnText, routeOwnText, routingStatsWidget, shippedLmBeforeAll } from './lm-page';
 import type { LmRoutingStatsParams } from '../../web/src/widgets/lm-routing-stats/params';
 import { percent } from '../../web/src/widgets/format';
 
@@ -17,25 +15,13 @@ const lesson = loadLesson('experts-and-topics');
 // The text the build ships as models/corpus/<domain>/heldout.txt.
 const corpusDir = process.env.MOE_LM_CORPUS ?? root('build/lm-corpus');
 const params = paramsOf<LmRoutingStatsParams>(lesson, 'lm-routing-stats');
-let core: EngineCore;
-let info: LmInfo;
-
-test.beforeAll(async () => {
-  ({ core, info } = await loadLmCore());
-});
+const lm = shippedLmBeforeAll();
 
 test('your own text: expert shares, NMI and vocabulary equal the engine in Node, keyboard only', async ({ page }) => {
   test.setTimeout(180_000);
-  await page.goto(`/#/lesson/${lesson.id}`);
+  const w = await routingStatsWidget(page, `/#/lesson/${lesson.id}`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(lesson.title);
-  await modelReady(page, 'lm-routing-stats');
-  const w = page.locator('[data-widget="lm-routing-stats"]').first();
-  await tabTo(page, w.locator('[data-control="analyse-own"]'));
-  await expect(w).toHaveAttribute('data-own', 'done', { timeout: 60_000 });
-
-  const r = await core.lmAnalyze(info.id, [{ name: 'your text', text: params.sample }], { max_tokens: params.max_tokens });
-  if (!r.ok) throw new Error(r.error);
-  const report = r.value;
+  const report = await analyseOwnSample(page, w, lm, params);
   for (const l of [0, report.model.layers - 1]) {
     await w.locator('[data-control="layer"]').selectOption({ value: String(l) });
     await expect(w.locator('[data-table="share"] tbody td')).toHaveText(report.expert_share[l][0].map(percent));
@@ -51,41 +37,22 @@ test('your own text: expert shares, NMI and vocabulary equal the engine in Node,
 
 test('bad text gets a plain message and the next run works', async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto(`/#/lesson/${lesson.id}`);
-  await modelReady(page, 'lm-routing-stats');
-  const w = page.locator('[data-widget="lm-routing-stats"]').first();
-  const box = w.getByLabel('Your own text');
-  const run = w.locator('[data-control="analyse-own"]');
+  const w = await routingStatsWidget(page, `/#/lesson/${lesson.id}`);
+  await checkBadOwnText(w, '   ', '\u0001\u0002\t\u001b\u0007', 'Ελλάδα 中文 🙂 and some English words, 12 + 30 = 42.\u0007');
 
-  await box.fill('   ');
-  await run.click();
-  await expect(w.getByRole('alert')).toHaveText('The box is empty: type or paste some text to route.');
-
-  await box.fill('\u0001\u0002\t\u001b\u0007');
-  await run.click();
-  await expect(w.getByRole('alert')).toHaveText('texts[0] (your text): holds only white space and control characters; give it some words to route');
-
-  await box.fill('Ελλάδα 中文 🙂 and some English words, 12 + 30 = 42.\u0007');
-  await run.click();
-  await expect(w).toHaveAttribute('data-own', 'done', { timeout: 60_000 });
-  await expect(w.getByRole('alert')).toHaveCount(0);
-
-  await box.fill('the quick brown fox jumps. '.repeat(3704).slice(0, 100_000));
-  await run.click();
+  await routeOwnText(w, 'the quick brown fox jumps. '.repeat(3704).slice(0, 100_000));
   await expect(w).toHaveAttribute('data-own', 'done', { timeout: 90_000 });
   await expect(w.locator('.status').last()).toContainText('tokens of your text routed');
 });
 
 test('the held-out corpus: each domain’s expert shares equal moe lm analyze’s numbers in Node', async ({ page }) => {
   test.setTimeout(240_000);
-  await page.goto(`/#/lesson/${lesson.id}`);
-  await modelReady(page, 'lm-routing-stats');
-  const w = page.locator('[data-widget="lm-routing-stats"]').first();
+  const w = await routingStatsWidget(page, `/#/lesson/${lesson.id}`);
   await tabTo(page, w.locator('[data-control="analyse-corpus"]'));
   await expect(w).toHaveAttribute('data-corpus', 'done', { timeout: 180_000 });
   const names = fs.readdirSync(corpusDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   const texts = names.map((name) => ({ name, text: fs.readFileSync(path.join(corpusDir, name, 'heldout.txt'), 'utf8') }));
-  const r = await core.lmAnalyze(info.id, texts, { max_tokens: params.max_tokens });
+  const r = await lm.core.lmAnalyze(lm.info.id, texts, { max_tokens: params.max_tokens });
   if (!r.ok) throw new Error(r.error);
   const last = r.value.model.layers - 1;
   await w.locator('[data-control="layer"]').selectOption({ value: String(last) });

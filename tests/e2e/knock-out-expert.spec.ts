@@ -4,12 +4,12 @@
 // over every expert with its progress bar, and Cancel; first choice masked; greedy text with and
 // without the knock-out, the unmasked one equal to the native CLI's greedy generation; 375 px,
 // axe, screenshots.
-import { execFileSync } from 'node:child_process';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { loadLesson, narrowAndDarkChecks, openLesson, paramsOf, widgetScreenshots } from './lesson-page';
-import { root, tabTo } from './phase2';
-import { answerAndContinue, heldoutTexts, loadLmEngine, loadShipped, reach, value } from './lm-node';
+import { tabTo } from './phase2';
+import { answerAndContinue, checkBadTexts, heldoutTexts, loadLmEngine, loadShipped, textBoxAt, value } from './lm-node';
+import { cliGenerate } from './lm-page';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmInfo } from '../../web/src/engine/lm-types';
 import { lmKnockoutParams } from '../../web/src/widgets/lm-knockout/params';
@@ -27,13 +27,6 @@ test.beforeAll(async () => {
 });
 
 const widget = (page: Page, show: string): Locator => page.locator(`[data-widget="lm-knockout"][data-show="${show}"]`);
-
-/** The native CLI's greedy continuation (build/native/moe, or MOE_NATIVE_DIR). */
-function cliGreedy(prompt: number[], n: number): number[] {
-  const bin = `${process.env.MOE_NATIVE_DIR ?? root('build/native')}/moe`;
-  const out = execFileSync(bin, ['lm', 'generate', root('web/public/models/moe-lm'), '--prompt-ids', prompt.join(','), '--max-new-tokens', String(n), '--greedy'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { tokens: number[] }).tokens;
-}
 
 test('one expert off in one layer: the losses and the domain that rises most equal the engine in Node', async ({ page }) => {
   test.setTimeout(180_000);
@@ -104,11 +97,8 @@ test('switching off each expert in turn shows progress, and Cancel stops it with
 
 test('greedy text with and without the knock-out; the plain one is the native CLI greedy continuation', async ({ page }) => {
   test.setTimeout(120_000);
-  await openLesson(page, lesson);
-  await reach(page, lesson, 'generate');
   const w = widget(page, 'generate');
-  const box = w.locator('textarea');
-  await expect(box).toBeVisible({ timeout: 60_000 });
+  const box = await textBoxAt(page, lesson, 'generate', w);
   const prompt = 'In the beginning God created';
   await box.fill(prompt);
   await w.locator('[data-control="expert"]').selectOption('3');
@@ -116,7 +106,7 @@ test('greedy text with and without the knock-out; the plain one is the native CL
   await expect(w.locator('[data-gen-summary]')).toBeVisible({ timeout: 60_000 });
   const ids = Array.from(value(core.lmTokenize(moe.id, prompt)).ids);
   const n = Math.min(40, moe.max_position_embeddings - ids.length);
-  const cli = cliGreedy(ids, n);
+  const cli = cliGenerate(ids, n);
   const plainText = value(core.lmDetokenize(moe.id, cli)).text;
   const shown = (await w.locator('[data-text="plain"] pre').innerText()).replace(/⏎/g, '').replace(/⇥/g, '\t');
   expect(shown).toBe(plainText);
@@ -126,15 +116,11 @@ test('greedy text with and without the knock-out; the plain one is the native CL
   await narrowAndDarkChecks(page, 'knock-out-generate', w);
 
   // Bad prompts: empty, too long; then a good one still works.
-  await box.fill('');
-  await w.locator('[data-control="generate"]').click();
-  await expect(w.locator('[data-run-error]')).toHaveText('Type some text first.');
-  await box.fill('word '.repeat(20_000));
-  await w.locator('[data-control="generate"]').click();
-  await expect(w.locator('[data-run-error]')).toContainText('100,000 characters long');
-  await box.fill('a b '.repeat(200));
-  await w.locator('[data-control="generate"]').click();
-  await expect(w.locator('[data-run-error]')).toContainText('this model reads at most 128 tokens');
+  await checkBadTexts(box, w.locator('[data-control="generate"]'), w.locator('[data-run-error]'), [
+    { text: '', message: 'Type some text first.' },
+    { text: 'word '.repeat(20_000), message: '100,000 characters long', part: true },
+    { text: 'a b '.repeat(200), message: 'this model reads at most 128 tokens', part: true },
+  ]);
   await box.fill(prompt);
   await w.locator('[data-control="generate"]').click();
   await expect(w.locator('[data-gen-summary]')).toBeVisible({ timeout: 60_000 });

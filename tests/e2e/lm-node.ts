@@ -1,19 +1,28 @@
 // The language model in Node for the Phase 5 specs: the same wasm build the page runs
-// (build/wasm, moe_lm.wasm), the shipped checkpoints and the held-out corpus the build ships
-// (build/lm-corpus), so a spec can compute what the page should show and compare; and walking a
-// lesson's steps, since each step (with its widgets) appears once the one before is answered.
+// (MOE_WASM_DIR or build/wasm: moe_engine and moe_lm), the shipped checkpoints and the held-out
+// corpus the build ships (build/lm-corpus), so a spec can compute what the page should show and
+// compare; walking a lesson's steps, since each step (with its widgets) appears once the one
+// before is answered; and a widget's text box with the texts it must refuse.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmFiles, LmInfo } from '../../web/src/engine/lm-types';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import type { Lesson } from '../../web/src/lessons/types';
+import { openLesson } from './lesson-page';
 import { rightAnswer, root, stepSection, tabTo } from './phase2';
 
-const wasmDir = root('build/wasm');
+/** The wasm build the page under test was built with (vite reads the same variable). */
+const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm');
 
-/** EngineCore with the language model's module loaded from build/wasm. */
+/** A module of that build, imported by file URL. */
+async function wasmModule(name: string) {
+  return import(/* @vite-ignore */ pathToFileURL(path.join(wasmDir, name)).href);
+}
+
+/** EngineCore with the language model's module loaded, both from that build. */
 export async function loadLmEngine(): Promise<EngineCore> {
   const g = globalThis as Record<string, unknown>;
   g.__dirname ??= wasmDir;
@@ -21,10 +30,8 @@ export async function loadLmEngine(): Promise<EngineCore> {
   const { EngineCore } = await import('../../web/src/engine/core');
   const core = await EngineCore.load({
     wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`),
-    lm: async () => {
-      const { default: create } = await import(/* @vite-ignore */ `${wasmDir}/moe_lm.mjs`);
-      return create({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_lm.wasm`) });
-    },
+    create: (await wasmModule('moe_engine.mjs')).default,
+    lm: async () => (await wasmModule('moe_lm.mjs')).default({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_lm.wasm`) }),
   });
   const ready = await core.ensureLm();
   if (!ready.ok) throw new Error(ready.error);
@@ -77,4 +84,26 @@ export async function reach(page: Page, lesson: Lesson, stepId: string) {
     await answerAndContinue(page, lesson, step.id);
   }
   await expect(stepSection(page, stepId)).toBeVisible();
+}
+
+/** Opens `lesson` and reaches `stepId`; then the text box of `widget` there, once its model is in. */
+export async function textBoxAt(page: Page, lesson: Lesson, stepId: string, widget: Locator): Promise<Locator> {
+  await openLesson(page, lesson);
+  await reach(page, lesson, stepId);
+  const box = widget.locator('textarea');
+  await expect(box).toBeVisible({ timeout: 60_000 });
+  return box;
+}
+
+/** A text a widget must refuse, and its message: the whole message, or (`part`) a piece of it. */
+export type BadText = { text: string; message: string; part?: true };
+
+/** Each bad text typed into `box` and sent with `send` shows its message in `error`. */
+export async function checkBadTexts(box: Locator, send: Locator, error: Locator, cases: BadText[]) {
+  for (const c of cases) {
+    await box.fill(c.text);
+    await send.click();
+    if (c.part) await expect(error).toContainText(c.message);
+    else await expect(error).toHaveText(c.message);
+  }
 }

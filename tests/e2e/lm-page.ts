@@ -1,40 +1,69 @@
-// Shared by the Phase 5 lesson specs: the language model in Node, from the same wasm build and
-// the same shipped checkpoint the page loads, to check the page's numbers against; and the native
-// CLI (MOE_NATIVE_DIR or build/native) for generation.
-import fs from 'node:fs';
+// Shared by the Phase 5 lesson specs: the language model in Node (lm-node.ts) with the shipped
+// checkpoint the page loads, to check the page's numbers against; and the native CLI
+// (MOE_NATIVE_DIR or build/native) for generation.
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmInfo } from '../../web/src/engine/lm-types';
-import { root } from './phase2';
-import { expect } from './fixtures';
+import { root, tabTo } from './phase2';
+import { expect, test } from './fixtures';
+import { checkBadTexts, loadLmEngine, loadShipped } from './lm-node';
 
 export const shippedMoe = root('web/public/models/moe-lm');
 
+/** The engine in Node and the shipped MoE model loaded in it. */
+export type ShippedLm = { core: EngineCore; info: LmInfo };
+
 /** An EngineCore with the shipped MoE model loaded, from MOE_WASM_DIR or build/wasm. */
-export async function loadLmCore(): Promise<{ core: EngineCore; info: LmInfo }> {
-  const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm');
-  const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= wasmDir;
-  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const lm = async () => {
-    const { default: create } = (await import(pathToFileURL(path.join(wasmDir, 'moe_lm.mjs')).href)) as { default: (o: { wasmBinary: Uint8Array }) => Promise<never> };
-    return create({ wasmBinary: fs.readFileSync(path.join(wasmDir, 'moe_lm.wasm')) });
-  };
-  const core = await EngineCore.load({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`), lm });
-  const ready = await core.ensureLm();
-  if (!ready.ok) throw new Error(ready.error);
-  const loaded = core.lmLoad({
-    config: fs.readFileSync(path.join(shippedMoe, 'config.json'), 'utf8'),
-    safetensors: new Uint8Array(fs.readFileSync(path.join(shippedMoe, 'model.safetensors'))),
-    tokenizer: fs.readFileSync(path.join(shippedMoe, 'tokenizer.json'), 'utf8'),
+export async function loadLmCore(): Promise<ShippedLm> {
+  const core = await loadLmEngine();
+  return { core, info: loadShipped(core, 'moe-lm') };
+}
+
+/** The shipped MoE model in Node for a spec's tests, loaded once before them: call at top level. */
+export function shippedLmBeforeAll(): ShippedLm {
+  const lm = {} as ShippedLm;
+  test.beforeAll(async () => {
+    Object.assign(lm, await loadLmCore());
   });
-  if (!loaded.ok) throw new Error(loaded.error);
-  return { core, info: loaded.value };
+  return lm;
+}
+
+/** The first lm-routing-stats widget at `url`, once the lesson's model has loaded. */
+export async function routingStatsWidget(page: Page, url: string): Promise<Locator> {
+  await page.goto(url);
+  await modelReady(page, 'lm-routing-stats');
+  return page.locator('[data-widget="lm-routing-stats"]').first();
+}
+
+/** Analyses the widget's own-text sample from the keyboard; then the engine's report in Node of that sample. */
+export async function analyseOwnSample(page: Page, w: Locator, lm: ShippedLm, params: { sample: string; max_tokens: number }) {
+  await tabTo(page, w.locator('[data-control="analyse-own"]'));
+  await expect(w).toHaveAttribute('data-own', 'done', { timeout: 60_000 });
+  const r = await lm.core.lmAnalyze(lm.info.id, [{ name: 'your text', text: params.sample }], { max_tokens: params.max_tokens });
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** Types `text` into the widget's own-text box and runs it. */
+export async function routeOwnText(w: Locator, text: string) {
+  await w.getByLabel('Your own text').fill(text);
+  await w.locator('[data-control="analyse-own"]').click();
+}
+
+/**
+ * Bad own text gets a plain message and the next run works: `blank` (an empty box) and `controls`
+ * (only white space and control characters) each get theirs; then `good` routes and the message goes.
+ */
+export async function checkBadOwnText(w: Locator, blank: string, controls: string, good: string) {
+  await checkBadTexts(w.getByLabel('Your own text'), w.locator('[data-control="analyse-own"]'), w.getByRole('alert'), [
+    { text: blank, message: 'The box is empty: type or paste some text to route.' },
+    { text: controls, message: 'texts[0] (your text): holds only white space and control characters; give it some words to route' },
+  ]);
+  await routeOwnText(w, good);
+  await expect(w).toHaveAttribute('data-own', 'done', { timeout: 60_000 });
+  await expect(w.getByRole('alert')).toHaveCount(0);
 }
 
 /** `moe lm generate` on the shipped model: the new token ids. */

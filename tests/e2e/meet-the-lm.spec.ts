@@ -7,20 +7,13 @@
 import { test, expect } from './fixtures';
 import { loadLesson, paramsOf, widgetScreenshots } from './lesson-page';
 import { tabTo } from './phase2';
-import { cliGenerate, loadLmCore, modelReady } from './lm-page';
-import type { EngineCore } from '../../web/src/engine/core';
-import type { LmInfo } from '../../web/src/engine/lm-types';
+import { cliGenerate, modelReady, shippedLmBeforeAll } from './lm-page';
 import type { LmExplorerParams } from '../../web/src/widgets/lm-explorer/params';
 import { visibleText } from '../../web/src/widgets/lm-explorer/tokens';
 
 const lesson = loadLesson('meet-the-lm');
 const params = paramsOf<LmExplorerParams>(lesson, 'lm-explorer');
-let core: EngineCore;
-let info: LmInfo;
-
-test.beforeAll(async () => {
-  ({ core, info } = await loadLmCore());
-});
+const lm = shippedLmBeforeAll();
 
 const explorer = (page: import('@playwright/test').Page) => page.locator('[data-widget="lm-explorer"]');
 
@@ -36,32 +29,32 @@ test('a seeded continuation equals the CLI, each token marked by the engine’s 
   await tabTo(page, w.locator('[data-control="generate"]'));
   await expect(w).toHaveAttribute('data-run', 'done', { timeout: 60_000 });
 
-  const tokens = await core.lmTokenize(info.id, params.prompt);
+  const tokens = await lm.core.lmTokenize(lm.info.id, params.prompt);
   if (!tokens.ok) throw new Error(tokens.error);
   const prompt = Array.from(tokens.value.ids);
   const generated = cliGenerate(prompt, params.max_new_tokens, { temperature: 0.8, top_p: 0.9, seed: 1 });
   const all = [...prompt, ...generated];
-  const text = await core.lmDetokenize(info.id, all);
+  const text = await lm.core.lmDetokenize(lm.info.id, all);
   if (!text.ok) throw new Error(text.error);
   const shown = await w.locator('.tokens .tok').allTextContents();
   expect(shown).toEqual(text.value.pieces.map(visibleText));
 
   // Layer 1 and the last layer: each label is the first choice of the engine's routing in Node.
-  const trace = await core.lmTrace(info.id, all);
+  const trace = await lm.core.lmTrace(lm.info.id, all);
   if (!trace.ok) throw new Error(trace.error);
   const r = trace.value.routing;
   const firstChoice = (l: number) => all.map((_, t) => `E${r.topk_ids[(l * all.length + t) * r.top_k]}`);
   await expect(w.locator('.tokens .ex')).toHaveText(firstChoice(0));
-  await w.getByRole('combobox').selectOption({ value: String(info.num_hidden_layers - 1) });
-  await expect(w.locator('.tokens .ex')).toHaveText(firstChoice(info.num_hidden_layers - 1));
+  await w.getByRole('combobox').selectOption({ value: String(lm.info.num_hidden_layers - 1) });
+  await expect(w.locator('.tokens .ex')).toHaveText(firstChoice(lm.info.num_hidden_layers - 1));
 
   // Focus a token (Tab): its router probabilities and gates in every layer.
   const token = w.locator('[data-token="3"]');
   for (let i = 0; i < 60 && !(await token.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
   await expect(token).toBeFocused();
   const detail = w.locator('.detail');
-  await expect(detail.locator('tbody tr')).toHaveCount(info.num_hidden_layers);
-  await expect(detail.locator('tbody tr').first().locator('td')).toHaveCount(info.num_local_experts);
+  await expect(detail.locator('tbody tr')).toHaveCount(lm.info.num_hidden_layers);
+  await expect(detail.locator('tbody tr').first().locator('td')).toHaveCount(lm.info.num_local_experts);
   await expect(detail.locator('td.chosen').first()).toContainText('gate');
 
   await widgetScreenshots(page, 'meet-the-lm-explorer', w);
@@ -80,7 +73,7 @@ test('bad prompts get a plain message and break nothing; Cancel stops a stream',
 
   await box.fill('word '.repeat(20_000));
   await w.locator('[data-control="generate"]').click();
-  await expect(w.getByRole('alert')).toContainText(`this model reads at most ${info.max_position_embeddings} tokens`);
+  await expect(w.getByRole('alert')).toContainText(`this model reads at most ${lm.info.max_position_embeddings} tokens`);
 
   await box.fill('tab\there\u0007 Ελλά 中文 🙂');
   await w.locator('[data-control="generate"]').click();
@@ -105,12 +98,12 @@ test('the size table is the engine’s reading of the checkpoint', async ({ page
   await expect(page.locator('[data-widget="lm-scale"]')).toHaveCount(1);
   await modelReady(page, 'lm-scale');
   const s = page.locator('[data-widget="lm-scale"]');
-  await expect(s.locator('[data-size="layers"]')).toHaveText(String(info.num_hidden_layers));
-  await expect(s.locator('[data-size="experts"]')).toHaveText(String(info.num_local_experts));
-  await expect(s.locator('[data-size="top_k"]')).toHaveText(String(info.num_experts_per_tok));
-  await expect(s.locator('[data-size="total"]')).toHaveText(info.total_params.toLocaleString('en'));
-  await expect(s.locator('[data-size="active"]')).toHaveText(info.active_params.toLocaleString('en'));
-  await expect(s.locator('[data-size="context"]')).toHaveText(info.max_position_embeddings.toLocaleString('en'));
+  await expect(s.locator('[data-size="layers"]')).toHaveText(String(lm.info.num_hidden_layers));
+  await expect(s.locator('[data-size="experts"]')).toHaveText(String(lm.info.num_local_experts));
+  await expect(s.locator('[data-size="top_k"]')).toHaveText(String(lm.info.num_experts_per_tok));
+  await expect(s.locator('[data-size="total"]')).toHaveText(lm.info.total_params.toLocaleString('en'));
+  await expect(s.locator('[data-size="active"]')).toHaveText(lm.info.active_params.toLocaleString('en'));
+  await expect(s.locator('[data-size="context"]')).toHaveText(lm.info.max_position_embeddings.toLocaleString('en'));
   await widgetScreenshots(page, 'meet-the-lm-scale', s);
 });
 

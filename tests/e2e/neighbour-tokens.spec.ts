@@ -4,68 +4,41 @@
 // plain message. Keyboard only, 375 px, dark theme, axe-core, screenshots.
 import { test, expect } from './fixtures';
 import { loadLesson, paramsOf, widgetScreenshots } from './lesson-page';
-import { tabTo } from './phase2';
-import { loadLmCore, modelReady } from './lm-page';
-import type { EngineCore } from '../../web/src/engine/core';
-import type { LmInfo } from '../../web/src/engine/lm-types';
+import { analyseOwnSample, checkBadOwnText, routingStatsWidget, shippedLmBeforeAll } from './lm-page';
 import type { LmRoutingStatsParams } from '../../web/src/widgets/lm-routing-stats/params';
 import { points } from '../../web/src/widgets/lm-routing-stats/summary';
 import { percent } from '../../web/src/widgets/format';
 
 const lesson = loadLesson('neighbour-tokens');
 const params = paramsOf<LmRoutingStatsParams>(lesson, 'lm-routing-stats');
-let core: EngineCore;
-let info: LmInfo;
-
-test.beforeAll(async () => {
-  ({ core, info } = await loadLmCore());
-});
+const lm = shippedLmBeforeAll();
 
 test('agreement per layer on your own text equals the engine in Node, keyboard only', async ({ page }) => {
   test.setTimeout(180_000);
-  await page.goto(`/#/lesson/${lesson.id}/measure`);
+  const w = await routingStatsWidget(page, `/#/lesson/${lesson.id}/measure`);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(lesson.title);
-  await modelReady(page, 'lm-routing-stats');
-  const w = page.locator('[data-widget="lm-routing-stats"]').first();
   await expect(w.locator('[data-table="mixtral"] tbody tr')).toHaveCount(8);
-  await tabTo(page, w.locator('[data-control="analyse-own"]'));
-  await expect(w).toHaveAttribute('data-own', 'done', { timeout: 60_000 });
-
-  const r = await core.lmAnalyze(info.id, [{ name: 'your text', text: params.sample }], { max_tokens: params.max_tokens });
-  if (!r.ok) throw new Error(r.error);
+  const report = await analyseOwnSample(page, w, lm, params);
   const rows = w.locator('[data-table="agreement"] tbody tr');
-  await expect(rows).toHaveCount(r.value.model.layers);
-  for (const [l, a] of r.value.consecutive_agreement.entries()) {
+  await expect(rows).toHaveCount(report.model.layers);
+  for (const [l, a] of report.consecutive_agreement.entries()) {
     await expect(rows.nth(l).locator('td')).toHaveText([
       percent(a.first_choice), percent(a.uniform_first), percent(a.chance_first), points(a.excess_first),
       percent(a.first_or_second), percent(a.uniform_set), percent(a.chance_set), points(a.excess_set),
     ]);
   }
   // The uniform baselines are 1/E and 1 − C(E−k,k)/C(E,k) of this model.
-  const E = info.num_local_experts;
-  const k = info.num_experts_per_tok;
+  const E = lm.info.num_local_experts;
+  const k = lm.info.num_experts_per_tok;
   const choose = (n: number, m: number): number => (m === 0 ? 1 : (n * choose(n - 1, m - 1)) / m);
-  expect(r.value.consecutive_agreement[0].uniform_first).toBeCloseTo(1 / E, 12);
-  expect(r.value.consecutive_agreement[0].uniform_set).toBeCloseTo(1 - choose(E - k, k) / choose(E, k), 12);
+  expect(report.consecutive_agreement[0].uniform_first).toBeCloseTo(1 / E, 12);
+  expect(report.consecutive_agreement[0].uniform_set).toBeCloseTo(1 - choose(E - k, k) / choose(E, k), 12);
   await expect(w.locator('[data-summary="first"]')).toContainText('Against the uniform router, the first choice repeats');
   await widgetScreenshots(page, 'neighbour-tokens-own-text', w);
 });
 
 test('bad text gets a plain message and the next run works', async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto(`/#/lesson/${lesson.id}/measure`);
-  await modelReady(page, 'lm-routing-stats');
-  const w = page.locator('[data-widget="lm-routing-stats"]').first();
-  const box = w.getByLabel('Your own text');
-  const run = w.locator('[data-control="analyse-own"]');
-  await box.fill('');
-  await run.click();
-  await expect(w.getByRole('alert')).toHaveText('The box is empty: type or paste some text to route.');
-  await box.fill('\n\n\t \u0003');
-  await run.click();
-  await expect(w.getByRole('alert')).toHaveText('texts[0] (your text): holds only white space and control characters; give it some words to route');
-  await box.fill('x = 1\ny = x + 2\nprint(y)');
-  await run.click();
-  await expect(w).toHaveAttribute('data-own', 'done', { timeout: 60_000 });
-  await expect(w.getByRole('alert')).toHaveCount(0);
+  const w = await routingStatsWidget(page, `/#/lesson/${lesson.id}/measure`);
+  await checkBadOwnText(w, '', '\n\n\t \u0003', 'x = 1\ny = x + 2\nprint(y)');
 });

@@ -3,6 +3,7 @@
 // export / import / reset, and the theme toggle.
 import fs from 'node:fs';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
+import type { Page } from '@playwright/test';
 import { cutSpec, tokenCut } from '../../web/src/widgets/topk-cut/cut';
 import type { CutRun } from '../../web/src/widgets/topk-cut/cut';
 import type { TopkCutParams } from '../../web/src/widgets/topk-cut/params';
@@ -179,12 +180,18 @@ test('progress: export, reset with confirmation, import round-trips; a bad file 
   expect(await seriousA11yViolations(page)).toEqual([]);
 });
 
-test('with no pick the page follows the system theme, also when it changes', async ({ page }) => {
-  await page.emulateMedia({ colorScheme: 'dark' });
+/** The course map opened with the system theme `scheme`: its theme toggle (pressed in dark), and the page's background colour. */
+async function mapInTheme(page: Page, scheme: 'light' | 'dark') {
+  await page.emulateMedia({ colorScheme: scheme });
   await page.goto('/');
   const toggle = page.getByRole('button', { name: 'Dark theme' });
-  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  await expect(toggle).toHaveAttribute('aria-pressed', scheme === 'dark' ? 'true' : 'false');
   const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  return { toggle, bg };
+}
+
+test('with no pick the page follows the system theme, also when it changes', async ({ page }) => {
+  const { toggle, bg } = await mapInTheme(page, 'dark');
   const dark = await bg();
   await page.emulateMedia({ colorScheme: 'light' });
   await expect(toggle).toHaveAttribute('aria-pressed', 'false');
@@ -195,11 +202,7 @@ test('with no pick the page follows the system theme, also when it changes', asy
 });
 
 test('the theme toggle overrides the system setting and persists', async ({ page }) => {
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.goto('/');
-  const toggle = page.getByRole('button', { name: 'Dark theme' });
-  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
-  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const { toggle, bg } = await mapInTheme(page, 'light');
   const light = await bg();
   await toggle.click();
   await expect(toggle).toHaveAttribute('aria-pressed', 'true');

@@ -8,7 +8,7 @@ import type { Locator } from '@playwright/test';
 import { test, expect } from './fixtures';
 import { loadLesson, narrowAndDarkChecks, openLesson, paramsOf, widgetScreenshots } from './lesson-page';
 import { root, tabTo } from './phase2';
-import { answerAndContinue, heldoutTexts, loadLmEngine, loadShipped, reach, value } from './lm-node';
+import { answerAndContinue, checkBadTexts, heldoutTexts, loadLmEngine, loadShipped, reach, textBoxAt, value } from './lm-node';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmInfo } from '../../web/src/engine/lm-types';
 import { lmCompareParams } from '../../web/src/widgets/lm-compare/params';
@@ -91,17 +91,12 @@ test('parameters, logged curves, held-out loss and own-text loss equal the engin
 
 test('bad text gets a clear message and the next text still scores', async ({ page }) => {
   test.setTimeout(120_000);
-  await openLesson(page, lesson);
-  await reach(page, lesson, 'own-text');
   const own = widget(page, 'text');
-  const box = own.locator('textarea');
-  await expect(box).toBeVisible({ timeout: 60_000 });
-  await box.fill('   ');
-  await own.locator('[data-control="score-text"]').click();
-  await expect(own.locator('[data-run-error]')).toHaveText('Type some text first.');
-  await box.fill('x'.repeat(100_000));
-  await own.locator('[data-control="score-text"]').click();
-  await expect(own.locator('[data-run-error]')).toHaveText('This text is 100,000 characters long; this box takes at most 20,000. Shorten it and try again.');
+  const box = await textBoxAt(page, lesson, 'own-text', own);
+  await checkBadTexts(box, own.locator('[data-control="score-text"]'), own.locator('[data-run-error]'), [
+    { text: '   ', message: 'Type some text first.' },
+    { text: 'x'.repeat(100_000), message: 'This text is 100,000 characters long; this box takes at most 20,000. Shorten it and try again.' },
+  ]);
   const odd = 'tab\there\u0007bell\u0000nul, Ελληνικά, русский, 中文, עברית 🙂';
   await box.fill(odd);
   await own.locator('[data-control="score-text"]').click();

@@ -5,11 +5,11 @@
 // and held-out loss of the comparison table, the router saturation and the samples. Also: keyboard
 // only, Cancel mid-run, a failed corpus load with Retry, bad prompts, 375 px, dark, axe.
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, shot, seriousA11yViolations } from './fixtures';
 import { loadLesson, narrowAndDarkChecks, ok, paramsOf } from './lesson-page';
 import { rightAnswer, root, stepSection } from './phase2';
+import { loadLmEngine } from './lm-node';
 import type { EngineCore } from '../../web/src/engine/core';
 import type { LmTrainTexts } from '../../web/src/engine/lm-types';
 import type { CorpusIndex } from '../../web/src/engine/corpus';
@@ -21,23 +21,6 @@ import { fmt, percent } from '../../web/src/widgets/format';
 const lesson = loadLesson('train-your-own');
 const params = paramsOf<LmTrainParams>(lesson, 'lm-train');
 const dist = (p: string) => root(`dist/${p}`);
-const wasmDir = process.env.MOE_WASM_DIR ?? root('build/wasm');
-
-/** The engine in Node with the language model's module, from the wasm build the page uses. */
-async function nodeEngine(): Promise<EngineCore> {
-  const { createRequire } = await import('node:module');
-  const g = globalThis as Record<string, unknown>;
-  g.__dirname ??= wasmDir;
-  g.require ??= createRequire(`${wasmDir}/moe_engine.mjs`);
-  const { EngineCore } = await import('../../web/src/engine/core');
-  const core = await EngineCore.load({
-    wasmBinary: fs.readFileSync(`${wasmDir}/moe_engine.wasm`),
-    create: (await import(path.join(wasmDir, 'moe_engine.mjs'))).default,
-    lm: async () => (await import(path.join(wasmDir, 'moe_lm.mjs'))).default({ wasmBinary: fs.readFileSync(`${wasmDir}/moe_lm.wasm`) }),
-  });
-  ok(await core.ensureLm());
-  return core;
-}
 
 /** The files the page fetches for a run, read from the build the server serves. */
 function pageTexts(): LmTrainTexts {
@@ -106,7 +89,7 @@ async function tabTo(page: Page, target: ReturnType<Page['locator']>) {
 
 test('train-your-own: a run with no balancing shows the Node engine’s numbers, by keyboard alone', async ({ page }) => {
   test.setTimeout(600_000);
-  const core = await nodeEngine();
+  const core = await loadLmEngine();
   const want = await replay(core, params.prompt);
   core.dispose();
 

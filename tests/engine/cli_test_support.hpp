@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -27,6 +29,20 @@ inline std::string scratch_dir(const std::string& suite, const std::string& name
   std::filesystem::create_directories(p);
   return p.string();
 }
+
+// The signature every in-process command shares (moe::cli::run_forward, moe::cli::run_lm, ...).
+using CliCommand = int (*)(const std::vector<std::string>& args, std::ostream& out,
+                           std::ostream& err);
+
+// One command under test: run(args) runs it in-process, scratch(name) is a folder for the files a
+// test points it at, <temp>/<suite>/<name>.
+struct CliUnderTest {
+  CliCommand command;
+  std::string suite;
+
+  CliRun run(const std::vector<std::string>& args) const { return run_cli(command, args); }
+  std::string scratch(const std::string& name) const { return scratch_dir(suite, name); }
+};
 
 inline void write_text_file(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary);

@@ -2,6 +2,7 @@
 // file parsed and run through a Layer, and JSON arrays flattened so they compare with a trace.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,22 @@ inline nlohmann::json load_oracle_json(const std::string& name) {
   const std::string text = read_text_file(oracle_path(name));
   REQUIRE_MESSAGE(!text.empty(), "cannot read oracle case " << oracle_path(name));
   return nlohmann::json::parse(text);
+}
+
+// The golden cases' tolerance on values: 1e-5 absolute (indices and counts compare exactly).
+constexpr double kOracleTol = 1e-5;
+
+// Every value of `got` within kOracleTol of the (nested) JSON array `want`; a failure names `what`
+// and the first index off.
+template <class Values>
+void check_oracle_close(const Values& got, const nlohmann::json& want, const std::string& what) {
+  check_close(got, flat(want), kOracleTol, 0, what);
+}
+
+// One value within kOracleTol of the JSON number `want`; a failure names `what` and both values.
+inline void check_oracle_near(double got, const nlohmann::json& want, const std::string& what) {
+  CHECK_MESSAGE(std::fabs(got - want.get<double>()) <= kOracleTol,
+                what << ": got " << got << ", expected " << want.get<double>());
 }
 
 // One golden case run through the full layer: the parsed case, its trace and the whole file.

@@ -22,9 +22,7 @@ using nlohmann::json;
 
 using Run = moe_test::CliRun;
 
-Run run_args(const std::vector<std::string>& args) {
-  return moe_test::run_cli(moe::cli::run_forward, args);
-}
+const moe_test::CliUnderTest forward_cli{moe::cli::run_forward, "moe_forward_cli"};
 
 Run run_text(const std::string& text) {
   return moe_test::run_cli(
@@ -65,7 +63,7 @@ TEST_CASE("moe forward: every oracle case prints exactly its expected fields, va
                          "deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5"};
   for (const char* name : names) {
     CAPTURE(name);
-    const Run r = run_args({moe_test::oracle_path(name)});
+    const Run r = forward_cli.run({moe_test::oracle_path(name)});
     REQUIRE_MESSAGE(r.status == 0, r.err);
     CHECK(r.err.empty());
     CHECK(r.out.find('\n') == r.out.size() - 1);  // one line, one object
@@ -88,7 +86,7 @@ TEST_CASE("moe forward: every oracle case prints exactly its expected fields, va
 }
 
 TEST_CASE("moe forward --help describes the command") {
-  const Run r = run_args({"--help"});
+  const Run r = forward_cli.run({"--help"});
   CHECK(r.status == 0);
   CHECK(r.out.find("usage: moe forward CASE.json") == 0);
   CHECK(r.out.find("switch_transformers") != std::string::npos);
@@ -97,9 +95,10 @@ TEST_CASE("moe forward --help describes the command") {
 
 TEST_CASE("moe forward: bad input exits 2 with one exact error line, then a good call works") {
   SUBCASE("arguments and files") {
-    check_cli_fails(run_args({}),
+    check_cli_fails(forward_cli.run({}),
                     "moe forward: expected one CASE.json argument, got 0 (see moe forward --help)");
-    check_cli_fails(run_args({"/no/such/case.json"}), "/no/such/case.json: cannot open file");
+    check_cli_fails(forward_cli.run({"/no/such/case.json"}),
+                    "/no/such/case.json: cannot open file");
   }
   SUBCASE("empty and malformed JSON") {
     check_cli_fails(run_text(""), "json: empty input");

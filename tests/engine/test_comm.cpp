@@ -104,42 +104,49 @@ TEST_CASE("all_to_all_volume: token_device moves tokens, and a token routed home
 }
 
 TEST_CASE("all_to_all_volume: bad inputs are errors naming the field") {
-  moe::CommSpec s = hand_case();
-  s.devices = 3;
-  CHECK(volume_error(s) ==
-        "comm.devices: must divide num_experts (4) so every device holds the same number of "
-        "experts, got 3");
-  s = hand_case();
-  s.devices = 0;
-  CHECK(volume_error(s) == "comm.devices: must be between 1 and 4, got 0");
-  s = hand_case();
-  s.num_experts = 0;
-  CHECK(volume_error(s).rfind("comm.num_experts: must be between 1", 0) == 0);
-  s = hand_case();
-  s.bytes_per_value = 0;
-  CHECK(volume_error(s).rfind("comm.bytes_per_value: must be > 0", 0) == 0);
-  s = hand_case();
-  s.topk_ids.pop_back();
-  CHECK(volume_error(s) == "comm.topk_ids: must hold tokens · top_k = 8 ids, got 7");
-  s = hand_case();
-  s.topk_ids[5] = 4;
-  CHECK(volume_error(s) == "comm.topk_ids[2][1]: must be -1 (dropped) or an expert 0..3, got 4");
-  s = hand_case();
-  s.token_device = {0, 0, 2, 1};
-  CHECK(volume_error(s) == "comm.token_device[2]: must be a device 0..1, got 2");
-  s = hand_case();
-  s.token_device = {0, 1};
-  CHECK(volume_error(s).rfind("comm.token_device: must be empty or hold one device per token", 0) ==
-        0);
-  s = hand_case();
-  s.kept = {1, 1};
-  CHECK(volume_error(s).rfind("comm.kept: must be empty or hold tokens · top_k = 8", 0) == 0);
-  s = hand_case();
-  s.top_k = 5;
-  CHECK(volume_error(s) == "comm.top_k: must be between 1 and 4, got 5");
-  s = hand_case();
-  s.d_model = 0;
-  CHECK(volume_error(s).rfind("comm.d_model: must be between 1", 0) == 0);
+  // One field of the hand case broken, and the error it gives: the whole message, or (whole =
+  // false) how it starts.
+  const struct {
+    void (*breaks)(moe::CommSpec&);
+    const char* error;
+    bool whole = true;
+  } cases[] = {
+      {[](moe::CommSpec& s) { s.devices = 3; },
+       "comm.devices: must divide num_experts (4) so every device holds the same number of "
+       "experts, got 3"},
+      {[](moe::CommSpec& s) { s.devices = 0; }, "comm.devices: must be between 1 and 4, got 0"},
+      {[](moe::CommSpec& s) { s.num_experts = 0; }, "comm.num_experts: must be between 1", false},
+      {[](moe::CommSpec& s) { s.bytes_per_value = 0; }, "comm.bytes_per_value: must be > 0", false},
+      {[](moe::CommSpec& s) { s.topk_ids.pop_back(); },
+       "comm.topk_ids: must hold tokens · top_k = 8 ids, got 7"},
+      {[](moe::CommSpec& s) { s.topk_ids[5] = 4; },
+       "comm.topk_ids[2][1]: must be -1 (dropped) or an expert 0..3, got 4"},
+      {[](moe::CommSpec& s) {
+         s.token_device = {0, 0, 2, 1};
+       },
+       "comm.token_device[2]: must be a device 0..1, got 2"},
+      {[](moe::CommSpec& s) {
+         s.token_device = {0, 1};
+       },
+       "comm.token_device: must be empty or hold one device per token", false},
+      {[](moe::CommSpec& s) {
+         s.kept = {1, 1};
+       },
+       "comm.kept: must be empty or hold tokens · top_k = 8", false},
+      {[](moe::CommSpec& s) { s.top_k = 5; }, "comm.top_k: must be between 1 and 4, got 5"},
+      {[](moe::CommSpec& s) { s.d_model = 0; }, "comm.d_model: must be between 1", false},
+  };
+  for (const auto& c : cases) {
+    moe::CommSpec s = hand_case();
+    c.breaks(s);
+    const std::string error = volume_error(s);
+    if (c.whole) {
+      CHECK(error == c.error);
+    } else {
+      INFO("expected to start with: " << c.error);
+      CHECK(error.rfind(c.error, 0) == 0);
+    }
+  }
 }
 
 TEST_CASE("training_memory: weights, gradients, Adam moments and the fp32 master copy") {

@@ -55,27 +55,22 @@ const BinaryVariant kSwigluVariants[] = {
     {"f32_swiglu", moe::f32_swiglu, moe::f32_swiglu__scalar},
 };
 
-struct SoftmaxVariant {
+// A kernel variant under its name, for signatures whose test names the reference it compares with.
+template <class Fn>
+struct Variant {
   const char* name;
-  SoftmaxFn fn;
+  Fn fn;
 };
+using SoftmaxVariant = Variant<SoftmaxFn>;
+using MatmulVariant = Variant<MatmulFn>;
+using AxpyVariant = Variant<AxpyFn>;
 const SoftmaxVariant kSoftmaxVariants[] = {
     {"f32_softmax_rows__xsimd", moe::f32_softmax_rows__xsimd<Arch>},
     {"f32_softmax_rows", moe::f32_softmax_rows},
 };
-
-struct MatmulVariant {
-  const char* name;
-  MatmulFn fn;
-};
 const MatmulVariant kMatmulVariants[] = {
     {"f32_matmul__xsimd", moe::f32_matmul__xsimd<Arch>},
     {"f32_matmul", moe::f32_matmul},
-};
-
-struct AxpyVariant {
-  const char* name;
-  AxpyFn fn;
 };
 const AxpyVariant kAxpyVariants[] = {
     {"f32_axpy__xsimd", moe::f32_axpy__xsimd<Arch>},
@@ -270,10 +265,7 @@ void packed_xsimd(const float* x, const float* w, float* y, size_t rows, size_t 
   moe::f32_pack_nt__xsimd<Arch>(w, packed.data(), in, out);
   moe::f32_matmul_packed__xsimd<Arch>(x, packed.data(), y, rows, in, out);
 }
-struct TiledVariant {
-  const char* name;
-  TiledFn fn;
-};
+using TiledVariant = Variant<TiledFn>;
 const TiledVariant kTiledVariants[] = {
     {"f32_matmul_tiled__xsimd", tiled_on_the_fly},
     {"f32_matmul_packed__scalar", packed_scalar},

@@ -25,16 +25,7 @@ using moe_test::as_double;
 using moe_test::flat;
 using nlohmann::json;
 using Ran = moe_test::OracleRun;
-constexpr double kTol = 1e-5;
-
-void close(const std::vector<float>& got, const json& want, const std::string& what) {
-  moe_test::check_close(got, flat(want), kTol, 0, what);
-}
-
-void near(double got, const json& want, const char* what) {
-  CHECK_MESSAGE(std::fabs(got - want.get<double>()) <= kTol,
-                what << ": got " << got << ", expected " << want.get<double>());
-}
+using moe_test::kOracleTol;
 
 // A layer from a spec object; the test fails if it is refused.
 moe::Layer layer_of(const json& spec) {
@@ -62,12 +53,13 @@ TEST_CASE("layer oracle: Mixtral top-2 and top-1 (M1, M3)") {
     CAPTURE(name);
     const Ran ran = moe_test::run_oracle_case(name);
     const moe::Trace& tr = ran.trace;
-    close(tr.output, ran.expected()["output"], "output");
-    close(tr.router_logits, ran.expected()["router_logits"], "router_logits");
-    close(tr.topk_weights, ran.expected()["topk_weights"], "topk_weights");
+    moe_test::check_oracle_close(tr.output, ran.expected()["output"], "output");
+    moe_test::check_oracle_close(tr.router_logits, ran.expected()["router_logits"],
+                                 "router_logits");
+    moe_test::check_oracle_close(tr.topk_weights, ran.expected()["topk_weights"], "topk_weights");
     CHECK(as_double(tr.topk_ids) == flat(ran.expected()["topk_indices"]));
     CHECK(as_double(tr.counts_after_capacity) == flat(ran.expected()["expert_token_counts"]));
-    near(tr.losses.aux_loss, ran.expected()["aux_loss"], "aux_loss (M1)");
+    moe_test::check_oracle_near(tr.losses.aux_loss, ran.expected()["aux_loss"], "aux_loss (M1)");
     CHECK(tr.losses.aux_loss == tr.losses.aux_loss_mixtral);
   }
 }
@@ -77,14 +69,16 @@ TEST_CASE("layer oracle: Qwen2-MoE, raw top-2 gates and a sigmoid-gated shared e
   const moe::Trace& tr = ran.trace;
   CHECK(ran.oc.config.shared_expert_gated);
   CHECK(ran.oc.config.shared_expert_d_ff == 16);
-  close(tr.output, ran.expected()["output"], "output");
-  close(tr.router_logits, ran.expected()["router_logits"], "router_logits");
-  close(tr.topk_weights, ran.expected()["topk_weights"], "topk_weights");
-  close(tr.shared_expert_output, ran.expected()["shared_expert_output_ungated"], "shared output");
-  close(tr.shared_expert_gate_logit, ran.expected()["shared_expert_gate_logit"], "gate logit");
+  moe_test::check_oracle_close(tr.output, ran.expected()["output"], "output");
+  moe_test::check_oracle_close(tr.router_logits, ran.expected()["router_logits"], "router_logits");
+  moe_test::check_oracle_close(tr.topk_weights, ran.expected()["topk_weights"], "topk_weights");
+  moe_test::check_oracle_close(tr.shared_expert_output,
+                               ran.expected()["shared_expert_output_ungated"], "shared output");
+  moe_test::check_oracle_close(tr.shared_expert_gate_logit,
+                               ran.expected()["shared_expert_gate_logit"], "gate logit");
   CHECK(as_double(tr.topk_ids) == flat(ran.expected()["topk_indices"]));
   CHECK(as_double(tr.counts_after_capacity) == flat(ran.expected()["expert_token_counts"]));
-  near(tr.losses.aux_loss, ran.expected()["aux_loss"], "aux_loss (M1)");
+  moe_test::check_oracle_near(tr.losses.aux_loss, ran.expected()["aux_loss"], "aux_loss (M1)");
 }
 
 TEST_CASE("layer oracle: Switch capacity 2 and 1 (S1-S6)") {
@@ -96,19 +90,20 @@ TEST_CASE("layer oracle: Switch capacity 2 and 1 (S1-S6)") {
     CHECK(tr.groups == 2);
     CHECK(tr.capacity == ran.oc.config.expert_capacity);
     CHECK_FALSE(tr.residual_added);
-    close(tr.output, ex["output"], "output");
-    close(tr.router_logits, ex["router_logits"], "router_logits");
-    close(tr.router_probs, ex["router_probs"], "router_probs");
-    close(tr.topk_weights, ex["topk_weights"], "topk_weights (S4)");
+    moe_test::check_oracle_close(tr.output, ex["output"], "output");
+    moe_test::check_oracle_close(tr.router_logits, ex["router_logits"], "router_logits");
+    moe_test::check_oracle_close(tr.router_probs, ex["router_probs"], "router_probs");
+    moe_test::check_oracle_close(tr.topk_weights, ex["topk_weights"], "topk_weights (S4)");
     CHECK(as_double(tr.topk_ids) == flat(ex["topk_indices"]));
     CHECK(as_double(tr.dropped) == flat(ex["dropped"]));
     CHECK(as_double(tr.expert_index_returned) == flat(ex["expert_index_returned"]));
     CHECK(as_double(tr.counts_after_capacity) == flat(ex["expert_token_counts"]));
     CHECK(as_double(tr.counts_before_capacity) == flat(ex["expert_token_counts_before_capacity"]));
-    near(tr.losses.z_loss, ex["z_loss"], "z_loss (S6)");
-    near(tr.losses.aux_loss, ex["aux_loss"], "aux_loss (S5)");
-    near(tr.losses.aux_loss_switch_pre_capacity, ex["aux_loss_with_pre_capacity_indices"],
-         "aux_loss_with_pre_capacity_indices");
+    moe_test::check_oracle_near(tr.losses.z_loss, ex["z_loss"], "z_loss (S6)");
+    moe_test::check_oracle_near(tr.losses.aux_loss, ex["aux_loss"], "aux_loss (S5)");
+    moe_test::check_oracle_near(tr.losses.aux_loss_switch_pre_capacity,
+                                ex["aux_loss_with_pre_capacity_indices"],
+                                "aux_loss_with_pre_capacity_indices");
     int dropped = 0;
     for (double v : flat(ex["dropped"])) dropped += v != 0.0;
     CHECK(tr.stats.dropped_count == dropped);
@@ -124,9 +119,10 @@ TEST_CASE("layer oracle: DeepSeek-V3 grouped sigmoid top-2 with bias and shared 
   const Ran ran = moe_test::run_oracle_case("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5");
   const moe::Trace& tr = ran.trace;
   const json& ex = ran.expected();
-  close(tr.output, ex["output"], "output");
-  close(tr.router_logits, ex["router_logits"], "router_logits");
-  close(tr.shared_expert_output, ex["shared_expert_output"], "shared_expert_output (D5)");
+  moe_test::check_oracle_close(tr.output, ex["output"], "output");
+  moe_test::check_oracle_close(tr.router_logits, ex["router_logits"], "router_logits");
+  moe_test::check_oracle_close(tr.shared_expert_output, ex["shared_expert_output"],
+                               "shared_expert_output (D5)");
   CHECK(tr.shared_expert_gate_logit.empty());
   CHECK(as_double(tr.counts_after_capacity) == flat(ex["expert_token_counts"]));
   const int k = tr.slots;
@@ -142,7 +138,7 @@ TEST_CASE("layer oracle: DeepSeek-V3 grouped sigmoid top-2 with bias and shared 
     std::sort(want.begin(), want.end());
     for (int j = 0; j < k; ++j) {
       CHECK(got[j].first == want[j].first);
-      CHECK(std::fabs(got[j].second - want[j].second) <= kTol);
+      CHECK(std::fabs(got[j].second - want[j].second) <= kOracleTol);
     }
   }
   CHECK(tr.losses.aux_loss == tr.losses.seq_balance_loss);
@@ -306,7 +302,7 @@ TEST_CASE("Switch add_residual: dropped tokens output x and the trace says so (S
   for (int t = 0; t < tr.tokens; ++t) {
     for (int i = 0; i < d; ++i) {
       const double want = base[t * d + i] + (tr.dropped[t] ? oc.input[t * d + i] : 0.0);
-      CHECK(std::fabs(tr.output[t * d + i] - want) <= kTol);
+      CHECK(std::fabs(tr.output[t * d + i] - want) <= kOracleTol);
     }
   }
 }

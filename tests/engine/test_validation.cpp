@@ -1,5 +1,7 @@
 // Errors are values with exact `where: reason` messages, and the next call still works.
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -13,9 +15,35 @@ namespace {
 std::string spec(const std::string& config_fields, const std::string& rest = R"(,"seed":1)") {
   return R"({"config":{)" + config_fields + "}" + rest + "}";
 }
-const std::string kGood =
-    R"("d_model":8,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"softmax_topk_renorm",)"
-    R"("activation":"silu","expert_kind":"swiglu")";
+
+// A config field's name and its JSON value as written in the spec.
+using Field = std::pair<std::string, std::string>;
+const std::vector<Field> kGoodFields = {{"d_model", "8"},
+                                        {"d_ff", "16"},
+                                        {"num_experts", "4"},
+                                        {"top_k", "2"},
+                                        {"router_kind", R"("softmax_topk_renorm")"},
+                                        {"activation", R"("silu")"},
+                                        {"expert_kind", R"("swiglu")"}};
+
+// The config fields of a valid layer with `changes` made: a changed field takes the new value in
+// place (a field not there yet goes last), and one changed to "" is left out.
+std::string good_with(const std::vector<Field>& changes) {
+  std::vector<Field> fields = kGoodFields;
+  for (const auto& [name, value] : changes) {
+    auto at =
+        std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.first == name; });
+    if (at == fields.end()) at = fields.insert(fields.end(), {name, ""});
+    at->second = value;
+  }
+  std::string text;
+  for (const auto& [name, value] : fields) {
+    if (!value.empty()) text += std::string(text.empty() ? "" : ",") + "\"" + name + "\":" + value;
+  }
+  return text;
+}
+const std::string kGood = good_with({});
+const Field kTopk{"router_kind", R"("softmax_topk")"};
 
 std::string error_of(const std::string& json) {
   moe::Result<moe::Layer> r = moe::make_layer(json);
@@ -45,34 +73,23 @@ TEST_CASE("config errors name the field and the reason") {
   const struct {
     std::string json, message;
   } cases[] = {
-      {spec(
-           R"("d_model":8,"d_ff":16,"num_experts":4,"top_k":5,"router_kind":"softmax_topk_renorm","activation":"silu","expert_kind":"swiglu")"),
+      {spec(good_with({{"top_k", "5"}})),
        "config.top_k: must be between 1 and num_experts (4), got 5"},
-      {spec(
-           R"("d_model":8,"d_ff":16,"num_experts":0,"top_k":1,"router_kind":"softmax_topk_renorm","activation":"silu","expert_kind":"swiglu")"),
+      {spec(good_with({{"num_experts", "0"}, {"top_k", "1"}})),
        "config.num_experts: must be >= 1, got 0"},
-      {spec(
-           R"("d_model":8,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"foo","activation":"silu","expert_kind":"swiglu")"),
+      {spec(good_with({{"router_kind", R"("foo")"}})),
        "config.router_kind: unknown router kind \"foo\" (expected one of softmax_topk, "
        "softmax_topk_renorm, noisy_topk, softmax_top1_capacity, topk_capacity, "
        "sigmoid_grouped_topk_bias, expert_choice, soft_moe)"},
-      {spec(
-           R"("d_model":8,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","activation":"silu","expert_kind":"swiglu")"),
-       "config.d_ff: missing (expected an integer)"},
-      {spec(
-           R"("d_model":"8","d_ff":16,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","activation":"silu","expert_kind":"swiglu")"),
+      {spec(good_with({{"d_ff", ""}, kTopk})), "config.d_ff: missing (expected an integer)"},
+      {spec(good_with({{"d_model", R"("8")"}, kTopk})),
        "config.d_model: must be an integer, got \"8\""},
-      {spec(
-           R"("d_model":8.5,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","activation":"silu","expert_kind":"swiglu")"),
-       "config.d_model: must be an integer, got 8.5"},
-      {spec(
-           R"("d_model":8,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","activation":"tanh","expert_kind":"mlp")"),
+      {spec(good_with({{"d_model", "8.5"}, kTopk})), "config.d_model: must be an integer, got 8.5"},
+      {spec(good_with({kTopk, {"activation", R"("tanh")"}, {"expert_kind", R"("mlp")"}})),
        "config.activation: unknown activation \"tanh\" (expected one of relu, gelu, silu)"},
-      {spec(
-           R"("d_model":8,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","activation":"relu","expert_kind":"swiglu")"),
+      {spec(good_with({kTopk, {"activation", R"("relu")"}})),
        "config.activation: swiglu experts use silu, got \"relu\""},
-      {spec(
-           R"("d_model":8,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","norm_topk_prob":1,"activation":"silu","expert_kind":"swiglu")"),
+      {spec(good_with({kTopk, {"norm_topk_prob", "1"}})),
        "config.norm_topk_prob: must be true or false, got 1"},
       {spec(kGood, ""), "spec: needs weights or a seed"},
       {spec(kGood, R"(,"seed":-1)"), "seed: must be >= 0, got -1"},
@@ -129,17 +146,15 @@ TEST_CASE("malformed JSON reports the byte position") {
 }
 
 TEST_CASE("the memory cap refuses oversized layers before allocating") {
-  const std::string huge =
-      R"("d_model":65536,"d_ff":65536,"num_experts":1024,"top_k":2,"router_kind":"softmax_topk",)"
-      R"("activation":"relu","expert_kind":"mlp")";
+  const Field relu{"activation", R"("relu")"}, mlp{"expert_kind", R"("mlp")"};
+  const std::string huge = good_with(
+      {{"d_model", "65536"}, {"d_ff", "65536"}, {"num_experts", "1024"}, kTopk, relu, mlp});
   CHECK(error_of(spec(huge))
             .rfind("config: the weights need 8796160131072 floats, above the cap "
                    "of 67108864 (64 Mi floats)",
                    0) == 0);
-  CHECK(
-      error_of(spec(
-          R"("d_model":70000,"d_ff":16,"num_experts":4,"top_k":2,"router_kind":"softmax_topk","activation":"relu","expert_kind":"mlp")")) ==
-      "config.d_model: must be <= 65536, got 70000");
+  CHECK(error_of(spec(good_with({{"d_model", "70000"}, kTopk, relu, mlp}))) ==
+        "config.d_model: must be <= 65536, got 70000");
   check_good_call_still_works();
 }
 

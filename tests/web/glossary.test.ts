@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LessonError, parseLesson } from '../../web/src/lessons/parse';
+import { parseLesson } from '../../web/src/lessons/parse';
+import { lessonProblems } from './lesson-problems';
 import { parseGlossary, termId } from '../../web/src/lessons/glossary';
 import { renderInline, renderMarkdown } from '../../web/src/lessons/markdown';
 import { loadCourseFrom } from '../../web/lesson-plugin';
@@ -33,15 +34,7 @@ options:
 \`\`\`
 `;
 
-function problemsOf(source: string): string[] {
-  try {
-    parseLesson('lessons/sample.md', source, undefined, glossary);
-    return [];
-  } catch (err) {
-    if (err instanceof LessonError) return err.problems;
-    throw err;
-  }
-}
+const problemsOf = (source: string): string[] => lessonProblems('lessons/sample.md', source, glossary);
 
 describe('glossary file', () => {
   it('lists every key term of the course, each with a definition', () => {

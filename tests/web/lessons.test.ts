@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LessonError, parseCourse, parseLesson } from '../../web/src/lessons/parse';
+import { parseCourse, parseLesson } from '../../web/src/lessons/parse';
+import { lessonProblems } from './lesson-problems';
 import { loadCourseFrom } from '../../web/lesson-plugin';
 import { widgetCatalog } from '../../web/src/widgets/catalog';
 
@@ -45,15 +46,7 @@ params:
 const lesson = (body: string, front = frontMatter) => `${front}\n${body}`;
 
 /** The problems parseLesson reports, or [] if it accepts the source. */
-function problemsOf(source: string): string[] {
-  try {
-    parseLesson(FILE, source);
-    return [];
-  } catch (err) {
-    if (err instanceof LessonError) return err.problems;
-    throw err;
-  }
-}
+const problemsOf = (source: string): string[] => lessonProblems(FILE, source);
 
 describe('real lessons', () => {
   it('the course map and every lesson file parse and validate', () => {

@@ -3,6 +3,7 @@
 // memory from seeded weights or built from a few named sizes.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "moe/lm/lm_forward.hpp"
+#include "moe/lm/lm_generate.hpp"
 #include "moe/lm/lm_trainer.hpp"
 #include "moe/lm/lm_weights.hpp"
 #include "moe/lm/safetensors.hpp"
@@ -100,6 +102,28 @@ inline moe::lm::LmTrainConfig tiny_lm_train_config(const moe::lm::LmConfig& c, c
   t.seed = r.seed;
   t.lr = r.lr;
   return t;
+}
+
+// The "model" block of a TRAIN.json recipe at the tiny sizes most training tests use: 16 wide,
+// FFN 12, 2 layers, 2 query heads on 1 kv head, top-2 of 4 experts, `context` positions.
+inline nlohmann::json tiny_recipe_model(int context) {
+  return {{"hidden_size", 16},        {"intermediate_size", 12},           {"num_hidden_layers", 2},
+          {"num_attention_heads", 2}, {"num_key_value_heads", 1},          {"num_local_experts", 4},
+          {"num_experts_per_tok", 2}, {"max_position_embeddings", context}};
+}
+
+// The two decoding modes a generator is checked in: greedy, and seeded top-p sampling at
+// `temperature`; both write `max_new` tokens.
+inline std::array<moe::lm::GenerateOptions, 2> greedy_and_sampled(int max_new, float temperature,
+                                                                  float top_p, uint64_t seed) {
+  moe::lm::GenerateOptions greedy;
+  greedy.max_new_tokens = max_new;
+  moe::lm::GenerateOptions sampled = greedy;
+  sampled.greedy = false;
+  sampled.temperature = temperature;
+  sampled.top_p = top_p;
+  sampled.seed = seed;
+  return {greedy, sampled};
 }
 
 // A small config (GQA: 4 query heads on 2 kv heads) for tests that need no golden data.

@@ -24,21 +24,15 @@ using nlohmann::json;
 
 using Run = moe_test::CliRun;
 
-Run run_lm(const std::vector<std::string>& args) {
-  return moe_test::run_cli(moe::cli::run_lm, args);
-}
+const moe_test::CliUnderTest lm_cli{moe::cli::run_lm, "moe_lm_cli"};
 
 std::string tiny_dir() {
   return std::string(MOE_ORACLE_LM_DIR) + "/mixtral_tiny_l2_e4_top2";
 }
 
-std::string scratch(const std::string& name) {
-  return moe_test::scratch_dir("moe_lm_cli", name);
-}
-
 // A model folder with the tiny case's weights and `config` as config.json.
 std::string dir_with_config(const std::string& name, const std::string& config) {
-  const std::string dir = scratch(name);
+  const std::string dir = lm_cli.scratch(name);
   write_text_file(dir + "/config.json", config);
   write_text_file(dir + "/model.safetensors",
                   moe_test::read_text_file(tiny_dir() + "/model.safetensors"));
@@ -49,9 +43,9 @@ std::string dir_with_config(const std::string& name, const std::string& config) 
 
 TEST_CASE("moe lm forward: prints the golden case's values under its names") {
   const json expected = json::parse(moe_test::read_text_file(tiny_dir() + "/expected.json"));
-  const std::string input = scratch("forward") + "/input.json";
+  const std::string input = lm_cli.scratch("forward") + "/input.json";
   write_text_file(input, json{{"input_ids", expected["input_ids"]}}.dump());
-  const Run r = run_lm({"forward", tiny_dir(), input});
+  const Run r = lm_cli.run({"forward", tiny_dir(), input});
   REQUIRE_MESSAGE(r.status == 0, r.err);
   CHECK(r.err.empty());
   const json got = json::parse(r.out);
@@ -72,14 +66,14 @@ TEST_CASE("moe lm generate: greedy prints the golden tokens; a seed fixes the sa
   const json expected = json::parse(moe_test::read_text_file(tiny_dir() + "/expected.json"));
   std::string prompt;
   for (const json& v : expected["input_ids"][0]) prompt += (prompt.empty() ? "" : ",") + v.dump();
-  const Run g =
-      run_lm({"generate", tiny_dir(), "--prompt-ids", prompt, "--max-new-tokens", "8", "--greedy"});
+  const Run g = lm_cli.run(
+      {"generate", tiny_dir(), "--prompt-ids", prompt, "--max-new-tokens", "8", "--greedy"});
   REQUIRE_MESSAGE(g.status == 0, g.err);
   CHECK(json::parse(g.out) == json{{"tokens", expected["greedy"]}});
   const std::vector<std::string> sample = {"generate",      tiny_dir(), "--prompt-ids", "3,1,4",
                                            "--temperature", "0.8",      "--top-p",      "0.9",
                                            "--seed",        "5"};
-  const Run a = run_lm(sample), b = run_lm(sample);
+  const Run a = lm_cli.run(sample), b = lm_cli.run(sample);
   REQUIRE_MESSAGE(a.status == 0, a.err);
   CHECK(a.out == b.out);
   // The default --max-new-tokens is 16; the case's config says eos_token_id 2, where the sample
@@ -91,26 +85,26 @@ TEST_CASE("moe lm generate: greedy prints the golden tokens; a seed fixes the sa
 }
 
 TEST_CASE("moe lm: help lists the subcommands") {
-  const Run r = run_lm({"--help"});
+  const Run r = lm_cli.run({"--help"});
   CHECK(r.status == 0);
   CHECK(r.out.find("  forward MODEL_DIR INPUT.json") != std::string::npos);
   CHECK(r.out.find("  generate MODEL_DIR --prompt-ids") != std::string::npos);
-  CHECK(run_lm({"forward", "--help"}).out.rfind("usage: moe lm forward", 0) == 0);
-  CHECK(run_lm({}).status == 2);
+  CHECK(lm_cli.run({"forward", "--help"}).out.rfind("usage: moe lm forward", 0) == 0);
+  CHECK(lm_cli.run({}).status == 2);
 }
 
 TEST_CASE("moe lm: bad input exits 2 with one error line naming where and why") {
-  const std::string input = scratch("bad") + "/input.json";
+  const std::string input = lm_cli.scratch("bad") + "/input.json";
   auto forward_with = [&](const std::string& text) {
     write_text_file(input, text);
-    return run_lm({"forward", tiny_dir(), input});
+    return lm_cli.run({"forward", tiny_dir(), input});
   };
-  check_cli_fails(run_lm({"tokenise"}),
+  check_cli_fails(lm_cli.run({"tokenise"}),
                   "moe lm: unknown subcommand \"tokenise\" (see moe lm --help)");
-  check_cli_fails(run_lm({"forward", tiny_dir()}),
+  check_cli_fails(lm_cli.run({"forward", tiny_dir()}),
                   "moe lm forward: expected MODEL_DIR and INPUT.json, got 1 arguments (see moe lm "
                   "forward --help)");
-  check_cli_fails(run_lm({"forward", tiny_dir(), input + ".missing"}),
+  check_cli_fails(lm_cli.run({"forward", tiny_dir(), input + ".missing"}),
                   input + ".missing: cannot open file");
   check_cli_fails(forward_with("{\"input_ids\": [[1, 2], [3]]}"),
                   input +
@@ -127,49 +121,50 @@ TEST_CASE("moe lm: bad input exits 2 with one error line naming where and why") 
   check_cli_fails(forward_with("{\"input_ids\": [[1, 2]"), input + ": not valid JSON");
   check_cli_fails(forward_with(""), input + ": empty file");
 
-  const std::string missing = scratch("empty_dir");
-  check_cli_fails(run_lm({"generate", missing, "--prompt-ids", "1"}),
+  const std::string missing = lm_cli.scratch("empty_dir");
+  check_cli_fails(lm_cli.run({"generate", missing, "--prompt-ids", "1"}),
                   missing + "/config.json: cannot open file");
   const std::string bad_config =
       dir_with_config("bad_config", "{\"vocab_size\": 48, \"hidden_size\": 32}");
   check_cli_fails(
-      run_lm({"generate", bad_config, "--prompt-ids", "1"}),
+      lm_cli.run({"generate", bad_config, "--prompt-ids", "1"}),
       bad_config + "/config.json: config.intermediate_size: missing (expected an integer)");
   json wrong = json::parse(moe_test::read_text_file(tiny_dir() + "/config.json"));
   wrong["num_local_experts"] = 5;  // the checkpoint has 4
   const std::string mismatch = dir_with_config("mismatch", wrong.dump());
-  check_cli_fails(run_lm({"generate", mismatch, "--prompt-ids", "1"}),
+  check_cli_fails(lm_cli.run({"generate", mismatch, "--prompt-ids", "1"}),
                   mismatch +
                       "/model.safetensors: weights.model.layers.0.block_sparse_moe.gate.weight: "
                       "expected shape [5, 32], got [4, 32]");
-  const std::string truncated = scratch("truncated");
+  const std::string truncated = lm_cli.scratch("truncated");
   write_text_file(truncated + "/config.json",
                   moe_test::read_text_file(tiny_dir() + "/config.json"));
   write_text_file(truncated + "/model.safetensors",
                   moe_test::read_text_file(tiny_dir() + "/model.safetensors").substr(0, 5000));
-  const Run t = run_lm({"generate", truncated, "--prompt-ids", "1"});
+  const Run t = lm_cli.run({"generate", truncated, "--prompt-ids", "1"});
   CHECK(t.status == 2);
   CHECK(t.err.rfind("error: " + truncated + "/model.safetensors: safetensors.", 0) == 0);
 
   const std::string dir = tiny_dir();
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3,x"}),
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids", "3,x"}),
                   "--prompt-ids: item 2 (\"x\") is not a token id (expected ids like 3,1,4)");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", ""}),
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids", ""}),
                   "--prompt-ids: is empty (expected ids like 3,1,4)");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3,,4"}),
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids", "3,,4"}),
                   "--prompt-ids: item 2 (\"\") is not a token id (expected ids like 3,1,4)");
-  check_cli_fails(run_lm({"generate", dir}), "--prompt-ids: missing (expected ids like 3,1,4)");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids"}), "--prompt-ids: missing value");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3,99"}),
+  check_cli_fails(lm_cli.run({"generate", dir}), "--prompt-ids: missing (expected ids like 3,1,4)");
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids"}), "--prompt-ids: missing value");
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids", "3,99"}),
                   "prompt[1]: must be a token id between 0 and 47 (vocab_size - 1), got 99");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--max-new-tokens", "two"}),
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids", "3", "--max-new-tokens", "two"}),
                   "--max-new-tokens: expected a number, got \"two\"");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--greedy", "--temperature", "1"}),
-                  "--greedy: cannot be combined with --temperature or --top-p");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--top-p", "0"}),
+  check_cli_fails(
+      lm_cli.run({"generate", dir, "--prompt-ids", "3", "--greedy", "--temperature", "1"}),
+      "--greedy: cannot be combined with --temperature or --top-p");
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids", "3", "--top-p", "0"}),
                   "options.top_p: must be in (0, 1], got 0");
-  check_cli_fails(run_lm({"generate", dir, "--prompt-ids", "3", "--beam", "4"}),
+  check_cli_fails(lm_cli.run({"generate", dir, "--prompt-ids", "3", "--beam", "4"}),
                   "moe lm generate: unknown option \"--beam\" (see moe lm generate --help)");
   // And after all that, a good call still works.
-  CHECK(run_lm({"generate", dir, "--prompt-ids", "3", "--max-new-tokens", "2"}).status == 0);
+  CHECK(lm_cli.run({"generate", dir, "--prompt-ids", "3", "--max-new-tokens", "2"}).status == 0);
 }

@@ -39,14 +39,7 @@ std::vector<int32_t> drain(moe::lm::LmStream& s) {
 TEST_CASE("lm stream: the same tokens as lm_generate, greedy and seeded top-p") {
   moe::lm::LmModel model = small_model(3);
   const std::vector<int32_t> prompt = {4, 9, 22, 1};
-  moe::lm::GenerateOptions greedy;
-  greedy.max_new_tokens = 18;
-  moe::lm::GenerateOptions sampled = greedy;
-  sampled.greedy = false;
-  sampled.temperature = 1.3f;
-  sampled.top_p = 0.85f;
-  sampled.seed = 77;
-  for (const moe::lm::GenerateOptions& o : {greedy, sampled}) {
+  for (const moe::lm::GenerateOptions& o : moe_test::greedy_and_sampled(18, 1.3f, 0.85f, 77)) {
     CAPTURE(o.greedy);
     auto whole = moe::lm::lm_generate(model, prompt, o);
     REQUIRE(whole.ok());

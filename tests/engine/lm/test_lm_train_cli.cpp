@@ -22,13 +22,11 @@ namespace {
 using moe_test::write_text_file;
 using nlohmann::json;
 
-std::string scratch(const std::string& name) {
-  return moe_test::scratch_dir("moe_lm_train", name);
-}
+const moe_test::CliUnderTest lm_cli{moe::cli::run_lm, "moe_lm_train"};
 
 // Two domains of made-up text, a tokenizer of 300 ids trained on them, and the folder's path.
 std::string make_corpus() {
-  const std::string root = scratch("corpus");
+  const std::string root = lm_cli.scratch("corpus");
   std::string prose, code;
   for (int i = 0; i < 60; ++i) {
     prose += "the river runs past the mill and the miller sings " + std::to_string(i % 7) + ".\n";
@@ -49,19 +47,12 @@ std::string make_corpus() {
 }
 
 json tiny_job(const std::string& root) {
+  json model = moe_test::tiny_recipe_model(32);
+  model["rope_theta"] = 10000.0;
   return {{"corpus", root},
           {"tokenizer", root + "/tokenizer.json"},
           {"domains", {"prose", "code"}},
-          {"model",
-           {{"hidden_size", 16},
-            {"intermediate_size", 12},
-            {"num_hidden_layers", 2},
-            {"num_attention_heads", 2},
-            {"num_key_value_heads", 1},
-            {"num_local_experts", 4},
-            {"num_experts_per_tok", 2},
-            {"max_position_embeddings", 32},
-            {"rope_theta", 10000.0}}},
+          {"model", model},
           {"batch", 4},
           {"seq_len", 16},
           {"steps", 6},
@@ -74,9 +65,9 @@ json tiny_job(const std::string& root) {
 }
 
 moe_test::CliRun run_job(const json& job, const std::string& name) {
-  const std::string path = scratch("jobs") + "/" + name + ".json";
+  const std::string path = lm_cli.scratch("jobs") + "/" + name + ".json";
   write_text_file(path, job.dump());
-  return moe_test::run_cli(moe::cli::run_lm, {"train", path});
+  return lm_cli.run({"train", path});
 }
 
 std::vector<json> lines(const std::string& out) {
@@ -95,8 +86,8 @@ std::vector<json> lines(const std::string& out) {
 TEST_CASE("moe lm train: chunk lines, held-out loss, a checkpoint that loads, and a log") {
   const std::string root = make_corpus();
   json job = tiny_job(root);
-  job["out"] = scratch("model");
-  job["log"] = scratch("model") + "/training_log.json";
+  job["out"] = lm_cli.scratch("model");
+  job["log"] = lm_cli.scratch("model") + "/training_log.json";
   const moe_test::CliRun r = run_job(job, "ok");
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -151,14 +142,13 @@ TEST_CASE("moe lm analyze --training-log: router saturation at the logged routin
   const std::string root = make_corpus();
   json job = tiny_job(root);
   job["routing_steps"] = {2, 4};
-  job["out"] = scratch("saturation_model");
-  job["log"] = scratch("saturation_model") + "/training_log.json";
+  job["out"] = lm_cli.scratch("saturation_model");
+  job["log"] = lm_cli.scratch("saturation_model") + "/training_log.json";
   const moe_test::CliRun trained = run_job(job, "saturation");
   INFO(trained.err);
   REQUIRE(trained.status == 0);
-  const moe_test::CliRun r =
-      moe_test::run_cli(moe::cli::run_lm, {"analyze", job["out"], "--corpus", root, "--max-tokens",
-                                           "32", "--training-log", job["log"]});
+  const moe_test::CliRun r = lm_cli.run({"analyze", job["out"], "--corpus", root, "--max-tokens",
+                                         "32", "--training-log", job["log"]});
   INFO(r.err);
   REQUIRE(r.status == 0);
   const json s = json::parse(r.out)["router_saturation"];
@@ -185,10 +175,10 @@ TEST_CASE("moe lm analyze --training-log: router saturation at the logged routin
   }
 
   // A log without routing is refused, naming the file.
-  const std::string bare = scratch("jobs") + "/no_routing.json";
+  const std::string bare = lm_cli.scratch("jobs") + "/no_routing.json";
   write_text_file(bare, json{{"recipe", {{"seq_len", 16}}}}.dump());
-  const moe_test::CliRun bad = moe_test::run_cli(
-      moe::cli::run_lm, {"analyze", job["out"], "--corpus", root, "--training-log", bare});
+  const moe_test::CliRun bad =
+      lm_cli.run({"analyze", job["out"], "--corpus", root, "--training-log", bare});
   CHECK(bad.status == 2);
   CHECK(bad.err == "error: --training-log: " + bare +
                        ": routing: missing (a training log of moe lm train, with recipe.seq_len "
@@ -204,7 +194,7 @@ TEST_CASE("moe lm train: the written config.json records the recipe's values") {
   job["steps"] = 1;
   job["routing_steps"] = json::array();
   job["dtype"] = "f16";
-  job["out"] = scratch("config_model");
+  job["out"] = lm_cli.scratch("config_model");
   const moe_test::CliRun r = run_job(job, "config");
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -244,7 +234,7 @@ TEST_CASE(
   job["model"]["n_shared_experts"] = 1;
   job["balancing"] = {{"seq_aux", 0.001}, {"bias_gamma", 0.01}};
   job["routing_steps"] = json::array();
-  job["out"] = scratch("deepseek_model");
+  job["out"] = lm_cli.scratch("deepseek_model");
   const moe_test::CliRun r = run_job(job, "deepseek");
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -266,7 +256,7 @@ TEST_CASE(
   json capacity = tiny_job(root);
   capacity["router_kind"] = "softmax_top1_capacity";
   capacity["model"]["num_experts_per_tok"] = 1;
-  capacity["out"] = scratch("capacity_model");
+  capacity["out"] = lm_cli.scratch("capacity_model");
   const moe_test::CliRun refused = run_job(capacity, "capacity");
   CHECK(refused.status == 2);
   CHECK(refused.err.find("out: a checkpoint cannot hold the capacity router "
@@ -300,7 +290,7 @@ TEST_CASE("moe lm train: bad TRAIN.json fields exit 2 naming the field") {
     json job = tiny_job(root);
     job.update(b.patch);
     const moe_test::CliRun r = run_job(job, b.name);
-    const std::string path = scratch("jobs") + "/" + b.name + ".json";
+    const std::string path = lm_cli.scratch("jobs") + "/" + b.name + ".json";
     CHECK(r.status == 2);
     CHECK(r.err == "error: " + path + ": " + b.message + "\n");
   }

@@ -41,14 +41,7 @@ TEST_CASE("lm train generate: the trainer writes what lm_generate writes on its 
   moe::lm::LmTrainer t = trained(small_config(), 12);
   moe::lm::LmModel model(t.config().shape.config, t.weights());
   const std::vector<int32_t> prompt{2, 5, 3};
-  moe::lm::GenerateOptions greedy;
-  greedy.max_new_tokens = 12;
-  moe::lm::GenerateOptions sampled = greedy;
-  sampled.greedy = false;
-  sampled.temperature = 0.8f;
-  sampled.top_p = 0.9f;
-  sampled.seed = 41;
-  for (const moe::lm::GenerateOptions& o : {greedy, sampled}) {
+  for (const moe::lm::GenerateOptions& o : moe_test::greedy_and_sampled(12, 0.8f, 0.9f, 41)) {
     moe::Result<std::vector<int32_t>> ours = t.generate(prompt, o);
     moe::Result<std::vector<int32_t>> reference = moe::lm::lm_generate(model, prompt, o);
     REQUIRE(ours.ok());
@@ -87,15 +80,7 @@ TEST_CASE("lm train generate: the text follows training, and bad requests name t
 
 TEST_CASE("lm train recipe: fields, their defaults and errors naming the field") {
   using json = nlohmann::json;
-  const json doc = {{"model",
-                     {{"hidden_size", 16},
-                      {"intermediate_size", 12},
-                      {"num_hidden_layers", 2},
-                      {"num_attention_heads", 2},
-                      {"num_key_value_heads", 1},
-                      {"num_local_experts", 4},
-                      {"num_experts_per_tok", 2},
-                      {"max_position_embeddings", 24}}},
+  const json doc = {{"model", moe_test::tiny_recipe_model(24)},
                     {"balancing", {{"switch_aux", 0.01}, {"bias_gamma", 0.001}}},
                     {"steps", 40},
                     {"warmup", 4},

@@ -49,6 +49,32 @@ inline std::vector<int32_t> ints(const nlohmann::json& j) {
   return out;
 }
 
+// A golden case opened for a routing test: the whole file, its config and expected blocks, and the
+// sizes every routing case has.
+struct RoutingCase {
+  nlohmann::json file, config, expected;
+  int experts = 0;                   // E
+  std::vector<float> router_logits;  // [T, E], expected.router_logits (empty if not recorded)
+  int tokens = 0;                    // T
+};
+
+inline RoutingCase load_routing_case(const std::string& name) {
+  RoutingCase c;
+  c.file = load_case(name);
+  c.config = c.file["config"];
+  c.expected = c.file["expected"];
+  c.experts = c.config["num_experts"];
+  if (c.expected.contains("router_logits")) c.router_logits = floats(c.expected["router_logits"]);
+  c.tokens = static_cast<int>(c.router_logits.size()) / c.experts;
+  return c;
+}
+
+// |got - want| <= kOracleTol for one recorded number; on failure names it and both values.
+inline void check_near(double got, const nlohmann::json& want, const char* what) {
+  CHECK_MESSAGE(std::fabs(got - want.get<float>()) <= kOracleTol,
+                what << ": got " << got << ", want " << want.get<float>());
+}
+
 // Every |got[i] - want[i]| <= tol; on failure names the first bad index and both values.
 template <class A, class B>
 void check_close(const A& got, const B& want, const char* what, float tol = kOracleTol) {

@@ -18,14 +18,13 @@ std::vector<int32_t> sorted_rows(std::vector<int32_t> ids, int tokens, int k) {
 }  // namespace
 
 TEST_CASE("routing/oracle: deepseek-v3 sigmoid grouped top-k with correction bias") {
-  const nlohmann::json c = load_case("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5");
-  const nlohmann::json& cfg = c["config"];
-  const nlohmann::json& ex = c["expected"];
-  const int experts = cfg["num_experts"];
+  const RoutingCase c = load_routing_case("deepseekv3_e8_g2_tg1_top2_bias_norm_rsf2.5");
+  const nlohmann::json& cfg = c.config;
+  const nlohmann::json& ex = c.expected;
+  const int experts = c.experts, tokens = c.tokens;
   const int k = cfg["top_k"];
-  const std::vector<float> logits = floats(ex["router_logits"]);            // [T, E]
-  const std::vector<float> bias = floats(c["weights"]["correction_bias"]);  // [E]
-  const int tokens = static_cast<int>(logits.size()) / experts;
+  const std::vector<float>& logits = c.router_logits;                            // [T, E]
+  const std::vector<float> bias = floats(c.file["weights"]["correction_bias"]);  // [E]
 
   const GroupedTopkBias r = sigmoid_grouped_topk_bias(
       logits, bias, tokens, experts, k, cfg["n_group"], cfg["topk_group"],

@@ -13,24 +13,20 @@ namespace {
 
 void check_topk_case(const std::string& name) {
   CAPTURE(name);
-  const nlohmann::json c = load_case(name);
-  const nlohmann::json& cfg = c["config"];
-  const nlohmann::json& ex = c["expected"];
-  const int experts = cfg["num_experts"];
-  const int k = cfg["top_k"];
-  const std::vector<float> logits = floats(ex["router_logits"]);  // [T, E]
-  const int tokens = static_cast<int>(logits.size()) / experts;
+  const RoutingCase c = load_routing_case(name);
+  const int k = c.config["top_k"];
   const bool renormalise =
-      cfg["router_kind"] == "softmax_topk_renorm" || cfg["norm_topk_prob"].get<bool>();
+      c.config["router_kind"] == "softmax_topk_renorm" || c.config["norm_topk_prob"].get<bool>();
 
-  const SoftmaxTopk sel = softmax_topk(logits, tokens, experts, k, renormalise);
+  const SoftmaxTopk sel = softmax_topk(c.router_logits, c.tokens, c.experts, k, renormalise);
   REQUIRE_MESSAGE(sel.ok(), sel.error);
-  check_equal(sel.topk_ids, ints(ex["topk_indices"]), "topk_indices");
-  check_close(sel.topk_weights, floats(ex["topk_weights"]), "topk_weights");
+  check_equal(sel.topk_ids, ints(c.expected["topk_indices"]), "topk_indices");
+  check_close(sel.topk_weights, floats(c.expected["topk_weights"]), "topk_weights");
 
-  const LoadBalancingLoss aux = mixtral_load_balancing_loss(logits, tokens, experts, k);
+  const LoadBalancingLoss aux =
+      mixtral_load_balancing_loss(c.router_logits, c.tokens, c.experts, k);
   REQUIRE_MESSAGE(aux.ok(), aux.error);
-  CHECK(std::fabs(aux.value - ex["aux_loss"].get<float>()) <= kOracleTol);
+  check_near(aux.value, c.expected["aux_loss"], "aux_loss");
 }
 
 }  // namespace
@@ -41,9 +37,8 @@ TEST_CASE("routing/oracle: mixtral top-2 selection and M1 aux loss") {
 
 TEST_CASE("routing/oracle: mixtral top-1 weights are exactly 1 (M3)") {
   check_topk_case("mixtral_e8_top1_d8_ff16_t6");
-  const nlohmann::json c = load_case("mixtral_e8_top1_d8_ff16_t6");
-  const std::vector<float> logits = floats(c["expected"]["router_logits"]);
-  const SoftmaxTopk sel = softmax_topk(logits, 6, 8, 1, true);
+  const RoutingCase c = load_routing_case("mixtral_e8_top1_d8_ff16_t6");
+  const SoftmaxTopk sel = softmax_topk(c.router_logits, 6, 8, 1, true);
   REQUIRE(sel.ok());
   for (float w : sel.topk_weights) CHECK(w == 1.0f);
 }
@@ -53,30 +48,30 @@ TEST_CASE("routing/oracle: qwen2-moe unnormalised top-2 (Q1)") {
 }
 
 TEST_CASE("routing/oracle: mixtral load_balancing_loss over 2 concatenated layers (M1, M2)") {
-  const nlohmann::json c = load_case("mixtral_aux_loss_l2_b2_s5_e4_top2_nomask");
-  const nlohmann::json& cfg = c["config"];
-  const nlohmann::json& ex = c["expected"];
+  const RoutingCase c = load_routing_case("mixtral_aux_loss_l2_b2_s5_e4_top2_nomask");
+  const nlohmann::json& cfg = c.config;
+  const nlohmann::json& ex = c.expected;
   const int layers = cfg["num_layers"];
   const int batch = cfg["batch_size"];
   const int seq_len = cfg["seq_len"];
-  const int experts = cfg["num_experts"];
+  const int experts = c.experts;
   const int k = cfg["top_k"];
-  const std::vector<float> logits = floats(c["input"]["gate_logits"]);  // [L·B·S, E]
+  const std::vector<float> logits = floats(c.file["input"]["gate_logits"]);  // [L·B·S, E]
   const int rows = layers * batch * seq_len;
   REQUIRE(logits.size() == static_cast<size_t>(rows) * experts);
 
   const LoadBalancingLoss no_mask = mixtral_load_balancing_loss(logits, rows, experts, k);
   REQUIRE_MESSAGE(no_mask.ok(), no_mask.error);
-  CHECK(std::fabs(no_mask.value - ex["aux_loss_without_mask"].get<float>()) <= kOracleTol);
+  check_near(no_mask.value, ex["aux_loss_without_mask"], "aux_loss_without_mask");
 
   // The case's attention_mask is null, so `aux_loss` is the same call; an all-ones mask must
   // reproduce it through the masked code path (M2).
-  REQUIRE(c["input"]["attention_mask"].is_null());
+  REQUIRE(c.file["input"]["attention_mask"].is_null());
   const std::vector<uint8_t> ones(static_cast<size_t>(batch) * seq_len, 1);  // [B, S]
   const LoadBalancingLoss masked =
       mixtral_load_balancing_loss(logits, rows, experts, k, ones, batch, seq_len);
   REQUIRE_MESSAGE(masked.ok(), masked.error);
-  CHECK(std::fabs(masked.value - ex["aux_loss"].get<float>()) <= kOracleTol);
+  check_near(masked.value, ex["aux_loss"], "aux_loss");
 
   // The selection it counted is the one the harness recorded.
   const SoftmaxTopk sel = softmax_topk(logits, rows, experts, k, true);

@@ -9,7 +9,7 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/rng.hpp"
+#include "model_grad_support.hpp"
 #include "moe/train/model.hpp"
 
 namespace {
@@ -18,26 +18,16 @@ using moe::train::LossCoefs;
 using moe::train::ModelShape;
 using moe::train::RouterKind;
 
-struct Problem {
-  ModelShape shape;
-  int T = 12, seq_len = 4;
-  std::vector<double> params, bias, x, y;
-};
+using Problem = moe_test::GradProblem;
+using moe_test::grad_problem_loss;
 
+// The top-k routers' problem: a zero selection bias, random for the one router that uses it.
 Problem make_problem(RouterKind router, moe::ExpertKind kind, uint64_t seed) {
-  Problem p;
-  p.shape = {5, 6, 4, 2, router, kind, moe::Activation::gelu};
-  moe::SplitMix64 rng(seed);
-  p.params.resize(p.shape.num_params());
-  for (double& v : p.params) v = 0.7 * rng.next_normal();
-  p.bias.resize(p.shape.num_experts);
-  for (double& v : p.bias)
-    v = router == RouterKind::sigmoid_grouped_topk_bias ? 0.3 * rng.next_normal() : 0.0;
-  p.x.resize(static_cast<size_t>(p.T) * p.shape.d_model);
-  p.y.resize(p.x.size());
-  for (double& v : p.x) v = rng.next_normal();
-  for (double& v : p.y) v = rng.next_normal();
-  return p;
+  const ModelShape shape{5, 6, 4, 2, router, kind, moe::Activation::gelu};
+  return moe_test::make_grad_problem(shape, seed,
+                                     router == RouterKind::sigmoid_grouped_topk_bias
+                                         ? moe_test::GradBias::random
+                                         : moe_test::GradBias::zero);
 }
 
 // The smallest gap, over tokens, between a chosen and an unchosen selection score: how far the
@@ -61,13 +51,6 @@ double selection_margin(const Problem& p, const moe::train::Workspace<double>& w
   return margin;
 }
 
-double total_loss(Problem& p, const LossCoefs& c, moe::train::Workspace<double>& ws) {
-  return moe::train::model_forward_backward<double>(p.shape, c, p.params.data(), p.bias.data(),
-                                                    p.x.data(), p.y.data(), p.T, p.seq_len, nullptr,
-                                                    ws)
-      .total(c);
-}
-
 // Central differences on every parameter; returns the number of coordinates compared.
 void check_gradient(RouterKind router, moe::ExpertKind kind, const LossCoefs& coefs,
                     const char* what) {
@@ -76,14 +59,12 @@ void check_gradient(RouterKind router, moe::ExpertKind kind, const LossCoefs& co
   moe::train::Workspace<double> ws;
   for (uint64_t seed = 1;; ++seed) {
     p = make_problem(router, kind, seed);
-    total_loss(p, coefs, ws);
+    grad_problem_loss(p, coefs, ws);
     if (selection_margin(p, ws) > 1e-3) break;
     REQUIRE(seed < 50);
   }
   std::vector<double> grad(p.shape.num_params());
-  moe::train::model_forward_backward<double>(p.shape, coefs, p.params.data(), p.bias.data(),
-                                             p.x.data(), p.y.data(), p.T, p.seq_len, grad.data(),
-                                             ws);
+  grad_problem_loss(p, coefs, ws, grad.data());
   const std::vector<int32_t> ids = ws.topk_ids;
   const double h = 1e-6;
   int worst = -1;
@@ -91,10 +72,10 @@ void check_gradient(RouterKind router, moe::ExpertKind kind, const LossCoefs& co
   for (size_t i = 0; i < grad.size(); ++i) {
     const double keep = p.params[i];
     p.params[i] = keep + h;
-    const double up = total_loss(p, coefs, ws);
+    const double up = grad_problem_loss(p, coefs, ws);
     REQUIRE(ws.topk_ids == ids);
     p.params[i] = keep - h;
-    const double down = total_loss(p, coefs, ws);
+    const double down = grad_problem_loss(p, coefs, ws);
     REQUIRE(ws.topk_ids == ids);
     p.params[i] = keep;
     const double fd = (up - down) / (2 * h);
@@ -137,28 +118,8 @@ TEST_CASE("train model: analytic gradients match central differences for every l
 TEST_CASE("train model: the float (SIMD) pass agrees with the double pass") {
   for (RouterKind router :
        {RouterKind::softmax_topk_renorm, RouterKind::sigmoid_grouped_topk_bias}) {
-    Problem p = make_problem(router, moe::ExpertKind::swiglu, 3);
-    const LossCoefs coefs{0.1, 0.01, 0.1, 0.1};
-    moe::train::Workspace<double> wd;
-    std::vector<double> gd(p.shape.num_params());
-    const double ld = moe::train::model_forward_backward<double>(
-                          p.shape, coefs, p.params.data(), p.bias.data(), p.x.data(), p.y.data(),
-                          p.T, p.seq_len, gd.data(), wd)
-                          .total(coefs);
-    std::vector<float> pf(p.params.begin(), p.params.end()), bf(p.bias.begin(), p.bias.end()),
-        xf(p.x.begin(), p.x.end()), yf(p.y.begin(), p.y.end()), gf(gd.size());
-    moe::train::Workspace<float> wf;
-    const double lf =
-        moe::train::model_forward_backward<float>(p.shape, coefs, pf.data(), bf.data(), xf.data(),
-                                                  yf.data(), p.T, p.seq_len, gf.data(), wf)
-            .total(coefs);
-    CHECK(wf.topk_ids == wd.topk_ids);
-    CHECK(lf == doctest::Approx(ld).epsilon(1e-5));
-    double diff = 0, norm = 0;
-    for (size_t i = 0; i < gd.size(); ++i) {
-      diff += (gf[i] - gd[i]) * (gf[i] - gd[i]);
-      norm += gd[i] * gd[i];
-    }
-    CHECK(std::sqrt(diff / norm) < 1e-5);
+    INFO("router " << moe::to_string(router));
+    moe_test::check_float_matches_double(make_problem(router, moe::ExpertKind::swiglu, 3),
+                                         {0.1, 0.01, 0.1, 0.1});
   }
 }

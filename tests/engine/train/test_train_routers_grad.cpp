@@ -10,7 +10,7 @@
 
 #include <doctest/doctest.h>
 
-#include "moe/rng.hpp"
+#include "model_grad_support.hpp"
 #include "moe/train/model.hpp"
 
 namespace {
@@ -19,12 +19,7 @@ using moe::train::LossCoefs;
 using moe::train::ModelShape;
 using moe::train::RouterKind;
 
-struct Problem {
-  ModelShape shape;
-  int T = 12, seq_len = 4;  // 3 sequences (capacity groups, soft-MoE token sets)
-  std::vector<double> params, x, y;
-  std::optional<uint64_t> noise;
-};
+using Problem = moe_test::GradProblem;
 
 ModelShape shape_for(RouterKind router, moe::ExpertKind kind) {
   ModelShape s{5, 6, 4, 2, router, kind, moe::Activation::gelu};
@@ -34,25 +29,11 @@ ModelShape shape_for(RouterKind router, moe::ExpertKind kind) {
   return s;
 }
 
+// These router kinds take no selection bias; noisy_topk draws its noise from a seed of its own.
 Problem make_problem(RouterKind router, moe::ExpertKind kind, uint64_t seed) {
-  Problem p;
-  p.shape = shape_for(router, kind);
-  moe::SplitMix64 rng(seed);
-  p.params.resize(p.shape.num_params());
-  for (double& v : p.params) v = 0.7 * rng.next_normal();
-  p.x.resize(static_cast<size_t>(p.T) * p.shape.d_model);
-  p.y.resize(p.x.size());
-  for (double& v : p.x) v = rng.next_normal();
-  for (double& v : p.y) v = rng.next_normal();
+  Problem p = moe_test::make_grad_problem(shape_for(router, kind), seed, moe_test::GradBias::none);
   if (router == RouterKind::noisy_topk) p.noise = 1000 + seed;
   return p;
-}
-
-double total_loss(Problem& p, const LossCoefs& c, moe::train::Workspace<double>& ws) {
-  return moe::train::model_forward_backward<double>(p.shape, c, p.params.data(), nullptr,
-                                                    p.x.data(), p.y.data(), p.T, p.seq_len, nullptr,
-                                                    ws, p.noise)
-      .total(c);
 }
 
 struct Routing {
@@ -90,8 +71,7 @@ bool check_gradient_seed(RouterKind router, moe::ExpertKind kind, const LossCoef
   Problem p = make_problem(router, kind, seed);
   moe::train::Workspace<double> ws;
   std::vector<double> grad(p.shape.num_params());
-  moe::train::model_forward_backward<double>(p.shape, coefs, p.params.data(), nullptr, p.x.data(),
-                                             p.y.data(), p.T, p.seq_len, grad.data(), ws, p.noise);
+  moe_test::grad_problem_loss(p, coefs, ws, grad.data());
   const Routing routing = routing_of(ws);
   if (router == RouterKind::softmax_top1_capacity || router == RouterKind::topk_capacity ||
       router == RouterKind::expert_choice) {
@@ -105,10 +85,10 @@ bool check_gradient_seed(RouterKind router, moe::ExpertKind kind, const LossCoef
   for (size_t i = 0; i < grad.size(); ++i) {
     const double keep = p.params[i];
     p.params[i] = keep + h;
-    const double up = total_loss(p, coefs, ws);
+    const double up = moe_test::grad_problem_loss(p, coefs, ws);
     if (!(routing_of(ws) == routing)) return false;
     p.params[i] = keep - h;
-    const double down = total_loss(p, coefs, ws);
+    const double down = moe_test::grad_problem_loss(p, coefs, ws);
     if (!(routing_of(ws) == routing)) return false;
     p.params[i] = keep;
     fd[i] = (up - down) / (2 * h);
@@ -193,7 +173,7 @@ TEST_CASE("train routers: without a noise seed noisy_topk is the clean top-k, W_
   for (size_t i = 0; i < ws.clean.size(); ++i) CHECK(ws.logits[i] == ws.clean[i]);
   for (size_t i = p.shape.noise_offset(); i < p.shape.router_size(); ++i) CHECK(grad[i] == 0.0);
   // with one, every logit moves by ε · softplus(noise logit)
-  total_loss(p, {}, ws);
+  moe_test::grad_problem_loss(p, {}, ws);
   int moved = 0;
   for (size_t i = 0; i < ws.clean.size(); ++i) moved += ws.logits[i] != ws.clean[i];
   CHECK(moved == static_cast<int>(ws.clean.size()));
@@ -203,31 +183,9 @@ TEST_CASE("train routers: the float (SIMD) pass agrees with the double pass") {
   for (RouterKind router :
        {RouterKind::noisy_topk, RouterKind::softmax_top1_capacity, RouterKind::topk_capacity,
         RouterKind::expert_choice, RouterKind::soft_moe}) {
-    Problem p = make_problem(router, moe::ExpertKind::swiglu, 3);
     const bool soft = router == RouterKind::soft_moe || router == RouterKind::expert_choice;
     const LossCoefs coefs = soft ? LossCoefs{0, 0.01, 0, 0} : LossCoefs{0.1, 0.01, 0.1, 0.1, 0.1};
-    moe::train::Workspace<double> wd;
-    std::vector<double> gd(p.shape.num_params());
-    const double ld = moe::train::model_forward_backward<double>(
-                          p.shape, coefs, p.params.data(), nullptr, p.x.data(), p.y.data(), p.T,
-                          p.seq_len, gd.data(), wd, p.noise)
-                          .total(coefs);
-    std::vector<float> pf(p.params.begin(), p.params.end()), xf(p.x.begin(), p.x.end()),
-        yf(p.y.begin(), p.y.end()), gf(gd.size());
-    moe::train::Workspace<float> wf;
-    const double lf =
-        moe::train::model_forward_backward<float>(p.shape, coefs, pf.data(), nullptr, xf.data(),
-                                                  yf.data(), p.T, p.seq_len, gf.data(), wf, p.noise)
-            .total(coefs);
     INFO("router " << moe::to_string(router));
-    CHECK(wf.topk_ids == wd.topk_ids);
-    CHECK(wf.kept == wd.kept);
-    CHECK(lf == doctest::Approx(ld).epsilon(1e-5));
-    double diff = 0, norm = 0;
-    for (size_t i = 0; i < gd.size(); ++i) {
-      diff += (gf[i] - gd[i]) * (gf[i] - gd[i]);
-      norm += gd[i] * gd[i];
-    }
-    CHECK(std::sqrt(diff / norm) < 1e-5);
+    moe_test::check_float_matches_double(make_problem(router, moe::ExpertKind::swiglu, 3), coefs);
   }
 }
