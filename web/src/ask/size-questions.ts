@@ -137,6 +137,11 @@ function readTokens(s: string): number | undefined {
   ]);
 }
 
+/** The names of the numbers a question left out (undefined), in the order they are listed. */
+function missingOf<K extends string>(numbers: Record<K, number | undefined>): K[] {
+  return (Object.keys(numbers) as K[]).filter((name) => numbers[name] === undefined);
+}
+
 /** The size question `question` asks, or null when it is not one. Never throws. */
 export function parseSizeQuestion(question: string): SizeQuestion | null {
   if (typeof question !== 'string' || question.length === 0) return null;
@@ -147,13 +152,9 @@ export function parseSizeQuestion(question: string): SizeQuestion | null {
     const factor = readFactor(s);
     const tokens = readTokens(s);
     const experts = readExperts(s);
-    const given = [factor, tokens, experts].filter((v) => v !== undefined).length;
-    if (given >= 1 && /\d/.test(s)) {
+    const missing = missingOf({ 'capacity factor': factor, tokens, experts });
+    if (missing.length < 3 && /\d/.test(s)) {
       const topK = readTopK(s);
-      const missing: CapacityQuestion['missing'] = [];
-      if (factor === undefined) missing.push('capacity factor');
-      if (tokens === undefined) missing.push('tokens');
-      if (experts === undefined) missing.push('experts');
       return { kind: 'capacity', factor, tokens, experts, topK: topK ?? 1, topKGiven: topK !== undefined, missing };
     }
     return null;
@@ -164,12 +165,8 @@ export function parseSizeQuestion(question: string): SizeQuestion | null {
   const experts = readExperts(s);
   const topK = readTopK(s);
   const total = readTotal(s);
-  const given = [experts, topK, total].filter((v) => v !== undefined).length;
-  if (given < 2) return null;
+  const missing = missingOf({ experts, 'top-k': topK, total });
+  if (missing.length > 1) return null;
   const shared = readShared(s);
-  const missing: ActiveQuestion['missing'] = [];
-  if (experts === undefined) missing.push('experts');
-  if (topK === undefined) missing.push('top-k');
-  if (total === undefined) missing.push('total');
   return { kind: 'active', experts, topK, total, shared: shared ?? 0, sharedGiven: shared !== undefined, missing };
 }

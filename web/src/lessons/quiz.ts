@@ -110,23 +110,26 @@ const ModelSpecSchema = z.discriminatedUnion('kind', [LmRoute, LmKnockout], {
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
+/** The text of a question whose options are generated, with one feedback text per option role. */
+const generatedQuestionFields = {
+  question: text,
+  feedback: z.record(z.string(), text),
+};
+
+/** Every role of the generator has its feedback, and no feedback names a role it does not make. */
+function checkFeedbackRoles(feedback: Record<string, string>, roles: readonly string[], ctx: z.RefinementCtx) {
+  for (const role of roles) {
+    if (!(role in feedback)) ctx.addIssue({ code: 'custom', path: ['feedback', role], message: 'missing feedback for this option' });
+  }
+  for (const role of Object.keys(feedback)) {
+    if (!roles.includes(role)) ctx.addIssue({ code: 'custom', path: ['feedback', role], message: `unknown option role (expected ${roles.join(', ')})` });
+  }
+}
+
 const ModelQuestionSchema = z
-  .object({
-    id: slug,
-    model: ModelSpecSchema,
-    question: text,
-    feedback: z.record(z.string(), text),
-  })
+  .object({ id: slug, model: ModelSpecSchema, ...generatedQuestionFields })
   .strict()
-  .superRefine((q, ctx) => {
-    const roles: readonly string[] = modelRoles[q.model.kind];
-    for (const role of roles) {
-      if (!(role in q.feedback)) ctx.addIssue({ code: 'custom', path: ['feedback', role], message: 'missing feedback for this option' });
-    }
-    for (const role of Object.keys(q.feedback)) {
-      if (!roles.includes(role)) ctx.addIssue({ code: 'custom', path: ['feedback', role], message: `unknown option role (expected ${roles.join(', ')})` });
-    }
-  });
+  .superRefine((q, ctx) => checkFeedbackRoles(q.feedback, modelRoles[q.model.kind], ctx));
 
 const Generate = z.discriminatedUnion('kind', [ActiveFromTotal, ActiveFromShape, Capacity], {
   error: (issue) => (issue.code === 'invalid_union' ? `must be one of ${Object.keys(numericRoles).join(', ')}` : undefined),
@@ -148,23 +151,10 @@ const ChoiceQuestionSchema = z
   });
 
 const NumericQuestionSchema = z
-  .object({
-    id: slug,
-    generate: Generate,
-    question: text,
-    feedback: z.record(z.string(), text),
-  })
+  .object({ id: slug, generate: Generate, ...generatedQuestionFields })
   .strict()
   .superRefine((q, ctx) => {
-    const roles: readonly string[] = numericRoles[q.generate.kind];
-    for (const role of roles) {
-      if (!(role in q.feedback)) ctx.addIssue({ code: 'custom', path: ['feedback', role], message: 'missing feedback for this option' });
-    }
-    for (const role of Object.keys(q.feedback)) {
-      if (!roles.includes(role)) {
-        ctx.addIssue({ code: 'custom', path: ['feedback', role], message: `unknown option role (expected ${roles.join(', ')})` });
-      }
-    }
+    checkFeedbackRoles(q.feedback, numericRoles[q.generate.kind], ctx);
     if (q.generate.top_k.some((k) => q.generate.experts.every((e) => k >= e))) {
       ctx.addIssue({ code: 'custom', path: ['generate', 'top_k'], message: 'every top_k must be below some value of experts' });
     }
