@@ -10,6 +10,7 @@ import { median } from './suite.mjs';
 const DOMAINS = ['prose', 'code', 'arithmetic'];
 const TRAIN_BYTES = 96 * 1024; // per domain: the text both trainers read (and one command-line argument)
 const TRAIN_STEPS = 6; // the first is a warm-up and not counted
+const ROUNDS = 2; // native runs per thread count, alternating 1 and 2 threads
 const OUT = 'build/bench';
 
 /**
@@ -64,29 +65,43 @@ export function prepareLmInputs({ nativeDir, modelDir, corpusDir, recipePath, tr
 
 /**
  * `moe lm train` on the shipped recipe, cut to TRAIN_STEPS steps of one chunk each over the first
- * TRAIN_BYTES of each domain, writing its weights (F32) for the PyTorch row to start from.
- * tokens/s counts the steps after the first (each chunk line's elapsed_ms); % of peak against the
- * 128-bit peak and against the widest-SIMD one (moe_bench's peak_wide). Returns {row, outDir}.
+ * TRAIN_BYTES of each domain, with 1 and with 2 threads (`threads` in the job), in ROUNDS
+ * alternating runs each, writing its weights (F32) for the PyTorch row to start from. tokens/s
+ * counts the steps after each run's first (each chunk line's elapsed_ms). % of peak: the 1-thread
+ * row against one core's 128-bit peak and widest-SIMD peak (moe_bench's peak_wide); the 2-thread
+ * row against twice those (both cores). Returns {rows, outDir}.
  */
 export function nativeLmTrain({ nativeDir, inputs, peakGflops, widePeak = null, log }) {
   const { recipe, config } = inputs;
-  const base = { env: 'native', impl: 'moe-tutor', layer: 'lm-train', tokens: recipe.batch * recipe.seq_len, threads: 1 };
-  if (!inputs.corpusOk) return { row: { ...base, skipped: `no corpus in ${inputs.corpusDir} (npm run lm:corpus)` }, outDir: null };
+  const base = { env: 'native', impl: 'moe-tutor', layer: 'lm-train', tokens: recipe.batch * recipe.seq_len };
+  if (!inputs.corpusOk) return { rows: [{ ...base, threads: 1, skipped: `no corpus in ${inputs.corpusDir} (npm run lm:corpus)` }], outDir: null };
   mkdirSync(OUT, { recursive: true });
   const outDir = path.join(OUT, 'lm-init');
-  const job = { ...recipe, corpus: inputs.corpusDir, tokenizer: path.join(inputs.modelDir, 'tokenizer.json'), train_bytes: TRAIN_BYTES, steps: TRAIN_STEPS, warmup: 2, chunk: 1, eval_every: 0, eval_windows: 1, routing_steps: [], out: outDir, dtype: 'f32' };
-  delete job.log;
-  const jobPath = path.join(OUT, 'lm-train-bench.json');
-  writeFileSync(jobPath, JSON.stringify(job, null, 2));
-  const out = execFileSync(path.join(nativeDir, 'moe'), ['lm', 'train', jobPath], { maxBuffer: 1 << 28 }).toString();
-  const chunks = out.split('\n').filter((l) => l.includes('"elapsed_ms"')).map((l) => JSON.parse(l));
-  const secs = chunks.slice(1).map((c) => c.elapsed_ms / 1000);
-  const tps = secs.map((x) => base.tokens / x);
   const flops = 3 * recipe.batch * lmMatmulFlops(lmShape(config), recipe.seq_len);
-  const gf = median(secs.map((x) => flops / x / 1e9));
-  const row = { ...base, steps: secs.length, tokens_per_s: median(tps), min: Math.min(...tps), max: Math.max(...tps), gflops: gf, pct_of_peak: peakGflops ? (100 * gf) / peakGflops : null, pct_of_wide_peak: widePeak ? (100 * gf) / widePeak.gflops : null, wide_peak_isa: widePeak?.isa ?? null, losses: chunks.map((c) => c.loss[0]) };
-  log(`native moe-tutor lm train: ${row.tokens_per_s.toFixed(0)} tokens/s (median of ${secs.length} steps of ${base.tokens} tokens)`);
-  return { row, outDir };
+  const secs = { 1: [], 2: [] };
+  const losses = {};
+  let simd = null;
+  for (let round = 0; round < ROUNDS; ++round) {
+    for (const threads of [1, 2]) {
+      const job = { ...recipe, corpus: inputs.corpusDir, tokenizer: path.join(inputs.modelDir, 'tokenizer.json'), train_bytes: TRAIN_BYTES, steps: TRAIN_STEPS, warmup: 2, chunk: 1, eval_every: 0, eval_windows: 1, routing_steps: [], out: outDir, dtype: 'f32', threads };
+      delete job.log;
+      const jobPath = path.join(OUT, `lm-train-bench-${threads}.json`);
+      writeFileSync(jobPath, JSON.stringify(job, null, 2));
+      const lines = execFileSync(path.join(nativeDir, 'moe'), ['lm', 'train', jobPath], { maxBuffer: 1 << 28 }).toString().split('\n');
+      const chunks = lines.filter((l) => l.includes('"elapsed_ms"')).map((l) => JSON.parse(l));
+      secs[threads].push(...chunks.slice(1).map((c) => c.elapsed_ms / 1000));
+      losses[threads] = chunks.map((c) => c.loss[0]);
+      simd = JSON.parse(lines.filter((l) => l.includes('"tokens_per_second"')).pop() ?? '{}').simd ?? simd;
+    }
+  }
+  const rows = [1, 2].map((threads) => {
+    const tps = secs[threads].map((x) => base.tokens / x);
+    const gf = median(secs[threads].map((x) => flops / x / 1e9));
+    const row = { ...base, threads, simd, steps: tps.length, tokens_per_s: median(tps), min: Math.min(...tps), max: Math.max(...tps), gflops: gf, peak_cores: threads, pct_of_peak: peakGflops ? (100 * gf) / (threads * peakGflops) : null, pct_of_wide_peak: widePeak ? (100 * gf) / (threads * widePeak.gflops) : null, wide_peak_isa: widePeak?.isa ?? null, losses: losses[threads] };
+    log(`native moe-tutor lm train, ${threads} thread(s), ${simd}: ${row.tokens_per_s.toFixed(0)} tokens/s (median of ${tps.length} steps of ${base.tokens} tokens)`);
+    return row;
+  });
+  return { rows, outDir };
 }
 
 // Debian's PyTorch, with OpenBLAS's pthread build: installed on demand when root.
@@ -103,9 +118,10 @@ function torchPython(log) {
 /**
  * PyTorch CPU training (bench/lm_torch.py) of the same model from the native run's weights
  * (`initDir`; the shipped checkpoint when there is none) on the same tokens, with 1 and 2
- * threads, right after the native row. Rows carry ×pytorch = native / torch tokens/s.
+ * threads, right after the native rows. Rows carry ×pytorch = native / torch tokens/s, each against
+ * the native row with the same thread count.
  */
-export function torchLmTrain({ inputs, initDir, nativeRow, log }) {
+export function torchLmTrain({ inputs, initDir, nativeRows = [], log }) {
   const { recipe } = inputs;
   const base = { env: 'native', impl: 'pytorch', layer: 'lm-train', tokens: recipe.batch * recipe.seq_len };
   const python = torchPython(log);
@@ -131,6 +147,7 @@ export function torchLmTrain({ inputs, initDir, nativeRow, log }) {
     const o = JSON.parse(l);
     const tps = o.step_seconds.slice(1).map((x) => base.tokens / x);
     const row = { ...base, threads: o.threads, steps: tps.length, tokens_per_s: median(tps), min: Math.min(...tps), max: Math.max(...tps), torch: o.torch, blas: o.blas.join(', ') || 'none loaded', blas_setup: `${env.LD_LIBRARY_PATH ? `LD_LIBRARY_PATH=${openblas}` : 'the system libblas.so.3'}, OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=${o.threads}`, losses: o.losses };
+    const nativeRow = nativeRows.find((n) => n.threads === row.threads);
     if (nativeRow?.tokens_per_s) row.native_over_pytorch = nativeRow.tokens_per_s / row.tokens_per_s;
     log(`native pytorch ${o.torch} lm train, ${o.threads} thread(s): ${row.tokens_per_s.toFixed(0)} tokens/s (BLAS ${row.blas})`);
     return row;

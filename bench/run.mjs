@@ -206,8 +206,8 @@ if (withLm && (envs.includes('native') || envs.includes('chromium'))) {
     const nativePeak = results.find((r) => r.env === 'native' && r.impl === 'peak')?.gflops;
     const widePeak = results.find((r) => r.env === 'native' && r.impl === 'peak-wide');
     const native = lm.nativeLmTrain({ nativeDir, inputs: lmInputs, peakGflops: nativePeak, widePeak, log });
-    results.push(native.row);
-    if (!flag('--no-torch')) results.push(...lm.torchLmTrain({ inputs: lmInputs, initDir: native.outDir, nativeRow: native.row, log }));
+    results.push(...native.rows);
+    if (!flag('--no-torch')) results.push(...lm.torchLmTrain({ inputs: lmInputs, initDir: native.outDir, nativeRows: native.rows, log }));
   }
 }
 
@@ -372,7 +372,10 @@ for (const r of results) {
       continue;
     }
     const orr = results.find((o) => o.env === r.env && o.impl === 'onnxruntime-web' && o.layer === r.layer && o.threads === r.threads);
-    const vsTorch = (r.native_over_pytorch ? `; moe-tutor (1 thread) ÷ this: ${fmt(r.native_over_pytorch, 2)}×` : '') + (r.pct_of_wide_peak != null ? `; ${fmt(r.pct_of_wide_peak, 1)}% of the widest-SIMD peak` : '');
+    // Native training: % of peak against one core's peaks per thread (peak_cores), so 2 threads
+    // divide by twice the 1-thread peak.
+    const cores = r.peak_cores > 1 ? ` (${r.peak_cores} cores)` : '';
+    const vsTorch = (r.native_over_pytorch ? `; moe-tutor (${r.threads} thread${r.threads > 1 ? 's' : ''}) ÷ this: ${fmt(r.native_over_pytorch, 2)}×` : '') + (r.pct_of_wide_peak != null ? `; ${fmt(r.pct_of_wide_peak, 1)}% of the widest-SIMD peak${cores}${r.simd ? `, products at ${r.simd}` : ''}` : '');
     lines.push(`| ${r.env} | ${impl} | ${what}${vsTorch} | ${r.tokens} | ${fmt(r.tokens_per_s)} (${fmt(r.min)}–${fmt(r.max)}) | ${fmt(r.gflops, 2)} | ${fmt(r.pct_of_peak, 1)} | | ${orr && orr !== r ? fmt(r.tokens_per_s / orr.tokens_per_s, 2) : ''} | |`);
   } else if (r.layer === 'train') {
     lines.push(`| ${r.env} | ${r.impl} | train (1000 Adam steps: ${fmt(1000 / r.steps_per_s, 2)} s) | 256 | ${fmt(r.steps_per_s)} steps/s (${fmt(r.min)}–${fmt(r.max)}) | | | | |`);

@@ -41,7 +41,8 @@ const char* const kLmTrainHelp =
     "  vocab_size}, router_kind, capacity_factor, balancing {switch_aux, z_loss, seq_aux,\n"
     "  bias_gamma}, batch, seq_len, steps, lr, min_lr, warmup, weight_decay, clip, beta1, beta2,\n"
     "  seed, chunk, eval_every, eval_windows, routing_steps, out, dtype (f32 | f16 | bf16), log,\n"
-    "  threads (default 2), simd (widest | baseline): every choice gives the same bits\n"
+    "  threads (default 2: the same bits as 1), simd (widest: FMA products on AVX2/AVX-512 |\n"
+    "  baseline: SSE2 mul + add, the bits of the shipped logs)\n"
     "Prints one JSON object per line:\n"
     "  {\"step\", \"loss\": [per step], \"aux\": [per step], \"lr\", \"grad_norm\": [per step],\n"
     "   \"expert_load\": [L][E] over the chunk, \"elapsed_ms\"}            every `chunk` steps\n"
@@ -80,7 +81,7 @@ struct Job {
   std::vector<int64_t> routing_steps;
   lm::Dtype dtype = lm::Dtype::F32;
   json model;                  // MixtralConfig fields without vocab_size
-  bool baseline_simd = false;  // "simd": "baseline" (the same bits; for measuring the width)
+  bool baseline_simd = false;  // "simd": "baseline" (mul + add products: the shipped logs' bits)
 };
 
 #define MOE_TRY(expr)                         \
@@ -225,6 +226,12 @@ int run_lm_train(const std::vector<std::string>& args, std::ostream& out, std::o
     heldout[domain] = tok.value().encode(held_text);
     token_counts[domain] = {{"train", ids.size()}, {"heldout", heldout[domain].size()}};
   }
+  // The width for this run only: a process that runs commands in process (the test suite) keeps
+  // its own, so the layer trainer after it stays on the baseline.
+  struct RestoreSimd {
+    train::TrainSimd saved = train::train_simd();
+    ~RestoreSimd() { train::set_train_simd(saved); }
+  } restore_simd;
   train::set_train_simd(job.baseline_simd ? train::TrainSimd::baseline
                                           : train::train_simd_widest());
   Result<lm::LmTrainer> created = lm::LmTrainer::create(tc, std::move(train_tokens));

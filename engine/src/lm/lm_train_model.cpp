@@ -3,10 +3,13 @@
 #include "moe/lm/lm_train_model.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 
 #include "lm/lm_train_stages.hpp"
+#include "moe/kernels/thread_pool.hpp"
 #include "moe/lm/lm_loss.hpp"
+#include "moe/train/linalg_kernels.hpp"
 #include "train/linalg.hpp"
 
 namespace moe::lm {
@@ -19,6 +22,25 @@ using train::linalg::mm_tn;
 
 size_t sz(int64_t n) {
   return static_cast<size_t>(n);
+}
+
+// Runs part(b, scratch) for every window b < B, the windows shared out over the training threads
+// as they come free. Each window's attention reads and writes only its own rows, and its products
+// run on one thread, so every thread count gives the same bits. Each thread has its own scratch.
+template <class Real, class Part>
+void for_each_window(int B, LmAttentionScratch<Real>& own, const Part& part) {
+  const int threads = std::min(train::train_threads(), B);
+  if (threads <= 1) {
+    for (int b = 0; b < B; ++b) part(b, own);
+    return;
+  }
+  std::atomic<int> next{0};
+  thread_pool_run(threads, [&](int w) {
+    thread_local LmAttentionScratch<Real> worker_scratch;
+    LmAttentionScratch<Real>& sc = w == 0 ? own : worker_scratch;
+    const train::TrainThreadsScope one(1);
+    for (int b = next.fetch_add(1); b < B; b = next.fetch_add(1)) part(b, sc);
+  });
 }
 
 // The per-layer MoE parameters of LayerWeights <-> the ModelShape layout (gate, then per expert
@@ -240,12 +262,12 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
     stages::rope_rotate(a.k.data(), B, T, KV, hd, ws.rope_cos.data(), ws.rope_sin.data(), false);
     a.probs.resize(sz(B) * sz(H) * uT * uT);
     a.attn.resize(N * qd);
-    for (int b = 0; b < B; ++b) {
+    for_each_window(B, ws.attention, [&](int b, LmAttentionScratch<Real>& sc) {
       const size_t r0 = sz(b) * uT;
       stages::attention_forward(a.q.data() + r0 * qd, a.k.data() + r0 * kvd, a.v.data() + r0 * kvd,
                                 a.attn.data() + r0 * qd, a.probs.data() + sz(b) * sz(H) * uT * uT,
-                                T, H, KV, hd, ws.attention);
-    }
+                                T, H, KV, hd, sc);
+    });
     a.resid_mid.resize(N * d);
     mm_nt(a.attn.data(), params + o.o, a.resid_mid.data(), N, qd, d);  // attn · Woᵀ
     for (size_t i = 0; i < N * d; ++i) a.resid_mid[i] += a.input[i];
@@ -279,8 +301,15 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
                                     ws.targets.data(), grad ? ws.dlogits.data() : nullptr);
   if (grad == nullptr) return loss;
 
-  // ---- backward, in reverse order
-  std::fill_n(grad, at.total, Real(0));
+  // ---- backward, in reverse order. Only the gradients that are summed into start at 0 here
+  // (embedding rows, RMSNorm weights): the products overwrite theirs, and model_backward zeroes
+  // its block's.
+  std::fill_n(grad + at.embed, V * d, Real(0));
+  for (const LmParamLayout::Layer& o : at.layers) {
+    std::fill_n(grad + o.attn_norm, d, Real(0));
+    std::fill_n(grad + o.moe_norm, d, Real(0));
+  }
+  std::fill_n(grad + at.norm, d, Real(0));
   mm_tn(ws.dlogits.data(), ws.final_norm.data(), grad + at.lm_head, N, V, d, ws.s1,
         ws.attention.s2);  // dW_head = dlogitsᵀ · final_norm
   ws.dnorm.resize(N * d);
@@ -317,14 +346,14 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
     mm_nn(ws.dx.data(), params + o.o, ws.dattn.data(), N, d, qd, ws.s1);
     std::fill(ws.dk.begin(), ws.dk.end(), Real(0));
     std::fill(ws.dv.begin(), ws.dv.end(), Real(0));
-    for (int b = 0; b < B; ++b) {
+    for_each_window(B, ws.attention, [&](int b, LmAttentionScratch<Real>& sc) {
       const size_t r0 = sz(b) * uT;
       stages::attention_backward(a.q.data() + r0 * qd, a.k.data() + r0 * kvd, a.v.data() + r0 * kvd,
                                  a.probs.data() + sz(b) * sz(H) * uT * uT,
                                  ws.dattn.data() + r0 * qd, ws.dq.data() + r0 * qd,
                                  ws.dk.data() + r0 * kvd, ws.dv.data() + r0 * kvd, T, H, KV, hd,
-                                 ws.attention);
-    }
+                                 sc);
+    });
     stages::rope_rotate(ws.dq.data(), B, T, H, hd, ws.rope_cos.data(), ws.rope_sin.data(), true);
     stages::rope_rotate(ws.dk.data(), B, T, KV, hd, ws.rope_cos.data(), ws.rope_sin.data(), true);
     mm_tn(ws.dq.data(), a.attn_norm.data(), grad + o.q, N, qd, d, ws.s1, ws.attention.s2);

@@ -126,6 +126,8 @@ void attention_forward(const Real* q, const Real* k, const Real* v, Real* out, R
     }
     Real* p = probs + static_cast<size_t>(h) * uT * uT;   // [T, T]
     la::mm_nt(sc.q.data(), sc.k.data(), p, uT, uhd, uT);  // q·kᵀ
+    thread_local std::vector<double> e;                   // [T] one row's exponentials
+    grow(e, uT);
     for (size_t t = 0; t < uT; ++t) {
       Real* row = p + t * uT;
       double m = -INFINITY;
@@ -134,9 +136,11 @@ void attention_forward(const Real* q, const Real* k, const Real* v, Real* out, R
         m = std::max(m, static_cast<double>(row[s]));
       }
       double sum = 0;
-      for (size_t s = 0; s <= t; ++s) sum += std::exp(static_cast<double>(row[s]) - m);
-      for (size_t s = 0; s <= t; ++s)
-        row[s] = static_cast<Real>(std::exp(static_cast<double>(row[s]) - m) / sum);
+      for (size_t s = 0; s <= t; ++s) {
+        e[s] = std::exp(static_cast<double>(row[s]) - m);  // once per entry
+        sum += e[s];
+      }
+      for (size_t s = 0; s <= t; ++s) row[s] = static_cast<Real>(e[s] / sum);
       for (size_t s = t + 1; s < uT; ++s) row[s] = 0;  // causal mask
     }
     la::mm_nn(p, sc.v.data(), sc.o.data(), uT, uT, uhd, sc.s1);  // p·v   [T, hd]
@@ -156,6 +160,10 @@ void attention_backward(const Real* q, const Real* k, const Real* v, const Real*
   const size_t uT = static_cast<size_t>(T), uhd = static_cast<size_t>(hd);
   const Real scale = static_cast<Real>(1.0 / std::sqrt(static_cast<double>(hd)));
   grow(sc.dp, uT * uT);
+  grow(sc.q, uT * uhd);  // a thread may run the backward of windows whose forward it did not run
+  grow(sc.k, uT * uhd);
+  grow(sc.v, uT * uhd);
+  grow(sc.o, uT * uhd);
   const int group = H / KV;
   std::vector<Real>& dO = sc.o;  // [T, hd] this head's dout
   for (int h = 0; h < H; ++h) {

@@ -49,8 +49,9 @@ void matmul_rows_avx512(const float* a, size_t ar, size_t ak, const float* b, fl
 TrainSimd train_simd_widest() {
 #if MOE_WIDE_SIMD
   static const TrainSimd widest = __builtin_cpu_supports("avx512f") ? TrainSimd::avx512
-                                  : __builtin_cpu_supports("avx2")  ? TrainSimd::avx2
-                                                                    : TrainSimd::baseline;
+                                  : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+                                      ? TrainSimd::avx2
+                                      : TrainSimd::baseline;
   return widest;
 #else
   return TrainSimd::baseline;
@@ -58,7 +59,9 @@ TrainSimd train_simd_widest() {
 }
 
 namespace {
-std::atomic<TrainSimd> g_train_simd{train_simd_widest()};
+// Baseline until a caller asks for more (moe lm train does): the layer trainer and the lessons'
+// numbers keep the mul + add bits that wasm computes too.
+std::atomic<TrainSimd> g_train_simd{TrainSimd::baseline};
 }  // namespace
 
 TrainSimd train_simd() {
@@ -191,11 +194,18 @@ using Arch = xsimd::default_arch;
 using B = xsimd::batch<float, Arch>;
 constexpr size_t W = B::size;
 
-// t[cols,rows] = m[rows,cols]ᵀ
+// t[cols,rows] = m[rows,cols]ᵀ, in 16 × 16 blocks (the strided writes of a block stay in cache)
 void transpose_into(const float* m, size_t rows, size_t cols, std::vector<float>& t) {
   if (t.size() < rows * cols) t.resize(rows * cols);
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t c = 0; c < cols; ++c) t[c * rows + r] = m[r * cols + c];
+  constexpr size_t kBlock = 16;
+  for (size_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const size_t r1 = std::min(rows, r0 + kBlock);
+    for (size_t c0 = 0; c0 < cols; c0 += kBlock) {
+      const size_t c1 = std::min(cols, c0 + kBlock);
+      for (size_t r = r0; r < r1; ++r) {
+        for (size_t c = c0; c < c1; ++c) t[c * rows + r] = m[r * cols + c];
+      }
+    }
   }
 }
 
@@ -229,7 +239,17 @@ void split_rows(size_t M, size_t work_per_row, const Part& part) {
   });
 }
 
-// The row product at the width set_train_simd chose; every width gives the same bits.
+// True when the products run on a wide FMA kernel (set_train_simd chose AVX2 or AVX-512).
+bool wide() {
+#if MOE_WIDE_SIMD
+  return train_simd() != TrainSimd::baseline;
+#else
+  return false;
+#endif
+}
+
+// The row product at the width set_train_simd chose: the baseline's mul + add kernel, or the
+// wide FMA one (AVX2 and AVX-512 give the same bits; see matmul_rows_fma.hpp).
 void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
 #if MOE_WIDE_SIMD
   switch (train_simd()) {
@@ -249,7 +269,7 @@ void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size
 }  // namespace
 
 void f32_matmul_tn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p) {
-  if (m < 4) {
+  if (m < 4 && !wide()) {
     transpose_into(a, n, m, g_small_a);  // [m,n]
     transpose_into(b, n, p, g_small_b);  // [p,n]
     f32_matmul(g_small_a.data(), g_small_b.data(), c, m, n, p);
@@ -262,7 +282,7 @@ void f32_matmul_tn(const float* a, const float* b, float* c, size_t n, size_t m,
 }
 
 void f32_matmul_nn(const float* a, const float* b, float* c, size_t n, size_t m, size_t p) {
-  if (n < 4) {
+  if (n < 4 && !wide()) {
     transpose_into(b, m, p, g_small_b);  // [p,m]
     f32_matmul(a, g_small_b.data(), c, n, m, p);
     return;
@@ -273,6 +293,15 @@ void f32_matmul_nn(const float* a, const float* b, float* c, size_t n, size_t m,
 }
 
 void f32_matmul_nt(const float* a, const float* b, float* c, size_t n, size_t in, size_t out) {
+  if (wide()) {  // the row kernel on bᵀ [in, out], transposed once for all threads
+    thread_local std::vector<float> bt_scratch;
+    transpose_into(b, out, in, bt_scratch);
+    const float* bt = bt_scratch.data();  // [in, out]; the workers read this thread's copy
+    split_rows(n, in * out, [&](size_t r0, size_t r1) {
+      matmul_rows_dispatch(RowOperand{a + r0 * in, in, 1}, bt, c + r0 * out, r1 - r0, in, out);
+    });
+    return;
+  }
   if (n < 4) {
     f32_matmul(a, b, c, n, in, out);
     return;

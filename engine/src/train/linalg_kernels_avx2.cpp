@@ -1,8 +1,8 @@
-// matmul_rows (matmul_rows.hpp) at avx2's width, for the training products' dispatcher
-// (linalg_kernels.cpp). CMake compiles this file with -mavx2 -ffp-contract=off natively on
-// x86-64 (no FMA contraction: the same bits as the SSE2 copy); elsewhere it is empty.
-#if defined(__AVX2__) && !MOE_SCALAR
+// The FMA row product (matmul_rows_fma.hpp) at AVX2's width, for the training products'
+// dispatcher (linalg_kernels.cpp). CMake compiles this file with -mavx2 -mfma natively on x86-64
+// (-ffp-contract=off: the only fused operations are the kernel's own); elsewhere it is empty.
+#if defined(__AVX2__) && defined(__FMA__) && !MOE_SCALAR
 #define MOE_MATMUL_ROWS_NAME matmul_rows_avx2
-#define MOE_MATMUL_ROWS_ARCH xsimd::avx2
+#define MOE_MATMUL_ROWS_ARCH xsimd::fma3<xsimd::avx2>
 #include "matmul_rows_wide.inc"
 #endif

@@ -1,8 +1,10 @@
 // The training step's kernels (moe/train/linalg_kernels.hpp): each dispatcher against its scalar
 // reference on random shapes with remainders in every dimension (rows below, at and above the
-// 4-row tile, columns around the 8-column tile, odd sums), the products bit for bit against the
-// transposed-copy path they replaced, the SiLU gate's backward
-// against a finite difference of its forward, and Adam's first step.
+// 4-row tile, columns around the 8-column tile, odd sums), the baseline width's products bit for
+// bit against the transposed-copy path they replaced, the wide FMA products bit for bit against a
+// scalar chain of fused multiply-adds and within a stated bound of the mul + add ones, the SiLU
+// gate's backward against a finite difference of its forward, and Adam's first step.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -38,9 +40,71 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
+using moe::train::TrainSimd;
+
+// Sets the products' width for one scope (process-wide), restoring the previous one after.
+struct SimdScope {
+  TrainSimd saved = moe::train::train_simd();
+  explicit SimdScope(TrainSimd s) { moe::train::set_train_simd(s); }
+  ~SimdScope() { moe::train::set_train_simd(saved); }
+};
+
+// The wide FMA widths this CPU runs (none in wasm or on a CPU without AVX2 and FMA).
+std::vector<TrainSimd> fma_widths() {
+  std::vector<TrainSimd> w;
+  if (moe::train::train_simd_widest() >= TrainSimd::avx2) w.push_back(TrainSimd::avx2);
+  if (moe::train::train_simd_widest() >= TrainSimd::avx512) w.push_back(TrainSimd::avx512);
+  return w;
+}
+
+// c[i,j] = the chain s ← fma(A(i,k), B(k,j), s) over ascending k from 0: what the wide kernels
+// promise for every element. at(i, k) and bt(k, j) read the operands.   c [rows, cols]
+template <class At, class Bt>
+std::vector<float> fma_chain(size_t rows, size_t K, size_t cols, At at, Bt bt) {
+  std::vector<float> c(rows * cols);
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t j = 0; j < cols; ++j) {
+      float s = 0.0f;
+      for (size_t k = 0; k < K; ++k) s = std::fma(at(i, k), bt(k, j), s);
+      c[i * cols + j] = s;
+    }
+  }
+  return c;
+}
+
+// Σ_k |A(i,k) · B(k,j)| per element: the scale of the rounding bound below.
+template <class At, class Bt>
+std::vector<double> abs_sums(size_t rows, size_t K, size_t cols, At at, Bt bt) {
+  std::vector<double> s(rows * cols, 0.0);
+  for (size_t i = 0; i < rows; ++i) {
+    for (size_t j = 0; j < cols; ++j) {
+      for (size_t k = 0; k < K; ++k) s[i * cols + j] += std::abs(double(at(i, k)) * bt(k, j));
+    }
+  }
+  return s;
+}
+
+// A recursive float sum of K products is within γ_K · Σ|terms| of the exact value, γ_K = K·u /
+// (1 − K·u), u = 2⁻²⁴, with a mul and an add per term or with one fma. So the FMA and the mul +
+// add kernels may differ by at most 2·γ_K · Σ_k |A(i,k)·B(k,j)| per element: checked here.
+void check_fma_vs_mul_add(const std::vector<float>& fused, const std::vector<float>& mul_add,
+                          const std::vector<double>& sums, size_t K, const std::string& what) {
+  const double u = std::ldexp(1.0, -24), gamma = K * u / (1 - K * u);
+  size_t bad = 0;
+  double worst = 0;
+  for (size_t i = 0; i < fused.size(); ++i) {
+    const double diff = std::abs(double(fused[i]) - mul_add[i]);
+    if (diff > 2 * gamma * sums[i]) ++bad;
+    worst = std::max(worst, diff);
+  }
+  CHECK_MESSAGE(bad == 0, what << ": " << bad << " elements beyond 2·γ_K·Σ|a·b| (largest "
+                               << "difference " << worst << ")");
+}
+
 }  // namespace
 
 TEST_CASE("f32_matmul_tn: c = aᵀ·b matches the scalar reference and the transposed f32_matmul") {
+  const SimdScope baseline(TrainSimd::baseline);  // mul + add, f32_matmul's order
   uint64_t seed = 1;
   for (size_t n : kSizes) {
     for (size_t m : kSizes) {
@@ -61,6 +125,7 @@ TEST_CASE("f32_matmul_tn: c = aᵀ·b matches the scalar reference and the trans
 }
 
 TEST_CASE("f32_matmul_nn: c = a·b matches the scalar reference and the transposed f32_matmul") {
+  const SimdScope baseline(TrainSimd::baseline);
   uint64_t seed = 100000;
   for (size_t n : kSizes) {
     for (size_t m : kSizes) {
@@ -75,6 +140,52 @@ TEST_CASE("f32_matmul_nn: c = a·b matches the scalar reference and the transpos
         const auto bt = transposed(b, m, p);
         moe::f32_matmul(a.data(), bt.data(), old.data(), n, m, p);
         CHECK_MESSAGE(same_bits(c, old), what << ": differs from the transposed f32_matmul");
+      }
+    }
+  }
+}
+
+TEST_CASE("wide FMA products: one fma chain per element, within 2·γ_K·Σ|a·b| of mul + add") {
+  // Shapes around both wide tiles (6 × 16 with AVX2, 8 × 32 with AVX-512): rows below, at and
+  // above them, columns below, at and above one and two vectors, sums short and long.
+  const size_t rows_list[] = {1, 5, 6, 7, 8, 9, 13, 17};
+  const size_t k_list[] = {1, 3, 64, 300};
+  const size_t cols_list[] = {1, 8, 15, 16, 17, 32, 33, 70};
+  if (fma_widths().empty()) MESSAGE("no AVX2+FMA or AVX-512 here: only the baseline runs");
+  uint64_t seed = 500;
+  for (TrainSimd w : fma_widths()) {
+    for (size_t M : rows_list) {
+      for (size_t K : k_list) {
+        for (size_t P : cols_list) {
+          const auto a = random_floats(K * M, seed++);  // tn: a [K, M]; nn and nt: a [M, K]
+          const auto b = random_floats(K * P, seed++);  // tn and nn: b [K, P]; nt: w = b [P, K]
+          std::vector<float> tn(M * P), nn(M * P), nt(M * P), tn0(M * P), nn0(M * P), nt0(M * P);
+          {
+            const SimdScope wide(w);
+            moe::train::f32_matmul_tn(a.data(), b.data(), tn.data(), K, M, P);
+            moe::train::f32_matmul_nn(a.data(), b.data(), nn.data(), M, K, P);
+            moe::train::f32_matmul_nt(a.data(), b.data(), nt.data(), M, K, P);
+          }
+          {
+            const SimdScope baseline(TrainSimd::baseline);
+            moe::train::f32_matmul_tn(a.data(), b.data(), tn0.data(), K, M, P);
+            moe::train::f32_matmul_nn(a.data(), b.data(), nn0.data(), M, K, P);
+            moe::train::f32_matmul_nt(a.data(), b.data(), nt0.data(), M, K, P);
+          }
+          const auto tn_a = [&](size_t i, size_t k) { return a[k * M + i]; };
+          const auto nn_a = [&](size_t i, size_t k) { return a[i * K + k]; };
+          const auto kp_b = [&](size_t k, size_t j) { return b[k * P + j]; };
+          const auto nt_b = [&](size_t k, size_t j) { return b[j * K + k]; };
+          const std::string what = std::string(moe::train::train_simd_name(w)) +
+                                   " M=" + std::to_string(M) + " K=" + std::to_string(K) +
+                                   " P=" + std::to_string(P);
+          CHECK_MESSAGE(same_bits(tn, fma_chain(M, K, P, tn_a, kp_b)), "tn " << what);
+          CHECK_MESSAGE(same_bits(nn, fma_chain(M, K, P, nn_a, kp_b)), "nn " << what);
+          CHECK_MESSAGE(same_bits(nt, fma_chain(M, K, P, nn_a, nt_b)), "nt " << what);
+          check_fma_vs_mul_add(tn, tn0, abs_sums(M, K, P, tn_a, kp_b), K, "tn " + what);
+          check_fma_vs_mul_add(nn, nn0, abs_sums(M, K, P, nn_a, kp_b), K, "nn " + what);
+          check_fma_vs_mul_add(nt, nt0, abs_sums(M, K, P, nn_a, nt_b), K, "nt " + what);
+        }
       }
     }
   }

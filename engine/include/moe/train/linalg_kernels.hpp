@@ -7,12 +7,13 @@
 // transpose-then-f32_matmul path they replace. Left out: double (linalg.hpp keeps plain loops for
 // the finite-difference checks).
 //
-// Threads and width (moe lm train's `threads`): the three products split their output rows over
-// train_threads() pool threads (kernels/thread_pool.hpp), in blocks of whole 4-row tiles, and the
-// tn and nn products run at the widest vector the CPU has (SSE2, AVX2 or AVX-512F, natively;
-// SIMD128 in wasm). Every output element is still the same sum in the same order (lanes are
-// output columns, mul then add, never FMA, never a reduction split over tokens), so every thread
-// count and every width gives the same bits as one thread at the baseline width.
+// Threads and width (moe lm train's `threads` and `simd`): the three products split their output
+// rows over train_threads() pool threads (kernels/thread_pool.hpp) and never split a sum over
+// tokens, so every thread count gives the bits of one thread. At the baseline width (SSE2
+// natively, SIMD128 in wasm) each element is summed with a mul and an add per term; at AVX2 + FMA
+// or AVX-512F (natively, when set_train_simd asks for it) with one fused multiply-add per term,
+// in the same ascending order at both widths, so AVX2 and AVX-512 agree bit for bit and differ
+// from the baseline by rounding only (train/matmul_rows_fma.hpp).
 #pragma once
 
 #include <cstddef>
@@ -79,9 +80,10 @@ class TrainThreadsScope {
   int saved_;
 };
 
-// ---- Vector width of the tn and nn products: `baseline` is the build's own (SSE2 natively,
-// SIMD128 in wasm); avx2 and avx512 exist natively on x86-64 when the CPU has them. The default
-// is the widest available (process-wide; for tests and the benchmark that compares them).
+// ---- Vector width of the three products: `baseline` is the build's own (SSE2 natively, SIMD128
+// in wasm), mul + add; avx2 (with FMA) and avx512 exist natively on x86-64 when the CPU has them,
+// with fused multiply-adds. Process-wide; the default is the baseline (the layer trainer and the
+// lessons keep wasm's bits); `moe lm train` sets the widest unless its job says "baseline".
 enum class TrainSimd { baseline, avx2, avx512 };
 TrainSimd train_simd();
 TrainSimd train_simd_widest();     // what this CPU and build offer
