@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "moe/routing/router.hpp"
-#include "routing/validate.hpp"
+#include "routing/result_stage.hpp"
 
 namespace moe::routing {
 
@@ -37,19 +37,15 @@ GroupedTopkBias sigmoid_grouped_topk_bias(std::span<const float> logits,
   }
   if (!r.ok()) return r;
 
-  r.tokens = tokens;
-  r.experts = experts;
-  r.k = k;
+  set_shape(r, tokens, experts, k);
   r.n_group = n_group;
   r.topk_group = topk_group;
   const size_t te = static_cast<size_t>(tokens) * experts;
   const size_t tg = static_cast<size_t>(tokens) * n_group;
-  r.scores.resize(te);                                     // [T, E]
-  r.biased_scores.resize(te);                              // [T, E]
-  r.group_scores.resize(tg);                               // [T, G]
-  r.group_kept.assign(tg, 0);                              // [T, G]
-  r.topk_ids.resize(static_cast<size_t>(tokens) * k);      // [T, k]
-  r.topk_weights.resize(static_cast<size_t>(tokens) * k);  // [T, k]
+  r.scores.resize(te);         // [T, E]
+  r.biased_scores.resize(te);  // [T, E]
+  r.group_scores.resize(tg);   // [T, G]
+  r.group_kept.assign(tg, 0);  // [T, G]
 
   router_compute_sigmoid_scores(logits.data(), tokens, experts, r.scores.data());
   if (correction_bias.empty()) {

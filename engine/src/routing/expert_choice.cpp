@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "moe/routing/router.hpp"
-#include "routing/validate.hpp"
+#include "routing/result_stage.hpp"
 
 namespace moe::routing {
 
@@ -26,13 +26,13 @@ ExpertChoiceCapacity expert_choice_capacity(double capacity_factor, int tokens, 
 
 ExpertChoice expert_choice(std::span<const float> logits, int tokens, int experts, int capacity) {
   ExpertChoice r;
-  r.error = first_error({check_matrix("logits", logits, "tokens", tokens, "experts", experts),
-                         check_range("capacity", capacity, 0, tokens)});
-  if (r.ok()) r.error = check_finite("logits", logits);
-  if (!r.ok()) return r;
-
-  r.tokens = tokens;
-  r.experts = experts;
+  if (!validate_into(r,
+                     {check_matrix("logits", logits, "tokens", tokens, "experts", experts),
+                      check_range("capacity", capacity, 0, tokens)},
+                     {{"logits", logits}})) {
+    return r;
+  }
+  set_shape(r, tokens, experts);
   r.capacity = capacity;
   const size_t te = static_cast<size_t>(tokens) * experts;
   const size_t ec = static_cast<size_t>(experts) * capacity;

@@ -4,7 +4,7 @@
 
 #include "moe/routing/router.hpp"
 #include "moe/routing/softmax_topk.hpp"
-#include "routing/validate.hpp"
+#include "routing/result_stage.hpp"
 
 namespace moe::routing {
 
@@ -25,19 +25,14 @@ TopkCapacity topk_capacity_gshard(std::span<const float> logits, int groups, int
   }
   if (!r.ok()) return r;
 
-  r.groups = groups;
-  r.tokens_per_group = tokens_per_group;
-  r.experts = experts;
+  set_shape(r, groups, tokens_per_group, experts, capacity);
   r.k = k;
-  r.capacity = capacity;
   r.probs = std::move(sel.probs);                // [T, E]
   r.topk_ids = std::move(sel.topk_ids);          // [T, k]
   r.topk_weights = std::move(sel.topk_weights);  // [T, k]
   r.kept.assign(tokens * k, 0);                  // [T, k]
   r.combine_weights.assign(tokens * k, 0.0f);    // [T, k]
   r.position_in_expert.assign(tokens * k, -1);   // [T, k]
-  r.counts_before_capacity.assign(experts, 0);   // [E]
-  r.counts_after_capacity.assign(experts, 0);    // [E]
 
   router_apply_capacity(r.topk_ids.data(), groups, tokens_per_group, k, experts, capacity,
                         r.kept.data(), r.position_in_expert.data());

@@ -1,7 +1,7 @@
 #include "moe/routing/mixture_of_depths.hpp"
 
 #include "moe/routing/router.hpp"
-#include "routing/validate.hpp"
+#include "routing/result_stage.hpp"
 
 namespace moe::routing {
 
@@ -11,13 +11,15 @@ MixtureOfDepths mixture_of_depths_route(std::span<const float> scores, int seque
                                         int capacity) {
   MixtureOfDepths r;
   const int64_t tokens = int64_t{sequences} * seq_len;
-  r.error = first_error({check_range("sequences", sequences, 1, kMaxRows),
-                         check_range("seq_len", seq_len, 1, kMaxRows),
-                         check_range("sequences·seq_len", tokens, 1, kMaxRows),
-                         check_range("capacity", capacity, 0, seq_len),
-                         check_size("scores", scores.size(), tokens, "sequences·seq_len")});
-  if (r.ok()) r.error = check_finite("scores", scores);
-  if (!r.ok()) return r;
+  if (!validate_into(r,
+                     {check_range("sequences", sequences, 1, kMaxRows),
+                      check_range("seq_len", seq_len, 1, kMaxRows),
+                      check_range("sequences·seq_len", tokens, 1, kMaxRows),
+                      check_range("capacity", capacity, 0, seq_len),
+                      check_size("scores", scores.size(), tokens, "sequences·seq_len")},
+                     {{"scores", scores}})) {
+    return r;
+  }
 
   r.sequences = sequences;
   r.seq_len = seq_len;

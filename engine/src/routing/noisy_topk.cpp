@@ -6,7 +6,7 @@
 #include "moe/routing/math.hpp"
 #include "moe/routing/rng.hpp"
 #include "moe/routing/router.hpp"
-#include "routing/validate.hpp"
+#include "routing/result_stage.hpp"
 
 namespace moe::routing {
 
@@ -16,20 +16,19 @@ NoisyTopk noisy_topk(std::span<const float> clean_logits, std::span<const float>
                      int tokens, int experts, int k, bool training, uint64_t seed) {
   NoisyTopk r;
   const int64_t cells = int64_t{tokens} * experts;
-  r.error =
-      first_error({check_matrix("clean_logits", clean_logits, "tokens", tokens, "experts", experts),
-                   check_range("k", k, 1, experts)});
   const bool has_noise_logits = !noise_logits.empty();
-  if (r.ok() && (training || has_noise_logits)) {
-    r.error = check_size("noise_logits", noise_logits.size(), cells, "tokens·experts");
+  const bool needs_noise_logits = training || has_noise_logits;
+  if (!validate_into(
+          r,
+          {check_matrix("clean_logits", clean_logits, "tokens", tokens, "experts", experts),
+           check_range("k", k, 1, experts),
+           needs_noise_logits
+               ? check_size("noise_logits", noise_logits.size(), cells, "tokens·experts")
+               : std::string()},
+          {{"clean_logits", clean_logits}, {"noise_logits", noise_logits}})) {
+    return r;
   }
-  if (r.ok()) r.error = check_finite("clean_logits", clean_logits);
-  if (r.ok()) r.error = check_finite("noise_logits", noise_logits);
-  if (!r.ok()) return r;
-
-  r.tokens = tokens;
-  r.experts = experts;
-  r.k = k;
+  set_shape(r, tokens, experts, k);
   r.training = training;
   r.noise = training ? standard_normals(seed, cells) : std::vector<float>(cells, 0.0f);  // [T, E]
   r.noise_stddev.resize(has_noise_logits ? cells : 0);                                   // [T, E]
@@ -38,11 +37,9 @@ NoisyTopk noisy_topk(std::span<const float> clean_logits, std::span<const float>
   if (training) {
     for (int64_t i = 0; i < cells; ++i) r.noisy_logits[i] += r.noise[i] * r.noise_stddev[i];
   }
-  r.topk_ids.resize(static_cast<size_t>(tokens) * k);      // [T, k]
-  r.topk_weights.resize(static_cast<size_t>(tokens) * k);  // [T, k]
-  r.gates.assign(cells, 0.0f);                             // [T, E]
-  r.importance.assign(experts, 0.0f);                      // [E]
-  r.load.assign(experts, 0.0f);                            // [E]
+  r.gates.assign(cells, 0.0f);         // [T, E]
+  r.importance.assign(experts, 0.0f);  // [E]
+  r.load.assign(experts, 0.0f);        // [E]
 
   const int keep = std::min(k + 1, experts);  // the (k+1)-th value is the threshold if e is in
   std::vector<int32_t> ids(keep);             // [k + 1]

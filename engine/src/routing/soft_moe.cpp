@@ -2,7 +2,7 @@
 
 #include "moe/kernels/kernels.hpp"
 #include "moe/routing/router.hpp"
-#include "routing/validate.hpp"
+#include "routing/result_stage.hpp"
 
 namespace moe::routing {
 
@@ -12,15 +12,15 @@ SoftMoeWeights soft_moe_weights(std::span<const float> logits, int tokens, int e
                                 int slots_per_expert) {
   SoftMoeWeights r;
   const int64_t slots = int64_t{experts} * slots_per_expert;
-  r.error = first_error(
-      {check_range("experts", experts, 1, kMaxCols),
-       check_range("slots_per_expert", slots_per_expert, 1, kMaxCols),
-       check_matrix("logits", logits, "tokens", tokens, "experts·slots_per_expert", slots)});
-  if (r.ok()) r.error = check_finite("logits", logits);
-  if (!r.ok()) return r;
-
-  r.tokens = tokens;
-  r.experts = experts;
+  if (!validate_into(
+          r,
+          {check_range("experts", experts, 1, kMaxCols),
+           check_range("slots_per_expert", slots_per_expert, 1, kMaxCols),
+           check_matrix("logits", logits, "tokens", tokens, "experts·slots_per_expert", slots)},
+          {{"logits", logits}})) {
+    return r;
+  }
+  set_shape(r, tokens, experts);
   r.slots_per_expert = slots_per_expert;
   r.slots = static_cast<int>(slots);
   const size_t cells = static_cast<size_t>(tokens) * slots;

@@ -5,7 +5,7 @@
 
 #include "moe/routing/losses.hpp"
 #include "moe/routing/router.hpp"
-#include "routing/validate.hpp"
+#include "routing/result_stage.hpp"
 
 namespace moe::routing {
 
@@ -42,27 +42,23 @@ SwitchTop1Capacity softmax_top1_capacity(std::span<const float> logits, int grou
                                          int tokens_per_group, int experts, int capacity) {
   SwitchTop1Capacity r;
   const int64_t tokens = int64_t{groups} * tokens_per_group;
-  r.error = first_error(
-      {check_range("groups", groups, 1, kMaxRows),
-       check_range("tokens_per_group", tokens_per_group, 1, kMaxRows),
-       check_matrix("logits", logits, "groups·tokens_per_group", tokens, "experts", experts),
-       check_range("capacity", capacity, 0, tokens_per_group)});
-  if (r.ok()) r.error = check_finite("logits", logits);
-  if (!r.ok()) return r;
-
-  r.groups = groups;
-  r.tokens_per_group = tokens_per_group;
-  r.experts = experts;
-  r.capacity = capacity;
-  r.probs.resize(tokens * experts);             // [T, E]
-  r.expert_index.resize(tokens);                // [T]
-  r.gate.resize(tokens);                        // [T]
-  r.dropped.resize(tokens);                     // [T]
-  r.expert_index_returned.resize(tokens);       // [T]
-  r.combine_weight.resize(tokens);              // [T]
-  r.position_in_expert.resize(tokens);          // [T]
-  r.counts_before_capacity.assign(experts, 0);  // [E]
-  r.counts_after_capacity.assign(experts, 0);   // [E]
+  if (!validate_into(
+          r,
+          {check_range("groups", groups, 1, kMaxRows),
+           check_range("tokens_per_group", tokens_per_group, 1, kMaxRows),
+           check_matrix("logits", logits, "groups·tokens_per_group", tokens, "experts", experts),
+           check_range("capacity", capacity, 0, tokens_per_group)},
+          {{"logits", logits}})) {
+    return r;
+  }
+  set_shape(r, groups, tokens_per_group, experts, capacity);
+  r.probs.resize(tokens * experts);        // [T, E]
+  r.expert_index.resize(tokens);           // [T]
+  r.gate.resize(tokens);                   // [T]
+  r.dropped.resize(tokens);                // [T]
+  r.expert_index_returned.resize(tokens);  // [T]
+  r.combine_weight.resize(tokens);         // [T]
+  r.position_in_expert.resize(tokens);     // [T]
 
   const int T = static_cast<int>(tokens);
   std::vector<uint8_t> kept(tokens);  // [T]

@@ -71,6 +71,19 @@ size_t too_deep_at(std::string_view text) {
   return std::string_view::npos;
 }
 
+// `value` is an array of exactly n items, each one `unit` (e.g. "numbers", "rows").
+MaybeError check_array_of(const json& value, const std::string& where, int64_t n,
+                          const char* unit) {
+  const std::string want = std::to_string(n) + " " + unit;
+  if (!value.is_array()) {
+    return Error{where, "must be an array of " + want + ", got " + describe(value)};
+  }
+  if (static_cast<int64_t>(value.size()) != n) {
+    return Error{where, "expected " + want + ", got " + std::to_string(value.size())};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 MaybeError parse_json_text(std::string_view text, json& out) {
@@ -187,14 +200,7 @@ MaybeError read_finite_float(const json& value, const std::string& where, float&
 }
 
 MaybeError read_vector(const json& value, const std::string& where, int64_t n, float* out) {
-  if (!value.is_array()) {
-    return Error{where,
-                 "must be an array of " + std::to_string(n) + " numbers, got " + describe(value)};
-  }
-  if (static_cast<int64_t>(value.size()) != n) {
-    return Error{where,
-                 "expected " + std::to_string(n) + " numbers, got " + std::to_string(value.size())};
-  }
+  if (auto err = check_array_of(value, where, n, "numbers")) return err;
   for (int64_t i = 0; i < n; ++i) {
     if (auto err = read_finite_float(value[i], where + "[" + std::to_string(i) + "]", out[i])) {
       return err;
@@ -205,14 +211,7 @@ MaybeError read_vector(const json& value, const std::string& where, int64_t n, f
 
 MaybeError read_matrix(const json& value, const std::string& where, int64_t rows, int64_t cols,
                        float* out) {
-  if (!value.is_array()) {
-    return Error{where,
-                 "must be an array of " + std::to_string(rows) + " rows, got " + describe(value)};
-  }
-  if (static_cast<int64_t>(value.size()) != rows) {
-    return Error{where,
-                 "expected " + std::to_string(rows) + " rows, got " + std::to_string(value.size())};
-  }
+  if (auto err = check_array_of(value, where, rows, "rows")) return err;
   for (int64_t r = 0; r < rows; ++r) {
     const std::string row_where = where + "[" + std::to_string(r) + "]";
     if (auto err = read_vector(value[r], row_where, cols, out + r * cols)) return err;

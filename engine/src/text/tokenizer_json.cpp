@@ -51,6 +51,24 @@ std::optional<Error> expect_plain(const json& model, const char* key, const json
                "not supported: must be " + wanted + ", got " + describe(model[key])};
 }
 
+// model[key], named `model.key` in errors: given, an array (else an object) as `array` says, and
+// of at most `limit` entries, each one of the `noun`.
+Result<const json*> bounded_member(const json& model, const char* key, bool array, int64_t limit,
+                                   const char* noun) {
+  const std::string where = std::string("model.") + key;
+  if (!model.contains(key)) return Error{where, "missing"};
+  const json& v = model[key];
+  if (array ? !v.is_array() : !v.is_object()) {
+    return Error{where, std::string("must be ") + (array ? "an array" : "an object") + ", got " +
+                            describe(v)};
+  }
+  if (v.size() > static_cast<size_t>(limit)) {
+    return Error{where, "has " + std::to_string(v.size()) + " " + noun + ", more than the limit " +
+                            std::to_string(limit)};
+  }
+  return &v;
+}
+
 // `model.merges[r]`: "a b" or ["a", "b"] -> the two token ids.
 std::optional<Error> read_merge(const json& entry, const std::string& where,
                                 const std::unordered_map<std::string, int32_t>& vocab,
@@ -158,13 +176,10 @@ Result<Tokenizer> tokenizer_from_json(std::string_view text) {
   }
 
   // model.vocab: byte-level token -> id; ids dense from 0.
-  if (!model.contains("vocab")) return Error{"model.vocab", "missing"};
-  const json& vocab = model["vocab"];
-  if (!vocab.is_object()) return Error{"model.vocab", "must be an object, got " + describe(vocab)};
-  if (vocab.size() > static_cast<size_t>(kMaxVocab)) {
-    return Error{"model.vocab", "has " + std::to_string(vocab.size()) +
-                                    " tokens, more than the limit " + std::to_string(kMaxVocab)};
-  }
+  const Result<const json*> vocab_member =
+      bounded_member(model, "vocab", /*array=*/false, kMaxVocab, "tokens");
+  if (!vocab_member.ok()) return vocab_member.error();
+  const json& vocab = *vocab_member.value();
   // Special tokens first: they may also appear in the vocab under their own text.
   std::unordered_map<int64_t, std::string> special_text;  // id -> content
   if (doc.contains("added_tokens") && !doc["added_tokens"].is_null()) {
@@ -232,13 +247,10 @@ Result<Tokenizer> tokenizer_from_json(std::string_view text) {
   }
 
   // model.merges, in rank order.
-  if (!model.contains("merges")) return Error{"model.merges", "missing"};
-  const json& merges = model["merges"];
-  if (!merges.is_array()) return Error{"model.merges", "must be an array, got " + describe(merges)};
-  if (merges.size() > static_cast<size_t>(kMaxMerges)) {
-    return Error{"model.merges", "has " + std::to_string(merges.size()) +
-                                     " merges, more than the limit " + std::to_string(kMaxMerges)};
-  }
+  const Result<const json*> merges_member =
+      bounded_member(model, "merges", /*array=*/true, kMaxMerges, "merges");
+  if (!merges_member.ok()) return merges_member.error();
+  const json& merges = *merges_member.value();
   TokenizerParts parts;
   parts.merges.resize(merges.size());
   for (size_t r = 0; r < merges.size(); ++r) {

@@ -15,31 +15,36 @@
 
 namespace moe::train {
 
+namespace {
+
+// The fields ModelShape and LayerConfig share, said once for both directions: f(shape member,
+// layer member) for each pair.
+template <class F>
+void for_each_shared_field(F&& f) {
+  f(&ModelShape::d_model, &LayerConfig::d_model);
+  f(&ModelShape::d_ff, &LayerConfig::d_ff);
+  f(&ModelShape::num_experts, &LayerConfig::num_experts);
+  f(&ModelShape::top_k, &LayerConfig::top_k);
+  f(&ModelShape::router, &LayerConfig::router_kind);
+  f(&ModelShape::expert_kind, &LayerConfig::expert_kind);
+  f(&ModelShape::activation, &LayerConfig::activation);
+  f(&ModelShape::capacity_factor, &LayerConfig::capacity_factor);
+  f(&ModelShape::slots_per_expert, &LayerConfig::slots_per_expert);
+}
+
+}  // namespace
+
 ModelShape model_shape(const LayerConfig& layer) {
   ModelShape s;
-  s.d_model = layer.d_model;
-  s.d_ff = layer.d_ff;
-  s.num_experts = layer.num_experts;
-  s.top_k = layer.top_k;
-  s.router = layer.router_kind;
-  s.expert_kind = layer.expert_kind;
-  s.activation = layer.activation;
-  s.capacity_factor = layer.capacity_factor;
-  s.slots_per_expert = layer.slots_per_expert;
+  for_each_shared_field(
+      [&](auto shape_field, auto layer_field) { s.*shape_field = layer.*layer_field; });
   return s;
 }
 
 LayerConfig layer_config(const ModelShape& s) {
   LayerConfig l;
-  l.d_model = s.d_model;
-  l.d_ff = s.d_ff;
-  l.num_experts = s.num_experts;
-  l.top_k = s.top_k;
-  l.router_kind = s.router;
-  l.expert_kind = s.expert_kind;
-  l.activation = s.activation;
-  l.capacity_factor = s.capacity_factor;
-  l.slots_per_expert = s.slots_per_expert;
+  for_each_shared_field(
+      [&](auto shape_field, auto layer_field) { l.*layer_field = s.*shape_field; });
   l.norm_topk_prob = s.router == RouterKind::sigmoid_grouped_topk_bias;
   return l;
 }
@@ -174,30 +179,41 @@ void experts_backward(const ModelShape& shape, const Real* params, size_t rows, 
   }
 }
 
+// A router family's forward routing and its backward into the router (router_stage.hpp).
+template <class Real>
+struct RouterFamily {
+  void (*route)(const detail::RouteArgs<Real>&, Workspace<Real>&, LossParts&);
+  void (*backward)(const detail::RouteArgs<Real>&, Workspace<Real>&, Real*);
+};
+
+// Which family runs each kind, said once for the forward and the backward. The capacity kinds
+// route top-k then place by capacity; their backward is the top-k one (dropped slots carry no
+// gradient).
+template <class Real>
+RouterFamily<Real> router_family(RouterKind kind) {
+  switch (kind) {
+    case RouterKind::softmax_topk:
+    case RouterKind::softmax_topk_renorm:
+    case RouterKind::sigmoid_grouped_topk_bias:
+      break;  // the top-k family, below
+    case RouterKind::softmax_top1_capacity:
+    case RouterKind::topk_capacity:
+      return {detail::route_capacity<Real>, detail::backward_topk<Real>};
+    case RouterKind::noisy_topk:
+      return {detail::route_noisy<Real>, detail::backward_noisy<Real>};
+    case RouterKind::expert_choice:
+      return {detail::route_expert_choice<Real>, detail::backward_expert_choice<Real>};
+    case RouterKind::soft_moe:
+      return {detail::route_soft_moe<Real>, detail::backward_soft_moe<Real>};
+  }
+  return {detail::route_topk<Real>, detail::backward_topk<Real>};
+}
+
 // The kind's routing and the auxiliary loss values (model.hpp), filling the routing fields of ws.
 template <class Real>
 LossParts route(const detail::RouteArgs<Real>& args, Workspace<Real>& ws) {
   LossParts loss;
-  switch (args.shape.router) {
-    case RouterKind::softmax_topk:
-    case RouterKind::softmax_topk_renorm:
-    case RouterKind::sigmoid_grouped_topk_bias:
-      detail::route_topk(args, ws, loss);
-      break;
-    case RouterKind::softmax_top1_capacity:
-    case RouterKind::topk_capacity:
-      detail::route_capacity(args, ws, loss);
-      break;
-    case RouterKind::noisy_topk:
-      detail::route_noisy(args, ws, loss);
-      break;
-    case RouterKind::expert_choice:
-      detail::route_expert_choice(args, ws, loss);
-      break;
-    case RouterKind::soft_moe:
-      detail::route_soft_moe(args, ws, loss);
-      break;
-  }
+  router_family<Real>(args.shape.router).route(args, ws, loss);
   return loss;
 }
 
@@ -269,24 +285,7 @@ void backward_from_dout(const detail::RouteArgs<Real>& args, Workspace<Real>& ws
 
   // ---- backward: experts, then the router
   experts_backward(shape, args.params, rows, soft || dx != nullptr, ws, grad);
-  switch (shape.router) {
-    case RouterKind::softmax_topk:
-    case RouterKind::softmax_topk_renorm:
-    case RouterKind::sigmoid_grouped_topk_bias:
-    case RouterKind::softmax_top1_capacity:
-    case RouterKind::topk_capacity:
-      detail::backward_topk(args, ws, grad);
-      break;
-    case RouterKind::noisy_topk:
-      detail::backward_noisy(args, ws, grad);
-      break;
-    case RouterKind::expert_choice:
-      detail::backward_expert_choice(args, ws, grad);
-      break;
-    case RouterKind::soft_moe:
-      detail::backward_soft_moe(args, ws, grad);
-      break;
-  }
+  router_family<Real>(shape.router).backward(args, ws, grad);
   if (dx == nullptr) return;
 
   // ---- the input's gradient: through the router logits (dx = dl · W_g) and each kept row

@@ -25,10 +25,7 @@ void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossPart
 
   // ---- each expert's C best tokens of each sequence; slot j = expert j
   const int C = capacity_per_sequence(shape, S);
-  ws.topk_ids.resize(TE);
-  grow(ws.gates, TE);
-  ws.kept.assign(TE, 0);
-  ws.expert_load.assign(E, 0);
+  start_choices(ws, T, E, E, /*kept=*/0);                    // slot j = expert j
   ws.filled.resize(C > 0 ? static_cast<size_t>(E) * C : 1);  // [E,C] tokens each expert takes
   for (size_t i = 0; i < TE; ++i) {
     ws.topk_ids[i] = static_cast<int32_t>(i % E);
@@ -45,7 +42,6 @@ void route_expert_choice(const RouteArgs<Real>& a, Workspace<Real>& ws, LossPart
     }
   }
   // top expert: the taking expert with the largest gate, else the token's own preference
-  ws.top_expert.resize(T);
   for (int t = 0; t < T; ++t) {
     const size_t row = static_cast<size_t>(t) * E;
     int best = -1, pref = 0;

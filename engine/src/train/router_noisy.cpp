@@ -89,7 +89,7 @@ template <class Real>
 void route_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) {
   const ModelShape& shape = a.shape;
   const int T = a.T, d = shape.d_model, E = shape.num_experts, k = shape.top_k;
-  const size_t TE = static_cast<size_t>(T) * E, Tk = static_cast<size_t>(T) * k;
+  const size_t TE = static_cast<size_t>(T) * E;
   for (auto* v : {&ws.clean, &ws.noise_logits, &ws.noise, &ws.logits, &ws.scores, &ws.probs})
     grow(*v, TE);
   Real* c = ws.clean.data();          // [T,E] clean logits
@@ -110,11 +110,7 @@ void route_noisy(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss)
   router_compute_probs_reference(h, T, E, s);
   std::copy(s, s + TE, ws.probs.data());
 
-  ws.topk_ids.resize(Tk);
-  grow(ws.gates, Tk);
-  ws.kept.assign(Tk, 1);
-  ws.expert_load.assign(E, 0);
-  ws.top_expert.resize(T);
+  start_choices(ws, T, k, E, /*kept=*/1);
   int32_t* ids = ws.topk_ids.data();  // [T,k]
   Real* g = ws.gates.data();          // [T,k]
   ws.next_id.resize(T);

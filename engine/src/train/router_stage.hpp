@@ -87,6 +87,19 @@ Real* router_scores(const RouteArgs<Real>& a, Workspace<Real>& ws, bool sigmoid)
   return l;
 }
 
+// Sizes the choice fields every top-k kind and expert_choice fill, for n slots per token:
+// topk_ids and gates [T,n], kept [T,n] all set to `kept` (1: kept unless capacity drops it; 0:
+// taken only when an expert picks it), expert_load [E] zeroed and top_expert [T].
+template <class Real>
+void start_choices(Workspace<Real>& ws, int T, int n, int E, uint8_t kept) {
+  const size_t Tn = static_cast<size_t>(T) * n;
+  ws.topk_ids.resize(Tn);
+  linalg::grow(ws.gates, Tn);
+  ws.kept.assign(Tn, kept);
+  ws.expert_load.assign(E, 0);
+  ws.top_expert.resize(T);
+}
+
 // dl[0..n) = the gradient through s = softmax(l): s ⊙ (ds − ⟨ds, s⟩).
 template <class Real>
 void softmax_row_backward(const Real* s, const Real* ds, int n, Real* dl) {

@@ -19,7 +19,7 @@ void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) 
   const int T = a.T, E = shape.num_experts, k = shape.top_k;
   const bool sigmoid = shape.router == RouterKind::sigmoid_grouped_topk_bias;
   const bool renorm = renormalises(shape.router);
-  const size_t TE = static_cast<size_t>(T) * E, Tk = static_cast<size_t>(T) * k;
+  const size_t TE = static_cast<size_t>(T) * E;
 
   // ---- logits, scores, normalised affinities
   const Real* l = router_scores(a, ws, sigmoid);  // [T,E]
@@ -27,11 +27,7 @@ void route_topk(const RouteArgs<Real>& a, Workspace<Real>& ws, LossParts& loss) 
   const Real* q = ws.probs.data();                // [T,E]
 
   // ---- top-k on s + b (ties to the lower index), gates, loads
-  ws.topk_ids.resize(Tk);
-  grow(ws.gates, Tk);
-  ws.kept.assign(Tk, 1);
-  ws.expert_load.resize(E);
-  ws.top_expert.resize(T);
+  start_choices(ws, T, k, E, /*kept=*/1);
   int32_t* ids = ws.topk_ids.data();  // [T,k]
   Real* g = ws.gates.data();          // [T,k]
   const Real* chooser = s;            // [T,E] what selection reads: s, or s + b

@@ -4,25 +4,21 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct GroupedTopkBias {
-  std::string error;  // "" on success, else `field: reason` and the arrays are empty
-  int tokens = 0;     // T
-  int experts = 0;    // E
-  int k = 0;
+// topk_ids: descending biased score, ties to the lower index; topk_weights: from the unbiased
+// scores (D2).
+struct GroupedTopkBias : TopkChoice {
   int n_group = 0;                   // G, experts per group = E / G
   int topk_group = 0;                // groups kept per token
   std::vector<float> scores;         // [T, E]  s = sigmoid(l), the unbiased affinities
   std::vector<float> biased_scores;  // [T, E]  s + b, used only to choose
   std::vector<float> group_scores;   // [T, G]  sum of the top-2 biased scores per group (D1)
   std::vector<uint8_t> group_kept;   // [T, G]  1 = one of the topk_group best groups
-  std::vector<int32_t> topk_ids;     // [T, k]  descending biased score, ties to the lower index
-  std::vector<float> topk_weights;   // [T, k]  from the unbiased scores (D2)
-  bool ok() const { return error.empty(); }
 };
 
 // DeepseekV3TopkRouter, with n = E / G experts per group:

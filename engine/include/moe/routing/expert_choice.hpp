@@ -3,35 +3,28 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct ExpertChoiceCapacity {
-  std::string error;  // "" on success
-  int value = 0;
-  bool ok() const { return error.empty(); }
-};
+using ExpertChoiceCapacity = ValueResult<int>;
 
 // C = round(capacity_factor · T / E), half away from zero, clamped to [0, T]; the paper's
 // k = n·c/e with n tokens, capacity factor c (= average experts per token) and e experts. A value
 // within 1e-9 of an integer is taken as that integer, so 1.0·8/4 = 2 exactly.
 ExpertChoiceCapacity expert_choice_capacity(double capacity_factor, int tokens, int experts);
 
-struct ExpertChoice {
-  std::string error;         // "" on success, else `field: reason` and the arrays are empty
-  int tokens = 0;            // T
-  int experts = 0;           // E
-  int capacity = 0;          // C tokens per expert
-  std::vector<float> probs;  // [T, E]  softmax over experts per token
+struct ExpertChoice : TokensExperts {
+  int capacity = 0;                        // C tokens per expert
+  std::vector<float> probs;                // [T, E]  softmax over experts per token
   std::vector<int32_t> expert_tokens;      // [E, C]  tokens each expert took, by score desc.
   std::vector<float> expert_gates;         // [E, C]  probs[token, e] of those tokens
   std::vector<uint8_t> assigned;           // [T, E]  1 = expert e took token t
   std::vector<float> combine_weights;      // [T, E]  probs where assigned, else 0
   std::vector<int32_t> experts_per_token;  // [T]
   float fraction_unrouted = 0.0f;          // tokens no expert took / T
-  bool ok() const { return error.empty(); }
 };
 
 // Expert choice over one group of T tokens:

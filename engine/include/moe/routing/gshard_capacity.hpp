@@ -4,29 +4,21 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct TopkCapacity {
-  std::string error;         // "" on success, else `field: reason` and the arrays are empty
-  int groups = 0;            // G
-  int tokens_per_group = 0;  // S
-  int experts = 0;           // E
+struct TopkCapacity : GroupedCapacity {
   int k = 0;
-  int capacity = 0;                             // C, per expert and per group
-  std::vector<float> probs;                     // [T, E]  softmax over experts, T = G·S
-  std::vector<int32_t> topk_ids;                // [T, k]  router's choice (pre-capacity)
-  std::vector<float> topk_weights;              // [T, k]  gates before capacity
-  std::vector<uint8_t> kept;                    // [T, k]  1 = placed within capacity
-  std::vector<float> combine_weights;           // [T, k]  topk_weights, or 0 where dropped
-  std::vector<int32_t> position_in_expert;      // [T, k]  slot in the expert's group buffer, -1
-  std::vector<int32_t> counts_before_capacity;  // [E]
-  std::vector<int32_t> counts_after_capacity;   // [E]
-  int dropped_assignments = 0;                  // (token, slot) pairs not placed
-  int dropped_tokens = 0;                       // tokens with no slot placed
-  bool ok() const { return error.empty(); }
+  std::vector<int32_t> topk_ids;            // [T, k]  router's choice (pre-capacity)
+  std::vector<float> topk_weights;          // [T, k]  gates before capacity
+  std::vector<uint8_t> kept;                // [T, k]  1 = placed within capacity
+  std::vector<float> combine_weights;       // [T, k]  topk_weights, or 0 where dropped
+  std::vector<int32_t> position_in_expert;  // [T, k]  slot in the expert's group buffer, -1
+  int dropped_assignments = 0;              // (token, slot) pairs not placed
+  int dropped_tokens = 0;                   // tokens with no slot placed
 };
 
 // Per group g (token t = g·S + s):

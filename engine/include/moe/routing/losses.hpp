@@ -4,16 +4,13 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct LossValue {
-  std::string error;  // "" on success
-  float value = 0.0f;
-  bool ok() const { return error.empty(); }
-};
+using LossValue = ValueResult<float>;
 
 // Router z-loss (ST-MoE; convention S6), mean over tokens of the squared log-partition:
 //   z = (1/T) Σ_t ( log Σ_e exp(l[t,e]) )²
@@ -38,12 +35,9 @@ LossValue switch_load_balancing_loss_global(std::span<const float> probs,
                                             std::span<const int32_t> expert_index, int tokens,
                                             int experts);
 
-struct LoadBalancingLoss {
-  std::string error;  // "" on success
-  float value = 0.0f;
+struct LoadBalancingLoss : LossValue {
   std::vector<float> tokens_per_expert;       // [k, E]  f[slot][e], masked tokens left out
   std::vector<float> router_prob_per_expert;  // [E]     P[e], masked tokens left out
-  bool ok() const { return error.empty(); }
 };
 
 // Mixtral / Qwen2-MoE load_balancing_loss_func (M1, M2). The per-layer logits are concatenated

@@ -4,13 +4,13 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct MixtureOfDepths {
-  std::string error;              // "" on success, else `field: reason` and the arrays are empty
+struct MixtureOfDepths : RoutingResult {
   int sequences = 0;              // B
   int seq_len = 0;                // S
   int capacity = 0;               // C tokens per sequence run the block
@@ -18,7 +18,6 @@ struct MixtureOfDepths {
   std::vector<uint8_t> ran;       // [B, S]  1 = runs the block
   std::vector<float> gate;        // [B, S]  r[b,s] where ran, else 0
   float saved_fraction = 0.0f;    // 1 - C/S: block evaluations skipped
-  bool ok() const { return error.empty(); }
 };
 
 // Per sequence b with router scores r[b,s] (one scalar per token, x_s · w_r):

@@ -4,28 +4,24 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct NoisyTopk {
-  std::string error;  // "" on success, else `field: reason` and the arrays are empty
-  int tokens = 0;     // T
-  int experts = 0;    // E
-  int k = 0;
+// topk_ids: top-k of H, descending, ties to the lower expert; topk_weights: the gates of the kept
+// experts (sum to 1).
+struct NoisyTopk : TopkChoice {
   bool training = false;
   std::vector<float> noise;         // [T, E]  standard normals drawn from the seed; 0 in eval
   std::vector<float> noise_stddev;  // [T, E]  softplus(noise_logits); empty without noise_logits
   std::vector<float> noisy_logits;  // [T, E]  H
-  std::vector<int32_t> topk_ids;    // [T, k]  top-k of H, descending, ties to the lower expert
-  std::vector<float> topk_weights;  // [T, k]  gates of the kept experts (sum to 1)
   std::vector<float> gates;         // [T, E]  G, 0 outside the top-k
   std::vector<float> importance;    // [E]     Σ_t G[t,e]
   std::vector<float> load;          // [E]     smooth load estimate (training) or counts (eval)
   float importance_loss = 0.0f;     // CV²(importance), raw (no w_importance)
   float load_loss = 0.0f;           // CV²(load), raw (no w_load)
-  bool ok() const { return error.empty(); }
 };
 
 // With clean logits c[t,e] = (x·W_g)[t,e] and noise logits n[t,e] = (x·W_noise)[t,e]:

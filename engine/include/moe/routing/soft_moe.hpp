@@ -3,20 +3,17 @@
 #pragma once
 
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct SoftMoeWeights {
-  std::string error;            // "" on success, else `field: reason` and the arrays are empty
-  int tokens = 0;               // T
-  int experts = 0;              // E
+struct SoftMoeWeights : TokensExperts {
   int slots_per_expert = 0;     // p
   int slots = 0;                // S = E·p, slot s belongs to expert s / p
   std::vector<float> dispatch;  // [T, S]  softmax over tokens: each column sums to 1
   std::vector<float> combine;   // [T, S]  softmax over slots: each row sums to 1
-  bool ok() const { return error.empty(); }
 };
 
 // With logits l[t,s] = x_t · Φ_s (the token-slot affinities, computed by the caller):

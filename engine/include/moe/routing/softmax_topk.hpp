@@ -3,20 +3,15 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
-struct SoftmaxTopk {
-  std::string error;  // "" on success, else `field: reason` and the arrays are empty
-  int tokens = 0;     // T
-  int experts = 0;    // E
-  int k = 0;
-  std::vector<float> probs;         // [T, E]  softmax over all experts
-  std::vector<int32_t> topk_ids;    // [T, k]  descending probability, ties to the lower expert
-  std::vector<float> topk_weights;  // [T, k]  paired with topk_ids by position
-  bool ok() const { return error.empty(); }
+// topk_ids: descending probability, ties to the lower expert.
+struct SoftmaxTopk : TopkChoice {
+  std::vector<float> probs;  // [T, E]  softmax over all experts
 };
 
 // Softmax over all E logits, then the k largest (convention M3):

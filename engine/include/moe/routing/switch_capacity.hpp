@@ -4,8 +4,9 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
 #include <vector>
+
+#include "moe/routing/result.hpp"
 
 namespace moe::routing {
 
@@ -15,11 +16,7 @@ enum class CapacityRounding {
   nearest,  // round half away from zero.
 };
 
-struct ExpertCapacity {
-  std::string error;  // "" on success
-  int value = 0;
-  bool ok() const { return error.empty(); }
-};
+using ExpertCapacity = ValueResult<int>;
 
 // capacity = rounding(capacity_factor · tokens_per_group / num_experts), clamped to
 // [0, tokens_per_group]. The oracle's harness computes `capacity_factor * tokens_per_group /
@@ -30,27 +27,20 @@ struct ExpertCapacity {
 ExpertCapacity expert_capacity(double capacity_factor, int tokens_per_group, int num_experts,
                                CapacityRounding rounding = CapacityRounding::floor);
 
-struct SwitchTop1Capacity {
-  std::string error;         // "" on success, else `field: reason` and the arrays are empty
-  int groups = 0;            // G (batch rows)
-  int tokens_per_group = 0;  // S
-  int experts = 0;           // E
-  int capacity = 0;          // C, per expert and per group
-  std::vector<float> probs;  // [T, E]  softmax over experts, T = G·S
+// The groups G are the batch rows; counts_after_capacity are the tokens the experts actually
+// process.
+struct SwitchTop1Capacity : GroupedCapacity {
   std::vector<int32_t> expert_index;           // [T]  pre-capacity argmax (their topk_indices)
   std::vector<float> gate;                     // [T]  raw top-1 prob, also for dropped (S4)
   std::vector<uint8_t> dropped;                // [T]  1 = over capacity (S1)
   std::vector<int32_t> expert_index_returned;  // [T]  expert_index, or 0 if dropped (S3)
   std::vector<float> combine_weight;           // [T]  gate, or 0 if dropped (S2)
   std::vector<int32_t> position_in_expert;     // [T]  slot in its expert's group buffer, -1 dropped
-  std::vector<int32_t> counts_before_capacity;  // [E]  over all groups
-  std::vector<int32_t> counts_after_capacity;   // [E]  tokens the experts actually process
   int dropped_count = 0;
   float z_loss = 0.0f;                 // S6
   float aux_loss = 0.0f;               // S5: per group, on expert_index_returned
   float aux_loss_pre_capacity = 0.0f;  // same function on expert_index
   float aux_loss_global = 0.0f;        // textbook: whole batch, on expert_index
-  bool ok() const { return error.empty(); }
 };
 
 // Switch top-1 routing with capacity, per group g of S tokens (token t = g·S + s):
