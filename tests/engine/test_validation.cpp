@@ -30,11 +30,12 @@ const std::vector<Field> kGoodFields = {{"d_model", "8"},
 // place (a field not there yet goes last), and one changed to "" is left out.
 std::string good_with(const std::vector<Field>& changes) {
   std::vector<Field> fields = kGoodFields;
-  for (const auto& [name, value] : changes) {
-    auto at =
-        std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.first == name; });
-    if (at == fields.end()) at = fields.insert(fields.end(), {name, ""});
-    at->second = value;
+  // A named pair, not a structured binding: clang 14 (the wasm compiler) cannot capture one.
+  for (const Field& change : changes) {
+    auto at = std::find_if(fields.begin(), fields.end(),
+                           [&](const Field& f) { return f.first == change.first; });
+    if (at == fields.end()) at = fields.insert(fields.end(), {change.first, ""});
+    at->second = change.second;
   }
   std::string text;
   for (const auto& [name, value] : fields) {
