@@ -39,11 +39,16 @@ void set_train_threads(int n) {
 }
 
 #if MOE_WIDE_SIMD
-// linalg_kernels_avx2.cpp and linalg_kernels_avx512.cpp: matmul_rows<Arch> at their width.
+// linalg_kernels_avx2.cpp and linalg_kernels_avx512.cpp: the FMA row product (matmul_rows_fma)
+// and the mul + add one (matmul_rows<Arch>) at their width.
 void matmul_rows_avx2(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
                       size_t K, size_t P);
 void matmul_rows_avx512(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
                         size_t K, size_t P);
+void matmul_rows_avx2_mul_add(const float* a, size_t ar, size_t ak, const float* b, float* c,
+                              size_t M, size_t K, size_t P);
+void matmul_rows_avx512_mul_add(const float* a, size_t ar, size_t ak, const float* b, float* c,
+                                size_t M, size_t K, size_t P);
 #endif
 
 TrainSimd train_simd_widest() {
@@ -59,8 +64,8 @@ TrainSimd train_simd_widest() {
 }
 
 namespace {
-// Baseline until a caller asks for more (moe lm train does): the layer trainer and the lessons'
-// numbers keep the mul + add bits that wasm computes too.
+// Baseline until a caller asks for FMA (moe lm train does): the layer trainer and the lessons'
+// numbers keep the mul + add bits that wasm computes too, at the CPU's widest width.
 std::atomic<TrainSimd> g_train_simd{TrainSimd::baseline};
 }  // namespace
 
@@ -248,8 +253,26 @@ bool wide() {
 #endif
 }
 
-// The row product at the width set_train_simd chose: the baseline's mul + add kernel, or the
-// wide FMA one (AVX2 and AVX-512 give the same bits; see matmul_rows_fma.hpp).
+// The baseline's mul + add row product at the widest width the CPU has: lanes are output columns,
+// so every width gives the SSE2 copy's bits (the layer trainer's speed depends on this width).
+void matmul_rows_mul_add(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
+#if MOE_WIDE_SIMD
+  switch (train_simd_widest()) {
+    case TrainSimd::avx512:
+      matmul_rows_avx512_mul_add(A.a, A.ar, A.ak, b, c, M, K, P);
+      return;
+    case TrainSimd::avx2:
+      matmul_rows_avx2_mul_add(A.a, A.ar, A.ak, b, c, M, K, P);
+      return;
+    case TrainSimd::baseline:
+      break;
+  }
+#endif
+  matmul_rows<Arch>(A, b, c, M, K, P);
+}
+
+// The row product set_train_simd chose: the baseline's mul + add bits, or the wide FMA kernel
+// (AVX2 and AVX-512 give the same bits; see matmul_rows_fma.hpp).
 void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
 #if MOE_WIDE_SIMD
   switch (train_simd()) {
@@ -263,7 +286,7 @@ void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size
       break;
   }
 #endif
-  matmul_rows<Arch>(A, b, c, M, K, P);
+  matmul_rows_mul_add(A, b, c, M, K, P);
 }
 
 }  // namespace

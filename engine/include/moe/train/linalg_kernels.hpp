@@ -9,8 +9,9 @@
 //
 // Threads and width (moe lm train's `threads` and `simd`): the three products split their output
 // rows over train_threads() pool threads (kernels/thread_pool.hpp) and never split a sum over
-// tokens, so every thread count gives the bits of one thread. At the baseline width (SSE2
-// natively, SIMD128 in wasm) each element is summed with a mul and an add per term; at AVX2 + FMA
+// tokens, so every thread count gives the bits of one thread. At the baseline (SIMD128 in wasm;
+// natively the widest of SSE2, AVX2 and AVX-512F, all with the same bits) each element is summed
+// with a mul and an add per term; at AVX2 + FMA
 // or AVX-512F (natively, when set_train_simd asks for it) with one fused multiply-add per term,
 // in the same ascending order at both widths, so AVX2 and AVX-512 agree bit for bit and differ
 // from the baseline by rounding only (train/matmul_rows_fma.hpp).
@@ -80,10 +81,11 @@ class TrainThreadsScope {
   int saved_;
 };
 
-// ---- Vector width of the three products: `baseline` is the build's own (SSE2 natively, SIMD128
-// in wasm), mul + add; avx2 (with FMA) and avx512 exist natively on x86-64 when the CPU has them,
-// with fused multiply-adds. Process-wide; the default is the baseline (the layer trainer and the
-// lessons keep wasm's bits); `moe lm train` sets the widest unless its job says "baseline".
+// ---- Rounding and width of the three products: `baseline` is mul + add, wasm's bits (SIMD128 in
+// wasm; natively at the widest width, which gives the same bits); avx2 (with FMA) and avx512 exist
+// natively on x86-64 when the CPU has them, with fused multiply-adds. Process-wide; the default is
+// the baseline (the layer trainer and the lessons keep wasm's bits); `moe lm train` sets the
+// widest unless its job says "baseline".
 enum class TrainSimd { baseline, avx2, avx512 };
 TrainSimd train_simd();
 TrainSimd train_simd_widest();     // what this CPU and build offer
