@@ -209,6 +209,13 @@ test('take the check and the final quiz: scores, persistence, review of missed q
   expect(await seriousA11yViolations(page)).toEqual([]);
   await shot(page, 'phase4-quiz-desktop');
   await page.setViewportSize({ width: 375, height: 800 });
+  // lm-route-token shows its held-out excerpt as inline code with · for spaces: no break opportunity.
+  // The draw is random, so give it the longest excerpt a draw could give: it must wrap, not widen the page.
+  await fw.locator('li[data-question="lm-route-token"] .stem code').first().evaluate((el) => {
+    el.textContent = 'And·God·said,·Let·there·be·light:·and·there·was·light.';
+  });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, 'no sideways page scroll at 375 px').toBeLessThanOrEqual(0);
   await shot(page, 'phase4-quiz-375');
   await page.setViewportSize({ width: 1280, height: 860 });
 
