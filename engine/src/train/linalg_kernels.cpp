@@ -253,40 +253,24 @@ bool wide() {
 #endif
 }
 
-// The baseline's mul + add row product at the widest width the CPU has: lanes are output columns,
-// so every width gives the SSE2 copy's bits (the layer trainer's speed depends on this width).
-void matmul_rows_mul_add(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
+// The row product set_train_simd chose: the wide FMA kernel (AVX2 and AVX-512 give the same bits;
+// see matmul_rows_fma.hpp), or the baseline's mul + add at the widest width the CPU has (lanes are
+// output columns, so every width gives the SSE2 copy's bits, at the layer trainer's best speed).
+void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
 #if MOE_WIDE_SIMD
-  switch (train_simd_widest()) {
+  const bool fused = wide();
+  switch (fused ? train_simd() : train_simd_widest()) {
     case TrainSimd::avx512:
-      matmul_rows_avx512_mul_add(A.a, A.ar, A.ak, b, c, M, K, P);
+      (fused ? matmul_rows_avx512 : matmul_rows_avx512_mul_add)(A.a, A.ar, A.ak, b, c, M, K, P);
       return;
     case TrainSimd::avx2:
-      matmul_rows_avx2_mul_add(A.a, A.ar, A.ak, b, c, M, K, P);
+      (fused ? matmul_rows_avx2 : matmul_rows_avx2_mul_add)(A.a, A.ar, A.ak, b, c, M, K, P);
       return;
     case TrainSimd::baseline:
       break;
   }
 #endif
   matmul_rows<Arch>(A, b, c, M, K, P);
-}
-
-// The row product set_train_simd chose: the baseline's mul + add bits, or the wide FMA kernel
-// (AVX2 and AVX-512 give the same bits; see matmul_rows_fma.hpp).
-void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
-#if MOE_WIDE_SIMD
-  switch (train_simd()) {
-    case TrainSimd::avx512:
-      matmul_rows_avx512(A.a, A.ar, A.ak, b, c, M, K, P);
-      return;
-    case TrainSimd::avx2:
-      matmul_rows_avx2(A.a, A.ar, A.ak, b, c, M, K, P);
-      return;
-    case TrainSimd::baseline:
-      break;
-  }
-#endif
-  matmul_rows_mul_add(A, b, c, M, K, P);
 }
 
 }  // namespace
