@@ -71,19 +71,26 @@ npm_done() {
 export NODE_PATH=/usr/share/nodejs
 jobs=$(nproc 2>/dev/null || echo 2)
 
+# The three configure steps run side by side (em++'s compiler checks take a while, on one core).
+configuring=()
 if [ ! -f build/native/CMakeCache.txt ]; then
   say "configuring the native engine build"
-  run cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release
+  run cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release &
+  configuring+=($!)
 fi
 if [ ! -f build/wasm/CMakeCache.txt ]; then
   say "configuring the WebAssembly engine build"
-  run emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release
+  run emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release &
+  configuring+=($!)
 fi
 # The threaded engine (-pthread): the page loads it when cross-origin isolated (web/src/engine/load.ts).
 if [ ! -f build/wasm-mt/CMakeCache.txt ]; then
   say "configuring the threaded WebAssembly engine build"
-  run emcmake cmake -S . -B build/wasm-mt -DCMAKE_BUILD_TYPE=Release -DMOE_THREADS=ON
+  run emcmake cmake -S . -B build/wasm-mt -DCMAKE_BUILD_TYPE=Release -DMOE_THREADS=ON &
+  configuring+=($!)
 fi
+for pid in "${configuring[@]}"; do wait "$pid"; done
+
 # The three builds share one pool of $jobs jobs (make's jobserver reaches the make under each
 # `cmake --build`): while one build waits on a single long step (linking and optimising a wasm
 # module, the last big file of a library), another compiles on the free core.
