@@ -7,6 +7,7 @@
 // Usage: node scripts/fuzz.mjs [--seconds N] [--only fuzz_spec,fuzz_forward,fuzz_tokenizer,fuzz_safetensors] [--verbose]   (npm run fuzz -- --seconds N)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -126,10 +127,8 @@ if (seeds.fuzz_safetensors) {
 }
 
 // ---- run -----------------------------------------------------------------------------------------
-let passed = 0;
-let failed = 0;
-for (const t of chosen) {
-  console.log(`\n--- ${t}: ${opts.seconds} s`);
+/** One target for opts.seconds; its report lines, printed by the caller in target order. */
+async function fuzz(t) {
   const started = Date.now();
   const r = await run(
     `${build}/${t}`,
@@ -146,22 +145,43 @@ for (const t of chosen) {
     { ASAN_OPTIONS: 'detect_leaks=1:allocator_may_return_null=1', UBSAN_OPTIONS: 'print_stacktrace=1' },
     opts.verbose,
   );
+  const report = [`\n--- ${t}: ${opts.seconds} s`];
   // The fuzzer's own report: its start, its last lines, and on failure everything from the crash on.
   const lines = r.output.split('\n');
   if (!opts.verbose) {
     const crashAt = lines.findIndex((l) => /ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:|==\d+==|deadly signal/.test(l));
     const shown = r.code === 0 ? lines.filter((l) => /INITED|DONE|seed corpus|stat::/.test(l)) : lines.slice(Math.max(0, crashAt < 0 ? lines.length - 80 : crashAt - 5));
-    console.log(shown.join('\n'));
+    report.push(shown.join('\n'));
   }
   const runs = /stat::number_of_executed_units:\s*(\d+)/.exec(r.output)?.[1] ?? '?';
   const secs = ((Date.now() - started) / 1000).toFixed(0);
   if (r.code === 0) {
-    passed += 1;
-    console.log(`ok   ${t}: ${runs} inputs in ${secs} s, no crash`);
+    report.push(`ok   ${t}: ${runs} inputs in ${secs} s, no crash`);
   } else {
-    failed += 1;
     const artifact = /Test unit written to (\S+)/.exec(r.output)?.[1];
-    console.log(`FAIL ${t}: exit ${r.code} after ${runs} inputs${artifact ? `; replay: ${build}/${t} ${artifact}` : ''}`);
+    report.push(`FAIL ${t}: exit ${r.code} after ${runs} inputs${artifact ? `; replay: ${build}/${t} ${artifact}` : ''}`);
   }
+  return { ok: r.code === 0, report };
+}
+
+// One target per core at a time (libFuzzer runs on one thread, so each still gets a whole core for
+// its time); one at a time with --verbose, whose output is echoed as it comes.
+const width = opts.verbose ? 1 : Math.max(1, Math.min(availableParallelism(), chosen.length));
+const results = new Array(chosen.length);
+let next = 0;
+await Promise.all(
+  Array.from({ length: width }, async () => {
+    while (next < chosen.length) {
+      const i = next++;
+      results[i] = await fuzz(chosen[i]);
+    }
+  }),
+);
+let passed = 0;
+let failed = 0;
+for (const { ok, report } of results) {
+  console.log(report.join('\n'));
+  if (ok) passed += 1;
+  else failed += 1;
 }
 finish(passed, failed);

@@ -67,6 +67,55 @@ function reportSuite({ report, what, cmd, args, extraEnv = {}, counts }) {
   };
 }
 
+// ---- the sanitizer build's head start ----------------------------------------------------------
+// build/fuzz (clang, ASan + UBSan) is the longest build the suites do, and the suites before
+// engine-asan leave a core idle (the type check, the native doctest run). So it starts on one core
+// as soon as the suites start; engine-asan stops that head start and builds the rest with both cores
+// (a stopped make loses only the file it was compiling; every finished object is kept).
+const asanConfigure = ['cmake', ['-S', '.', '-B', 'build/fuzz', '-DMOE_FUZZ=ON', '-DCMAKE_BUILD_TYPE=Debug'], { CXX: 'clang++' }];
+function startAsanHeadStart() {
+  let child = null;
+  let stopped = false;
+  let building = false; // a configure step is left to finish: stopped half-way, it leaves a broken folder
+  let output = '';
+  const done = (async () => {
+    const steps = existsSync('build/fuzz/CMakeCache.txt') ? [] : [asanConfigure];
+    steps.push(['cmake', ['--build', 'build/fuzz', '-j1', '--target', 'moe_tests'], {}]);
+    for (const [cmd, args, extraEnv] of steps) {
+      if (stopped) return;
+      building = args[0] === '--build';
+      // Its own process group, so that stopping it stops make and its compiler too.
+      child = spawn(cmd, args, { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child.stdout.on('data', (c) => (output += c));
+      child.stderr.on('data', (c) => (output += c));
+      const code = await new Promise((resolve) => {
+        child.on('error', () => resolve(127));
+        child.on('close', (c) => resolve(c ?? 1));
+      });
+      if (code !== 0) return; // engine-asan runs the step again and reports it
+    }
+  })();
+  const kill = () => {
+    stopped = true;
+    if (building && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {}
+    }
+  };
+  // If the suites end first (an early exit, Ctrl-C), the build does not outlive them.
+  process.on('exit', kill);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => (kill(), process.exit(130)));
+  return {
+    /** Stop it (if still running) and hand over what it printed. */
+    stop: async () => {
+      kill();
+      await done;
+      return output;
+    },
+  };
+}
+
 /** A check with no count of its own (formatting, type check) counts as one test. */
 const single = ({ code }) => ({ passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1 });
 
@@ -137,8 +186,12 @@ const suites = [
       // clang -O1 -fsanitize=address,undefined -fno-sanitize-recover=all over the engine and the CLI
       // commands (the test files link the runtimes uninstrumented: CMakeLists.txt). It shares
       // build/fuzz with the fuzzers (MOE_FUZZ implies the sanitizers): the engine compiles once.
+      if (asanHeadStart) {
+        const early = await asanHeadStart.stop();
+        console.log(`(build/fuzz, started in the background with the first suite:)\n${early}`);
+      }
       if (!existsSync('build/fuzz/CMakeCache.txt')) {
-        const conf = await run('cmake', ['-S', '.', '-B', 'build/fuzz', '-DMOE_FUZZ=ON', '-DCMAKE_BUILD_TYPE=Debug'], { CXX: 'clang++' });
+        const conf = await run(...asanConfigure);
         if (conf.code !== 0) return conf;
       }
       const built = await run('cmake', ['--build', 'build/fuzz', '-j2', '--target', 'moe_tests']);
@@ -221,6 +274,7 @@ if (wanted.length && chosen.length !== wanted.length) {
   process.exit(2);
 }
 
+const asanHeadStart = chosen.some((s) => s.name === 'engine-asan') && chosen[0].name !== 'engine-asan' ? startAsanHeadStart() : null;
 const rows = [];
 for (const suite of chosen) {
   console.log(`\n=== ${suite.name}: ${suite.about}`);
