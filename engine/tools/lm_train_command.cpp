@@ -42,7 +42,7 @@ const char* const kLmTrainHelp =
     "  bias_gamma}, batch, seq_len, steps, lr, min_lr, warmup, weight_decay, clip, beta1, beta2,\n"
     "  seed, chunk, eval_every, eval_windows, routing_steps, out, dtype (f32 | f16 | bf16), log,\n"
     "  threads (default 2: the same bits as 1), simd (widest: FMA products on AVX2/AVX-512 |\n"
-    "  baseline: SSE2 mul + add, the bits of the shipped logs)\n"
+    "  baseline: mul + add products, wasm's bits, at the widest width)\n"
     "Prints one JSON object per line:\n"
     "  {\"step\", \"loss\": [per step], \"aux\": [per step], \"lr\", \"grad_norm\": [per step],\n"
     "   \"expert_load\": [L][E] over the chunk, \"elapsed_ms\"}            every `chunk` steps\n"

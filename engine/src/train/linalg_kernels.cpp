@@ -90,7 +90,7 @@ const char* train_simd_name(TrainSimd s) {
 #elif MOE_SCALAR
   return "scalar";
 #else
-  return "sse2";
+  return "mul-add";  // natively at the widest width, with SSE2's bits (matmul_rows_dispatch)
 #endif
 }
 
