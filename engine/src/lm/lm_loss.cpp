@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
+
+#include "moe/kernels/kernels.hpp"
 
 namespace moe::lm {
 namespace {
@@ -15,6 +18,28 @@ double log_sum_exp(const Real* row, int V) {
   double sum = 0;
   for (int v = 0; v < V; ++v) sum += std::exp(static_cast<double>(row[v]) - top);
   return top + std::log(sum);
+}
+
+// Training's hot loop (float logits with the gradient): row's NLL of `target`, and its gradient
+// (softmax − one-hot) / counted written into drow [V], with one SIMD exp per entry. The double
+// path below takes two scalar exps per entry; here e = exp(row − top) is written into drow,
+// summed in double (four running sums, a fixed order) and scaled in place.
+double nll_and_gradient(const float* row, int V, int32_t target, float* drow, int counted) {
+  float top = row[0];
+  for (int v = 1; v < V; ++v) top = std::max(top, row[v]);
+  for (int v = 0; v < V; ++v) drow[v] = row[v] - top;
+  f32_exp(drow, drow, static_cast<size_t>(V));
+  double part[4] = {0, 0, 0, 0};
+  int v = 0;
+  for (; v + 4 <= V; v += 4) {
+    for (int j = 0; j < 4; ++j) part[j] += drow[v + j];
+  }
+  for (; v < V; ++v) part[0] += drow[v];
+  const double sum = (part[0] + part[1]) + (part[2] + part[3]);
+  const float scale = static_cast<float>(1.0 / (sum * counted));
+  for (v = 0; v < V; ++v) drow[v] *= scale;
+  drow[target] -= static_cast<float>(1.0 / counted);
+  return std::log(sum) - (static_cast<double>(row[target]) - top);
 }
 
 }  // namespace
@@ -35,6 +60,12 @@ double next_token_loss(const Real* logits, int N, int V, const int32_t* targets,
     if (targets[n] == kIgnoreTarget) {
       if (drow) std::fill(drow, drow + V, Real(0));
       continue;
+    }
+    if constexpr (std::is_same_v<Real, float>) {
+      if (drow) {
+        total += nll_and_gradient(row, V, targets[n], drow, counted);
+        continue;
+      }
     }
     const double lse = log_sum_exp(row, V);
     total += lse - static_cast<double>(row[targets[n]]);
