@@ -104,6 +104,34 @@ void head_scatter_add(const Real* src, int T, int heads, int hd, int h, Real* ro
   }
 }
 
+// row[0, n) <- softmax(scale * row[0, n)) in place: one causal row of attention probabilities.
+// Float (training) takes one SIMD exp per entry and sums in double (four running sums, a fixed
+// order); double (the finite-difference checks) stays on exact scalar exps.
+inline void scaled_softmax_prefix(float* row, size_t n, float scale) {
+  float m = -INFINITY;
+  for (size_t s = 0; s < n; ++s) {
+    row[s] *= scale;
+    m = std::max(m, row[s]);
+  }
+  for (size_t s = 0; s < n; ++s) row[s] -= m;
+  f32_exp(row, row, n);
+  double part[4] = {0, 0, 0, 0};
+  size_t s = 0;
+  for (; s + 4 <= n; s += 4) {
+    for (size_t j = 0; j < 4; ++j) part[j] += row[s + j];
+  }
+  for (; s < n; ++s) part[0] += row[s];
+  const float inv = static_cast<float>(1.0 / ((part[0] + part[1]) + (part[2] + part[3])));
+  for (s = 0; s < n; ++s) row[s] *= inv;
+}
+inline void scaled_softmax_prefix(double* row, size_t n, double scale) {
+  double m = -INFINITY;
+  for (size_t s = 0; s < n; ++s) m = std::max(m, row[s] *= scale);
+  double sum = 0;
+  for (size_t s = 0; s < n; ++s) sum += row[s] = std::exp(row[s] - m);
+  for (size_t s = 0; s < n; ++s) row[s] /= sum;
+}
+
 // Causal grouped-query attention of one sequence: q [T, H·hd], k, v [T, KV·hd] → out [T, H·hd];
 // probs [H, T, T] keeps the softmax (0 above the diagonal) for the backward.
 template <class Real>
@@ -126,21 +154,9 @@ void attention_forward(const Real* q, const Real* k, const Real* v, Real* out, R
     }
     Real* p = probs + static_cast<size_t>(h) * uT * uT;   // [T, T]
     la::mm_nt(sc.q.data(), sc.k.data(), p, uT, uhd, uT);  // q·kᵀ
-    thread_local std::vector<double> e;                   // [T] one row's exponentials
-    grow(e, uT);
     for (size_t t = 0; t < uT; ++t) {
       Real* row = p + t * uT;
-      double m = -INFINITY;
-      for (size_t s = 0; s <= t; ++s) {
-        row[s] *= scale;
-        m = std::max(m, static_cast<double>(row[s]));
-      }
-      double sum = 0;
-      for (size_t s = 0; s <= t; ++s) {
-        e[s] = std::exp(static_cast<double>(row[s]) - m);  // once per entry
-        sum += e[s];
-      }
-      for (size_t s = 0; s <= t; ++s) row[s] = static_cast<Real>(e[s] / sum);
+      scaled_softmax_prefix(row, t + 1, scale);
       for (size_t s = t + 1; s < uT; ++s) row[s] = 0;  // causal mask
     }
     la::mm_nn(p, sc.v.data(), sc.o.data(), uT, uT, uhd, sc.s1);  // p·v   [T, hd]
