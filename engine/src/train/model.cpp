@@ -260,7 +260,14 @@ void backward_from_dout(const detail::RouteArgs<Real>& args, Workspace<Real>& ws
   const int T = args.T, d = shape.d_model, n = shape.slots_per_token();
   const bool soft = shape.router == RouterKind::soft_moe;
   const size_t rows = ws.offsets[shape.num_experts];
-  std::fill_n(grad, shape.num_params(), Real(0));  // one memset (the loop re-read the shape)
+  // Zero only what no product overwrites: the router block, and the experts that got no rows
+  // (experts_backward skips them); the other experts' products write all of theirs.
+  std::fill_n(grad, shape.router_size(), Real(0));
+  for (int e = 0; e < shape.num_experts; ++e) {
+    if (ws.offsets[e + 1] == ws.offsets[e]) {
+      std::fill_n(grad + shape.w1_offset(e), shape.expert_size(), Real(0));
+    }
+  }
 
   // ---- backward: combine → gates (or combine weights) and expert outputs
   grow(ws.dh, rows * d);
