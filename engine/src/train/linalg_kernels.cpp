@@ -21,8 +21,10 @@
 #include "moe/kernels/kernels.hpp"
 #include "moe/kernels/thread_pool.hpp"
 #if !MOE_SCALAR
+#include "elementwise_simd.hpp"
 #include "matmul_rows.hpp"
 #include "moe/kernels/kernels_simd.hpp"
+#include "wide_kernels.hpp"
 #endif
 
 namespace moe::train {
@@ -37,19 +39,6 @@ int train_threads() {
 void set_train_threads(int n) {
   g_train_threads = n < 1 ? 1 : n;
 }
-
-#if MOE_WIDE_SIMD
-// linalg_kernels_avx2.cpp and linalg_kernels_avx512.cpp: the FMA row product (matmul_rows_fma)
-// and the mul + add one (matmul_rows<Arch>) at their width.
-void matmul_rows_avx2(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
-                      size_t K, size_t P);
-void matmul_rows_avx512(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
-                        size_t K, size_t P);
-void matmul_rows_avx2_mul_add(const float* a, size_t ar, size_t ak, const float* b, float* c,
-                              size_t M, size_t K, size_t P);
-void matmul_rows_avx512_mul_add(const float* a, size_t ar, size_t ak, const float* b, float* c,
-                                size_t M, size_t K, size_t P);
-#endif
 
 TrainSimd train_simd_widest() {
 #if MOE_WIDE_SIMD
@@ -253,23 +242,32 @@ bool wide() {
 #endif
 }
 
+// The kernel table of width s, or nullptr for the baseline (linalg_kernels.cpp's own copies).
+const WideKernels* wide_kernels(TrainSimd s) {
+#if MOE_WIDE_SIMD
+  switch (s) {
+    case TrainSimd::avx512:
+      return &kAvx512Kernels;
+    case TrainSimd::avx2:
+      return &kAvx2Kernels;
+    case TrainSimd::baseline:
+      break;
+  }
+#else
+  (void)s;
+#endif
+  return nullptr;
+}
+
 // The row product set_train_simd chose: the wide FMA kernel (AVX2 and AVX-512 give the same bits;
 // see matmul_rows_fma.hpp), or the baseline's mul + add at the widest width the CPU has (lanes are
 // output columns, so every width gives the SSE2 copy's bits, at the layer trainer's best speed).
 void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
-#if MOE_WIDE_SIMD
   const bool fused = wide();
-  switch (fused ? train_simd() : train_simd_widest()) {
-    case TrainSimd::avx512:
-      (fused ? matmul_rows_avx512 : matmul_rows_avx512_mul_add)(A.a, A.ar, A.ak, b, c, M, K, P);
-      return;
-    case TrainSimd::avx2:
-      (fused ? matmul_rows_avx2 : matmul_rows_avx2_mul_add)(A.a, A.ar, A.ak, b, c, M, K, P);
-      return;
-    case TrainSimd::baseline:
-      break;
+  if (const WideKernels* k = wide_kernels(fused ? train_simd() : train_simd_widest())) {
+    (fused ? k->matmul_rows_fma : k->matmul_rows_mul_add)(A.a, A.ar, A.ak, b, c, M, K, P);
+    return;
   }
-#endif
   matmul_rows<Arch>(A, b, c, M, K, P);
 }
 
@@ -318,54 +316,31 @@ void f32_matmul_nt(const float* a, const float* b, float* c, size_t n, size_t in
   });
 }
 
+// Wide only when the products are fused (its exp then fuses too); otherwise the baseline's bits.
 void f32_silu_gate_forward(const float* a, const float* u, float* sig, float* hid, size_t n) {
-  const B one(1.0f);
-  size_t i = 0;
-  for (; i + W <= n; i += W) {
-    const B av = B::load_unaligned(a + i);
-    const B s = one / (one + simd::exp<Arch>(-av));
-    s.store_unaligned(sig + i);
-    const B h = av * s;
-    (u ? h * B::load_unaligned(u + i) : h).store_unaligned(hid + i);
+  if (const WideKernels* k = wide_kernels(wide() ? train_simd() : TrainSimd::baseline)) {
+    k->silu_gate_forward_fused(a, u, sig, hid, n);
+    return;
   }
-  if (i < n) f32_silu_gate_forward__scalar(a + i, u ? u + i : nullptr, sig + i, hid + i, n - i);
+  silu_gate_forward_simd<Arch>(a, u, sig, hid, n);
 }
 
+// The same bits at every width (elementwise_simd.hpp): always the widest.
 void f32_silu_gate_backward(const float* a, const float* u, const float* sig, const float* dhid,
                             float* da, float* du, size_t n) {
-  const B one(1.0f);
-  size_t i = 0;
-  for (; i + W <= n; i += W) {
-    const B av = B::load_unaligned(a + i), s = B::load_unaligned(sig + i);
-    const B dh = B::load_unaligned(dhid + i);
-    const B deriv = s * (one + av * (one - s));
-    if (u) {
-      (dh * (av * s)).store_unaligned(du + i);
-      (dh * B::load_unaligned(u + i) * deriv).store_unaligned(da + i);
-    } else {
-      (dh * deriv).store_unaligned(da + i);
-    }
+  if (const WideKernels* k = wide_kernels(train_simd_widest())) {
+    k->silu_gate_backward(a, u, sig, dhid, da, du, n);
+    return;
   }
-  if (i < n) {
-    f32_silu_gate_backward__scalar(a + i, u ? u + i : nullptr, sig + i, dhid + i, da + i,
-                                   u ? du + i : nullptr, n - i);
-  }
+  silu_gate_backward_simd<Arch>(a, u, sig, dhid, da, du, n);
 }
 
 void f32_adam_update(const AdamStep& s, const float* g, float* m, float* v, float* w, size_t n) {
-  const B b1(s.beta1), b2(s.beta2), rest1(1.0f - s.beta1), rest2(1.0f - s.beta2);
-  const B inv_c1(1.0f / s.c1), inv_c2(1.0f / s.c2), eps(s.eps), lr(s.lr);
-  size_t i = 0;
-  for (; i + W <= n; i += W) {
-    const B gv = B::load_unaligned(g + i);
-    const B mv = b1 * B::load_unaligned(m + i) + rest1 * gv;
-    const B vv = b2 * B::load_unaligned(v + i) + rest2 * gv * gv;
-    mv.store_unaligned(m + i);
-    vv.store_unaligned(v + i);
-    const B step = (mv * inv_c1) / (xsimd::sqrt(vv * inv_c2) + eps);
-    (B::load_unaligned(w + i) - lr * step).store_unaligned(w + i);
+  if (const WideKernels* k = wide_kernels(train_simd_widest())) {
+    k->adam_update(s, g, m, v, w, n);
+    return;
   }
-  if (i < n) f32_adam_update__scalar(s, g + i, m + i, v + i, w + i, n - i);
+  adam_update_simd<Arch>(s, g, m, v, w, n);
 }
 
 // Lane-wise partial sums, added across lanes at the end, then the tail.

@@ -10,7 +10,7 @@
 // AVX2 (12 of its 16 registers, plus 2 of b and 1 broadcast), 8 × 32 with AVX-512 (16 of 32).
 // Per k it loads 2 vectors of b and broadcasts one A(r, k) per row. The last P % (2 vectors)
 // columns run the same tile on a zero-padded copy of those columns of b, so no column is
-// computed in another order. Included by the wide kernel files only (matmul_rows_wide.inc).
+// computed in another order. Included by the wide kernel files only (wide_kernels.inc).
 #pragma once
 
 #include <cstddef>
