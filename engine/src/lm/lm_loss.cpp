@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "moe/kernels/kernels.hpp"
+#include "moe/train/linalg_kernels.hpp"
 
 namespace moe::lm {
 namespace {
@@ -28,7 +28,7 @@ double nll_and_gradient(const float* row, int V, int32_t target, float* drow, in
   float top = row[0];
   for (int v = 1; v < V; ++v) top = std::max(top, row[v]);
   for (int v = 0; v < V; ++v) drow[v] = row[v] - top;
-  f32_exp(drow, drow, static_cast<size_t>(V));
+  train::f32_exp_train(drow, drow, static_cast<size_t>(V));
   double part[4] = {0, 0, 0, 0};
   int v = 0;
   for (; v + 4 <= V; v += 4) {

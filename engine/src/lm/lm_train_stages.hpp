@@ -114,7 +114,7 @@ inline void scaled_softmax_prefix(float* row, size_t n, float scale) {
     m = std::max(m, row[s]);
   }
   for (size_t s = 0; s < n; ++s) row[s] -= m;
-  f32_exp(row, row, n);
+  train::f32_exp_train(row, row, n);
   double part[4] = {0, 0, 0, 0};
   size_t s = 0;
   for (; s + 4 <= n; s += 4) {

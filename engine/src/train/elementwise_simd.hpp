@@ -20,6 +20,21 @@
 namespace moe::train {
 namespace {
 
+// y = e^x.   x, y [n]; the tail on a zero-padded copy, so every element takes the SIMD exp.
+template <class Arch>
+void exp_simd(const float* x, float* y, size_t n) {
+  using B = xsimd::batch<float, Arch>;
+  size_t i = 0;
+  for (; i + B::size <= n; i += B::size) {
+    simd::exp<Arch>(B::load_unaligned(x + i)).store_unaligned(y + i);
+  }
+  if (i == n) return;
+  float t[B::size] = {};
+  std::copy(x + i, x + n, t);
+  simd::exp<Arch>(B::load_unaligned(t)).store_unaligned(t);
+  std::copy(t, t + (n - i), y + i);
+}
+
 // sig = σ(a), hid = a · sig (· u for SwiGLU).   a, u, sig, hid [n]
 // The tail goes through the same vector code on a zero-padded copy, so every element takes the
 // SIMD exp whatever the width (the scalar reference takes libm's).

@@ -173,6 +173,9 @@ void f32_silu_gate_backward(const float* a, const float* u, const float* sig, co
 void f32_adam_update(const AdamStep& s, const float* g, float* m, float* v, float* w, size_t n) {
   f32_adam_update__scalar(s, g, m, v, w, n);
 }
+void f32_exp_train(const float* x, float* y, size_t n) {
+  f32_exp(x, y, n);
+}
 float f32_dot(const float* x, const float* y, size_t n) {
   return f32_dot__scalar(x, y, n);
 }
@@ -323,6 +326,14 @@ void f32_silu_gate_forward(const float* a, const float* u, float* sig, float* hi
     return;
   }
   silu_gate_forward_simd<Arch>(a, u, sig, hid, n);
+}
+
+void f32_exp_train(const float* x, float* y, size_t n) {
+  if (const WideKernels* k = wide_kernels(wide() ? train_simd() : TrainSimd::baseline)) {
+    k->exp_fused(x, y, n);
+    return;
+  }
+  f32_exp(x, y, n);
 }
 
 // The same bits at every width (elementwise_simd.hpp): always the widest.

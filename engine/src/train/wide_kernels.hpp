@@ -16,8 +16,9 @@ struct WideKernels {
                           size_t K, size_t P);
   void (*matmul_rows_mul_add)(const float* a, size_t ar, size_t ak, const float* b, float* c,
                               size_t M, size_t K, size_t P);
-  // xsimd's exp on the FMA architecture: not the baseline's bits.
+  // On the fused products' architecture, for the fused mode only.
   void (*silu_gate_forward_fused)(const float* a, const float* u, float* sig, float* hid, size_t n);
+  void (*exp_fused)(const float* x, float* y, size_t n);
   // The baseline's bits at this width.
   void (*silu_gate_backward)(const float* a, const float* u, const float* sig, const float* dhid,
                              float* da, float* du, size_t n);

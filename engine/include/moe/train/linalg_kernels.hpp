@@ -57,6 +57,12 @@ void f32_adam_update__scalar(const AdamStep& s, const float* g, float* m, float*
                              size_t n);
 void f32_adam_update(const AdamStep& s, const float* g, float* m, float* v, float* w, size_t n);
 
+// ---- y = e^x for the language model's softmaxes (its loss and attention): the layer engine's
+// f32_exp (moe/kernels/kernels.hpp: the baseline's bits), or at the fused products' width when
+// set_train_simd chose AVX2 or AVX-512 (one polynomial for every element: the two agree bit for
+// bit)
+void f32_exp_train(const float* x, float* y, size_t n);
+
 // ---- Σ_i x[i] · y[i] in float (the SIMD variant sums lane-wise, then across lanes)
 float f32_dot__scalar(const float* x, const float* y, size_t n);
 float f32_dot(const float* x, const float* y, size_t n);
