@@ -104,6 +104,19 @@ void head_scatter_add(const Real* src, int T, int heads, int hd, int h, Real* ro
   }
 }
 
+// Σ_i x[i] · y[i] in double, in four running sums (a fixed order that breaks the chain of
+// dependent additions).   x, y [n]
+template <class Real>
+double dot_in_double(const Real* x, const Real* y, size_t n) {
+  double part[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (size_t j = 0; j < 4; ++j) part[j] += static_cast<double>(x[i + j]) * y[i + j];
+  }
+  for (; i < n; ++i) part[0] += static_cast<double>(x[i]) * y[i];
+  return (part[0] + part[1]) + (part[2] + part[3]);
+}
+
 // row[0, n) <- softmax(scale * row[0, n)) in place: one causal row of attention probabilities.
 // Float (training) takes one SIMD exp per entry and sums in double (four running sums, a fixed
 // order); double (the finite-difference checks) stays on exact scalar exps.
@@ -194,8 +207,7 @@ void attention_backward(const Real* q, const Real* k, const Real* v, const Real*
     for (size_t t = 0; t < uT; ++t) {
       Real* row = ds + t * uT;
       const Real* pr = p + t * uT;
-      double dot = 0;
-      for (size_t s = 0; s <= t; ++s) dot += static_cast<double>(row[s]) * pr[s];
+      const double dot = dot_in_double(row, pr, t + 1);
       for (size_t s = 0; s <= t; ++s) row[s] = pr[s] * (row[s] - static_cast<Real>(dot)) * scale;
       for (size_t s = t + 1; s < uT; ++s) row[s] = 0;
     }
