@@ -16,14 +16,27 @@ namespace moe::lm::stages {
 
 using train::linalg::grow;
 
+// Σ_i term(i) for i < n in double, in four running sums: a fixed order that breaks the chain of
+// dependent additions (one add's latency per term otherwise).
+template <class Term>
+double sum_in_double(size_t n, const Term& term) {
+  double part[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (size_t j = 0; j < 4; ++j) part[j] += term(i + j);
+  }
+  for (; i < n; ++i) part[0] += term(i);
+  return (part[0] + part[1]) + (part[2] + part[3]);
+}
+
 // y = x · r · w per row, r = (mean x² + eps)^-1/2 (sums in double).   x, y [rows, d], rstd [rows]
 template <class Real>
 void rmsnorm_forward(const Real* x, const Real* w, Real* y, Real* rstd, size_t rows, size_t d,
                      double eps) {
   for (size_t t = 0; t < rows; ++t) {
     const Real* xr = x + t * d;
-    double ss = 0;
-    for (size_t i = 0; i < d; ++i) ss += static_cast<double>(xr[i]) * xr[i];
+    const double ss =
+        sum_in_double(d, [&](size_t i) { return static_cast<double>(xr[i]) * xr[i]; });
     const Real r = static_cast<Real>(1.0 / std::sqrt(ss / static_cast<double>(d) + eps));
     rstd[t] = r;
     for (size_t i = 0; i < d; ++i) y[t * d + i] = xr[i] * r * w[i];
@@ -38,11 +51,9 @@ void rmsnorm_backward(const Real* x, const Real* w, const Real* rstd, const Real
     const Real* xr = x + t * d;
     const Real* dyr = dy + t * d;
     const Real r = rstd[t];
-    double c = 0;  // Σ_i dy_i w_i x_i
-    for (size_t i = 0; i < d; ++i) {
-      c += static_cast<double>(dyr[i]) * w[i] * xr[i];
-      dw[i] += dyr[i] * xr[i] * r;
-    }
+    const double c = sum_in_double(  // Σ_i dy_i w_i x_i
+        d, [&](size_t i) { return static_cast<double>(dyr[i]) * w[i] * xr[i]; });
+    for (size_t i = 0; i < d; ++i) dw[i] += dyr[i] * xr[i] * r;
     const Real k = static_cast<Real>(c * r * r * r / static_cast<double>(d));
     for (size_t i = 0; i < d; ++i) dx[t * d + i] += r * dyr[i] * w[i] - xr[i] * k;
   }
@@ -104,19 +115,6 @@ void head_scatter_add(const Real* src, int T, int heads, int hd, int h, Real* ro
   }
 }
 
-// Σ_i x[i] · y[i] in double, in four running sums (a fixed order that breaks the chain of
-// dependent additions).   x, y [n]
-template <class Real>
-double dot_in_double(const Real* x, const Real* y, size_t n) {
-  double part[4] = {0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (size_t j = 0; j < 4; ++j) part[j] += static_cast<double>(x[i + j]) * y[i + j];
-  }
-  for (; i < n; ++i) part[0] += static_cast<double>(x[i]) * y[i];
-  return (part[0] + part[1]) + (part[2] + part[3]);
-}
-
 // row[0, n) <- softmax(scale * row[0, n)) in place: one causal row of attention probabilities.
 // Float (training) takes one SIMD exp per entry and sums in double (four running sums, a fixed
 // order); double (the finite-difference checks) stays on exact scalar exps.
@@ -128,14 +126,8 @@ inline void scaled_softmax_prefix(float* row, size_t n, float scale) {
   }
   for (size_t s = 0; s < n; ++s) row[s] -= m;
   train::f32_exp_train(row, row, n);
-  double part[4] = {0, 0, 0, 0};
-  size_t s = 0;
-  for (; s + 4 <= n; s += 4) {
-    for (size_t j = 0; j < 4; ++j) part[j] += row[s + j];
-  }
-  for (; s < n; ++s) part[0] += row[s];
-  const float inv = static_cast<float>(1.0 / ((part[0] + part[1]) + (part[2] + part[3])));
-  for (s = 0; s < n; ++s) row[s] *= inv;
+  const float inv = static_cast<float>(1.0 / sum_in_double(n, [&](size_t s) { return row[s]; }));
+  for (size_t s = 0; s < n; ++s) row[s] *= inv;
 }
 inline void scaled_softmax_prefix(double* row, size_t n, double scale) {
   double m = -INFINITY;
@@ -207,7 +199,8 @@ void attention_backward(const Real* q, const Real* k, const Real* v, const Real*
     for (size_t t = 0; t < uT; ++t) {
       Real* row = ds + t * uT;
       const Real* pr = p + t * uT;
-      const double dot = dot_in_double(row, pr, t + 1);
+      const double dot =
+          sum_in_double(t + 1, [&](size_t s) { return static_cast<double>(row[s]) * pr[s]; });
       for (size_t s = 0; s <= t; ++s) row[s] = pr[s] * (row[s] - static_cast<Real>(dot)) * scale;
       for (size_t s = t + 1; s < uT; ++s) row[s] = 0;
     }
