@@ -83,21 +83,23 @@ void silu_gate_backward_simd(const float* a, const float* u, const float* sig, c
   }
 }
 
-// AdamW's moments and weight update (decoupled decay is applied by the optimiser).   all [n]
+// AdamW's moments and weight update, with the clipping factor and the decay (linalg_kernels.hpp).
+// all [n]
 template <class Arch>
 void adam_update_simd(const AdamStep& s, const float* g, float* m, float* v, float* w, size_t n) {
   using B = xsimd::batch<float, Arch>;
   const B b1(s.beta1), b2(s.beta2), rest1(1.0f - s.beta1), rest2(1.0f - s.beta2);
   const B inv_c1(1.0f / s.c1), inv_c2(1.0f / s.c2), eps(s.eps), lr(s.lr);
+  const B grad_scale(s.grad_scale), decay(s.decay);
   size_t i = 0;
   for (; i + B::size <= n; i += B::size) {
-    const B gv = B::load_unaligned(g + i);
+    const B gv = B::load_unaligned(g + i) * grad_scale;
     const B mv = b1 * B::load_unaligned(m + i) + rest1 * gv;
     const B vv = b2 * B::load_unaligned(v + i) + rest2 * gv * gv;
     mv.store_unaligned(m + i);
     vv.store_unaligned(v + i);
     const B step = (mv * inv_c1) / (xsimd::sqrt(vv * inv_c2) + eps);
-    (B::load_unaligned(w + i) - lr * step).store_unaligned(w + i);
+    (B::load_unaligned(w + i) * decay - lr * step).store_unaligned(w + i);
   }
   if (i < n) f32_adam_update__scalar(s, g + i, m + i, v + i, w + i, n - i);
 }

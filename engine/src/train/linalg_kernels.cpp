@@ -134,9 +134,10 @@ void f32_adam_update__scalar(const AdamStep& s, const float* g, float* m, float*
                              size_t n) {
   const float inv_c1 = 1.0f / s.c1, inv_c2 = 1.0f / s.c2;
   for (size_t i = 0; i < n; ++i) {
-    m[i] = s.beta1 * m[i] + (1.0f - s.beta1) * g[i];
-    v[i] = s.beta2 * v[i] + (1.0f - s.beta2) * g[i] * g[i];
-    w[i] -= s.lr * ((m[i] * inv_c1) / (std::sqrt(v[i] * inv_c2) + s.eps));
+    const float gi = g[i] * s.grad_scale;
+    m[i] = s.beta1 * m[i] + (1.0f - s.beta1) * gi;
+    v[i] = s.beta2 * v[i] + (1.0f - s.beta2) * gi * gi;
+    w[i] = w[i] * s.decay - s.lr * ((m[i] * inv_c1) / (std::sqrt(v[i] * inv_c2) + s.eps));
   }
 }
 

@@ -38,26 +38,18 @@ float LrSchedule::at(int step) const {
 double Optimizer::step(float* params, float* grad) {
   const size_t n = m_.size();
   const double norm = std::sqrt(f32_sum_squares(grad, n));
-  if (config_.clip > 0 && norm > config_.clip) {
-    const float scale = static_cast<float>(config_.clip / norm);
-    for (size_t i = 0; i < n; ++i) grad[i] *= scale;
-  }
+  const float scale =
+      config_.clip > 0 && norm > config_.clip ? static_cast<float>(config_.clip / norm) : 1.0f;
   ++t_;
   const size_t lead = config_.lead_size < n ? config_.lead_size : n;
   const float lr_lead = config_.lr * config_.lead_lr_scale;
   if (config_.kind == OptimizerKind::sgd) {
     const float mu = config_.momentum;
     for (size_t i = 0; i < n; ++i) {
-      m_[i] = mu * m_[i] + grad[i];
+      m_[i] = mu * m_[i] + grad[i] * scale;
       params[i] -= (i < lead ? lr_lead : config_.lr) * m_[i];
     }
     return norm;
-  }
-  for (const auto& [begin, end] : decay_) {  // AdamW: decoupled decay, before the Adam step
-    for (size_t i = begin; i < end; ++i) {
-      const float lr = i < lead ? lr_lead : config_.lr;
-      params[i] *= 1.0f - lr * config_.weight_decay;
-    }
   }
   AdamStep s;
   s.beta1 = config_.beta1;
@@ -65,10 +57,21 @@ double Optimizer::step(float* params, float* grad) {
   s.c1 = static_cast<float>(1.0 - std::pow(static_cast<double>(s.beta1), t_));
   s.c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(s.beta2), t_));
   s.eps = config_.eps;
-  s.lr = lr_lead;  // the leading segment (router), then the rest
-  f32_adam_update(s, grad, m_.data(), v_.data(), params, lead);
-  s.lr = config_.lr;
-  f32_adam_update(s, grad + lead, m_.data() + lead, v_.data() + lead, params + lead, n - lead);
+  s.grad_scale = scale;
+  // One call per run of one learning rate (the leading router segment, then the rest) and one
+  // decay (AdamW's decoupled decay on decay_, none elsewhere).
+  std::vector<size_t> cuts = {0, lead, n};
+  for (const auto& [begin, end] : decay_) cuts.insert(cuts.end(), {begin, end});
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  for (size_t c = 0; c + 1 < cuts.size(); ++c) {
+    const size_t a = cuts[c], b = cuts[c + 1];
+    const bool decays = std::any_of(decay_.begin(), decay_.end(),
+                                    [&](const auto& r) { return r.first <= a && a < r.second; });
+    s.lr = a < lead ? lr_lead : config_.lr;
+    s.decay = decays ? 1.0f - s.lr * config_.weight_decay : 1.0f;
+    f32_adam_update(s, grad + a, m_.data() + a, v_.data() + a, params + a, b - a);
+  }
   return norm;
 }
 

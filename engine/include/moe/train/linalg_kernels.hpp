@@ -47,11 +47,15 @@ void f32_silu_gate_backward__scalar(const float* a, const float* u, const float*
 void f32_silu_gate_backward(const float* a, const float* u, const float* sig, const float* dhid,
                             float* da, float* du, size_t n);
 
-// ---- Adam update, n elements (bias corrections c1 = 1 - β1^t, c2 = 1 - β2^t):
-//   m ← β1·m + (1-β1)·g,  v ← β2·v + (1-β2)·g²,  w ← w - lr · (m · c1⁻¹) / (√(v · c2⁻¹) + ε)
-// (the reciprocals are taken once per call: two fewer divisions per element)
+// ---- Adam update, n elements (bias corrections c1 = 1 - β1^t, c2 = 1 - β2^t), after the
+// gradient's clipping factor and AdamW's decoupled decay (one pass over the four arrays):
+//   g ← grad_scale·g,  m ← β1·m + (1-β1)·g,  v ← β2·v + (1-β2)·g²,
+//   w ← decay·w - lr · (m · c1⁻¹) / (√(v · c2⁻¹) + ε)
+// (the reciprocals are taken once per call: two fewer divisions per element; a factor of 1
+// changes no bit)
 struct AdamStep {
   float lr = 0, beta1 = 0, beta2 = 0, c1 = 1, c2 = 1, eps = 0;
+  float grad_scale = 1, decay = 1;
 };
 void f32_adam_update__scalar(const AdamStep& s, const float* g, float* m, float* v, float* w,
                              size_t n);

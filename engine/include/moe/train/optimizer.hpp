@@ -46,7 +46,8 @@ class Optimizer {
   Optimizer() = default;
   Optimizer(OptimizerConfig config, size_t num_params);
 
-  // Clips `grad` in place (if configured) and updates `params`; returns ‖g‖₂ before clipping.
+  // Updates `params` from `grad`, clipped if configured (the clipping factor is applied inside the
+  // update; `grad` is left as given); returns ‖g‖₂ before clipping.
   double step(float* params, float* grad);
   // Sets the learning rate of the next steps (a schedule calls this before each step).
   void set_lr(float lr) { config_.lr = lr; }
