@@ -173,11 +173,22 @@ void f32_softmax_rows__xsimd(const float* x, float* y, size_t rows, size_t cols)
   for (size_t r = 0; r < rows; ++r) {
     const float* xr = x + r * cols;
     float* yr = y + r * cols;
+    // The row's max: lane-wise over whole batches, then across lanes and the tail (a max is
+    // exact, so this is the reference's m whatever the order).
+    size_t c = 0;
     float m = xr[0];
-    for (size_t c = 1; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
+    if (cols >= W) {
+      B mb = B::load_unaligned(xr);
+      for (c = W; c + W <= cols; c += W) mb = xsimd::max(mb, B::load_unaligned(xr + c));
+      alignas(64) float lanes[W];
+      mb.store_aligned(lanes);
+      m = lanes[0];
+      for (size_t j = 1; j < W; ++j) m = lanes[j] > m ? lanes[j] : m;
+    }
+    for (; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
     const B mv(m);
     B acc(0.0f);
-    size_t c = 0;
+    c = 0;
     for (; c + W <= cols; c += W) {
       const B e = simd::exp<Arch>(B::load_unaligned(xr + c) - mv);
       e.store_unaligned(yr + c);
