@@ -55,6 +55,12 @@ size_t f32_pack_nt_size(size_t in, size_t out) {
 }
 
 void f32_pack_nt(const float* w, float* packed, size_t in, size_t out) {
+#if !MOE_SCALAR
+  if constexpr (kTiled) {  // the same floats, moved as 4×4 blocks transposed in registers
+    f32_pack_nt__xsimd<Arch>(w, packed, in, out);
+    return;
+  }
+#endif
   constexpr size_t NR = kMatmulPanel;
   for (size_t p = 0; p * NR < out; ++p) {
     float* panel = packed + p * NR * in;
@@ -83,6 +89,11 @@ void f32_pack_nn(const float* w, size_t ldw, float* packed, size_t in, size_t ou
   constexpr size_t NR = kMatmulPanel;
   for (size_t p = 0; p * NR < out; ++p) {
     float* panel = packed + p * NR * in;
+    if ((p + 1) * NR <= out) {  // a whole panel: one row of 8 per i (a fixed-size, inline copy)
+      for (size_t i = 0; i < in; ++i)
+        std::memcpy(panel + i * NR, w + i * ldw + p * NR, sizeof(float) * NR);
+      continue;
+    }
     for (size_t i = 0; i < in; ++i) {
       for (size_t j = 0; j < NR; ++j) {
         panel[i * NR + j] = p * NR + j < out ? w[i * ldw + p * NR + j] : 0.0f;

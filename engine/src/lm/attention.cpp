@@ -65,7 +65,7 @@ void attention_forward(const float* q, const float* k, const float* v, float* ou
   for (int g = 0; g < KV; ++g) {
     for (int s = 0; s < S; ++s) {  // this kv head's keys [S, hd]
       const float* kr = k + static_cast<size_t>(s) * ldkv + static_cast<size_t>(g) * uhd;
-      std::copy(kr, kr + hd, ws.k_group.data() + static_cast<size_t>(s) * uhd);
+      f32_copy(kr, ws.k_group.data() + static_cast<size_t>(s) * uhd, uhd);
     }
     f32_pack_nt(ws.k_group.data(), ws.k_packed.data(), uhd, uS);
     f32_pack_nn(v + static_cast<size_t>(g) * uhd, ldkv, ws.v_packed.data(), uS, uhd);
