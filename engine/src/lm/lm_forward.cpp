@@ -14,10 +14,10 @@ size_t sz(int64_t n) {
   return static_cast<size_t>(n);
 }
 
-// y = a + b, element-wise over n floats (the residual adds).
+// y = a + b, element-wise over n floats (the residual adds), in one pass.
 void add(const std::vector<float>& a, const std::vector<float>& b, std::vector<float>& y) {
-  y = a;
-  f32_axpy(1.0f, b.data(), y.data(), y.size());
+  y.resize(a.size());
+  for (size_t i = 0; i < a.size(); ++i) y[i] = a[i] + b[i];
 }
 
 // Floats one call needs for N rows over S cached positions (trace plus cache; the MoE layer
