@@ -220,6 +220,40 @@ TEST_CASE("row softmax matches its reference and sums to 1, in place too") {
   }
 }
 
+TEST_CASE("causal row softmax: row r is the softmax of its first visible0 + r columns, 0 after") {
+  using CausalFn = void (*)(const float*, float*, size_t, size_t, size_t);
+  const Variant<CausalFn> variants[] = {
+      {"f32_softmax_rows_causal__scalar", moe::f32_softmax_rows_causal__scalar},
+      {"f32_softmax_rows_causal__xsimd", moe::f32_softmax_rows_causal__xsimd<Arch>},
+      {"f32_softmax_rows_causal", moe::f32_softmax_rows_causal}};
+  for (const auto& v : variants) {
+    for (size_t cols : test_sizes()) {
+      for (size_t visible0 : {size_t{1}, (cols + 1) / 2}) {
+        const size_t rows = cols - visible0 + 1;  // the last row sees every column
+        CAPTURE(v.name);
+        CAPTURE(cols);
+        CAPTURE(visible0);
+        const std::vector<float> x = random_floats(rows * cols, 6100 + cols + visible0, -10, 10);
+        std::vector<float> actual(rows * cols, -7.0f), in_place = x;
+        v.fn(x.data(), actual.data(), rows, cols, visible0);
+        v.fn(in_place.data(), in_place.data(), rows, cols, visible0);
+        CHECK(in_place == actual);
+        for (size_t r = 0; r < rows; ++r) {
+          const size_t visible = visible0 + r;
+          std::vector<float> want(visible), row(visible);
+          moe::f32_softmax_rows__scalar(x.data() + r * cols, want.data(), 1, visible);
+          moe::f32_softmax_rows(x.data() + r * cols, row.data(), 1, visible);
+          const std::vector<float> got(actual.begin() + static_cast<long>(r * cols),
+                                       actual.begin() + static_cast<long>(r * cols + visible));
+          check_close(got, want, 1e-7, 1e-5, v.name);
+          if (v.fn != moe::f32_softmax_rows_causal__scalar) CHECK(got == row);  // same bits
+          for (size_t c = visible; c < cols; ++c) CHECK(actual[r * cols + c] == 0.0f);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("matmul y = x · Wᵀ matches its reference for every tail shape") {
   for (const MatmulVariant& v : kMatmulVariants) {
     for (size_t in : test_sizes()) {

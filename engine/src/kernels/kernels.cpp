@@ -136,6 +136,15 @@ void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols
   softmax_rows_reference(x, y, rows, cols);
 }
 
+void f32_softmax_rows_causal__scalar(const float* x, float* y, size_t rows, size_t cols,
+                                     size_t visible0) {
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t visible = visible0 + r;
+    softmax_rows_reference(x + r * cols, y + r * cols, 1, visible);
+    for (size_t c = visible; c < cols; ++c) y[r * cols + c] = 0.0f;
+  }
+}
+
 void f32_exp__scalar(const float* x, float* y, size_t n) {
   for (size_t i = 0; i < n; ++i) y[i] = std::exp(x[i]);
 }
@@ -339,6 +348,9 @@ void f32_matmul_packed_ld(const float* x, const float* packed, size_t ld, float*
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols) {
   f32_softmax_rows__scalar(x, y, rows, cols);
 }
+void f32_softmax_rows_causal(const float* x, float* y, size_t rows, size_t cols, size_t visible0) {
+  f32_softmax_rows_causal__scalar(x, y, rows, cols, visible0);
+}
 void f32_exp(const float* x, float* y, size_t n) {
   f32_exp__scalar(x, y, n);
 }
@@ -418,6 +430,9 @@ void f32_matmul_packed_ld(const float* x, const float* packed, size_t ld, float*
 }
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols) {
   f32_softmax_rows__xsimd<Arch>(x, y, rows, cols);
+}
+void f32_softmax_rows_causal(const float* x, float* y, size_t rows, size_t cols, size_t visible0) {
+  f32_softmax_rows_causal__xsimd<Arch>(x, y, rows, cols, visible0);
 }
 void f32_exp(const float* x, float* y, size_t n) {
   f32_exp__xsimd<Arch>(x, y, n);

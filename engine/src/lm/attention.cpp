@@ -81,12 +81,9 @@ void attention_forward(const float* q, const float* k, const float* v, float* ou
         }
         // scores[r,s] = q_block[r,:] · k_g[s,:]   [rows, keys]
         f32_matmul_packed(ws.q_block.data(), ws.k_packed.data(), ws.scores.data(), ur, uhd, keys);
-        for (int r = 0; r < rows; ++r) {
-          float* row = ws.scores.data() + static_cast<size_t>(r) * keys;  // [keys]
-          const size_t visible = static_cast<size_t>(sh.pos0 + t0 + r + 1);
-          f32_softmax_rows(row, row, 1, visible);      // over the visible keys only
-          std::fill(row + visible, row + keys, 0.0f);  // masked keys get probability 0
-        }
+        // p[r,:] = softmax over the keys row r sees (pos0 + t0 + r + 1), 0 for the masked rest
+        f32_softmax_rows_causal(ws.scores.data(), ws.scores.data(), ur, keys,
+                                static_cast<size_t>(sh.pos0 + t0 + 1));
         // out_h[r,i] = Σ_s p[r,s] · v_g[s,i]   [rows, hd]
         f32_matmul_packed_ld(ws.scores.data(), ws.v_packed.data(), v_ld, ws.out_block.data(), ur,
                              keys, uhd);

@@ -80,6 +80,14 @@ void softmax_rows_reference(const Real* x, Real* y, size_t rows, size_t cols) {
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols);
 
+// ---- causal row softmax: row r is the softmax of its first visible0 + r columns and 0 past them
+// (attention's probabilities for a block of query rows, each seeing one key more than the row
+// above); each row gives f32_softmax_rows's bits over its visible columns.
+//   x, y [rows, cols], 1 <= visible0, visible0 + rows - 1 <= cols
+void f32_softmax_rows_causal__scalar(const float* x, float* y, size_t rows, size_t cols,
+                                     size_t visible0);
+void f32_softmax_rows_causal(const float* x, float* y, size_t rows, size_t cols, size_t visible0);
+
 // ---- element-wise, n elements
 // exp:   y = e^x                  (SIMD: ~2e-7 relative on [-87, 88])
 // relu:  y = max(x, 0)
