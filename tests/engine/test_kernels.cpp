@@ -203,7 +203,8 @@ TEST_CASE("row softmax matches its reference and sums to 1, in place too") {
       CAPTURE(cols);
       const size_t rows = 3;
       std::vector<float> x = random_floats(rows * cols, 6000 + cols, -10.0f, 10.0f);
-      x[0] = 50.0f;  // a dominant logit must not overflow
+      x[0] = 50.0f;                // a dominant logit must not overflow
+      x[rows * cols - 1] = 60.0f;  // the last row's max in its last column (the scalar tail)
       std::vector<float> expected(rows * cols), actual(rows * cols);
       moe::f32_softmax_rows__scalar(x.data(), expected.data(), rows, cols);
       v.fn(x.data(), actual.data(), rows, cols);
@@ -215,6 +216,40 @@ TEST_CASE("row softmax matches its reference and sums to 1, in place too") {
       }
       v.fn(x.data(), x.data(), rows, cols);
       check_close(x, expected, 1e-7, 1e-5, std::string(v.name) + " in place");
+    }
+  }
+}
+
+TEST_CASE("causal row softmax: row r is the softmax of its first visible0 + r columns, 0 after") {
+  using CausalFn = void (*)(const float*, float*, size_t, size_t, size_t);
+  const Variant<CausalFn> variants[] = {
+      {"f32_softmax_rows_causal__scalar", moe::f32_softmax_rows_causal__scalar},
+      {"f32_softmax_rows_causal__xsimd", moe::f32_softmax_rows_causal__xsimd<Arch>},
+      {"f32_softmax_rows_causal", moe::f32_softmax_rows_causal}};
+  for (const auto& v : variants) {
+    for (size_t cols : test_sizes()) {
+      for (size_t visible0 : {size_t{1}, (cols + 1) / 2}) {
+        const size_t rows = cols - visible0 + 1;  // the last row sees every column
+        CAPTURE(v.name);
+        CAPTURE(cols);
+        CAPTURE(visible0);
+        const std::vector<float> x = random_floats(rows * cols, 6100 + cols + visible0, -10, 10);
+        std::vector<float> actual(rows * cols, -7.0f), in_place = x;
+        v.fn(x.data(), actual.data(), rows, cols, visible0);
+        v.fn(in_place.data(), in_place.data(), rows, cols, visible0);
+        CHECK(in_place == actual);
+        for (size_t r = 0; r < rows; ++r) {
+          const size_t visible = visible0 + r;
+          std::vector<float> want(visible), row(visible);
+          moe::f32_softmax_rows__scalar(x.data() + r * cols, want.data(), 1, visible);
+          moe::f32_softmax_rows(x.data() + r * cols, row.data(), 1, visible);
+          const std::vector<float> got(actual.begin() + static_cast<long>(r * cols),
+                                       actual.begin() + static_cast<long>(r * cols + visible));
+          check_close(got, want, 1e-7, 1e-5, v.name);
+          if (v.fn != moe::f32_softmax_rows_causal__scalar) CHECK(got == row);  // same bits
+          for (size_t c = visible; c < cols; ++c) CHECK(actual[r * cols + c] == 0.0f);
+        }
+      }
     }
   }
 }
@@ -337,6 +372,67 @@ TEST_CASE("row-packed matmul gives the plain 4x8 tile's bits across its row bloc
     check_close(actual, expected, 1e-3, 1e-3, "f32_matmul_packed__rows");
     packed_xsimd(x.data(), w.data(), plain.data(), rows, in, out);
     CHECK(actual == plain);
+  }
+}
+
+TEST_CASE("values-layout packing and the prefix matmul match the reference over any prefix") {
+  // w is stored [n, out] (row stride ldw > out, as attention's values in the cache); the product
+  // over its first `in` rows is y[t,o] = Σ_{i<in} x[t,i] · w[i,o].
+  using LdFn = void (*)(const float*, const float*, size_t, float*, size_t, size_t, size_t);
+  const Variant<LdFn> variants[] = {
+      {"f32_matmul_packed_ld__scalar", moe::f32_matmul_packed_ld__scalar},
+      {"f32_matmul_packed_ld", moe::f32_matmul_packed_ld}};
+  for (const auto& v : variants) {
+    for (size_t rows : {size_t{1}, size_t{2}, size_t{3}, size_t{4}, size_t{5}, size_t{9},
+                        size_t{16}, size_t{17}}) {
+      for (size_t out : {size_t{1}, size_t{7}, size_t{8}, size_t{9}, size_t{17}, size_t{32}}) {
+        for (size_t n : {size_t{1}, size_t{5}, size_t{8}, size_t{33}}) {
+          for (size_t in : {size_t{1}, n / 2, n}) {
+            if (in == 0) continue;
+            CAPTURE(v.name);
+            CAPTURE(rows);
+            CAPTURE(out);
+            CAPTURE(n);
+            CAPTURE(in);
+            const size_t ldw = out + 3;
+            const std::vector<float> x = random_floats(rows * in, 9100 + rows * 7 + in + out * 3);
+            const std::vector<float> w = random_floats(n * ldw, 9200 + n + out);
+            std::vector<float> wt(out * in);  // [out, in] torch layout of the first in rows
+            for (size_t o = 0; o < out; ++o) {
+              for (size_t i = 0; i < in; ++i) wt[o * in + i] = w[i * ldw + o];
+            }
+            std::vector<float> packed(moe::f32_pack_nt_size(n, out), -3.0f);
+            moe::f32_pack_nn(w.data(), ldw, packed.data(), n, out);
+            std::vector<float> expected(rows * out), actual(rows * out, -7.0f);
+            moe::f32_matmul__scalar(x.data(), wt.data(), expected.data(), rows, in, out);
+            v.fn(x.data(), packed.data(), n * moe::kMatmulPanel, actual.data(), rows, in, out);
+            check_close(actual, expected, 1e-5, 1e-5, v.name);
+            if (in == n) {  // the whole packing is an ordinary packed w: f32_matmul_packed agrees
+              std::vector<float> plain(rows * out);
+              moe::f32_matmul_packed(x.data(), packed.data(), plain.data(), rows, in, out);
+              check_close(plain, expected, 1e-5, 1e-5, "f32_matmul_packed on f32_pack_nn");
+            }
+          }
+        }
+      }
+    }
+  }
+  // w [2, 3] = [[1, 2, 3], [4, 5, 6]] stored with row stride 4 -> one panel [2, 8]
+  const float w[] = {1, 2, 3, -1, 4, 5, 6, -1};
+  std::vector<float> packed(moe::f32_pack_nt_size(2, 3), -1.0f);
+  moe::f32_pack_nn(w, 4, packed.data(), 2, 3);
+  const std::vector<float> expected = {1, 2, 3, 0, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0};
+  CHECK(packed == expected);
+}
+
+TEST_CASE("copy copies exactly n floats at every size") {
+  for (size_t n : test_sizes()) {
+    CAPTURE(n);
+    const std::vector<float> x = random_floats(n, 9300 + n);
+    std::vector<float> y(n + 1, -7.0f);
+    moe::f32_copy(x.data(), y.data(), n);
+    CHECK(std::vector<float>(y.begin(), y.begin() + static_cast<long>(n)) == x);
+    CHECK(y[n] == -7.0f);  // nothing past n
   }
 }
 

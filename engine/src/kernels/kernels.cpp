@@ -5,6 +5,7 @@
 #include "moe/kernels/kernels.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "moe/kernels/kernels_scalar.hpp"
@@ -54,6 +55,12 @@ size_t f32_pack_nt_size(size_t in, size_t out) {
 }
 
 void f32_pack_nt(const float* w, float* packed, size_t in, size_t out) {
+#if !MOE_SCALAR
+  if constexpr (kTiled) {  // the same floats, moved as 4×4 blocks transposed in registers
+    f32_pack_nt__xsimd<Arch>(w, packed, in, out);
+    return;
+  }
+#endif
   constexpr size_t NR = kMatmulPanel;
   for (size_t p = 0; p * NR < out; ++p) {
     float* panel = packed + p * NR * in;
@@ -78,8 +85,64 @@ void f32_matmul_packed__scalar(const float* x, const float* packed, float* y, si
   }
 }
 
+void f32_pack_nn(const float* w, size_t ldw, float* packed, size_t in, size_t out) {
+  constexpr size_t NR = kMatmulPanel;
+  for (size_t p = 0; p * NR < out; ++p) {
+    float* panel = packed + p * NR * in;
+    if ((p + 1) * NR <= out) {  // a whole panel: one row of 8 per i (a fixed-size, inline copy)
+      for (size_t i = 0; i < in; ++i)
+        std::memcpy(panel + i * NR, w + i * ldw + p * NR, sizeof(float) * NR);
+      continue;
+    }
+    for (size_t i = 0; i < in; ++i) {
+      for (size_t j = 0; j < NR; ++j) {
+        panel[i * NR + j] = p * NR + j < out ? w[i * ldw + p * NR + j] : 0.0f;
+      }
+    }
+  }
+}
+
+void f32_matmul_packed_ld__scalar(const float* x, const float* packed, size_t ld, float* y,
+                                  size_t rows, size_t in, size_t out) {
+  constexpr size_t NR = kMatmulPanel;
+  for (size_t t = 0; t < rows; ++t) {
+    for (size_t o = 0; o < out; ++o) {
+      const float* panel = packed + (o / NR) * ld;
+      float s = 0.0f;
+      for (size_t i = 0; i < in; ++i) s += x[t * in + i] * panel[i * NR + o % NR];
+      y[t * out + o] = s;
+    }
+  }
+}
+
+// In wasm a plain loop (no_builtin: clang would otherwise turn it back into a call to memcpy);
+// natively the C library's memcpy, which is the faster there.
+#if defined(__EMSCRIPTEN__)
+__attribute__((no_builtin("memcpy"))) void f32_copy(const float* x, float* y, size_t n) {
+  size_t i = 0;
+#if !MOE_SCALAR
+  using B = xsimd::batch<float, xsimd::default_arch>;
+  for (; i + B::size <= n; i += B::size) B::load_unaligned(x + i).store_unaligned(y + i);
+#endif
+  for (; i < n; ++i) y[i] = x[i];
+}
+#else
+void f32_copy(const float* x, float* y, size_t n) {
+  if (n > 0) std::memcpy(y, x, n * sizeof(float));
+}
+#endif
+
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols) {
   softmax_rows_reference(x, y, rows, cols);
+}
+
+void f32_softmax_rows_causal__scalar(const float* x, float* y, size_t rows, size_t cols,
+                                     size_t visible0) {
+  for (size_t r = 0; r < rows; ++r) {
+    const size_t visible = visible0 + r;
+    softmax_rows_reference(x + r * cols, y + r * cols, 1, visible);
+    for (size_t c = visible; c < cols; ++c) y[r * cols + c] = 0.0f;
+  }
 }
 
 void f32_exp__scalar(const float* x, float* y, size_t n) {
@@ -180,9 +243,10 @@ void arranged_tile(const float* xs, const float* panel, float* y, size_t in, siz
 // The packed matmul over arranged rows: blocks of rows are arranged once, every panel passes over
 // a block, and the last rows % MR use the plain tiles.
 //   x [rows, in], packed [ceil(out/NR), in, NR], y [rows, out]
+//   panel p at packed + p·ld (ld = in·NR for a plain packed w; more for a prefix of its inputs)
 template <class A, size_t MR, size_t E>
-inline void matmul_arranged_rows(const float* x, const float* packed, float* y, size_t rows,
-                                 size_t in, size_t out) {
+inline void matmul_arranged_rows(const float* x, const float* packed, size_t ld, float* y,
+                                 size_t rows, size_t in, size_t out) {
   if constexpr (!kTiled) {
     f32_matmul_packed__scalar(x, packed, y, rows, in, out);
   } else {
@@ -196,7 +260,7 @@ inline void matmul_arranged_rows(const float* x, const float* packed, float* y, 
       const size_t nb = full - t0 < block ? full - t0 : block;
       arrange_rows<A, MR, E>(x + t0 * in, xs.data(), nb, in);
       for (size_t o0 = 0; o0 < out; o0 += NR) {
-        const float* panel = packed + o0 * in;  // panel o0 / NR: [in, NR]
+        const float* panel = packed + o0 / NR * ld;  // panel o0 / NR: [in, NR]
         const size_t nr = out - o0 < NR ? out - o0 : NR;
         for (size_t t = 0; t < nb; t += MR) {
           arranged_tile<A, MR, E>(xs.data() + t * in * E, panel, y + (t0 + t) * out + o0, in, out,
@@ -206,8 +270,8 @@ inline void matmul_arranged_rows(const float* x, const float* packed, float* y, 
     }
     if (full < rows) {
       for (size_t o0 = 0; o0 < out; o0 += NR) {
-        simd::gemm_panel<A>(x + full * in, packed + o0 * in, y + full * out, rows - full, in, out,
-                            o0, out - o0 < NR ? out - o0 : NR);
+        simd::gemm_panel<A>(x + full * in, packed + o0 / NR * ld, y + full * out, rows - full, in,
+                            out, o0, out - o0 < NR ? out - o0 : NR);
       }
     }
   }
@@ -220,11 +284,11 @@ constexpr size_t kSplatE = xsimd::batch<float, Arch>::size;
 
 void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
                               size_t out) {
-  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, y, rows, in, out);
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, in * kMatmulPanel, y, rows, in, out);
 }
 void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
                              size_t out) {
-  matmul_arranged_rows<Arch, kPackMR, 1>(x, packed, y, rows, in, out);
+  matmul_arranged_rows<Arch, kPackMR, 1>(x, packed, in * kMatmulPanel, y, rows, in, out);
 }
 
 #if MOE_VEX
@@ -236,7 +300,7 @@ void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size
                                                                        const float* packed,
                                                                        float* y, size_t rows,
                                                                        size_t in, size_t out) {
-  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, y, rows, in, out);
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, in * kMatmulPanel, y, rows, in, out);
 }
 bool f32_cpu_has_vex() {
   static const bool has = __builtin_cpu_supports("avx");
@@ -277,8 +341,15 @@ void f32_matmul_packed(const float* x, const float* packed, float* y, size_t row
                        size_t out) {
   f32_matmul_packed__scalar(x, packed, y, rows, in, out);
 }
+void f32_matmul_packed_ld(const float* x, const float* packed, size_t ld, float* y, size_t rows,
+                          size_t in, size_t out) {
+  f32_matmul_packed_ld__scalar(x, packed, ld, y, rows, in, out);
+}
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols) {
   f32_softmax_rows__scalar(x, y, rows, cols);
+}
+void f32_softmax_rows_causal(const float* x, float* y, size_t rows, size_t cols, size_t visible0) {
+  f32_softmax_rows_causal__scalar(x, y, rows, cols, visible0);
 }
 void f32_exp(const float* x, float* y, size_t n) {
   f32_exp__scalar(x, y, n);
@@ -340,8 +411,28 @@ void f32_matmul_packed(const float* x, const float* packed, float* y, size_t row
     f32_matmul_packed__scalar(x, packed, y, rows, in, out);
   }
 }
+// wasm: the row-arranged tiles, as f32_matmul_packed; natively the plain tiles (its one caller,
+// attention, is a small share of the work there).
+void f32_matmul_packed_ld(const float* x, const float* packed, size_t ld, float* y, size_t rows,
+                          size_t in, size_t out) {
+  if constexpr (kTiled) {
+    if (!kSplatRows && rows >= kPackMR) {
+      matmul_arranged_rows<Arch, kPackMR, 1>(x, packed, ld, y, rows, in, out);
+      return;
+    }
+    for (size_t o0 = 0; o0 < out; o0 += kMatmulPanel) {
+      simd::gemm_panel<Arch>(x, packed + o0 / kMatmulPanel * ld, y, rows, in, out, o0,
+                             out - o0 < kMatmulPanel ? out - o0 : kMatmulPanel);
+    }
+  } else {
+    f32_matmul_packed_ld__scalar(x, packed, ld, y, rows, in, out);
+  }
+}
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols) {
   f32_softmax_rows__xsimd<Arch>(x, y, rows, cols);
+}
+void f32_softmax_rows_causal(const float* x, float* y, size_t rows, size_t cols, size_t visible0) {
+  f32_softmax_rows_causal__xsimd<Arch>(x, y, rows, cols, visible0);
 }
 void f32_exp(const float* x, float* y, size_t n) {
   f32_exp__xsimd<Arch>(x, y, n);

@@ -97,7 +97,7 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& c, const fl
     if (n == 0) return;               // an unchosen expert does no work
     for (size_t r = 0; r < n; ++r) {  // gather: x_grouped[begin + r] = x[t]
       const size_t t = static_cast<size_t>(dispatch.pairs[begin + r]) / slots;
-      std::copy_n(x + t * d, d, ws.x_grouped.data() + (begin + r) * d);
+      f32_copy(x + t * d, ws.x_grouped.data() + (begin + r) * d, d);
     }
     float* up = ws.up.empty() ? nullptr : ws.up.data() + begin * f;
     if (packed != nullptr) {
@@ -111,7 +111,7 @@ void experts_forward(const LayerWeights& weights, const LayerConfig& c, const fl
     }
     for (size_t r = 0; r < n; ++r) {  // scatter: expert_outputs[t, j] = y_grouped[begin + r]
       const size_t tj = static_cast<size_t>(dispatch.pairs[begin + r]);
-      std::copy_n(ws.y_grouped.data() + (begin + r) * d, d, expert_outputs + tj * d);
+      f32_copy(ws.y_grouped.data() + (begin + r) * d, expert_outputs + tj * d, d);
     }
   };
 

@@ -14,10 +14,10 @@ size_t sz(int64_t n) {
   return static_cast<size_t>(n);
 }
 
-// y = a + b, element-wise over n floats (the residual adds).
+// y = a + b, element-wise over n floats (the residual adds), in one pass.
 void add(const std::vector<float>& a, const std::vector<float>& b, std::vector<float>& y) {
-  y = a;
-  f32_axpy(1.0f, b.data(), y.data(), y.size());
+  y.resize(a.size());
+  for (size_t i = 0; i < a.size(); ++i) y[i] = a[i] + b[i];
 }
 
 // Floats one call needs for N rows over S cached positions (trace plus cache; the MoE layer
@@ -43,6 +43,18 @@ LmModel::LmModel(LmConfig config, LmWeights weights)
     moe_.emplace_back(config_, std::move(l.moe));
     l.moe = LayerWeights{};
   }
+  const size_t d = sz(config_.hidden_size), qd = sz(config_.q_dim()), kvd = sz(config_.kv_dim());
+  packed_attention_.resize(weights_.layers.size());
+  for (size_t l = 0; l < weights_.layers.size(); ++l) {
+    const LmLayerWeights& w = weights_.layers[l];
+    PackedAttention& p = packed_attention_[l];
+    pack_matrix(w.q_proj.data(), d, qd, p.q);
+    pack_matrix(w.k_proj.data(), d, kvd, p.k);
+    pack_matrix(w.v_proj.data(), d, kvd, p.v);
+    pack_matrix(w.o_proj.data(), qd, d, p.o);
+  }
+  pack_matrix(weights_.lm_head.data(), d, sz(config_.vocab_size), packed_lm_head_);
+  rope_ = rope_table(config_.max_position_embeddings, config_.head_dim, config_.rope_theta);
 }
 
 Result<LmModel> LmModel::load(std::string_view config_json, std::span<const uint8_t> bytes) {
@@ -165,7 +177,7 @@ Result<bool> LmModel::run(std::span<const int32_t> ids, int B, int T, KvCache& c
   tr.embed.resize(sz(N * d));  // [N, d]  x[n] = embed_tokens[ids[n]]
   for (int64_t n = 0; n < N; ++n) {
     const float* row = weights_.embed_tokens.data() + int64_t{ids[sz(n)]} * d;
-    std::copy(row, row + d, tr.embed.data() + n * d);
+    f32_copy(row, tr.embed.data() + n * d, sz(d));
   }
   const std::vector<float>* x = &tr.embed;  // [N, d]  the residual stream
   for (int l = 0; l < c.num_hidden_layers; ++l) {
@@ -178,14 +190,15 @@ Result<bool> LmModel::run(std::span<const int32_t> ids, int B, int T, KvCache& c
     a.q.resize(sz(N * qd));   // [N, H·hd]
     a.k.resize(sz(N * kvd));  // [N, KV·hd]
     a.v.resize(sz(N * kvd));  // [N, KV·hd]
-    f32_matmul(a.attn_norm.data(), w.q_proj.data(), a.q.data(), sz(N), sz(d), sz(qd));
-    f32_matmul(a.attn_norm.data(), w.k_proj.data(), a.k.data(), sz(N), sz(d), sz(kvd));
-    f32_matmul(a.attn_norm.data(), w.v_proj.data(), a.v.data(), sz(N), sz(d), sz(kvd));
+    const PackedAttention& pw = packed_attention_[sz(l)];
+    f32_matmul_packed(a.attn_norm.data(), pw.q.data.data(), a.q.data(), sz(N), sz(d), sz(qd));
+    f32_matmul_packed(a.attn_norm.data(), pw.k.data.data(), a.k.data(), sz(N), sz(d), sz(kvd));
+    f32_matmul_packed(a.attn_norm.data(), pw.v.data.data(), a.v.data(), sz(N), sz(d), sz(kvd));
     a.attn.resize(sz(N * qd));  // [N, H·hd]
     for (int b = 0; b < B; ++b) {
       const int64_t r0 = int64_t{b} * T;  // first row of sequence b
-      rope_apply(a.q.data() + r0 * qd, T, H, hd, pos0, c.rope_theta);
-      rope_apply(a.k.data() + r0 * kvd, T, KV, hd, pos0, c.rope_theta);
+      rope_apply(a.q.data() + r0 * qd, T, H, pos0, rope_);
+      rope_apply(a.k.data() + r0 * kvd, T, KV, pos0, rope_);
       // Append this sequence's keys and values at positions pos0 .. pos0+T-1 of its cache.
       float* kc = cache.k[sz(l)].data() + int64_t{b} * cache.capacity * kvd;  // [capacity, KV·hd]
       float* vc = cache.v[sz(l)].data() + int64_t{b} * cache.capacity * kvd;
@@ -195,7 +208,7 @@ Result<bool> LmModel::run(std::span<const int32_t> ids, int B, int T, KvCache& c
                         AttentionShape{T, pos0, H, KV, hd}, attention_ws_);
     }
     a.attn_out.resize(sz(N * d));
-    f32_matmul(a.attn.data(), w.o_proj.data(), a.attn_out.data(), sz(N), sz(qd), sz(d));
+    f32_matmul_packed(a.attn.data(), pw.o.data.data(), a.attn_out.data(), sz(N), sz(qd), sz(d));
     add(a.input, a.attn_out, a.resid_mid);
     a.moe_norm.resize(sz(N * d));
     rmsnorm_forward(a.resid_mid.data(), w.post_attention_layernorm.data(), a.moe_norm.data(),
@@ -218,8 +231,8 @@ Result<bool> LmModel::run(std::span<const int32_t> ids, int B, int T, KvCache& c
   rmsnorm_forward(x->data(), weights_.norm.data(), tr.final_hidden.data(), static_cast<int>(N),
                   static_cast<int>(d), c.rms_norm_eps);
   tr.logits.resize(sz(N * V));  // [N, V]
-  f32_matmul(tr.final_hidden.data(), weights_.lm_head.data(), tr.logits.data(), sz(N), sz(d),
-             sz(V));
+  f32_matmul_packed(tr.final_hidden.data(), packed_lm_head_.data.data(), tr.logits.data(), sz(N),
+                    sz(d), sz(V));
 
   std::vector<std::span<const float>> probs;
   std::vector<std::span<const int32_t>> topk;

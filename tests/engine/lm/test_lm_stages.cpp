@@ -54,6 +54,17 @@ TEST_CASE("rope: fast path equals the scalar reference; halves rotate together")
       moe_test::check_close(fast, ref, 1e-6, 1e-6, "rope");
     }
   }
+  // The model's precomputed table gives the same floats as computing the angles per call.
+  for (int pos0 : {0, 5, 29}) {
+    CAPTURE(pos0);
+    const int T = 3, heads = 2, hd = 10;
+    const moe::lm::RopeTable table = moe::lm::rope_table(32, hd, 10000.0);
+    std::vector<float> per_call = random_floats(static_cast<size_t>(T * heads * hd), 9 + pos0);
+    std::vector<float> tabled = per_call;
+    moe::lm::rope_apply(per_call.data(), T, heads, hd, pos0, 10000.0);
+    moe::lm::rope_apply(tabled.data(), T, heads, pos0, table);
+    CHECK(tabled == per_call);
+  }
   // hd = 4, position 1, theta 100: inv_freq = [1, 1/10]; dims (0, 2) turn by 1 rad, (1, 3) by
   // 0.1 rad. x = e_0 + e_1 → [cos 1, cos 0.1, sin 1, sin 0.1] (GPT-J pairs would mix 0 with 1).
   std::vector<float> x = {0, 0, 0, 0, 1, 1, 0, 0};  // rows at positions 0 and 1
@@ -70,8 +81,10 @@ TEST_CASE("attention: fast path equals the scalar reference (MHA, GQA, MQA, cach
   struct Shape {
     int T, pos0, H, KV, hd;
   };
-  const Shape shapes[] = {{1, 0, 1, 1, 2}, {5, 0, 4, 2, 6},  {7, 0, 6, 6, 8}, {3, 4, 4, 1, 10},
-                          {1, 9, 6, 3, 4}, {9, 0, 2, 1, 18}, {4, 2, 8, 2, 5}};
+  // The last five span several blocks of query rows (16 each), with and without a cached prefix.
+  const Shape shapes[] = {{1, 0, 1, 1, 2},  {5, 0, 4, 2, 6},   {7, 0, 6, 6, 8},  {3, 4, 4, 1, 10},
+                          {1, 9, 6, 3, 4},  {9, 0, 2, 1, 18},  {4, 2, 8, 2, 5},  {16, 0, 2, 2, 8},
+                          {17, 0, 4, 2, 8}, {40, 0, 2, 2, 32}, {33, 5, 4, 1, 6}, {20, 30, 2, 1, 9}};
   moe::lm::AttentionWorkspace ws;
   for (const Shape& s : shapes) {
     CAPTURE(s.T);

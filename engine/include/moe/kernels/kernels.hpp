@@ -31,6 +31,17 @@ void f32_matmul_packed__scalar(const float* x, const float* packed, float* y, si
                                size_t in, size_t out);
 void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
                        size_t out);
+// The panels of a w stored the other way round, [in, out] with row stride ldw (e.g. attention's
+// values [S, hd] in the cache): packed[p, i, j] = w[i·ldw + 8p + j], zero past `out`, so
+// f32_matmul_packed(x, packed, ...) gives y[t,o] = Σ_i x[t,i] · w[i,o].
+void f32_pack_nn(const float* w, size_t ldw, float* packed, size_t in, size_t out);
+// The packed product over the first `in` inputs of panels packed for more: panel p starts at
+// packed + p·ld (ld >= 8·in), so one packing [ceil(out/8), n, 8] (ld = 8n) serves every in <= n.
+//   x [rows, in], y [rows, out]; the same sums in the same order as f32_matmul_packed
+void f32_matmul_packed_ld__scalar(const float* x, const float* packed, size_t ld, float* y,
+                                  size_t rows, size_t in, size_t out);
+void f32_matmul_packed_ld(const float* x, const float* packed, size_t ld, float* y, size_t rows,
+                          size_t in, size_t out);
 // The same product with the rows of x splatted into whole vectors first (x[t,i] in every lane), so
 // a 6×8 tile's inner loop only loads, multiplies and adds (the native dispatcher's choice for
 // rows >= 6; see kernels.cpp).
@@ -69,6 +80,14 @@ void softmax_rows_reference(const Real* x, Real* y, size_t rows, size_t cols) {
 void f32_softmax_rows__scalar(const float* x, float* y, size_t rows, size_t cols);
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols);
 
+// ---- causal row softmax: row r is the softmax of its first visible0 + r columns and 0 past them
+// (attention's probabilities for a block of query rows, each seeing one key more than the row
+// above); each row gives f32_softmax_rows's bits over its visible columns.
+//   x, y [rows, cols], 1 <= visible0, visible0 + rows - 1 <= cols
+void f32_softmax_rows_causal__scalar(const float* x, float* y, size_t rows, size_t cols,
+                                     size_t visible0);
+void f32_softmax_rows_causal(const float* x, float* y, size_t rows, size_t cols, size_t visible0);
+
 // ---- element-wise, n elements
 // exp:   y = e^x                  (SIMD: ~2e-7 relative on [-87, 88])
 // relu:  y = max(x, 0)
@@ -91,6 +110,10 @@ void f32_swiglu(const float* gate, const float* up, float* y, size_t n);
 void f32_axpy__scalar(float a, const float* x, float* y, size_t n);
 void f32_axpy(float a, const float* x, float* y, size_t n);
 
+// ---- copy: y[i] = x[i] for n floats (no overlap). For copying rows one at a time: Emscripten's
+// memcpy (and so std::copy) hands every copy of 512 bytes or more to JavaScript, a call out of
+// wasm per row; this loop stays in wasm.
+void f32_copy(const float* x, float* y, size_t n);
 // Lanes of the dispatched SIMD variants (4 for SSE2/SSE4.1 and wasm128).
 size_t f32_simd_width();
 

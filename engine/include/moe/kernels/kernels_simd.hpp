@@ -166,32 +166,60 @@ void f32_axpy__xsimd(float a, const float* x, float* y, size_t n) {
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
+namespace simd {
+
+// y[c] = exp(x[c] - m) / Σ exp(x[c'] - m), m = max x, over one row of n floats (n >= 1).
+template <class Arch>
+inline void softmax_row(const float* xr, float* yr, size_t n) {
+  using B = f32<Arch>;
+  constexpr size_t W = B::size;
+  // The row's max: lane-wise over whole batches, then across lanes and the tail (a max is
+  // exact, so this is the reference's m whatever the order).
+  size_t c = 0;
+  float m = xr[0];
+  if (n >= W) {
+    B mb = B::load_unaligned(xr);
+    for (c = W; c + W <= n; c += W) mb = xsimd::max(mb, B::load_unaligned(xr + c));
+    alignas(64) float lanes[W];
+    mb.store_aligned(lanes);
+    m = lanes[0];
+    for (size_t j = 1; j < W; ++j) m = lanes[j] > m ? lanes[j] : m;
+  }
+  for (; c < n; ++c) m = xr[c] > m ? xr[c] : m;
+  const B mv(m);
+  B acc(0.0f);
+  c = 0;
+  for (; c + W <= n; c += W) {
+    const B e = exp<Arch>(B::load_unaligned(xr + c) - mv);
+    e.store_unaligned(yr + c);
+    acc += e;
+  }
+  float sum = xsimd::hadd(acc);
+  for (; c < n; ++c) {
+    yr[c] = std::exp(xr[c] - m);
+    sum += yr[c];
+  }
+  const B inv(1.0f / sum);
+  c = 0;
+  for (; c + W <= n; c += W) (B::load_unaligned(yr + c) * inv).store_unaligned(yr + c);
+  for (; c < n; ++c) yr[c] /= sum;
+}
+
+}  // namespace simd
+
 template <class Arch>
 void f32_softmax_rows__xsimd(const float* x, float* y, size_t rows, size_t cols) {
-  using B = simd::f32<Arch>;
-  constexpr size_t W = B::size;
+  for (size_t r = 0; r < rows; ++r) simd::softmax_row<Arch>(x + r * cols, y + r * cols, cols);
+}
+
+// Row r over its first visible0 + r columns, the rest 0 (kernels.hpp f32_softmax_rows_causal).
+template <class Arch>
+void f32_softmax_rows_causal__xsimd(const float* x, float* y, size_t rows, size_t cols,
+                                    size_t visible0) {
   for (size_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * cols;
-    float* yr = y + r * cols;
-    float m = xr[0];
-    for (size_t c = 1; c < cols; ++c) m = xr[c] > m ? xr[c] : m;
-    const B mv(m);
-    B acc(0.0f);
-    size_t c = 0;
-    for (; c + W <= cols; c += W) {
-      const B e = simd::exp<Arch>(B::load_unaligned(xr + c) - mv);
-      e.store_unaligned(yr + c);
-      acc += e;
-    }
-    float sum = xsimd::hadd(acc);
-    for (; c < cols; ++c) {
-      yr[c] = std::exp(xr[c] - m);
-      sum += yr[c];
-    }
-    const B inv(1.0f / sum);
-    c = 0;
-    for (; c + W <= cols; c += W) (B::load_unaligned(yr + c) * inv).store_unaligned(yr + c);
-    for (; c < cols; ++c) yr[c] /= sum;
+    const size_t visible = visible0 + r;
+    simd::softmax_row<Arch>(x + r * cols, y + r * cols, visible);
+    for (size_t c = visible; c < cols; ++c) y[r * cols + c] = 0.0f;
   }
 }
 

@@ -25,14 +25,17 @@ void attention_forward__scalar(const float* q, const float* k, const float* v, f
 
 // Scratch of the fast path, grown on demand and reused across calls.
 struct AttentionWorkspace {
-  std::vector<float> q_head;    // [T, hd]   one query head, contiguous
-  std::vector<float> k_group;   // [S, hd]   one kv head's keys
-  std::vector<float> v_groupT;  // [hd, S]   one kv head's values, transposed
-  std::vector<float> scores;    // [T, S]    scores, then probabilities
-  std::vector<float> out_head;  // [T, hd]
+  std::vector<float> k_group;    // [S, hd]                 one kv head's keys
+  std::vector<float> k_packed;   // [ceil(S/8), hd, 8]      those keys packed (f32_pack_nt)
+  std::vector<float> v_packed;   // [ceil(hd/8), S, 8]      its values packed (f32_pack_nn)
+  std::vector<float> q_block;    // [rows, hd]              a block of one query head's rows, scaled
+  std::vector<float> scores;     // [rows, S]               scores, then probabilities
+  std::vector<float> out_block;  // [rows, hd]
 };
 
-// The same with the engine's matmul and softmax kernels (kernels.hpp) per head.
+// The same with the engine's packed matmul and softmax kernels (kernels.hpp), per kv head and
+// per block of query rows: a block reads only the keys its last row can see, so the masked
+// upper triangle is mostly skipped rather than computed and zeroed.
 void attention_forward(const float* q, const float* k, const float* v, float* out,
                        const AttentionShape& shape, AttentionWorkspace& ws);
 

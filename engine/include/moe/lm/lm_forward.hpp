@@ -19,10 +19,12 @@
 #include <string_view>
 #include <vector>
 
+#include "moe/kernels/packed_weights.hpp"
 #include "moe/lm/attention.hpp"
 #include "moe/lm/lm_config.hpp"
 #include "moe/lm/lm_weights.hpp"
 #include "moe/lm/moe_block.hpp"
+#include "moe/lm/rope.hpp"
 #include "moe/result.hpp"
 
 namespace moe::lm {
@@ -105,9 +107,18 @@ class LmModel {
   Result<bool> check_ids(std::span<const int32_t> ids, int B, int T) const;
   Result<bool> run(std::span<const int32_t> ids, int B, int T, KvCache& cache);
 
+  // One layer's attention projections packed once for the tiled matmul (f32_matmul_packed):
+  // the same products as from the torch-layout weights, without packing them on every call.
+  struct PackedAttention {
+    PackedMatrix q, k, v, o;  // from q_proj, k_proj, v_proj, o_proj
+  };
+
   LmConfig config_;
   LmWeights weights_;          // every tensor except the MoE blocks' (moved into moe_)
   std::vector<MoeBlock> moe_;  // [L]
+  std::vector<PackedAttention> packed_attention_;  // [L]
+  PackedMatrix packed_lm_head_;                    // from lm_head [V, d]
+  RopeTable rope_;                                 // positions 0 .. max_position_embeddings-1
   LmTrace trace_;
   AttentionWorkspace attention_ws_;
   MoeBlockOutput moe_scratch_;
