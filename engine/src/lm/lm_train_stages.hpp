@@ -107,6 +107,15 @@ void head_gather(const Real* rows, int T, int heads, int hd, int h, Real* dst) {
     for (int i = 0; i < hd; ++i) dst[static_cast<size_t>(t) * hd + i] = r[i];
   }
 }
+// Head h of rows [T, heads·hd] into dst [hd, T], transposed: the right operand of an nn product
+// (mm_nn on it gives mm_nt's bits on the untransposed head, without the product's own transpose).
+template <class Real>
+void head_gather_transposed(const Real* rows, int T, int heads, int hd, int h, Real* dst) {
+  for (int t = 0; t < T; ++t) {
+    const Real* r = rows + (static_cast<size_t>(t) * heads + h) * hd;
+    for (int i = 0; i < hd; ++i) dst[static_cast<size_t>(i) * T + t] = r[i];
+  }
+}
 template <class Real>
 void head_scatter_add(const Real* src, int T, int heads, int hd, int h, Real* rows) {
   for (int t = 0; t < T; ++t) {
@@ -154,11 +163,11 @@ void attention_forward(const Real* q, const Real* k, const Real* v, Real* out, R
     const int g = h / group;
     head_gather(q, T, H, hd, h, sc.q.data());
     if (h % group == 0) {
-      head_gather(k, T, KV, hd, g, sc.k.data());
+      head_gather_transposed(k, T, KV, hd, g, sc.k.data());  // kᵀ [hd, T]
       head_gather(v, T, KV, hd, g, sc.v.data());
     }
-    Real* p = probs + static_cast<size_t>(h) * uT * uT;   // [T, T]
-    la::mm_nt(sc.q.data(), sc.k.data(), p, uT, uhd, uT);  // q·kᵀ
+    Real* p = probs + static_cast<size_t>(h) * uT * uT;          // [T, T]
+    la::mm_nn(sc.q.data(), sc.k.data(), p, uT, uhd, uT, sc.s1);  // q·kᵀ
     for (size_t t = 0; t < uT; ++t) {
       Real* row = p + t * uT;
       scaled_softmax_prefix(row, t + 1, scale);
@@ -192,10 +201,10 @@ void attention_backward(const Real* q, const Real* k, const Real* v, const Real*
     head_gather(dout, T, H, hd, h, dO.data());
     head_gather(q, T, H, hd, h, sc.q.data());
     head_gather(k, T, KV, hd, g, sc.k.data());
-    head_gather(v, T, KV, hd, g, sc.v.data());
+    head_gather_transposed(v, T, KV, hd, g, sc.v.data());      // vᵀ [hd, T]
     const Real* p = probs + static_cast<size_t>(h) * uT * uT;  // [T, T]
     Real* ds = sc.dp.data();
-    la::mm_nt(dO.data(), sc.v.data(), ds, uT, uhd, uT);  // dp = dout·vᵀ   [T, T]
+    la::mm_nn(dO.data(), sc.v.data(), ds, uT, uhd, uT, sc.s1);  // dp = dout·vᵀ   [T, T]
     for (size_t t = 0; t < uT; ++t) {
       Real* row = ds + t * uT;
       const Real* pr = p + t * uT;
