@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "moe/train/linalg_kernels.hpp"
+#include "train/linalg.hpp"
 
 namespace moe::lm {
 namespace {
@@ -21,25 +21,15 @@ double log_sum_exp(const Real* row, int V) {
 }
 
 // Training's hot loop (float logits with the gradient): row's NLL of `target`, and its gradient
-// (softmax − one-hot) / counted written into drow [V], with one SIMD exp per entry. The double
-// path below takes two scalar exps per entry; here e = exp(row − top) is written into drow,
-// summed in double (four running sums, a fixed order) and scaled in place.
+// (softmax − one-hot) / counted written into drow [V]. The double path below takes two scalar exps
+// per entry; here linalg::shifted_exp writes e = exp(row − top) into drow once, and drow is scaled
+// in place.
 double nll_and_gradient(const float* row, int V, int32_t target, float* drow, int counted) {
-  float top = row[0];
-  for (int v = 1; v < V; ++v) top = std::max(top, row[v]);
-  for (int v = 0; v < V; ++v) drow[v] = row[v] - top;
-  train::f32_exp_train(drow, drow, static_cast<size_t>(V));
-  double part[4] = {0, 0, 0, 0};
-  int v = 0;
-  for (; v + 4 <= V; v += 4) {
-    for (int j = 0; j < 4; ++j) part[j] += drow[v + j];
-  }
-  for (; v < V; ++v) part[0] += drow[v];
-  const double sum = (part[0] + part[1]) + (part[2] + part[3]);
-  const float scale = static_cast<float>(1.0 / (sum * counted));
-  for (v = 0; v < V; ++v) drow[v] *= scale;
+  const train::linalg::ShiftedExp e = train::linalg::shifted_exp(row, drow, static_cast<size_t>(V));
+  const float scale = static_cast<float>(1.0 / (e.sum * counted));
+  for (int v = 0; v < V; ++v) drow[v] *= scale;
   drow[target] -= static_cast<float>(1.0 / counted);
-  return std::log(sum) - (static_cast<double>(row[target]) - top);
+  return std::log(e.sum) - (static_cast<double>(row[target]) - e.top);
 }
 
 }  // namespace

@@ -15,19 +15,7 @@
 namespace moe::lm::stages {
 
 using train::linalg::grow;
-
-// Σ_i term(i) for i < n in double, in four running sums: a fixed order that breaks the chain of
-// dependent additions (one add's latency per term otherwise).
-template <class Term>
-double sum_in_double(size_t n, const Term& term) {
-  double part[4] = {0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    for (size_t j = 0; j < 4; ++j) part[j] += term(i + j);
-  }
-  for (; i < n; ++i) part[0] += term(i);
-  return (part[0] + part[1]) + (part[2] + part[3]);
-}
+using train::linalg::sum_in_double;
 
 // y = x · r · w per row, r = (mean x² + eps)^-1/2 (sums in double).   x, y [rows, d], rstd [rows]
 template <class Real>
@@ -125,17 +113,11 @@ void head_scatter_add(const Real* src, int T, int heads, int hd, int h, Real* ro
 }
 
 // row[0, n) <- softmax(scale * row[0, n)) in place: one causal row of attention probabilities.
-// Float (training) takes one SIMD exp per entry and sums in double (four running sums, a fixed
-// order); double (the finite-difference checks) stays on exact scalar exps.
+// Float (training) goes through linalg::shifted_exp (one SIMD exp per entry, sums in double);
+// double (the finite-difference checks) stays on exact scalar exps.
 inline void scaled_softmax_prefix(float* row, size_t n, float scale) {
-  float m = -INFINITY;
-  for (size_t s = 0; s < n; ++s) {
-    row[s] *= scale;
-    m = std::max(m, row[s]);
-  }
-  for (size_t s = 0; s < n; ++s) row[s] -= m;
-  train::f32_exp_train(row, row, n);
-  const float inv = static_cast<float>(1.0 / sum_in_double(n, [&](size_t s) { return row[s]; }));
+  for (size_t s = 0; s < n; ++s) row[s] *= scale;
+  const float inv = static_cast<float>(1.0 / train::linalg::shifted_exp(row, row, n).sum);
   for (size_t s = 0; s < n; ++s) row[s] *= inv;
 }
 inline void scaled_softmax_prefix(double* row, size_t n, double scale) {

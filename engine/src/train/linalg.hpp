@@ -5,6 +5,7 @@
 // float overloads read the operands in place and leave the scratch alone.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -18,6 +19,33 @@ namespace moe::train::linalg {
 template <class Real>
 void grow(std::vector<Real>& v, size_t n) {
   if (v.size() < n) v.resize(n);
+}
+
+// Σ_i term(i) for i < n in double, in four running sums: a fixed order that breaks the chain of
+// dependent additions (one add's latency per term otherwise).
+template <class Term>
+double sum_in_double(size_t n, const Term& term) {
+  double part[4] = {0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    for (size_t j = 0; j < 4; ++j) part[j] += term(i + j);
+  }
+  for (; i < n; ++i) part[0] += term(i);
+  return (part[0] + part[1]) + (part[2] + part[3]);
+}
+
+// e[i] = exp(x[i] − top) for i < n, top = max x (e may be x): a softmax's numerators, with one SIMD
+// exp per entry at the training's width (f32_exp_train); returns top and Σ e (sum_in_double).
+struct ShiftedExp {
+  float top;
+  double sum;
+};
+inline ShiftedExp shifted_exp(const float* x, float* e, size_t n) {
+  float top = -INFINITY;
+  for (size_t i = 0; i < n; ++i) top = std::max(top, x[i]);
+  for (size_t i = 0; i < n; ++i) e[i] = x[i] - top;
+  f32_exp_train(e, e, n);
+  return {top, sum_in_double(n, [&](size_t i) { return e[i]; })};
 }
 
 // c[n,out] = a[n,in] · b[out,in]ᵀ

@@ -15,16 +15,29 @@ Optimizer::Optimizer(OptimizerConfig config, size_t num_params)
     : config_(config),
       m_(num_params, 0.0f),
       v_(config.kind == OptimizerKind::adam ? num_params : 0, 0.0f) {
-  if (config_.weight_decay <= 0) return;
-  // The complement of no_decay in [0, num_params), as sorted ranges.
-  std::vector<std::pair<size_t, size_t>> skip = config_.no_decay;
-  std::sort(skip.begin(), skip.end());
-  size_t at = 0;
-  for (const auto& [begin, end] : skip) {
-    if (begin > at) decay_.emplace_back(at, std::min(begin, num_params));
-    at = std::max(at, end);
+  // The decayed ranges: the complement of no_decay in [0, num_params), sorted.
+  std::vector<std::pair<size_t, size_t>> decay;
+  if (config_.weight_decay > 0) {
+    std::vector<std::pair<size_t, size_t>> skip = config_.no_decay;
+    std::sort(skip.begin(), skip.end());
+    size_t at = 0;
+    for (const auto& [begin, end] : skip) {
+      if (begin > at) decay.emplace_back(at, std::min(begin, num_params));
+      at = std::max(at, end);
+    }
+    if (at < num_params) decay.emplace_back(at, num_params);
   }
-  if (at < num_params) decay_.emplace_back(at, num_params);
+  const size_t lead = std::min(config_.lead_size, num_params);
+  std::vector<size_t> cuts = {0, lead, num_params};
+  for (const auto& [begin, end] : decay) cuts.insert(cuts.end(), {begin, end});
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  for (size_t c = 0; c + 1 < cuts.size(); ++c) {
+    const size_t a = cuts[c];
+    const bool decays = std::any_of(decay.begin(), decay.end(),
+                                    [&](const auto& r) { return r.first <= a && a < r.second; });
+    runs_.push_back({a, cuts[c + 1], a < lead, decays});
+  }
 }
 
 float LrSchedule::at(int step) const {
@@ -58,19 +71,11 @@ double Optimizer::step(float* params, float* grad) {
   s.c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(s.beta2), t_));
   s.eps = config_.eps;
   s.grad_scale = scale;
-  // One call per run of one learning rate (the leading router segment, then the rest) and one
-  // decay (AdamW's decoupled decay on decay_, none elsewhere).
-  std::vector<size_t> cuts = {0, lead, n};
-  for (const auto& [begin, end] : decay_) cuts.insert(cuts.end(), {begin, end});
-  std::sort(cuts.begin(), cuts.end());
-  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
-  for (size_t c = 0; c + 1 < cuts.size(); ++c) {
-    const size_t a = cuts[c], b = cuts[c + 1];
-    const bool decays = std::any_of(decay_.begin(), decay_.end(),
-                                    [&](const auto& r) { return r.first <= a && a < r.second; });
-    s.lr = a < lead ? lr_lead : config_.lr;
-    s.decay = decays ? 1.0f - s.lr * config_.weight_decay : 1.0f;
-    f32_adam_update(s, grad + a, m_.data() + a, v_.data() + a, params + a, b - a);
+  for (const Run& r : runs_) {
+    s.lr = r.lead ? lr_lead : config_.lr;
+    s.decay = r.decays ? 1.0f - s.lr * config_.weight_decay : 1.0f;
+    f32_adam_update(s, grad + r.begin, m_.data() + r.begin, v_.data() + r.begin, params + r.begin,
+                    r.end - r.begin);
   }
   return norm;
 }

@@ -56,7 +56,13 @@ class Optimizer {
  private:
   OptimizerConfig config_;
   std::vector<float> m_, v_;  // [P] first/second moments (sgd: m_ is the velocity)
-  std::vector<std::pair<size_t, size_t>> decay_;  // [begin, end) ranges that take weight decay
+  // [begin, end) runs of one learning rate (the leading router segment or the rest) and one
+  // decay (AdamW's decoupled decay, or none on no_decay): one Adam call each, cut once here.
+  struct Run {
+    size_t begin, end;
+    bool lead, decays;
+  };
+  std::vector<Run> runs_;
   int t_ = 0;
 };
 
