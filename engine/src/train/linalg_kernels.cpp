@@ -266,10 +266,14 @@ const WideKernels* wide_kernels(TrainSimd s) {
 // The row product set_train_simd chose: the wide FMA kernel (AVX2 and AVX-512 give the same bits;
 // see matmul_rows_fma.hpp), or the baseline's mul + add at the widest width the CPU has (lanes are
 // output columns, so every width gives the SSE2 copy's bits, at the layer trainer's best speed).
+// b [K, P] row-major.
 void matmul_rows_dispatch(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
-  const bool fused = wide();
-  if (const WideKernels* k = wide_kernels(fused ? train_simd() : train_simd_widest())) {
-    (fused ? k->matmul_rows_fma : k->matmul_rows_mul_add)(A.a, A.ar, A.ak, b, c, M, K, P);
+  if (wide()) {
+    wide_kernels(train_simd())->matmul_rows_fma(A.a, A.ar, A.ak, b, P, 1, c, M, K, P);
+    return;
+  }
+  if (const WideKernels* k = wide_kernels(train_simd_widest())) {
+    k->matmul_rows_mul_add(A.a, A.ar, A.ak, b, c, M, K, P);
     return;
   }
   matmul_rows<Arch>(A, b, c, M, K, P);
@@ -302,12 +306,10 @@ void f32_matmul_nn(const float* a, const float* b, float* c, size_t n, size_t m,
 }
 
 void f32_matmul_nt(const float* a, const float* b, float* c, size_t n, size_t in, size_t out) {
-  if (wide()) {  // the row kernel on bᵀ [in, out], transposed once for all threads
-    thread_local std::vector<float> bt_scratch;
-    transpose_into(b, out, in, bt_scratch);
-    const float* bt = bt_scratch.data();  // [in, out]; the workers read this thread's copy
+  if (wide()) {  // the row kernel reads bᵀ [in, out] through strides: b(k, j) = b[j·in + k]
+    const WideKernels* k = wide_kernels(train_simd());
     split_rows(n, in * out, [&](size_t r0, size_t r1) {
-      matmul_rows_dispatch(RowOperand{a + r0 * in, in, 1}, bt, c + r0 * out, r1 - r0, in, out);
+      k->matmul_rows_fma(a + r0 * in, in, 1, b, 1, in, c + r0 * out, r1 - r0, in, out);
     });
     return;
   }

@@ -8,9 +8,14 @@
 //
 // A tile is kRows rows × 2 vectors of columns, its 2·kRows accumulators in registers: 6 × 16 with
 // AVX2 (12 of its 16 registers, plus 2 of b and 1 broadcast), 8 × 32 with AVX-512 (16 of 32).
-// Per k it loads 2 vectors of b and broadcasts one A(r, k) per row. The last P % (2 vectors)
-// columns run the same tile on a zero-padded copy of those columns of b, so no column is
-// computed in another order. Included by the wide kernel files only (wide_kernels.inc).
+// Per k it loads 2 vectors of b and broadcasts one A(r, k) per row.
+//
+// b is read from a packed panel: kKc rows × 2 vectors of its columns, contiguous and zero-padded
+// past the last column. Rows of b far apart in memory (a stride of 4 KB for the LM head's 1,024
+// columns) share the L1's sets and pages; the panel (32 KB at AVX-512) streams from L1 for every
+// row tile instead. The packing reads b through strides, so nt's bᵀ needs no transposed copy. A
+// tile over a later block of k continues its chains from c, which holds the chain's exact float, so
+// the blocks change no bit. Included by the wide kernel files only (wide_kernels.inc).
 #pragma once
 
 #include <cstddef>
@@ -43,20 +48,33 @@ constexpr int fma_tile_rows() {
   return Vec<Arch>::size >= 16 ? 8 : 6;
 }
 
-// c[r, 0..nr) = Σ_k A(r0 + r, k) · b[k, 0..nr) for r < MR (nr <= 2 vectors; b holds 2 whole
-// vectors per row).   b [K, ≥ 2W] (row stride ldb), c [MR, nr] (row stride ldc)
+// c[r, 0..nr) = Σ_k A(r0 + r, k0 + k) · b[k, 0..nr) for r < MR, k < kc, continuing from c when
+// `more` (nr <= 2 vectors; b holds 2 whole vectors per row, zeros past nr).
+//   b [kc, 2W] (the packed panel), c [MR, nr] (row stride ldc)
 template <class Arch, int MR>
-void fma_tile(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, size_t ldc, size_t K,
-              size_t nr) {
+void fma_tile(RowOperand A, size_t r0, size_t k0, const float* b, float* c, size_t ldc, size_t kc,
+              size_t nr, bool more) {
   using B = Vec<Arch>;
   constexpr size_t W = B::size;
+  alignas(64) float tmp[2 * W] = {};
   B c0[MR], c1[MR];
-  for (int r = 0; r < MR; ++r) c0[r] = c1[r] = B(0.0f);
-  for (size_t k = 0; k < K; ++k) {
-    const B b0 = B::load_unaligned(b + k * ldb);
-    const B b1 = B::load_unaligned(b + k * ldb + W);
+  for (int r = 0; r < MR; ++r) {
+    if (!more) {
+      c0[r] = c1[r] = B(0.0f);
+    } else if (nr == 2 * W) {
+      c0[r] = B::load_unaligned(c + r * ldc);
+      c1[r] = B::load_unaligned(c + r * ldc + W);
+    } else {
+      for (size_t j = 0; j < nr; ++j) tmp[j] = c[r * ldc + j];
+      c0[r] = B::load_aligned(tmp);
+      c1[r] = B::load_aligned(tmp + W);
+    }
+  }
+  for (size_t k = 0; k < kc; ++k) {
+    const B b0 = B::load_aligned(b + k * 2 * W);
+    const B b1 = B::load_aligned(b + k * 2 * W + W);
     for (int r = 0; r < MR; ++r) {
-      const B x(A.at(r0 + r, k));
+      const B x(A.at(r0 + r, k0 + k));
       c0[r] = fused_mul_add<Arch>(x, b0, c0[r]);
       c1[r] = fused_mul_add<Arch>(x, b1, c1[r]);
     }
@@ -67,7 +85,6 @@ void fma_tile(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, siz
       c0[r].store_unaligned(cr);
       c1[r].store_unaligned(cr + W);
     } else {
-      alignas(64) float tmp[2 * W];
       c0[r].store_aligned(tmp);
       c1[r].store_aligned(tmp + W);
       for (size_t j = 0; j < nr; ++j) cr[j] = tmp[j];
@@ -77,39 +94,79 @@ void fma_tile(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, siz
 
 // The last rows (fewer than a whole tile): the tile with MR = rows, 1 <= rows < MR.
 template <class Arch, int MR>
-void fma_tile_rest(size_t rows, RowOperand A, size_t r0, const float* b, size_t ldb, float* c,
-                   size_t ldc, size_t K, size_t nr) {
+void fma_tile_rest(size_t rows, RowOperand A, size_t r0, size_t k0, const float* b, float* c,
+                   size_t ldc, size_t kc, size_t nr, bool more) {
   if constexpr (MR > 1) {
     if (rows == MR - 1) {
-      fma_tile<Arch, MR - 1>(A, r0, b, ldb, c, ldc, K, nr);
+      fma_tile<Arch, MR - 1>(A, r0, k0, b, c, ldc, kc, nr, more);
     } else {
-      fma_tile_rest<Arch, MR - 1>(rows, A, r0, b, ldb, c, ldc, K, nr);
+      fma_tile_rest<Arch, MR - 1>(rows, A, r0, k0, b, c, ldc, kc, nr, more);
     }
   }
 }
 
-// c[r, j] = Σ_k A(r, k) · b[k, j]   c [M,P], b [K,P]; column blocks outside, row tiles inside
-// (a block of b stays in cache for all rows).
-template <class Arch>
-void matmul_rows_fma(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
-  constexpr size_t NR = 2 * Vec<Arch>::size;  // columns per tile
-  constexpr int MR = fma_tile_rows<Arch>();
-  thread_local std::vector<float> padded;  // [K, NR] the last columns of b, zeros after them
-  for (size_t j0 = 0; j0 < P; j0 += NR) {
-    const size_t nr = P - j0 < NR ? P - j0 : NR;
-    const float* bj = b + j0;
-    size_t ldb = P;
-    if (nr < NR) {
-      padded.assign(K * NR, 0.0f);
-      for (size_t k = 0; k < K; ++k) {
-        for (size_t j = 0; j < nr; ++j) padded[k * NR + j] = b[k * P + j0 + j];
-      }
-      bj = padded.data();
-      ldb = NR;
+// Rows of b per packed panel: 2 vectors of columns × kKc rows = 32 KB at AVX-512, in L1.
+constexpr size_t kKc = 256;
+
+// panel[k, j] = B(k0 + k, j0 + j) for k < kc, j < nr, zeros for nr <= j < NR.   panel [kc, NR]
+template <class Arch, size_t NR>
+void pack_panel(RowOperand B, size_t k0, size_t j0, size_t kc, size_t nr, float* panel) {
+  using V = Vec<Arch>;
+  constexpr size_t W = V::size;
+  if (B.ak == 1 && nr == NR) {  // rows of b contiguous: two vectors per row
+    for (size_t k = 0; k < kc; ++k) {
+      const float* src = B.a + (k0 + k) * B.ar + j0;
+      V::load_unaligned(src).store_aligned(panel + k * NR);
+      V::load_unaligned(src + W).store_aligned(panel + k * NR + W);
     }
-    size_t r = 0;
-    for (; r + MR <= M; r += MR) fma_tile<Arch, MR>(A, r, bj, ldb, c + r * P + j0, P, K, nr);
-    if (r < M) fma_tile_rest<Arch, MR>(M - r, A, r, bj, ldb, c + r * P + j0, P, K, nr);
+    return;
+  }
+  if (B.ak == 1) {  // the last columns, zero-padded
+    for (size_t k = 0; k < kc; ++k) {
+      const float* src = B.a + (k0 + k) * B.ar + j0;
+      float* dst = panel + k * NR;
+      for (size_t j = 0; j < nr; ++j) dst[j] = src[j];
+      for (size_t j = nr; j < NR; ++j) dst[j] = 0.0f;
+    }
+    return;
+  }
+  for (size_t j = 0; j < NR; ++j) {  // columns of b contiguous (bᵀ of a row-major weight)
+    float* dst = panel + j;
+    if (j >= nr) {
+      for (size_t k = 0; k < kc; ++k) dst[k * NR] = 0.0f;
+      continue;
+    }
+    const float* src = B.a + (j0 + j) * B.ak + k0 * B.ar;
+    for (size_t k = 0; k < kc; ++k) dst[k * NR] = src[k * B.ar];
+  }
+}
+
+// c[r, j] = Σ_k A(r, k) · B(k, j)   c [M,P], B [K,P] (B(k, j) = b[k·ar + j·ak] in RowOperand's
+// strides); blocks of k outside, then column blocks, row tiles inside (one packed panel of b
+// serves every row tile).
+template <class Arch>
+void matmul_rows_fma(RowOperand A, RowOperand B, float* c, size_t M, size_t K, size_t P) {
+  constexpr size_t W = Vec<Arch>::size;
+  constexpr size_t NR = 2 * W;  // columns per tile
+  constexpr int MR = fma_tile_rows<Arch>();
+  struct alignas(64) Line {
+    float f[16];
+  };
+  thread_local std::vector<Line> panel_lines;  // [kKc, NR] floats, 64-byte aligned
+  if (panel_lines.size() < kKc * NR / 16) panel_lines.resize(kKc * NR / 16);
+  float* panel = panel_lines.data()->f;
+  for (size_t k0 = 0; k0 == 0 || k0 < K; k0 += kKc) {  // K = 0 still writes c = 0
+    const size_t kc = K - k0 < kKc ? K - k0 : kKc;
+    const bool more = k0 > 0;
+    for (size_t j0 = 0; j0 < P; j0 += NR) {
+      const size_t nr = P - j0 < NR ? P - j0 : NR;
+      pack_panel<Arch, NR>(B, k0, j0, kc, nr, panel);
+      size_t r = 0;
+      for (; r + MR <= M; r += MR) {
+        fma_tile<Arch, MR>(A, r, k0, panel, c + r * P + j0, P, kc, nr, more);
+      }
+      if (r < M) fma_tile_rest<Arch, MR>(M - r, A, r, k0, panel, c + r * P + j0, P, kc, nr, more);
+    }
   }
 }
 

@@ -10,10 +10,11 @@
 namespace moe::train {
 
 struct WideKernels {
-  // c[r, j] = Σ_k A(r, k) · b[k, j], A(r, k) = a[r·ar + k·ak]: one fused multiply-add per term,
-  // or the baseline's mul + add (its bits at this width).
-  void (*matmul_rows_fma)(const float* a, size_t ar, size_t ak, const float* b, float* c, size_t M,
-                          size_t K, size_t P);
+  // c[r, j] = Σ_k A(r, k) · B(k, j), A(r, k) = a[r·ar + k·ak], B(k, j) = b[k·bk + j·bj]: one
+  // fused multiply-add per term; or, for a row-major b [K, P], the baseline's mul + add (its bits
+  // at this width).
+  void (*matmul_rows_fma)(const float* a, size_t ar, size_t ak, const float* b, size_t bk,
+                          size_t bj, float* c, size_t M, size_t K, size_t P);
   void (*matmul_rows_mul_add)(const float* a, size_t ar, size_t ak, const float* b, float* c,
                               size_t M, size_t K, size_t P);
   // On the fused products' architecture, for the fused mode only.

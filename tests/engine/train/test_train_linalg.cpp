@@ -149,7 +149,7 @@ TEST_CASE("wide FMA products: one fma chain per element, within 2·γ_K·Σ|a·b
   // Shapes around both wide tiles (6 × 16 with AVX2, 8 × 32 with AVX-512): rows below, at and
   // above them, columns below, at and above one and two vectors, sums short and long.
   const size_t rows_list[] = {1, 5, 6, 7, 8, 9, 13, 17};
-  const size_t k_list[] = {1, 3, 64, 300};
+  const size_t k_list[] = {1, 3, 64, 256, 300, 600};  // the packed panels hold 256 k
   const size_t cols_list[] = {1, 8, 15, 16, 17, 32, 33, 70};
   if (fma_widths().empty()) MESSAGE("no AVX2+FMA or AVX-512 here: only the baseline runs");
   uint64_t seed = 500;
