@@ -183,7 +183,33 @@ void arrange_rows(const float* x, float* xs, size_t rows, size_t in) {
   using B = xsimd::batch<float, A>;
   for (size_t t = 0; t < rows; t += MR) {
     float* dst = xs + t * in * E;
-    for (size_t i = 0; i < in; ++i) {
+    size_t i = 0;
+    if constexpr (E == 1 && MR == 4 && B::size == 4) {
+      // 4 × 4 blocks transposed in registers (the compiler's own vectorisation of the loop below
+      // stores lane by lane)
+      using D = xsimd::batch<double, A>;
+      const auto lo = [](B p, B q) {  // (p0, p1, q0, q1)
+        return xsimd::bitwise_cast<B>(
+            xsimd::zip_lo(xsimd::bitwise_cast<D>(p), xsimd::bitwise_cast<D>(q)));
+      };
+      const auto hi = [](B p, B q) {  // (p2, p3, q2, q3)
+        return xsimd::bitwise_cast<B>(
+            xsimd::zip_hi(xsimd::bitwise_cast<D>(p), xsimd::bitwise_cast<D>(q)));
+      };
+      for (; i + 4 <= in; i += 4) {
+        const B v0 = B::load_unaligned(x + t * in + i),
+                v1 = B::load_unaligned(x + (t + 1) * in + i);
+        const B v2 = B::load_unaligned(x + (t + 2) * in + i),
+                v3 = B::load_unaligned(x + (t + 3) * in + i);
+        const B a = xsimd::zip_lo(v0, v1), b = xsimd::zip_hi(v0, v1);  // (v0₀ v1₀ v0₁ v1₁), (… ₂ ₃)
+        const B c = xsimd::zip_lo(v2, v3), d = xsimd::zip_hi(v2, v3);
+        lo(a, c).store_aligned(dst + i * MR);        // column i: v0₀ v1₀ v2₀ v3₀
+        hi(a, c).store_aligned(dst + (i + 1) * MR);  // column i + 1
+        lo(b, d).store_aligned(dst + (i + 2) * MR);
+        hi(b, d).store_aligned(dst + (i + 3) * MR);
+      }
+    }
+    for (; i < in; ++i) {
       for (size_t r = 0; r < MR; ++r) {
         if constexpr (E == 1) {
           dst[i * MR + r] = x[(t + r) * in + i];

@@ -147,6 +147,16 @@ void f32_swiglu__xsimd(const float* gate, const float* up, float* y, size_t n) {
   using B = simd::f32<Arch>;
   constexpr size_t W = B::size;
   size_t i = 0;
+  // Four independent exps per pass share the loop's overhead: in V8 the LM's 128-token forward
+  // ran ~3% faster than with one per pass (the same bits per element).
+  constexpr size_t U = 4;
+  for (; i + U * W <= n; i += U * W) {
+    B g[U];
+    for (size_t j = 0; j < U; ++j) g[j] = B::load_unaligned(gate + i + j * W);
+    for (size_t j = 0; j < U; ++j) {
+      (simd::silu<Arch>(g[j]) * B::load_unaligned(up + i + j * W)).store_unaligned(y + i + j * W);
+    }
+  }
   for (; i + W <= n; i += W) {
     const B g = B::load_unaligned(gate + i);
     (simd::silu<Arch>(g) * B::load_unaligned(up + i)).store_unaligned(y + i);
