@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include <xsimd/xsimd.hpp>
 
@@ -97,25 +98,39 @@ void tile_any(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, siz
   }
 }
 
-// c[r, j] = Σ_k A(r, k) · b[k, j]   c [M,P], b [K,P]; column blocks outside, row tiles inside
-// (a block of b stays in cache for all rows).
+// c[r, j] = Σ_k A(r, k) · b[k, j]   c [M,P], b [K,P]; column blocks outside, row tiles inside.
+// Each block of b is first copied into a contiguous panel [K, NR] that every row tile then
+// streams: rows of b P floats apart share the L1's sets (and, 1,024 columns apart, its pages).
 template <class Arch>
 void matmul_rows(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
-  constexpr size_t NR = 2 * xsimd::batch<float, Arch>::size;  // columns per tile
+  using B = xsimd::batch<float, Arch>;
+  constexpr size_t W = B::size, NR = 2 * W;  // columns per tile
+  thread_local std::vector<float> panel;     // [K, NR] one block of b's columns
+  if (panel.size() < K * NR) panel.resize(K * NR);
   for (size_t j0 = 0; j0 < P; j0 += NR) {
     const size_t nr = P - j0 < NR ? P - j0 : NR;
-    const float* bj = b + j0;
+    for (size_t k = 0; k < K; ++k) {
+      const float* src = b + k * P + j0;
+      float* dst = panel.data() + k * NR;
+      if (nr == NR) {
+        B::load_unaligned(src).store_unaligned(dst);
+        B::load_unaligned(src + W).store_unaligned(dst + W);
+      } else {
+        for (size_t j = 0; j < nr; ++j) dst[j] = src[j];
+      }
+    }
+    const float* bj = panel.data();
     size_t r = 0;
-    for (; r + 4 <= M; r += 4) tile_any<Arch, 4>(A, r, bj, P, c + r * P + j0, P, K, nr);
+    for (; r + 4 <= M; r += 4) tile_any<Arch, 4>(A, r, bj, NR, c + r * P + j0, P, K, nr);
     switch (M - r) {
       case 3:
-        tile_any<Arch, 3>(A, r, bj, P, c + r * P + j0, P, K, nr);
+        tile_any<Arch, 3>(A, r, bj, NR, c + r * P + j0, P, K, nr);
         break;
       case 2:
-        tile_any<Arch, 2>(A, r, bj, P, c + r * P + j0, P, K, nr);
+        tile_any<Arch, 2>(A, r, bj, NR, c + r * P + j0, P, K, nr);
         break;
       case 1:
-        tile_any<Arch, 1>(A, r, bj, P, c + r * P + j0, P, K, nr);
+        tile_any<Arch, 1>(A, r, bj, NR, c + r * P + j0, P, K, nr);
         break;
       default:
         break;
