@@ -98,27 +98,53 @@ void tile_any(RowOperand A, size_t r0, const float* b, size_t ldb, float* c, siz
   }
 }
 
-// c[r, j] = Σ_k A(r, k) · b[k, j]   c [M,P], b [K,P]; column blocks outside, row tiles inside.
-// Each block of b is first copied into a contiguous panel [K, NR] that every row tile then
-// streams: rows of b P floats apart share the L1's sets (and, 1,024 columns apart, its pages).
+// panel[k, j] = B(k0 + k, j0 + j) for k < kc, j < nr, zeros for nr <= j < 2 vectors, with
+// B(k, j) = b[k·ar + j·ak] in RowOperand's strides: one block of b's columns made contiguous for
+// the row tiles of both row products (this file's and matmul_rows_fma.hpp's). Rows of b P floats
+// apart share the L1's sets (and, 1,024 columns apart, its pages); the panel streams instead.
+//   panel [kc, 2W]
+template <class Arch>
+void pack_panel(RowOperand B, size_t k0, size_t j0, size_t kc, size_t nr, float* panel) {
+  using V = xsimd::batch<float, Arch>;
+  constexpr size_t W = V::size, NR = 2 * W;
+  if (B.ak == 1 && nr == NR) {  // rows of b contiguous: two vectors per row
+    for (size_t k = 0; k < kc; ++k) {
+      const float* src = B.a + (k0 + k) * B.ar + j0;
+      V::load_unaligned(src).store_unaligned(panel + k * NR);
+      V::load_unaligned(src + W).store_unaligned(panel + k * NR + W);
+    }
+    return;
+  }
+  if (B.ak == 1) {  // the last columns, zero-padded
+    for (size_t k = 0; k < kc; ++k) {
+      const float* src = B.a + (k0 + k) * B.ar + j0;
+      float* dst = panel + k * NR;
+      for (size_t j = 0; j < nr; ++j) dst[j] = src[j];
+      for (size_t j = nr; j < NR; ++j) dst[j] = 0.0f;
+    }
+    return;
+  }
+  for (size_t j = 0; j < NR; ++j) {  // columns of b contiguous (bᵀ of a row-major weight)
+    float* dst = panel + j;
+    if (j >= nr) {
+      for (size_t k = 0; k < kc; ++k) dst[k * NR] = 0.0f;
+      continue;
+    }
+    const float* src = B.a + (j0 + j) * B.ak + k0 * B.ar;
+    for (size_t k = 0; k < kc; ++k) dst[k * NR] = src[k * B.ar];
+  }
+}
+
+// c[r, j] = Σ_k A(r, k) · b[k, j]   c [M,P], b [K,P]; column blocks outside, row tiles inside,
+// each block of b packed into a panel [K, NR] first (pack_panel).
 template <class Arch>
 void matmul_rows(RowOperand A, const float* b, float* c, size_t M, size_t K, size_t P) {
-  using B = xsimd::batch<float, Arch>;
-  constexpr size_t W = B::size, NR = 2 * W;  // columns per tile
-  thread_local std::vector<float> panel;     // [K, NR] one block of b's columns
+  constexpr size_t NR = 2 * xsimd::batch<float, Arch>::size;  // columns per tile
+  thread_local std::vector<float> panel;                      // [K, NR] one block of b's columns
   if (panel.size() < K * NR) panel.resize(K * NR);
   for (size_t j0 = 0; j0 < P; j0 += NR) {
     const size_t nr = P - j0 < NR ? P - j0 : NR;
-    for (size_t k = 0; k < K; ++k) {
-      const float* src = b + k * P + j0;
-      float* dst = panel.data() + k * NR;
-      if (nr == NR) {
-        B::load_unaligned(src).store_unaligned(dst);
-        B::load_unaligned(src + W).store_unaligned(dst + W);
-      } else {
-        for (size_t j = 0; j < nr; ++j) dst[j] = src[j];
-      }
-    }
+    pack_panel<Arch>(RowOperand{b, P, 1}, 0, j0, K, nr, panel.data());
     const float* bj = panel.data();
     size_t r = 0;
     for (; r + 4 <= M; r += 4) tile_any<Arch, 4>(A, r, bj, NR, c + r * P + j0, P, K, nr);

@@ -10,12 +10,11 @@
 // AVX2 (12 of its 16 registers, plus 2 of b and 1 broadcast), 8 × 32 with AVX-512 (16 of 32).
 // Per k it loads 2 vectors of b and broadcasts one A(r, k) per row.
 //
-// b is read from a packed panel: kKc rows × 2 vectors of its columns, contiguous and zero-padded
-// past the last column. Rows of b far apart in memory (a stride of 4 KB for the LM head's 1,024
-// columns) share the L1's sets and pages; the panel (32 KB at AVX-512) streams from L1 for every
-// row tile instead. The packing reads b through strides, so nt's bᵀ needs no transposed copy. A
-// tile over a later block of k continues its chains from c, which holds the chain's exact float, so
-// the blocks change no bit. Included by the wide kernel files only (wide_kernels.inc).
+// b is read from a packed panel (matmul_rows.hpp's pack_panel): kKc rows × 2 vectors of its
+// columns, 32 KB at AVX-512, in L1 for every row tile. The packing reads b through strides, so
+// nt's bᵀ needs no transposed copy. A tile over a later block of k continues its chains from c,
+// which holds the chain's exact float, so the blocks change no bit. Included by the wide kernel
+// files only (wide_kernels.inc).
 #pragma once
 
 #include <cstddef>
@@ -108,39 +107,6 @@ void fma_tile_rest(size_t rows, RowOperand A, size_t r0, size_t k0, const float*
 // Rows of b per packed panel: 2 vectors of columns × kKc rows = 32 KB at AVX-512, in L1.
 constexpr size_t kKc = 256;
 
-// panel[k, j] = B(k0 + k, j0 + j) for k < kc, j < nr, zeros for nr <= j < NR.   panel [kc, NR]
-template <class Arch, size_t NR>
-void pack_panel(RowOperand B, size_t k0, size_t j0, size_t kc, size_t nr, float* panel) {
-  using V = Vec<Arch>;
-  constexpr size_t W = V::size;
-  if (B.ak == 1 && nr == NR) {  // rows of b contiguous: two vectors per row
-    for (size_t k = 0; k < kc; ++k) {
-      const float* src = B.a + (k0 + k) * B.ar + j0;
-      V::load_unaligned(src).store_aligned(panel + k * NR);
-      V::load_unaligned(src + W).store_aligned(panel + k * NR + W);
-    }
-    return;
-  }
-  if (B.ak == 1) {  // the last columns, zero-padded
-    for (size_t k = 0; k < kc; ++k) {
-      const float* src = B.a + (k0 + k) * B.ar + j0;
-      float* dst = panel + k * NR;
-      for (size_t j = 0; j < nr; ++j) dst[j] = src[j];
-      for (size_t j = nr; j < NR; ++j) dst[j] = 0.0f;
-    }
-    return;
-  }
-  for (size_t j = 0; j < NR; ++j) {  // columns of b contiguous (bᵀ of a row-major weight)
-    float* dst = panel + j;
-    if (j >= nr) {
-      for (size_t k = 0; k < kc; ++k) dst[k * NR] = 0.0f;
-      continue;
-    }
-    const float* src = B.a + (j0 + j) * B.ak + k0 * B.ar;
-    for (size_t k = 0; k < kc; ++k) dst[k * NR] = src[k * B.ar];
-  }
-}
-
 // c[r, j] = Σ_k A(r, k) · B(k, j)   c [M,P], B [K,P] (B(k, j) = b[k·ar + j·ak] in RowOperand's
 // strides); blocks of k outside, then column blocks, row tiles inside (one packed panel of b
 // serves every row tile).
@@ -160,7 +126,7 @@ void matmul_rows_fma(RowOperand A, RowOperand B, float* c, size_t M, size_t K, s
     const bool more = k0 > 0;
     for (size_t j0 = 0; j0 < P; j0 += NR) {
       const size_t nr = P - j0 < NR ? P - j0 : NR;
-      pack_panel<Arch, NR>(B, k0, j0, kc, nr, panel);
+      pack_panel<Arch>(B, k0, j0, kc, nr, panel);
       size_t r = 0;
       for (; r + MR <= M; r += MR) {
         fma_tile<Arch, MR>(A, r, k0, panel, c + r * P + j0, P, kc, nr, more);
