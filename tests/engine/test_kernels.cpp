@@ -1,6 +1,7 @@
 // Kernel tests, generated from one list of variants per signature (XNNPACK style): every SIMD
 // variant and every dispatcher against its scalar reference, at sizes below, equal to, above and
 // a multiple of the SIMD width (the native width and 4), and in place where the op allows it.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -354,15 +355,23 @@ TEST_CASE("splatted packed matmul matches the reference across its row blocks an
     std::vector<float> vex(rows * out, -7.0f);
     packed_splat_vex(x.data(), w.data(), vex.data(), rows, in, out);
     CHECK(vex == actual);
+    // The rows past the last whole 6-row tile get the plain tiles' bits for those rows alone.
+    if (moe::simd::gemm_nr<Arch>() == moe::kMatmulPanel) {
+      const size_t full = rows / 6 * 6;
+      std::vector<float> tail((rows - full) * out);
+      packed_xsimd(x.data() + full * in, w.data(), tail.data(), rows - full, in, out);
+      CHECK(std::equal(tail.begin(), tail.end(), actual.begin() + static_cast<long>(full * out)));
+    }
   }
 }
 
 TEST_CASE("row-packed matmul gives the plain 4x8 tile's bits across its row blocks") {
-  // in = 12300 makes each block one 4-row tile, so 11 rows are blocks of 4 and 4 plus a 3-row
-  // remainder on the plain tile; 9 outputs end in a partial panel.
+  // in = 12301 makes each block one 4-row tile, so 11 rows are blocks of 4 and 4 plus a 3-row
+  // remainder (1 or 2 rows sum even and odd i apart, as the plain tile does); 9 outputs end in a
+  // partial panel.
   if (moe::simd::gemm_nr<Arch>() != moe::kMatmulPanel) return;  // packed format is 8 wide
-  const size_t in = 12300, out = 9;
-  for (size_t rows : {size_t{4}, size_t{5}, size_t{9}, size_t{11}}) {
+  const size_t in = 12301, out = 9;
+  for (size_t rows : {size_t{4}, size_t{5}, size_t{6}, size_t{7}, size_t{9}, size_t{11}}) {
     CAPTURE(rows);
     const std::vector<float> x = random_floats(rows * in, 9900 + rows);
     const std::vector<float> w = random_floats(out * in, 9950);
@@ -372,6 +381,38 @@ TEST_CASE("row-packed matmul gives the plain 4x8 tile's bits across its row bloc
     check_close(actual, expected, 1e-3, 1e-3, "f32_matmul_packed__rows");
     packed_xsimd(x.data(), w.data(), plain.data(), rows, in, out);
     CHECK(actual == plain);
+  }
+}
+
+TEST_CASE("several products of one x give each product's own bits, across row blocks and counts") {
+  // Q, K and V (or an expert's w1 and w3) share one arrangement of x's rows; each y must be what
+  // f32_matmul_packed gives alone. 6 products exceed the 4 arranged at a time; in = 1100 makes
+  // several row blocks natively; 1-3 rows take the plain tiles; outputs of 5, 8, 17 and 24 end
+  // in partial and whole panels.
+  const size_t in = 1100;
+  const size_t outs[] = {17, 8, 5, 24, 9, 16};
+  for (size_t rows : {size_t{1}, size_t{3}, size_t{4}, size_t{7}, size_t{23}}) {
+    for (size_t n_products : {size_t{1}, size_t{3}, size_t{6}}) {
+      CAPTURE(rows);
+      CAPTURE(n_products);
+      const std::vector<float> x = random_floats(rows * in, 9600 + rows);
+      std::vector<std::vector<float>> packed(n_products), alone(n_products), shared(n_products);
+      std::vector<moe::PackedProduct> products;
+      for (size_t p = 0; p < n_products; ++p) {
+        const std::vector<float> w = random_floats(outs[p] * in, 9650 + p);
+        packed[p].resize(moe::f32_pack_nt_size(in, outs[p]));
+        moe::f32_pack_nt(w.data(), packed[p].data(), in, outs[p]);
+        alone[p].resize(rows * outs[p]);
+        moe::f32_matmul_packed(x.data(), packed[p].data(), alone[p].data(), rows, in, outs[p]);
+        shared[p].assign(rows * outs[p], -7.0f);
+        products.push_back({packed[p].data(), shared[p].data(), outs[p]});
+      }
+      moe::f32_matmul_packed_many(x.data(), rows, in, products);
+      for (size_t p = 0; p < n_products; ++p) {
+        CAPTURE(p);
+        CHECK(shared[p] == alone[p]);
+      }
+    }
   }
 }
 

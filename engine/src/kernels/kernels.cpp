@@ -239,10 +239,43 @@ void arranged_tile(const float* xs, const float* panel, float* y, size_t in, siz
   constexpr size_t W = B::size, NR = 2 * W;
   B c0[MR], c1[MR];
   for (size_t r = 0; r < MR; ++r) c0[r] = c1[r] = B(0.0f);
+  size_t i = 0;
+  if constexpr (MR < 3) {
+    // 1 or 2 rows (the last rows of a product): even and odd i in separate sums, added at the
+    // end, as the plain tile does for so few rows (simd::gemm_tile): the same bits.
+    B e0[MR], e1[MR];
+    for (size_t r = 0; r < MR; ++r) e0[r] = e1[r] = B(0.0f);
+    for (; i + 2 <= in; i += 2) {
+      const B b0 = B::load_aligned(panel + i * NR), b1 = B::load_aligned(panel + i * NR + W);
+      const B o0 = B::load_aligned(panel + (i + 1) * NR);
+      const B o1 = B::load_aligned(panel + (i + 1) * NR + W);
+      for (size_t r = 0; r < MR; ++r) {
+        const B a = E == 1 ? B(xs[i * MR + r]) : B::load_aligned(xs + (i * MR + r) * E);
+        const B odd =
+            E == 1 ? B(xs[(i + 1) * MR + r]) : B::load_aligned(xs + ((i + 1) * MR + r) * E);
+        c0[r] += a * b0;
+        c1[r] += a * b1;
+        e0[r] += odd * o0;
+        e1[r] += odd * o1;
+      }
+    }
+    for (; i < in; ++i) {
+      const B b0 = B::load_aligned(panel + i * NR), b1 = B::load_aligned(panel + i * NR + W);
+      for (size_t r = 0; r < MR; ++r) {
+        const B a = E == 1 ? B(xs[i * MR + r]) : B::load_aligned(xs + (i * MR + r) * E);
+        c0[r] += a * b0;
+        c1[r] += a * b1;
+      }
+    }
+    for (size_t r = 0; r < MR; ++r) {
+      c0[r] += e0[r];
+      c1[r] += e1[r];
+    }
+  }
 #if !defined(__wasm__)  // in wasm the unrolled loop keeps more products live than V8 has registers
 #pragma GCC unroll 4
 #endif
-  for (size_t i = 0; i < in; ++i) {
+  for (; i < in; ++i) {
     const B b0 = B::load_aligned(panel + i * NR);
     const B b1 = B::load_aligned(panel + i * NR + W);
     const float* xi = xs + i * MR * E;
@@ -266,15 +299,46 @@ void arranged_tile(const float* xs, const float* panel, float* y, size_t in, siz
   }
 }
 
-// The packed matmul over arranged rows: blocks of rows are arranged once, every panel passes over
-// a block, and the last rows % MR use the plain tiles.
-//   x [rows, in], packed [ceil(out/NR), in, NR], y [rows, out]
-//   panel p at packed + p·ld (ld = in·NR for a plain packed w; more for a prefix of its inputs)
+// One product of the arranged rows: y [rows, out] = x · w, panel p of w at packed + p·ld (ld =
+// in·NR for a plain packed w; more for a prefix of its inputs).
+struct ArrangedProduct {
+  const float* packed;
+  size_t ld;
+  float* y;
+  size_t out;
+};
+
+// R (<= 4) of the last rows of the products below, arranged as one tile of R rows: the same sums
+// as the plain tile's (simd::gemm_tile) without its per-row address arithmetic (in wasm the plain
+// tiles took ~4% of a prefill, for these rows).
+//   x [R, in] (row `row0` of each y), xs >= in·R·E floats
+template <class A, size_t R, size_t E>
+void leftover_rows(const float* x, const ArrangedProduct* products, size_t n_products, size_t row0,
+                   size_t in, std::vector<float>& xs) {
+  constexpr size_t NR = kMatmulPanel;
+  arrange_rows<A, R, E>(x, xs.data(), R, in);
+  for (size_t p = 0; p < n_products; ++p) {
+    const ArrangedProduct& pr = products[p];
+    for (size_t o0 = 0; o0 < pr.out; o0 += NR) {
+      arranged_tile<A, R, E>(xs.data(), pr.packed + o0 / NR * pr.ld, pr.y + row0 * pr.out + o0, in,
+                             pr.out, pr.out - o0 < NR ? pr.out - o0 : NR);
+    }
+  }
+}
+
+// The packed matmuls of one x over arranged rows: blocks of rows are arranged once, for every
+// product every panel passes over a block, and the last rows % MR use the plain tiles. Each y gets
+// the same sums in the same order as alone, so sharing the arrangement (Q, K and V; an expert's
+// w1 and w3) changes no bits.
+//   x [rows, in], each packed [ceil(out/NR), in, NR], each y [rows, out]
 template <class A, size_t MR, size_t E>
-inline void matmul_arranged_rows(const float* x, const float* packed, size_t ld, float* y,
-                                 size_t rows, size_t in, size_t out) {
+inline void matmul_arranged_rows(const float* x, const ArrangedProduct* products, size_t n_products,
+                                 size_t rows, size_t in) {
   if constexpr (!kTiled) {
-    f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+    for (size_t p = 0; p < n_products; ++p) {
+      f32_matmul_packed_ld__scalar(x, products[p].packed, products[p].ld, products[p].y, rows, in,
+                                   products[p].out);
+    }
   } else {
     constexpr size_t NR = kMatmulPanel;
     const size_t full = rows / MR * MR;  // rows in whole tiles
@@ -285,22 +349,53 @@ inline void matmul_arranged_rows(const float* x, const float* packed, size_t ld,
     for (size_t t0 = 0; t0 < full; t0 += block) {
       const size_t nb = full - t0 < block ? full - t0 : block;
       arrange_rows<A, MR, E>(x + t0 * in, xs.data(), nb, in);
-      for (size_t o0 = 0; o0 < out; o0 += NR) {
-        const float* panel = packed + o0 / NR * ld;  // panel o0 / NR: [in, NR]
-        const size_t nr = out - o0 < NR ? out - o0 : NR;
-        for (size_t t = 0; t < nb; t += MR) {
-          arranged_tile<A, MR, E>(xs.data() + t * in * E, panel, y + (t0 + t) * out + o0, in, out,
-                                  nr);
+      for (size_t p = 0; p < n_products; ++p) {
+        const ArrangedProduct& pr = products[p];
+        for (size_t o0 = 0; o0 < pr.out; o0 += NR) {
+          const float* panel = pr.packed + o0 / NR * pr.ld;  // panel o0 / NR: [in, NR]
+          const size_t nr = pr.out - o0 < NR ? pr.out - o0 : NR;
+          for (size_t t = 0; t < nb; t += MR) {
+            arranged_tile<A, MR, E>(xs.data() + t * in * E, panel, pr.y + (t0 + t) * pr.out + o0,
+                                    in, pr.out, nr);
+          }
         }
       }
     }
-    if (full < rows) {
-      for (size_t o0 = 0; o0 < out; o0 += NR) {
-        simd::gemm_panel<A>(x + full * in, packed + o0 / NR * ld, y + full * out, rows - full, in,
-                            out, o0, out - o0 < NR ? out - o0 : NR);
-      }
+    // The last rows % MR as the plain tiles would split them (tiles of 4, then 3, 2 or 1), each
+    // one arranged tile: the same sums.
+    size_t t = full;
+    for (; t + 4 <= rows; t += 4)
+      leftover_rows<A, 4, E>(x + t * in, products, n_products, t, in, xs);
+    switch (rows - t) {
+      case 1:
+        return leftover_rows<A, 1, E>(x + t * in, products, n_products, t, in, xs);
+      case 2:
+        return leftover_rows<A, 2, E>(x + t * in, products, n_products, t, in, xs);
+      case 3:
+        return leftover_rows<A, 3, E>(x + t * in, products, n_products, t, in, xs);
+      default:
+        return;
     }
   }
+}
+
+// One product of plain packed w: ld = in·NR.
+template <class A, size_t MR, size_t E>
+inline void matmul_arranged_rows(const float* x, const float* packed, size_t ld, float* y,
+                                 size_t rows, size_t in, size_t out) {
+  const ArrangedProduct one{packed, ld, y, out};
+  matmul_arranged_rows<A, MR, E>(x, &one, 1, rows, in);
+}
+
+// The public products as arranged ones (at most kMaxProducts at a time).
+constexpr size_t kMaxProducts = 4;
+size_t arranged_products(std::span<const PackedProduct> products, size_t in,
+                         ArrangedProduct (&out)[kMaxProducts]) {
+  const size_t n = products.size() < kMaxProducts ? products.size() : kMaxProducts;
+  for (size_t p = 0; p < n; ++p) {
+    out[p] = {products[p].packed, in * kMatmulPanel, products[p].y, products[p].out};
+  }
+  return n;
 }
 
 }  // namespace
@@ -308,35 +403,54 @@ inline void matmul_arranged_rows(const float* x, const float* packed, size_t ld,
 // Splatted rows: E = the vector width. Compiled twice, once per encoding (below).
 constexpr size_t kSplatE = xsimd::batch<float, Arch>::size;
 
-void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
-                              size_t out) {
-  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, in * kMatmulPanel, y, rows, in, out);
+namespace {
+void matmuls_splat(const float* x, const ArrangedProduct* products, size_t n, size_t rows,
+                   size_t in) {
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, products, n, rows, in);
 }
-void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
-                             size_t out) {
-  matmul_arranged_rows<Arch, kPackMR, 1>(x, packed, in * kMatmulPanel, y, rows, in, out);
+void matmuls_rows(const float* x, const ArrangedProduct* products, size_t n, size_t rows,
+                  size_t in) {
+  matmul_arranged_rows<Arch, kPackMR, 1>(x, products, n, rows, in);
 }
-
 #if MOE_VEX
 // The same 128-bit instructions in AVX's three-operand (VEX) encoding, as V8 emits wasm SIMD on
 // such CPUs: a mul no longer overwrites a factor, so the tile loop drops the register copy before
 // each product (38 -> 26 instructions per i) and the ref layer ran at ~86% of the peak, not ~78%.
 // flatten inlines everything this calls, so no AVX code leaks into functions the SSE2 path uses.
-[[gnu::target("avx"), gnu::flatten]] void f32_matmul_packed__splat_vex(const float* x,
-                                                                       const float* packed,
-                                                                       float* y, size_t rows,
-                                                                       size_t in, size_t out) {
-  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, packed, in * kMatmulPanel, y, rows, in, out);
+[[gnu::target("avx"), gnu::flatten]] void matmuls_splat_vex(const float* x,
+                                                            const ArrangedProduct* products,
+                                                            size_t n, size_t rows, size_t in) {
+  matmul_arranged_rows<Arch, kSplatMR, kSplatE>(x, products, n, rows, in);
 }
+#else
+void matmuls_splat_vex(const float* x, const ArrangedProduct* products, size_t n, size_t rows,
+                       size_t in) {
+  matmuls_splat(x, products, n, rows, in);
+}
+#endif
+}  // namespace
+
+void f32_matmul_packed__splat(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                              size_t out) {
+  const ArrangedProduct one{packed, in * kMatmulPanel, y, out};
+  matmuls_splat(x, &one, 1, rows, in);
+}
+void f32_matmul_packed__splat_vex(const float* x, const float* packed, float* y, size_t rows,
+                                  size_t in, size_t out) {
+  const ArrangedProduct one{packed, in * kMatmulPanel, y, out};
+  matmuls_splat_vex(x, &one, 1, rows, in);
+}
+void f32_matmul_packed__rows(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                             size_t out) {
+  const ArrangedProduct one{packed, in * kMatmulPanel, y, out};
+  matmuls_rows(x, &one, 1, rows, in);
+}
+#if MOE_VEX
 bool f32_cpu_has_vex() {
   static const bool has = __builtin_cpu_supports("avx");
   return has;
 }
 #else
-void f32_matmul_packed__splat_vex(const float* x, const float* packed, float* y, size_t rows,
-                                  size_t in, size_t out) {
-  f32_matmul_packed__splat(x, packed, y, rows, in, out);
-}
 bool f32_cpu_has_vex() {
   return false;
 }
@@ -370,6 +484,11 @@ void f32_matmul_packed(const float* x, const float* packed, float* y, size_t row
 void f32_matmul_packed_ld(const float* x, const float* packed, size_t ld, float* y, size_t rows,
                           size_t in, size_t out) {
   f32_matmul_packed_ld__scalar(x, packed, ld, y, rows, in, out);
+}
+void f32_matmul_packed_many(const float* x, size_t rows, size_t in,
+                            std::span<const PackedProduct> products) {
+  for (const PackedProduct& p : products)
+    f32_matmul_packed__scalar(x, p.packed, p.y, rows, in, p.out);
 }
 void f32_softmax_rows(const float* x, float* y, size_t rows, size_t cols) {
   f32_softmax_rows__scalar(x, y, rows, cols);
@@ -435,6 +554,22 @@ void f32_matmul_packed(const float* x, const float* packed, float* y, size_t row
     f32_matmul_packed__xsimd<Arch>(x, packed, y, rows, in, out);
   } else {
     f32_matmul_packed__scalar(x, packed, y, rows, in, out);
+  }
+}
+void f32_matmul_packed_many(const float* x, size_t rows, size_t in,
+                            std::span<const PackedProduct> products) {
+  for (size_t p0 = 0; p0 < products.size(); p0 += kMaxProducts) {
+    ArrangedProduct arranged[kMaxProducts];
+    const size_t n = arranged_products(products.subspan(p0), in, arranged);
+    if (kSplatRows && rows >= kSplatMR) {
+      (f32_cpu_has_vex() ? matmuls_splat_vex : matmuls_splat)(x, arranged, n, rows, in);
+    } else if (kTiled && !kSplatRows && rows >= kPackMR) {  // wasm
+      matmuls_rows(x, arranged, n, rows, in);
+    } else {
+      for (size_t p = 0; p < n; ++p) {
+        f32_matmul_packed(x, arranged[p].packed, arranged[p].y, rows, in, arranged[p].out);
+      }
+    }
   }
 }
 // wasm: the row-arranged tiles, as f32_matmul_packed; natively the plain tiles (its one caller,

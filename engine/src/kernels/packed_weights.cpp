@@ -33,10 +33,10 @@ void expert_ffn_forward_packed(const ExpertWeights& w, const PackedExpert& p, co
   (void)w;  // the torch-layout weights are not read: the packed kernel wins at every n in wasm
   const size_t rows = static_cast<size_t>(n), d = static_cast<size_t>(c.d_model),
                f = static_cast<size_t>(c.d_ff);
-  f32_matmul_packed(x, p.w1.data.data(), hidden, rows, d, f);  // hidden = x · w1ᵀ   [n, f]
-  if (c.expert_kind == ExpertKind::swiglu) {
-    f32_matmul_packed(x, p.w3.data.data(), up, rows, d, f);  // up = x · w3ᵀ   [n, f]
-  }
+  // hidden = x · w1ᵀ [n, f], and for SwiGLU up = x · w3ᵀ [n, f] from the same arranged rows
+  const PackedProduct products[] = {{p.w1.data.data(), hidden, f}, {p.w3.data.data(), up, f}};
+  const bool swiglu = c.expert_kind == ExpertKind::swiglu;
+  f32_matmul_packed_many(x, rows, d, std::span(products, swiglu ? 2 : 1));
   expert_activation(c, hidden, up, rows * f);
   f32_matmul_packed(hidden, p.w2.data.data(), y, rows, f, d);  // y = hidden · w2ᵀ   [n, d]
 }

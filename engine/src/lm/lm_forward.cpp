@@ -1,6 +1,7 @@
 #include "moe/lm/lm_forward.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "moe/kernels/kernels.hpp"
 #include "moe/lm/rmsnorm.hpp"
@@ -134,9 +135,13 @@ Result<const LmTrace*> LmModel::forward(std::span<const int32_t> ids, int B, int
   const int64_t needed = activation_floats(
       config_, int64_t{B} * T, 2 * config_.num_hidden_layers * int64_t{B} * T * config_.kv_dim());
   if (needed > kMaxFloats) return over_cap(needed);
-  Result<KvCache> cache = new_cache(B, T);
-  if (!cache.ok()) return cache.error();
-  Result<bool> ran = run(ids, B, T, cache.value());
+  if (forward_cache_.batch != B || forward_cache_.capacity != T) {
+    Result<KvCache> cache = new_cache(B, T);
+    if (!cache.ok()) return cache.error();
+    forward_cache_ = std::move(cache.value());
+  }
+  forward_cache_.length = 0;
+  Result<bool> ran = run(ids, B, T, forward_cache_);
   if (!ran.ok()) return ran.error();
   return &trace_;
 }
@@ -191,9 +196,10 @@ Result<bool> LmModel::run(std::span<const int32_t> ids, int B, int T, KvCache& c
     a.k.resize(sz(N * kvd));  // [N, KV·hd]
     a.v.resize(sz(N * kvd));  // [N, KV·hd]
     const PackedAttention& pw = packed_attention_[sz(l)];
-    f32_matmul_packed(a.attn_norm.data(), pw.q.data.data(), a.q.data(), sz(N), sz(d), sz(qd));
-    f32_matmul_packed(a.attn_norm.data(), pw.k.data.data(), a.k.data(), sz(N), sz(d), sz(kvd));
-    f32_matmul_packed(a.attn_norm.data(), pw.v.data.data(), a.v.data(), sz(N), sz(d), sz(kvd));
+    const PackedProduct qkv[] = {{pw.q.data.data(), a.q.data(), sz(qd)},
+                                 {pw.k.data.data(), a.k.data(), sz(kvd)},
+                                 {pw.v.data.data(), a.v.data(), sz(kvd)}};
+    f32_matmul_packed_many(a.attn_norm.data(), sz(N), sz(d), qkv);
     a.attn.resize(sz(N * qd));  // [N, H·hd]
     for (int b = 0; b < B; ++b) {
       const int64_t r0 = int64_t{b} * T;  // first row of sequence b

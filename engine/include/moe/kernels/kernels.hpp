@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <span>
 
 namespace moe {
 
@@ -31,6 +32,16 @@ void f32_matmul_packed__scalar(const float* x, const float* packed, float* y, si
                                size_t in, size_t out);
 void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
                        size_t out);
+// Several packed products of the same x (attention's Q, K and V; an expert's w1 and w3): the rows
+// of x are arranged once for all of them (f32_matmul_packed__splat / __rows). Each y gets exactly
+// what f32_matmul_packed(x, packed, y, rows, in, out) gives.
+struct PackedProduct {
+  const float* packed;  // [ceil(out / 8), in, 8]
+  float* y;             // [rows, out]
+  size_t out;
+};
+void f32_matmul_packed_many(const float* x, size_t rows, size_t in,
+                            std::span<const PackedProduct> products);
 // The panels of a w stored the other way round, [in, out] with row stride ldw (e.g. attention's
 // values [S, hd] in the cache): packed[p, i, j] = w[i·ldw + 8p + j], zero past `out`, so
 // f32_matmul_packed(x, packed, ...) gives y[t,o] = Σ_i x[t,i] · w[i,o].

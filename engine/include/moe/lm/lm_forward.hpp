@@ -122,6 +122,9 @@ class LmModel {
   LmTrace trace_;
   AttentionWorkspace attention_ws_;
   MoeBlockOutput moe_scratch_;
+  // forward()'s cache, kept between calls of the same shape: each call writes positions 0..T-1
+  // before attention reads them, so it needs no fresh (zeroed) allocation per call.
+  KvCache forward_cache_;
 };
 
 }  // namespace moe::lm
