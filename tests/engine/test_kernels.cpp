@@ -340,8 +340,8 @@ TEST_CASE("tiled and packed matmul match the reference below, at, above and past
 
 TEST_CASE("splatted packed matmul matches the reference across its row blocks and remainders") {
   // in = 1100 leaves room for one 6-row tile per block, so 23 rows are blocks of 6, 6 and 6 plus
-  // a 5-row remainder (plain tiles of 4 and 1); 7 rows end in a 1-row remainder; 17 outputs end
-  // in a partial panel.
+  // a 5-row remainder (tiles of 4 and 1, split as the plain tiles split it); 7 rows end in a 1-row
+  // remainder; 17 outputs end in a partial panel.
   const size_t in = 1100, out = 17;
   for (size_t rows : {size_t{6}, size_t{7}, size_t{12}, size_t{23}}) {
     CAPTURE(rows);

@@ -327,7 +327,8 @@ void leftover_rows(const float* x, const ArrangedProduct* products, size_t n_pro
 }
 
 // The packed matmuls of one x over arranged rows: blocks of rows are arranged once, for every
-// product every panel passes over a block, and the last rows % MR use the plain tiles. Each y gets
+// product every panel passes over a block, and the last rows % MR are arranged tiles of fewer
+// rows (leftover_rows). Each y gets
 // the same sums in the same order as alone, so sharing the arrangement (Q, K and V; an expert's
 // w1 and w3) changes no bits.
 //   x [rows, in], each packed [ceil(out/NR), in, NR], each y [rows, out]
@@ -532,30 +533,8 @@ void f32_matmul(const float* x, const float* w, float* y, size_t rows, size_t in
   }
   f32_matmul__xsimd<Arch>(x, w, y, rows, in, out);
 }
-void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
-                       size_t out) {
-  if constexpr (kSplatRows) {
-    if (rows >= kSplatMR) {
-      if (f32_cpu_has_vex()) {
-        f32_matmul_packed__splat_vex(x, packed, y, rows, in, out);
-      } else {
-        f32_matmul_packed__splat(x, packed, y, rows, in, out);
-      }
-      return;
-    }
-  }
-  if constexpr (kTiled && !kSplatRows) {  // wasm
-    if (rows >= kPackMR) {
-      f32_matmul_packed__rows(x, packed, y, rows, in, out);
-      return;
-    }
-  }
-  if constexpr (kTiled) {
-    f32_matmul_packed__xsimd<Arch>(x, packed, y, rows, in, out);
-  } else {
-    f32_matmul_packed__scalar(x, packed, y, rows, in, out);
-  }
-}
+// One dispatch for one product and for several: splatted rows natively (rows >= 6), arranged rows
+// in wasm (rows >= 4), otherwise the plain tiles product by product.
 void f32_matmul_packed_many(const float* x, size_t rows, size_t in,
                             std::span<const PackedProduct> products) {
   for (size_t p0 = 0; p0 < products.size(); p0 += kMaxProducts) {
@@ -567,10 +546,20 @@ void f32_matmul_packed_many(const float* x, size_t rows, size_t in,
       matmuls_rows(x, arranged, n, rows, in);
     } else {
       for (size_t p = 0; p < n; ++p) {
-        f32_matmul_packed(x, arranged[p].packed, arranged[p].y, rows, in, arranged[p].out);
+        const ArrangedProduct& pr = arranged[p];
+        if constexpr (kTiled) {
+          f32_matmul_packed__xsimd<Arch>(x, pr.packed, pr.y, rows, in, pr.out);
+        } else {
+          f32_matmul_packed__scalar(x, pr.packed, pr.y, rows, in, pr.out);
+        }
       }
     }
   }
+}
+void f32_matmul_packed(const float* x, const float* packed, float* y, size_t rows, size_t in,
+                       size_t out) {
+  const PackedProduct one{packed, y, out};
+  f32_matmul_packed_many(x, rows, in, std::span(&one, 1));
 }
 // wasm: the row-arranged tiles, as f32_matmul_packed; natively the plain tiles (its one caller,
 // attention, is a small share of the work there).
