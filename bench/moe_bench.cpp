@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "moe/kernels/kernels.hpp"
@@ -254,6 +255,30 @@ float peak_chains(int iters, float m, float c) {
 }
 }  // namespace
 #endif
+
+// Load-latency probe: `loads` dependent loads along a random cycle through the 64-byte lines of
+// a `kib` KiB buffer (the LM rows use 4 MiB: more than L2, less than this machine's L3). The peak
+// loop above never touches memory, so it cannot tell when this vCPU's memory is slow; here ~20 ns
+// per load is the quiet state and 35-50 ns the disturbed one, in which every memory-bound kernel
+// (ours, the peer's, plain JS) runs ~1.4x slower. Returns where the chase ended.
+BENCH_API int bench_load_latency(int kib, int loads) {
+  static std::vector<int32_t> next;  // [kib * 256]: next[16 * line] = 16 * the line after it
+  const size_t lines = static_cast<size_t>(kib) * 1024 / 64;
+  if (next.size() != lines * 16) {
+    std::vector<int32_t> order(lines);
+    for (size_t i = 0; i < lines; ++i) order[i] = static_cast<int32_t>(i);
+    uint32_t r = 12345;  // a fixed shuffle (LCG), so every run chases the same cycle
+    for (size_t i = lines - 1; i > 0; --i) {
+      r = r * 1664525u + 1013904223u;
+      std::swap(order[i], order[r % (i + 1)]);
+    }
+    next.assign(lines * 16, 0);
+    for (size_t i = 0; i < lines; ++i) next[order[i] * 16] = order[(i + 1) % lines] * 16;
+  }
+  int32_t at = 0;
+  for (int i = 0; i < loads; ++i) at = next[static_cast<size_t>(at)];
+  return at;
+}
 
 BENCH_API int bench_simd_lanes() {
 #if MOE_SCALAR

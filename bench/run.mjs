@@ -366,7 +366,7 @@ for (const r of results) {
     // The language model: ×ort-web against onnxruntime-web on the same page and thread count.
     const impl = `${r.impl}${r.threads > 1 ? `, ${r.threads} threads` : ''}`;
     const graphs = r.decode_graph ? `; ${r.decode_graph} decode graph${r.other_graphs?.length ? ` (${r.other_graphs.map((o) => `${o.decode_graph}: ${fmt(o.tokens_per_s)} tokens/s`).join(', ')})` : ''}` : '';
-    const what = r.layer === 'lm-prefill' ? 'LM prefill' : r.layer === 'lm-generate' ? `LM generate (after ${r.prompt})${graphs}` : `LM train (${r.steps ? `${r.steps} steps` : 'steps'} of ${r.tokens} tokens)`;
+    const what = r.layer === 'lm-prefill' ? `LM prefill${r.load_ns ? ` (4 MiB load latency ${fmt(r.load_ns, 1)} ns)` : ''}` : r.layer === 'lm-generate' ? `LM generate (after ${r.prompt})${graphs}` : `LM train (${r.steps ? `${r.steps} steps` : 'steps'} of ${r.tokens} tokens)`;
     if (r.skipped) {
       lines.push(`| ${r.env} | ${impl} | ${what} | | skipped: ${r.skipped} | | | | | |`);
       continue;
