@@ -189,19 +189,23 @@ export async function runLmSuite({ env, mod, ort, threads = 1, files, ids, gen, 
   if (peerOk) bodies.push(async (reps) => {
     for (let r = 0; r < reps; ++r) await peer.prefill(prefillFeeds);
   });
-  // The load-latency probe, sample by sample with the others: a disturbed vCPU (35-50 ns, not
-  // ~20) slows the prefill and the peer but not the peak loop, so their % of peak reads low.
-  bodies.splice(2, 0, (reps) => {
+  // One thread: the load-latency probe too, sample by sample with the others. When this machine's
+  // memory is disturbed, the prefill and the peer slow but the peak loop does not, and the probe
+  // shows it. (With more threads it shares the machine with the workers and says nothing.)
+  const probe = threads === 1;
+  if (probe) bodies.push((reps) => {
     for (let r = 0; r < reps; ++r) mod._bench_load_latency(loadProbe.kib, loadProbe.loads);
   });
-  const [oursSecs, peakSecs, probeSecs, ...peerSecs] = await timeInterleaved(bodies, timing);
-  const loadNs = probeSecs.map((x) => (x * 1e9) / loadProbe.loads);
-  log(`${env} lm: random loads over 4 MiB took ${median(loadNs).toFixed(1)} ns each (${Math.min(...loadNs).toFixed(1)}–${Math.max(...loadNs).toFixed(1)}), sampled with the prefill rows`);
-  [['moe-tutor', oursSecs], ['onnxruntime-web', peerSecs[0]]].filter(([, x]) => x).forEach(([impl, secs]) => {
+  const times = await timeInterleaved(bodies, timing);
+  const [oursSecs, peakSecs] = times;
+  const peerSecs = peerOk ? times[2] : null;
+  const loadNs = probe ? median(times.at(-1).map((x) => (x * 1e9) / loadProbe.loads)) : null;
+  if (probe) log(`${env} lm: random loads over 4 MiB took ${loadNs.toFixed(1)} ns each, sampled with the prefill rows`);
+  [['moe-tutor', oursSecs], ['onnxruntime-web', peerSecs]].filter(([, x]) => x).forEach(([impl, secs]) => {
     const tps = secs.map((x) => T / x);
     const gf = secs.map((x) => flops / x / 1e9);
     const pct = impl === 'moe-tutor' ? median(gf.map((g, i) => (100 * g * peakSecs[i]) / ((k * peak.work) / 1e9))) : (100 * median(gf)) / peak.gflops;
-    results.push({ ...tag(impl), layer: 'lm-prefill', tokens: T, tokens_per_s: median(tps), min: Math.min(...tps), max: Math.max(...tps), gflops: median(gf), pct_of_peak: pct, load_ns: median(loadNs) });
+    results.push({ ...tag(impl), layer: 'lm-prefill', tokens: T, tokens_per_s: median(tps), min: Math.min(...tps), max: Math.max(...tps), gflops: median(gf), pct_of_peak: pct, load_ns: loadNs });
     log(`${env} ${impl} lm prefill T=${T}, ${threads} thread(s): ${median(tps).toFixed(0)} tokens/s, ${pct.toFixed(1)}% of peak`);
   });
 

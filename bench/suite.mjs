@@ -242,9 +242,8 @@ export async function measurePeak(mod, tRuns) {
   return { ...best, per };
 }
 
-// The load-latency probe (bench_load_latency): one pass of dependent loads along a random cycle
-// through 4 MiB. ~20 ns per load on this machine when quiet, 35-50 when its memory is disturbed
-// (bench/RESULTS.md), which slows every memory-bound row but not the peak loop.
+// The load-latency probe (bench_load_latency in moe_bench.cpp): one pass of dependent loads along
+// a random cycle through 4 MiB.
 export const loadProbe = { kib: 4096, loads: 1 << 16 };
 
 export function maxRelErr(a, ref) {
