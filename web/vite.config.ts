@@ -10,6 +10,7 @@ import { corpusPlugin } from './corpus-plugin';
 import { lessonsPlugin } from './lesson-plugin';
 import { preloadChunkOf } from './preload-chunk';
 import { prerenderPages } from './prerender-plugin';
+import { themeBoot } from './theme-boot-plugin';
 import { metaContentSecurityPolicy, securityHeaders } from './src/security-policy';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,6 +85,7 @@ export default defineConfig({
     svelte(),
     preloadChunkOf('/src/start.ts'),
     cspMetaTag,
+    themeBoot,
     corpusPlugin(repo),
     prerenderPages({ lessonsDir, ssrConfig: { root: path.join(repo, 'web'), plugins: [lessonsPlugin({ lessonsDir }), svelte()], resolve: { alias } } }),
     offlineCourse,

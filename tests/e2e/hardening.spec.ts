@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { Locator, Page } from '@playwright/test';
 import { test, expect } from './fixtures';
+import { themeBootHash } from '../../web/src/security-policy';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -52,7 +53,7 @@ test.describe('Content Security Policy', () => {
     const csp = res.headers()['content-security-policy'] ?? '';
     const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
     expect(directives['default-src']).toEqual(["'self'"]);
-    expect(directives['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    expect(directives['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'", themeBootHash]); // one inline script, by hash
     expect(csp).not.toContain("'unsafe-eval'");
     expect(directives['script-src']).not.toContain("'unsafe-inline'");
     expect(directives['object-src']).toEqual(["'none'"]);

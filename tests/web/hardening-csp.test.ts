@@ -1,8 +1,10 @@
 // The dev server and the preview/production server send the same strict Content-Security-Policy:
-// scripts only from the page's origin plus WebAssembly compilation, no eval, no inline scripts.
+// scripts only from the page's origin plus WebAssembly compilation, no eval, and no inline script but
+// the theme script allowed by its hash (tests/web/theme-boot.test.ts).
 // (tests/e2e/hardening.spec.ts checks the header as served, and that no lesson violates it.)
 import { describe, expect, it } from 'vitest';
 import config from '../../web/vite.config';
+import { themeBootHash } from '../../web/src/security-policy';
 
 type Headers = Record<string, string>;
 const directives = (csp: string) => Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
@@ -20,7 +22,7 @@ describe('CSP in the Vite config', () => {
   it('is strict: self + wasm-unsafe-eval for scripts, nothing unsafe', () => {
     const d = directives(dev);
     expect(d['default-src']).toEqual(["'self'"]);
-    expect(d['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"]);
+    expect(d['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'", themeBootHash]); // the one inline script, by hash
     expect(dev).not.toMatch(/'unsafe-eval'/);
     expect(d['script-src']).not.toContain("'unsafe-inline'");
     expect(d['object-src']).toEqual(["'none'"]);

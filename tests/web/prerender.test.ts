@@ -6,7 +6,7 @@ import { contentSecurityPolicy, metaContentSecurityPolicy } from '../../web/src/
 
 const template = `<!doctype html><html><head><meta charset="UTF-8" />
 <meta name="description" content="course" /><title>MoE Tutor</title>
-<link rel="icon" href="./icons/icon.svg" /><script src="./theme.js"></script>
+<link rel="icon" href="./icons/icon.svg" /><link rel="apple-touch-icon" href="./icons/apple-touch-icon.png" />
 <script type="module" crossorigin src="./assets/index-abc.js"></script>
 <link rel="manifest" href="./manifest.webmanifest"></head><body><div id="app"></div></body></html>`;
 
@@ -24,7 +24,7 @@ describe('prerendered pages', () => {
   });
 
   it('makes every address relative to the lesson folder', () => {
-    for (const href of ['../../icons/icon.svg', '../../theme.js', '../../assets/index-abc.js', '../../manifest.webmanifest', '../../']) {
+    for (const href of ['../../icons/icon.svg', '../../icons/apple-touch-icon.png', '../../assets/index-abc.js', '../../manifest.webmanifest', '../../']) {
       expect(page).toContain(`="${href}"`);
     }
     expect(page).toContain('href="../../lesson/top2-cut/#softmax?token=4&amp;pred=0,2"');

@@ -5,7 +5,7 @@ import PrerenderedPage from './components/PrerenderedPage.svelte';
 import type { CourseOutline, Lesson } from './lessons/types';
 
 // The theme switch reads the system setting as it starts; on the server there is none (the
-// page's theme is set before its first paint by public/theme.js).
+// page's theme is set before its first paint by web/theme-boot.js).
 globalThis.matchMedia ??= ((query: string) => ({ matches: false, media: query })) as unknown as typeof matchMedia;
 
 /** The inner HTML of #app for the map (no lesson) or a lesson page. */

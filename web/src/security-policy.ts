@@ -2,10 +2,17 @@
 // the built pages carry the Content-Security-Policy as a meta tag for hosts that send no headers,
 // and the service worker (sw.ts) adds all three to what it serves.
 
-/** Strict CSP: no eval (the engine is built with -sDYNAMIC_EXECUTION=0), wasm allowed. */
+/**
+ * The one inline script, web/theme-boot.js (the theme before the first paint), allowed by its
+ * SHA-256. A hash, not 'unsafe-inline': nothing else inline can run. Edit the script and
+ * tests/web/theme-boot.test.ts prints the new value.
+ */
+export const themeBootHash = "'sha256-wx2ApWRQ5fkUBrCvxfQMxH82RsY1ewFnOTMKtDafKCU='";
+
+/** Strict CSP: no eval (the engine is built with -sDYNAMIC_EXECUTION=0), wasm allowed, one inline script by hash. */
 const policy: [directive: string, value: string][] = [
   ['default-src', "'self'"],
-  ['script-src', "'self' 'wasm-unsafe-eval'"],
+  ['script-src', `'self' 'wasm-unsafe-eval' ${themeBootHash}`],
   ['style-src', "'self' 'unsafe-inline'"],
   ['img-src', "'self' data:"],
   ['font-src', "'self' data:"],
