@@ -13,7 +13,7 @@ import os from 'node:os';
 import { chromium } from 'playwright-core';
 import { launchOptions } from '../scripts/lib/chromium.mjs';
 import { startServe } from '../scripts/lib/page-measure.mjs';
-import { PAINT_PAGES, measurePaint } from './page-paint.mjs';
+import { PAINT_PAGES, WINDOW_SETTLE_MS, measurePaint } from './page-paint.mjs';
 import { median } from './suite.mjs';
 
 const argv = process.argv.slice(2);
@@ -36,6 +36,7 @@ async function tracePaint(browser, baseUrl, page, file) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   try {
     const tab = await context.newPage();
+    await tab.waitForTimeout(WINDOW_SETTLE_MS);
     const cdp = await context.newCDPSession(tab);
     const events = [];
     cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
