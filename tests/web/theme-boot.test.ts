@@ -5,6 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { themeBoot, themeBootScript } from '../../web/theme-boot-plugin';
 import { contentSecurityPolicy, metaContentSecurityPolicy, themeBootHash } from '../../web/src/security-policy';
+import { THEME_KEY } from '../../web/src/player/theme';
 
 type Transform = (html: string) => string;
 const inline = themeBoot.transformIndexHtml as Transform;
@@ -16,7 +17,7 @@ function bootTheme(stored: string | null | Error, systemDark: boolean): string |
     localStorage: {
       getItem: (key: string) => {
         if (stored instanceof Error) throw stored;
-        return key === 'moe-tutor:theme' ? stored : null;
+        return key === THEME_KEY ? stored : null; // the key the player's theme toggle writes
       },
     },
     matchMedia: (query: string) => ({ matches: query === '(prefers-color-scheme: dark)' && systemDark }),
