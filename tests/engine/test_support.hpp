@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -39,6 +40,11 @@ inline std::vector<float> random_floats(size_t n, uint64_t seed, float lo = -1.0
   std::vector<float> v(n);
   for (float& x : v) x = lo + (hi - lo) * static_cast<float>(rng.next_unit());
   return v;
+}
+
+// The same floats, bit for bit (NaNs and signed zeros included).
+inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 inline std::string read_text_file(const std::string& path) {

@@ -1,8 +1,8 @@
 // Threads: the layer forward with 2 and 3 threads gives bit-identical results to 1 thread (each
 // expert runs whole on one thread), the experts are split busiest-first, and bad counts are
 // refused with an error value.
-#include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -20,7 +20,7 @@ struct OneThreadAfter {
 };
 
 // The forward output and expert outputs of a seeded layer on seeded tokens, with n threads.
-std::vector<float> forward_with(int threads, const std::string& spec, int T, int d) {
+std::vector<float> forward_with(int threads, std::string_view spec, int T, int d) {
   REQUIRE(moe::set_thread_count(threads).ok());
   moe::Result<moe::Layer> made = moe::make_layer(spec);
   REQUIRE_MESSAGE(made.ok(), (made.ok() ? "" : made.error().message()));
@@ -31,10 +31,6 @@ std::vector<float> forward_with(int threads, const std::string& spec, int T, int
   std::vector<float> out = r.value()->output;  // [T, d]
   out.insert(out.end(), r.value()->expert_outputs.begin(), r.value()->expert_outputs.end());
   return out;
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 }  // namespace
@@ -55,11 +51,11 @@ TEST_CASE("threads: the layer forward is bit-identical with 1, 2 and 3 threads (
     const std::vector<float> one = forward_with(1, spec, 64, 64);
     const std::vector<float> two = forward_with(2, spec, 64, 64);
     CHECK(moe::thread_count() == 2);
-    CHECK_MESSAGE(same_bits(one, two), "2 threads differ from 1");
+    CHECK_MESSAGE(moe_test::same_bits(one, two), "2 threads differ from 1");
     if (moe::max_threads() >= 3) {  // natively; the wasm build's pool has 2 Workers
       const std::vector<float> three = forward_with(3, spec, 64, 64);
       CHECK(moe::thread_count() == 3);
-      CHECK_MESSAGE(same_bits(one, three), "3 threads differ from 1");
+      CHECK_MESSAGE(moe_test::same_bits(one, three), "3 threads differ from 1");
     }
     // Not vacuous: the outputs are not all zero.
     bool nonzero = false;

@@ -25,11 +25,11 @@ using moe_test::write_text_file;
 using nlohmann::json;
 using Run = moe_test::CliRun;
 
-const moe_test::CliUnderTest lm_cli{moe::cli::run_lm, "moe_lm_analyze"};
+const moe_test::CliUnderTest lm_analyze_cli{moe::cli::run_lm, "moe_lm_analyze"};
 
 // A model folder of a seeded tiny model; with_tokenizer = false leaves tokenizer.json out.
 std::string model_dir(const std::string& name, uint64_t seed, bool with_tokenizer = true) {
-  const std::string dir = lm_cli.scratch(name);
+  const std::string dir = lm_analyze_cli.scratch(name);
   const moe::text::Tokenizer tok = moe_test::tiny_tokenizer();
   const moe::lm::LmConfig c = moe_test::tiny_text_config(tok.vocab_size());
   const auto bytes = moe::lm::safetensors_write(
@@ -44,7 +44,7 @@ std::string model_dir(const std::string& name, uint64_t seed, bool with_tokenize
 }
 
 std::string corpus_dir() {
-  const std::string dir = lm_cli.scratch("corpus");
+  const std::string dir = lm_analyze_cli.scratch("corpus");
   std::filesystem::create_directories(dir + "/prose");
   std::filesystem::create_directories(dir + "/code");
   write_text_file(dir + "/prose/heldout.txt", moe_test::kProseText);
@@ -56,7 +56,7 @@ std::string corpus_dir() {
 
 TEST_CASE("moe lm eval: held-out loss per domain, as evaluate_lm computes it") {
   const std::string dir = model_dir("eval", 1), corpus = corpus_dir();
-  const Run r = lm_cli.run({"eval", dir, "--corpus", corpus});
+  const Run r = lm_analyze_cli.run({"eval", dir, "--corpus", corpus});
   REQUIRE_MESSAGE(r.status == 0, r.err);
   const json out = json::parse(r.out);
   REQUIRE(out["domains"].size() == 2);
@@ -79,9 +79,10 @@ TEST_CASE("moe lm eval: held-out loss per domain, as evaluate_lm computes it") {
   // A model with random weights is near the uniform loss ln V.
   CHECK(std::abs(out["loss"].get<double>() - std::log(c.vocab_size)) < 1.0);
 
-  const std::string text = lm_cli.scratch("eval") + "/one.txt";
+  const std::string text = lm_analyze_cli.scratch("eval") + "/one.txt";
   write_text_file(text, moe_test::kProseText);
-  const Run t = lm_cli.run({"eval", dir, "--text", text, "--max-tokens", "5", "--context", "4"});
+  const Run t =
+      lm_analyze_cli.run({"eval", dir, "--text", text, "--max-tokens", "5", "--context", "4"});
   REQUIRE_MESSAGE(t.status == 0, t.err);
   const json one = json::parse(t.out);
   CHECK(one["domains"][0]["name"] == "text");
@@ -91,7 +92,7 @@ TEST_CASE("moe lm eval: held-out loss per domain, as evaluate_lm computes it") {
 
 TEST_CASE("moe lm analyze: every analysis per layer, with its invariants") {
   const std::string dir = model_dir("analyze", 2), corpus = corpus_dir();
-  const Run r = lm_cli.run({"analyze", dir, "--corpus", corpus, "--top-vocab", "3"});
+  const Run r = lm_analyze_cli.run({"analyze", dir, "--corpus", corpus, "--top-vocab", "3"});
   REQUIRE_MESSAGE(r.status == 0, r.err);
   const json out = json::parse(r.out);
   const int L = 2, E = 4, k = 2;
@@ -136,8 +137,8 @@ TEST_CASE("moe lm analyze: every analysis per layer, with its invariants") {
 TEST_CASE("moe lm analyze --intermediate: saturation 1 against itself, per layer") {
   const std::string dir = model_dir("final", 3), corpus = corpus_dir();
   const std::string other = model_dir("step", 4);
-  const Run r = lm_cli.run({"analyze", dir, "--corpus", corpus, "--max-tokens", "20",
-                            "--intermediate", dir, "--intermediate", other});
+  const Run r = lm_analyze_cli.run({"analyze", dir, "--corpus", corpus, "--max-tokens", "20",
+                                    "--intermediate", dir, "--intermediate", other});
   REQUIRE_MESSAGE(r.status == 0, r.err);
   const json s = json::parse(r.out)["router_saturation"];
   REQUIRE(s.size() == 2);
@@ -150,32 +151,34 @@ TEST_CASE("moe lm analyze --intermediate: saturation 1 against itself, per layer
 TEST_CASE("moe lm eval / analyze: bad input exits 2 with one error line") {
   const std::string dir = model_dir("bad", 5), corpus = corpus_dir();
   const std::string bare = model_dir("bare", 5, /*with_tokenizer=*/false);
-  check_cli_fails(lm_cli.run({"eval", bare, "--corpus", corpus}),
+  check_cli_fails(lm_analyze_cli.run({"eval", bare, "--corpus", corpus}),
                   bare +
                       "/tokenizer.json: cannot open file (a model folder needs tokenizer.json to "
                       "encode text)");
-  check_cli_fails(lm_cli.run({"analyze", dir}),
+  check_cli_fails(lm_analyze_cli.run({"analyze", dir}),
                   "moe lm analyze: needs --corpus DIR or --text FILE");
-  check_cli_fails(lm_cli.run({"analyze", dir, "--corpus", corpus, "--text", "x.txt"}),
+  check_cli_fails(lm_analyze_cli.run({"analyze", dir, "--corpus", corpus, "--text", "x.txt"}),
                   "--text: cannot be combined with --corpus (one source of text)");
-  check_cli_fails(lm_cli.run({"eval", dir, "--corpus", corpus, "--max-tokens", "0"}),
+  check_cli_fails(lm_analyze_cli.run({"eval", dir, "--corpus", corpus, "--max-tokens", "0"}),
                   "--max-tokens: expected a whole number between 1 and 1073741824, got \"0\"");
-  check_cli_fails(lm_cli.run({"eval", dir, "--corpus", corpus, "--context", "17"}),
+  check_cli_fails(lm_analyze_cli.run({"eval", dir, "--corpus", corpus, "--context", "17"}),
                   "context: must be between 1 and max_position_embeddings (16), got 17");
-  check_cli_fails(lm_cli.run({"eval", dir, "--corpus", dir}),
+  check_cli_fails(lm_analyze_cli.run({"eval", dir, "--corpus", dir}),
                   "--corpus: " + dir + " holds no <domain>/heldout.txt");
-  check_cli_fails(lm_cli.run({"eval", dir, "--frobnicate"}),
+  check_cli_fails(lm_analyze_cli.run({"eval", dir, "--frobnicate"}),
                   "moe lm eval: unknown option \"--frobnicate\" (see moe lm eval --help)");
-  check_cli_fails(lm_cli.run({"eval", dir, "--corpus", corpus, "--intermediate", dir}),
+  check_cli_fails(lm_analyze_cli.run({"eval", dir, "--corpus", corpus, "--intermediate", dir}),
                   "moe lm eval: unknown option \"--intermediate\" (see moe lm eval --help)");
-  check_cli_fails(lm_cli.run({"analyze", lm_cli.scratch("nothing"), "--corpus", corpus}),
-                  lm_cli.scratch("nothing") + "/config.json: cannot open file");
   check_cli_fails(
-      lm_cli.run({"analyze", dir, "--text", lm_cli.scratch("nothing") + "/missing.txt"}),
-      "--text: " + lm_cli.scratch("nothing") + "/missing.txt: cannot open file");
-  const Run help = lm_cli.run({"analyze", "--help"});
+      lm_analyze_cli.run({"analyze", lm_analyze_cli.scratch("nothing"), "--corpus", corpus}),
+      lm_analyze_cli.scratch("nothing") + "/config.json: cannot open file");
+  check_cli_fails(
+      lm_analyze_cli.run(
+          {"analyze", dir, "--text", lm_analyze_cli.scratch("nothing") + "/missing.txt"}),
+      "--text: " + lm_analyze_cli.scratch("nothing") + "/missing.txt: cannot open file");
+  const Run help = lm_analyze_cli.run({"analyze", "--help"});
   CHECK(help.status == 0);
   CHECK(help.out.find("consecutive_agreement") != std::string::npos);
   // The next call still works.
-  CHECK(lm_cli.run({"eval", dir, "--corpus", corpus, "--max-tokens", "4"}).status == 0);
+  CHECK(lm_analyze_cli.run({"eval", dir, "--corpus", corpus, "--max-tokens", "4"}).status == 0);
 }

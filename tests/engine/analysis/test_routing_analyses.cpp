@@ -15,7 +15,6 @@
 namespace {
 
 using moe::analysis::RoutingRecord;
-using moe::analysis::SurfaceClass;
 
 // One layer, E experts, top-k; sets[n] are token n's k choices (first choice first). Token ids,
 // sequences and domains default to n, 0 and 0.
@@ -30,7 +29,7 @@ RoutingRecord record_of(int E, int k, const std::vector<std::vector<int32_t>>& s
     r.token_ids.push_back(static_cast<int32_t>(n));
     r.sequence.push_back(0);
     r.domain.push_back(0);
-    r.surface.push_back(static_cast<int32_t>(SurfaceClass::word));
+    r.surface.push_back(static_cast<int32_t>(moe::analysis::SurfaceClass::word));
   }
   r.domain_names = {"all"};
   REQUIRE(moe::analysis::check_routing_record(r).ok());
@@ -219,17 +218,18 @@ TEST_CASE("NMI: 1 when the expert determines the domain, 0 when they are indepen
 
 TEST_CASE("surface classes of token bytes") {
   using moe::analysis::surface_class_of_bytes;
-  CHECK(surface_class_of_bytes(" the", false) == SurfaceClass::word);
-  CHECK(surface_class_of_bytes("ing", false) == SurfaceClass::word);
-  CHECK(surface_class_of_bytes("\xC3\xA9t\xC3\xA9", false) == SurfaceClass::word);  // été
-  CHECK(surface_class_of_bytes(" 3", false) == SurfaceClass::number);
-  CHECK(surface_class_of_bytes("   ", false) == SurfaceClass::whitespace);
-  CHECK(surface_class_of_bytes("\n\n", false) == SurfaceClass::whitespace);
-  CHECK(surface_class_of_bytes("):", false) == SurfaceClass::punctuation);
-  CHECK(surface_class_of_bytes(" +", false) == SurfaceClass::punctuation);
-  CHECK(surface_class_of_bytes("__init", false) == SurfaceClass::mixed);
-  CHECK(surface_class_of_bytes("'s", false) == SurfaceClass::mixed);
-  CHECK(surface_class_of_bytes("<|endoftext|>", true) == SurfaceClass::special);
+  CHECK(surface_class_of_bytes(" the", false) == moe::analysis::SurfaceClass::word);
+  CHECK(surface_class_of_bytes("ing", false) == moe::analysis::SurfaceClass::word);
+  CHECK(surface_class_of_bytes("\xC3\xA9t\xC3\xA9", false) ==
+        moe::analysis::SurfaceClass::word);  // été
+  CHECK(surface_class_of_bytes(" 3", false) == moe::analysis::SurfaceClass::number);
+  CHECK(surface_class_of_bytes("   ", false) == moe::analysis::SurfaceClass::whitespace);
+  CHECK(surface_class_of_bytes("\n\n", false) == moe::analysis::SurfaceClass::whitespace);
+  CHECK(surface_class_of_bytes("):", false) == moe::analysis::SurfaceClass::punctuation);
+  CHECK(surface_class_of_bytes(" +", false) == moe::analysis::SurfaceClass::punctuation);
+  CHECK(surface_class_of_bytes("__init", false) == moe::analysis::SurfaceClass::mixed);
+  CHECK(surface_class_of_bytes("'s", false) == moe::analysis::SurfaceClass::mixed);
+  CHECK(surface_class_of_bytes("<|endoftext|>", true) == moe::analysis::SurfaceClass::special);
 }
 
 TEST_CASE("routing record check: names the field and the reason") {

@@ -139,6 +139,12 @@ inline moe::lm::LmConfig small_lm_config() {
   return c;
 }
 
+// A model of small_lm_config() with seeded random weights.
+inline moe::lm::LmModel small_lm_model(uint64_t seed) {
+  const moe::lm::LmConfig c = small_lm_config();
+  return moe::lm::LmModel(c, moe::lm::lm_weights_init_seeded(c, seed));
+}
+
 // A learnable stream for the trainer tests: a repeating pattern of period 7 with some noise,
 // ids below 23.
 inline std::vector<int32_t> pattern_tokens(size_t n) {

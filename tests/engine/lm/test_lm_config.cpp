@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-json tiny_config() {
+json tiny_config_json() {
   return json::parse(
       moe_test::read_text_file(moe_test::oracle_lm_path("mixtral_tiny_l2_e4_top2", "config.json")));
 }
@@ -38,7 +38,7 @@ json without(json c, const std::string& key) {
 TEST_CASE("lm config: written config.json keeps the decimals it was given") {
   for (const double eps : {1e-5, 1e-6, 3e-7, 0.1}) {
     for (const double coef : {0.0, 0.01, 0.001, 0.02}) {
-      json c = with(with(tiny_config(), "rms_norm_eps", eps), "router_aux_loss_coef", coef);
+      json c = with(with(tiny_config_json(), "rms_norm_eps", eps), "router_aux_loss_coef", coef);
       auto r = moe::lm::parse_lm_config(c);
       REQUIRE(r.ok());
       const json written = moe::lm::lm_config_to_json(r.value());
@@ -47,14 +47,14 @@ TEST_CASE("lm config: written config.json keeps the decimals it was given") {
       CHECK(written["router_aux_loss_coef"].get<double>() == coef);
     }
   }
-  json c = with(tiny_config(), "rms_norm_eps", 1e-5);
+  json c = with(tiny_config_json(), "rms_norm_eps", 1e-5);
   CHECK(moe::lm::lm_config_to_json(moe::lm::parse_lm_config(c).value())
             .dump()
             .find("\"rms_norm_eps\":1e-05") != std::string::npos);
 }
 
 TEST_CASE("lm config: the golden configs read with their values") {
-  auto r = moe::lm::parse_lm_config(tiny_config());
+  auto r = moe::lm::parse_lm_config(tiny_config_json());
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message()));
   const moe::lm::LmConfig& c = r.value();
   CHECK(c.vocab_size == 48);
@@ -81,7 +81,7 @@ TEST_CASE("lm config: the golden configs read with their values") {
 }
 
 TEST_CASE("lm config: active parameters leave out the experts a token skips") {
-  auto r = moe::lm::parse_lm_config(tiny_config());
+  auto r = moe::lm::parse_lm_config(tiny_config_json());
   REQUIRE(r.ok());
   // Counted by hand for V 48, d 32, f 16, L 2, H 4 (q 32), KV 2 (kv 16), E 4, k 2:
   // per layer 2·32 norms + 3,072 attention + 4·32 router + 4 experts · 1,536 = 9,408;
@@ -89,13 +89,13 @@ TEST_CASE("lm config: active parameters leave out the experts a token skips") {
   CHECK(r.value().param_floats() == 21920);
   CHECK(r.value().active_param_floats() == 21920 - 2 * 2 * 1536);
   // Every expert active (k = E): nothing is skipped.
-  auto all = moe::lm::parse_lm_config(with(tiny_config(), "num_experts_per_tok", 4));
+  auto all = moe::lm::parse_lm_config(with(tiny_config_json(), "num_experts_per_tok", 4));
   REQUIRE(all.ok());
   CHECK(all.value().active_param_floats() == all.value().param_floats());
 }
 
 TEST_CASE("lm config: every bad field is an error naming it") {
-  const json c = tiny_config();
+  const json c = tiny_config_json();
   CHECK(config_error(without(c, "vocab_size")) ==
         "config.vocab_size: missing (expected an integer)");
   CHECK(config_error(with(c, "hidden_size", 0)) == "config.hidden_size: must be >= 1, got 0");

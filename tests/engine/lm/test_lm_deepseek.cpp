@@ -1,6 +1,6 @@
 // The DeepSeek-style language model (issue 19): a sigmoid router whose selection-only bias is
-// learnt by loss-free balancing, plus a shared expert. A few trained steps are written as a
-// "moe_tutor" checkpoint folder; it loads back bit for bit and LmModel's forward gives the
+// learnt by loss-free balancing, plus a shared expert. A few trained_deepseek steps are written as
+// a "moe_tutor" checkpoint folder; it loads back bit for bit and LmModel's forward gives the
 // trainer's logits. Bad folders (missing bias, wrong shape, unknown scoring) are errors naming
 // the field.
 #include <algorithm>
@@ -27,7 +27,7 @@ moe::lm::LmConfig deepseek_config(moe::RouterKind router) {
   return c;
 }
 
-moe::lm::LmTrainer trained(const moe::lm::LmConfig& c, float bias_gamma, int steps) {
+moe::lm::LmTrainer trained_deepseek(const moe::lm::LmConfig& c, float bias_gamma, int steps) {
   moe::lm::LmTrainConfig t;
   t.shape = moe::lm::LmTrainShape::of(c);
   t.batch = 4;
@@ -48,7 +48,7 @@ moe::lm::LmCheckpointFiles files_of(const moe::lm::LmConfig& c, const moe::lm::L
   return f.value();
 }
 
-std::string load_error(const std::string& config, const std::vector<uint8_t>& weights) {
+std::string deepseek_load_error(const std::string& config, const std::vector<uint8_t>& weights) {
   moe::Result<moe::lm::LmModel> m = moe::lm::LmModel::load(config, weights);
   return m.ok() ? "(no error)" : m.error().message();
 }
@@ -86,9 +86,10 @@ void check_same_logits(moe::lm::LmTrainer& trainer, moe::lm::LmModel& model) {
 }  // namespace
 
 TEST_CASE(
-    "lm deepseek: a trained sigmoid + bias + shared-expert folder gives the trainer's logits") {
+    "lm deepseek: a trained_deepseek sigmoid + bias + shared-expert folder gives the trainer's "
+    "logits") {
   const moe::lm::LmConfig c = deepseek_config(moe::RouterKind::sigmoid_grouped_topk_bias);
-  moe::lm::LmTrainer trainer = trained(c, 0.01f, 8);
+  moe::lm::LmTrainer trainer = trained_deepseek(c, 0.01f, 8);
   const std::vector<float>& bias = trainer.selection_bias();  // [L, E]
   CHECK(std::any_of(bias.begin(), bias.end(), [](float b) { return b != 0.0f; }));
 
@@ -137,7 +138,7 @@ TEST_CASE(
 
 TEST_CASE("lm deepseek: softmax top-k without renormalising, with a shared expert, round-trips") {
   const moe::lm::LmConfig c = deepseek_config(moe::RouterKind::softmax_topk);
-  moe::lm::LmTrainer trainer = trained(c, 0.0f, 4);
+  moe::lm::LmTrainer trainer = trained_deepseek(c, 0.0f, 4);
   const moe::lm::LmCheckpointFiles files = files_of(c, trainer.weights());
   const json config = json::parse(files.config_json);
   CHECK(config["scoring_func"] == "softmax");
@@ -163,7 +164,8 @@ TEST_CASE("lm deepseek: bad folders are errors naming the tensor or field") {
   }
   auto bytes = moe::lm::safetensors_write(without, {});
   REQUIRE(bytes.ok());
-  CHECK(load_error(files.config_json, bytes.value()) == "weights: missing 1 tensor: " + bias0);
+  CHECK(deepseek_load_error(files.config_json, bytes.value()) ==
+        "weights: missing 1 tensor: " + bias0);
 
   for (auto& t : tensors) {
     if (t.name == bias0) {
@@ -173,7 +175,7 @@ TEST_CASE("lm deepseek: bad folders are errors naming the tensor or field") {
   }
   bytes = moe::lm::safetensors_write(tensors, {});
   REQUIRE(bytes.ok());
-  CHECK(load_error(files.config_json, bytes.value()) ==
+  CHECK(deepseek_load_error(files.config_json, bytes.value()) ==
         "weights." + bias0 + ": expected shape [5], got [3]");
 
   struct Bad {
@@ -198,11 +200,11 @@ TEST_CASE("lm deepseek: bad folders are errors naming the tensor or field") {
   for (const Bad& b : cases) {
     json config = json::parse(files.config_json);
     config[b.field] = b.value;
-    CHECK(load_error(config.dump(), files.safetensors) == b.message);
+    CHECK(deepseek_load_error(config.dump(), files.safetensors) == b.message);
   }
   json no_scoring = json::parse(files.config_json);
   no_scoring.erase("scoring_func");
-  CHECK(load_error(no_scoring.dump(), files.safetensors) ==
+  CHECK(deepseek_load_error(no_scoring.dump(), files.safetensors) ==
         "config.scoring_func: must be \"softmax\" or \"sigmoid\", got nothing");
 
   // Mixtral has no shared expert: the name says which model loads the folder.

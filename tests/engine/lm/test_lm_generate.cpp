@@ -12,11 +12,6 @@
 
 namespace {
 
-moe::lm::LmModel small_model(uint64_t seed) {
-  const moe::lm::LmConfig c = moe_test::small_lm_config();
-  return moe::lm::LmModel(c, moe::lm::lm_weights_init_seeded(c, seed));
-}
-
 std::vector<int32_t> generate(moe::lm::LmModel& m, const std::vector<int32_t>& prompt,
                               const moe::lm::GenerateOptions& o) {
   auto r = moe::lm::lm_generate(m, prompt, o);
@@ -35,7 +30,7 @@ std::string generate_error(moe::lm::LmModel& m, const std::vector<int32_t>& prom
 TEST_CASE("lm generate: greedy with the KV cache equals the full-forward argmax loop") {
   for (uint64_t seed : {1u, 2u, 3u}) {
     CAPTURE(seed);
-    moe::lm::LmModel model = small_model(seed);
+    moe::lm::LmModel model = moe_test::small_lm_model(seed);
     const std::vector<int32_t> prompt = {5, 17, 3, 28, 0};
     moe::lm::GenerateOptions o;
     o.max_new_tokens = 20;
@@ -55,7 +50,7 @@ TEST_CASE("lm generate: greedy with the KV cache equals the full-forward argmax 
 }
 
 TEST_CASE("lm generate: sampling is deterministic for a seed; top_p near 0 is greedy") {
-  moe::lm::LmModel model = small_model(9);
+  moe::lm::LmModel model = moe_test::small_lm_model(9);
   const std::vector<int32_t> prompt = {1, 2, 3};
   moe::lm::GenerateOptions o;
   o.max_new_tokens = 24;
@@ -106,7 +101,7 @@ TEST_CASE("lm generate: draws follow softmax(logits / temperature) within the nu
 }
 
 TEST_CASE("lm generate: bad options and prompts are errors naming them") {
-  moe::lm::LmModel model = small_model(1);
+  moe::lm::LmModel model = moe_test::small_lm_model(1);
   moe::lm::GenerateOptions o;
   CHECK(generate_error(model, {}, o) == "prompt: must hold at least one token id");
   CHECK(generate_error(model, {1, 40}, o) ==

@@ -29,9 +29,9 @@ using nlohmann::json;
 
 // tests/engine/fixtures: embedded at /fixtures in the wasm suite (CMakeLists.txt).
 #ifdef __EMSCRIPTEN__
-const std::string kFixture = "/fixtures/lm_train_losses.json";
+const std::string kLossesFixture = "/fixtures/lm_train_losses.json";
 #else
-const std::string kFixture =
+const std::string kLossesFixture =
     std::string(MOE_ORACLE_LM_DIR) + "/../engine/fixtures/lm_train_losses.json";
 #endif
 constexpr int kSteps = 100;
@@ -87,19 +87,19 @@ TEST_CASE("lm native vs wasm: the first 100 training losses match the native fix
 
 #ifndef __EMSCRIPTEN__
   if (const char* write = std::getenv("MOE_WRITE_FIXTURES"); write && std::string(write) == "1") {
-    std::ofstream f(kFixture);
+    std::ofstream f(kLossesFixture);
     f << json{{"written_by",
                "MOE_WRITE_FIXTURES=1 build/native/moe_tests -tc=\"lm native vs wasm*\""},
               {"losses", losses}}
              .dump(1)
       << "\n";
     REQUIRE(static_cast<bool>(f));
-    MESSAGE("wrote " << kFixture);
+    MESSAGE("wrote " << kLossesFixture);
     return;
   }
 #endif
-  const std::string text = moe_test::read_text_file(kFixture);
-  REQUIRE_MESSAGE(!text.empty(), "cannot read " << kFixture);
+  const std::string text = moe_test::read_text_file(kLossesFixture);
+  REQUIRE_MESSAGE(!text.empty(), "cannot read " << kLossesFixture);
   const json fixture = json::parse(text);
   REQUIRE(fixture["losses"].size() == kSteps);
   std::vector<double> want(kSteps);

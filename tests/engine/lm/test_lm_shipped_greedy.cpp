@@ -25,10 +25,10 @@ using nlohmann::json;
 // Embedded at /models/moe-lm and /fixtures in the wasm suite (CMakeLists.txt).
 #ifdef __EMSCRIPTEN__
 const std::string kModel = "/models/moe-lm";
-const std::string kFixture = "/fixtures/moe_lm_greedy.json";
+const std::string kGreedyFixture = "/fixtures/moe_lm_greedy.json";
 #else
 const std::string kModel = std::string(MOE_ORACLE_LM_DIR) + "/../../web/public/models/moe-lm";
-const std::string kFixture =
+const std::string kGreedyFixture =
     std::string(MOE_ORACLE_LM_DIR) + "/../engine/fixtures/moe_lm_greedy.json";
 #endif
 constexpr int kNewTokens = 24;
@@ -70,7 +70,7 @@ TEST_CASE("lm shipped greedy: the shipped MoE decodes to the native tokens") {
   }
 #ifndef __EMSCRIPTEN__
   if (const char* write = std::getenv("MOE_WRITE_FIXTURES"); write && std::string(write) == "1") {
-    std::ofstream f(kFixture);
+    std::ofstream f(kGreedyFixture);
     f << json{{"written_by",
                "MOE_WRITE_FIXTURES=1 build/native/moe_tests -tc=\"lm shipped greedy*\""},
               {"model", "web/public/models/moe-lm"},
@@ -82,8 +82,8 @@ TEST_CASE("lm shipped greedy: the shipped MoE decodes to the native tokens") {
     return;
   }
 #endif
-  const std::string text = moe_test::read_text_file(kFixture);
-  REQUIRE_MESSAGE(!text.empty(), "cannot read " << kFixture);
+  const std::string text = moe_test::read_text_file(kGreedyFixture);
+  REQUIRE_MESSAGE(!text.empty(), "cannot read " << kGreedyFixture);
   const json fixture = json::parse(text);
   REQUIRE(fixture["cases"].size() == cases.size());
   for (size_t i = 0; i < cases.size(); ++i) {

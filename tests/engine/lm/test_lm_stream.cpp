@@ -12,11 +12,6 @@
 
 namespace {
 
-moe::lm::LmModel small_model(uint64_t seed) {
-  const moe::lm::LmConfig c = moe_test::small_lm_config();
-  return moe::lm::LmModel(c, moe::lm::lm_weights_init_seeded(c, seed));
-}
-
 moe::lm::LmStream start(moe::lm::LmModel& m, const std::vector<int32_t>& prompt,
                         const moe::lm::GenerateOptions& o) {
   auto r = moe::lm::LmStream::start(m, prompt, o);
@@ -37,7 +32,7 @@ std::vector<int32_t> drain(moe::lm::LmStream& s) {
 }  // namespace
 
 TEST_CASE("lm stream: the same tokens as lm_generate, greedy and seeded top-p") {
-  moe::lm::LmModel model = small_model(3);
+  moe::lm::LmModel model = moe_test::small_lm_model(3);
   const std::vector<int32_t> prompt = {4, 9, 22, 1};
   for (const moe::lm::GenerateOptions& o : moe_test::greedy_and_sampled(18, 1.3f, 0.85f, 77)) {
     CAPTURE(o.greedy);
@@ -65,7 +60,7 @@ TEST_CASE("lm stream: the oracle cases' greedy tokens") {
 }
 
 TEST_CASE("lm stream: each token's trace is the routing of its row in a full forward") {
-  moe::lm::LmModel model = small_model(5);
+  moe::lm::LmModel model = moe_test::small_lm_model(5);
   std::vector<int32_t> seq = {7, 3, 3, 12};
   moe::lm::GenerateOptions o;
   o.max_new_tokens = 6;
@@ -94,7 +89,7 @@ TEST_CASE("lm stream: each token's trace is the routing of its row in a full for
 }
 
 TEST_CASE("lm stream: bad requests fail before any work; next() after the last token is an error") {
-  moe::lm::LmModel model = small_model(1);
+  moe::lm::LmModel model = moe_test::small_lm_model(1);
   moe::lm::GenerateOptions o;
   auto error_of = [&](const std::vector<int32_t>& prompt) {
     auto r = moe::lm::LmStream::start(model, prompt, o);

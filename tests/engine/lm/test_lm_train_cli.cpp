@@ -22,11 +22,11 @@ namespace {
 using moe_test::write_text_file;
 using nlohmann::json;
 
-const moe_test::CliUnderTest lm_cli{moe::cli::run_lm, "moe_lm_train"};
+const moe_test::CliUnderTest lm_train_cli{moe::cli::run_lm, "moe_lm_train"};
 
 // Two domains of made-up text, a tokenizer of 300 ids trained on them, and the folder's path.
 std::string make_corpus() {
-  const std::string root = lm_cli.scratch("corpus");
+  const std::string root = lm_train_cli.scratch("corpus");
   std::string prose, code;
   for (int i = 0; i < 60; ++i) {
     prose += "the river runs past the mill and the miller sings " + std::to_string(i % 7) + ".\n";
@@ -65,9 +65,9 @@ json tiny_job(const std::string& root) {
 }
 
 moe_test::CliRun run_job(const json& job, const std::string& name) {
-  const std::string path = lm_cli.scratch("jobs") + "/" + name + ".json";
+  const std::string path = lm_train_cli.scratch("jobs") + "/" + name + ".json";
   write_text_file(path, job.dump());
-  return lm_cli.run({"train", path});
+  return lm_train_cli.run({"train", path});
 }
 
 std::vector<json> lines(const std::string& out) {
@@ -86,8 +86,8 @@ std::vector<json> lines(const std::string& out) {
 TEST_CASE("moe lm train: chunk lines, held-out loss, a checkpoint that loads, and a log") {
   const std::string root = make_corpus();
   json job = tiny_job(root);
-  job["out"] = lm_cli.scratch("model");
-  job["log"] = lm_cli.scratch("model") + "/training_log.json";
+  job["out"] = lm_train_cli.scratch("model");
+  job["log"] = lm_train_cli.scratch("model") + "/training_log.json";
   const moe_test::CliRun r = run_job(job, "ok");
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -142,13 +142,13 @@ TEST_CASE("moe lm analyze --training-log: router saturation at the logged routin
   const std::string root = make_corpus();
   json job = tiny_job(root);
   job["routing_steps"] = {2, 4};
-  job["out"] = lm_cli.scratch("saturation_model");
-  job["log"] = lm_cli.scratch("saturation_model") + "/training_log.json";
+  job["out"] = lm_train_cli.scratch("saturation_model");
+  job["log"] = lm_train_cli.scratch("saturation_model") + "/training_log.json";
   const moe_test::CliRun trained = run_job(job, "saturation");
   INFO(trained.err);
   REQUIRE(trained.status == 0);
-  const moe_test::CliRun r = lm_cli.run({"analyze", job["out"], "--corpus", root, "--max-tokens",
-                                         "32", "--training-log", job["log"]});
+  const moe_test::CliRun r = lm_train_cli.run({"analyze", job["out"], "--corpus", root,
+                                               "--max-tokens", "32", "--training-log", job["log"]});
   INFO(r.err);
   REQUIRE(r.status == 0);
   const json s = json::parse(r.out)["router_saturation"];
@@ -175,10 +175,10 @@ TEST_CASE("moe lm analyze --training-log: router saturation at the logged routin
   }
 
   // A log without routing is refused, naming the file.
-  const std::string bare = lm_cli.scratch("jobs") + "/no_routing.json";
+  const std::string bare = lm_train_cli.scratch("jobs") + "/no_routing.json";
   write_text_file(bare, json{{"recipe", {{"seq_len", 16}}}}.dump());
   const moe_test::CliRun bad =
-      lm_cli.run({"analyze", job["out"], "--corpus", root, "--training-log", bare});
+      lm_train_cli.run({"analyze", job["out"], "--corpus", root, "--training-log", bare});
   CHECK(bad.status == 2);
   CHECK(bad.err == "error: --training-log: " + bare +
                        ": routing: missing (a training log of moe lm train, with recipe.seq_len "
@@ -194,7 +194,7 @@ TEST_CASE("moe lm train: the written config.json records the recipe's values") {
   job["steps"] = 1;
   job["routing_steps"] = json::array();
   job["dtype"] = "f16";
-  job["out"] = lm_cli.scratch("config_model");
+  job["out"] = lm_train_cli.scratch("config_model");
   const moe_test::CliRun r = run_job(job, "config");
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -234,7 +234,7 @@ TEST_CASE(
   job["model"]["n_shared_experts"] = 1;
   job["balancing"] = {{"seq_aux", 0.001}, {"bias_gamma", 0.01}};
   job["routing_steps"] = json::array();
-  job["out"] = lm_cli.scratch("deepseek_model");
+  job["out"] = lm_train_cli.scratch("deepseek_model");
   const moe_test::CliRun r = run_job(job, "deepseek");
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -256,7 +256,7 @@ TEST_CASE(
   json capacity = tiny_job(root);
   capacity["router_kind"] = "softmax_top1_capacity";
   capacity["model"]["num_experts_per_tok"] = 1;
-  capacity["out"] = lm_cli.scratch("capacity_model");
+  capacity["out"] = lm_train_cli.scratch("capacity_model");
   const moe_test::CliRun refused = run_job(capacity, "capacity");
   CHECK(refused.status == 2);
   CHECK(refused.err.find("out: a checkpoint cannot hold the capacity router "
@@ -290,7 +290,7 @@ TEST_CASE("moe lm train: bad TRAIN.json fields exit 2 naming the field") {
     json job = tiny_job(root);
     job.update(b.patch);
     const moe_test::CliRun r = run_job(job, b.name);
-    const std::string path = lm_cli.scratch("jobs") + "/" + b.name + ".json";
+    const std::string path = lm_train_cli.scratch("jobs") + "/" + b.name + ".json";
     CHECK(r.status == 2);
     CHECK(r.err == "error: " + path + ": " + b.message + "\n");
   }

@@ -1,4 +1,4 @@
-// What the page's trainer adds on top of LmTrainer's steps: text from the model being trained
+// What the page's trainer adds on top of LmTrainer's steps: text from the model being trained_lm
 // (LmTrainer::generate) and the TRAIN.json recipe shared with `moe lm train`
 // (lm_train_recipe.hpp). Tiny models and a synthetic token stream keep these fast in wasm.
 #include <string_view>
@@ -28,7 +28,7 @@ std::vector<int32_t> cycle_tokens(size_t n) {
   return t;
 }
 
-moe::lm::LmTrainer trained(const moe::lm::LmTrainConfig& c, int steps) {
+moe::lm::LmTrainer trained_lm(const moe::lm::LmTrainConfig& c, int steps) {
   moe::Result<moe::lm::LmTrainer> t = moe::lm::LmTrainer::create(c, cycle_tokens(500));
   REQUIRE_MESSAGE(t.ok(), (t.ok() ? "" : t.error().message()));
   (void)t.value().train_steps(steps);
@@ -38,7 +38,7 @@ moe::lm::LmTrainer trained(const moe::lm::LmTrainConfig& c, int steps) {
 }  // namespace
 
 TEST_CASE("lm train generate: the trainer writes what lm_generate writes on its weights") {
-  moe::lm::LmTrainer t = trained(small_config(), 12);
+  moe::lm::LmTrainer t = trained_lm(small_config(), 12);
   moe::lm::LmModel model(t.config().shape.config, t.weights());
   const std::vector<int32_t> prompt{2, 5, 3};
   for (const moe::lm::GenerateOptions& o : moe_test::greedy_and_sampled(12, 0.8f, 0.9f, 41)) {
@@ -54,7 +54,7 @@ TEST_CASE("lm train generate: the trainer writes what lm_generate writes on its 
 TEST_CASE("lm train generate: the text follows training, and bad requests name the field") {
   moe::lm::LmTrainConfig c = small_config();
   c.bias_gamma = 0.05f;  // the selection bias is part of the router the text is written with
-  moe::lm::LmTrainer t = trained(c, 30);
+  moe::lm::LmTrainer t = trained_lm(c, 30);
   moe::lm::GenerateOptions o;
   o.max_new_tokens = 10;
   moe::Result<std::vector<int32_t>> text = t.generate(std::vector<int32_t>{2, 5}, o);

@@ -69,7 +69,7 @@ std::string tensor_of(const LmParamLayout& at, size_t i) {
 }
 
 // Max over all entries of |analytic − central difference| / max(1, |analytic|).
-void check_gradient(const LmTrainShape& shape, const std::vector<double>& bias) {
+void check_lm_gradient(const LmTrainShape& shape, const std::vector<double>& bias) {
   const int B = 2, T = 5;
   const std::vector<int32_t> windows = random_windows(B, T, shape.config.vocab_size, 7);
   std::vector<double> params = random_params(shape, 3);
@@ -118,7 +118,7 @@ TEST_CASE("lm train: backward matches central differences for every parameter (M
   shape.coefs.switch_aux = 0.1;
   shape.coefs.z_loss = 0.01;
   REQUIRE(moe::lm::check_lm_train_shape(shape).ok());
-  check_gradient(shape, {});
+  check_lm_gradient(shape, {});
 }
 
 TEST_CASE(
@@ -130,7 +130,7 @@ TEST_CASE(
   std::vector<double> bias(2 * 4);
   moe::SplitMix64 rng(11);
   for (double& v : bias) v = 0.2 * rng.next_normal();
-  check_gradient(shape, bias);
+  check_lm_gradient(shape, bias);
 }
 
 TEST_CASE(
@@ -148,7 +148,7 @@ TEST_CASE(
   std::vector<double> bias(2 * 4);
   moe::SplitMix64 rng(13);
   for (double& v : bias) v = 0.2 * rng.next_normal();
-  check_gradient(shape, bias);
+  check_lm_gradient(shape, bias);
 
   // The shared expert is in the loss: its down projection of layer 1 has a non-zero gradient.
   const LmParamLayout at(shape);
@@ -172,7 +172,7 @@ TEST_CASE("lm train: backward matches central differences (Switch top-1 with cap
   shape.moe.capacity_factor = 1.0;  // C = floor(5/4) = 1: some tokens are dropped
   shape.coefs.switch_aux = 0.1;
   REQUIRE(moe::lm::check_lm_train_shape(shape).ok());
-  check_gradient(shape, {});
+  check_lm_gradient(shape, {});
 }
 
 TEST_CASE("lm train: the training loss equals next_token_loss on LmModel::forward's logits") {
@@ -230,5 +230,5 @@ TEST_CASE("lm train: backward matches central differences (dense variant, one ML
   c.num_local_experts = 1;
   c.num_experts_per_tok = 1;
   c.intermediate_size = 12;  // k·f of the MoE model: the same active FFN parameters
-  check_gradient(LmTrainShape::of(c), {});
+  check_lm_gradient(LmTrainShape::of(c), {});
 }

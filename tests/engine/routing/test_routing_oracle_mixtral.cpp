@@ -21,7 +21,7 @@ void check_topk_case(const std::string& name) {
   const SoftmaxTopk sel = softmax_topk(c.router_logits, c.tokens, c.experts, k, renormalise);
   REQUIRE_MESSAGE(sel.ok(), sel.error);
   check_equal(sel.topk_ids, ints(c.expected["topk_indices"]), "topk_indices");
-  check_close(sel.topk_weights, floats(c.expected["topk_weights"]), "topk_weights");
+  routing_test::check_close(sel.topk_weights, floats(c.expected["topk_weights"]), "topk_weights");
 
   const LoadBalancingLoss aux =
       mixtral_load_balancing_loss(c.router_logits, c.tokens, c.experts, k);

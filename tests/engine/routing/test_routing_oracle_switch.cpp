@@ -29,9 +29,9 @@ void check_switch_case(const std::string& name) {
   const SwitchTop1Capacity r =
       softmax_top1_capacity(c.router_logits, groups, tokens_per_group, experts, cap.value);
   REQUIRE_MESSAGE(r.ok(), r.error);
-  check_close(r.probs, floats(ex["router_probs"]), "router_probs");
+  routing_test::check_close(r.probs, floats(ex["router_probs"]), "router_probs");
   check_equal(r.expert_index, ints(ex["topk_indices"]), "topk_indices");
-  check_close(r.gate, floats(ex["topk_weights"]), "topk_weights");
+  routing_test::check_close(r.gate, floats(ex["topk_weights"]), "topk_weights");
   check_equal(r.dropped, ints(ex["dropped"]), "dropped");
   check_equal(r.expert_index_returned, ints(ex["expert_index_returned"]), "expert_index_returned");
   check_equal(r.counts_after_capacity, ints(ex["expert_token_counts"]), "expert_token_counts");

@@ -6,7 +6,6 @@
 // gate's backward against a finite difference of its forward, and Adam's first step.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -34,10 +33,6 @@ std::vector<float> transposed(const std::vector<float>& m, size_t rows, size_t c
 std::string shape_name(const char* op, size_t n, size_t m, size_t p) {
   return std::string(op) + " n=" + std::to_string(n) + " m=" + std::to_string(m) +
          " p=" + std::to_string(p);
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 using moe::train::TrainSimd;
@@ -118,7 +113,8 @@ TEST_CASE("f32_matmul_tn: c = aᵀ·b matches the scalar reference and the trans
         check_close(c, ref, 1e-5, 1e-5, what);
         const auto at = transposed(a, n, m), bt = transposed(b, n, p);
         moe::f32_matmul(at.data(), bt.data(), old.data(), m, n, p);
-        CHECK_MESSAGE(same_bits(c, old), what << ": differs from the transposed f32_matmul");
+        CHECK_MESSAGE(moe_test::same_bits(c, old),
+                      what << ": differs from the transposed f32_matmul");
       }
     }
   }
@@ -139,7 +135,8 @@ TEST_CASE("f32_matmul_nn: c = a·b matches the scalar reference and the transpos
         check_close(c, ref, 1e-5, 1e-5, what);
         const auto bt = transposed(b, m, p);
         moe::f32_matmul(a.data(), bt.data(), old.data(), n, m, p);
-        CHECK_MESSAGE(same_bits(c, old), what << ": differs from the transposed f32_matmul");
+        CHECK_MESSAGE(moe_test::same_bits(c, old),
+                      what << ": differs from the transposed f32_matmul");
       }
     }
   }
@@ -179,9 +176,9 @@ TEST_CASE("wide FMA products: one fma chain per element, within 2·γ_K·Σ|a·b
           const std::string what = std::string(moe::train::train_simd_name(w)) +
                                    " M=" + std::to_string(M) + " K=" + std::to_string(K) +
                                    " P=" + std::to_string(P);
-          CHECK_MESSAGE(same_bits(tn, fma_chain(M, K, P, tn_a, kp_b)), "tn " << what);
-          CHECK_MESSAGE(same_bits(nn, fma_chain(M, K, P, nn_a, kp_b)), "nn " << what);
-          CHECK_MESSAGE(same_bits(nt, fma_chain(M, K, P, nn_a, nt_b)), "nt " << what);
+          CHECK_MESSAGE(moe_test::same_bits(tn, fma_chain(M, K, P, tn_a, kp_b)), "tn " << what);
+          CHECK_MESSAGE(moe_test::same_bits(nn, fma_chain(M, K, P, nn_a, kp_b)), "nn " << what);
+          CHECK_MESSAGE(moe_test::same_bits(nt, fma_chain(M, K, P, nn_a, nt_b)), "nt " << what);
           check_fma_vs_mul_add(tn, tn0, abs_sums(M, K, P, tn_a, kp_b), K, "tn " + what);
           check_fma_vs_mul_add(nn, nn0, abs_sums(M, K, P, nn_a, kp_b), K, "nn " + what);
           check_fma_vs_mul_add(nt, nt0, abs_sums(M, K, P, nn_a, nt_b), K, "nt " + what);

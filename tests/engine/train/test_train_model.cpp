@@ -22,7 +22,7 @@ using Problem = moe_test::GradProblem;
 using moe_test::grad_problem_loss;
 
 // The top-k routers' problem: a zero selection bias, random for the one router that uses it.
-Problem make_problem(RouterKind router, moe::ExpertKind kind, uint64_t seed) {
+Problem make_model_problem(RouterKind router, moe::ExpertKind kind, uint64_t seed) {
   const ModelShape shape{5, 6, 4, 2, router, kind, moe::Activation::gelu};
   return moe_test::make_grad_problem(shape, seed,
                                      router == RouterKind::sigmoid_grouped_topk_bias
@@ -52,13 +52,13 @@ double selection_margin(const Problem& p, const moe::train::Workspace<double>& w
 }
 
 // Central differences on every parameter; returns the number of coordinates compared.
-void check_gradient(RouterKind router, moe::ExpertKind kind, const LossCoefs& coefs,
-                    const char* what) {
+void check_model_gradient(RouterKind router, moe::ExpertKind kind, const LossCoefs& coefs,
+                          const char* what) {
   // Pick a seed whose routing is well away from ties, so a perturbation cannot flip it.
   Problem p;
   moe::train::Workspace<double> ws;
   for (uint64_t seed = 1;; ++seed) {
-    p = make_problem(router, kind, seed);
+    p = make_model_problem(router, kind, seed);
     grad_problem_loss(p, coefs, ws);
     if (selection_margin(p, ws) > 1e-3) break;
     REQUIRE(seed < 50);
@@ -110,7 +110,7 @@ TEST_CASE("train model: analytic gradients match central differences for every l
   for (RouterKind router : {RouterKind::softmax_topk, RouterKind::softmax_topk_renorm,
                             RouterKind::sigmoid_grouped_topk_bias}) {
     for (moe::ExpertKind kind : {moe::ExpertKind::swiglu, moe::ExpertKind::mlp}) {
-      for (const auto& term : terms) check_gradient(router, kind, term.coefs, term.name);
+      for (const auto& term : terms) check_model_gradient(router, kind, term.coefs, term.name);
     }
   }
 }
@@ -119,7 +119,7 @@ TEST_CASE("train model: the float (SIMD) pass agrees with the double pass") {
   for (RouterKind router :
        {RouterKind::softmax_topk_renorm, RouterKind::sigmoid_grouped_topk_bias}) {
     INFO("router " << moe::to_string(router));
-    moe_test::check_float_matches_double(make_problem(router, moe::ExpertKind::swiglu, 3),
+    moe_test::check_float_matches_double(make_model_problem(router, moe::ExpertKind::swiglu, 3),
                                          {0.1, 0.01, 0.1, 0.1});
   }
 }

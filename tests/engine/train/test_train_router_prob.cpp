@@ -14,7 +14,7 @@ using moe::Result;
 
 namespace {
 
-Trainer make_trainer(const std::string& json) {
+Trainer make_layer_trainer(const std::string& json) {
   Result<TrainConfig> config = parse_train_config(json);
   REQUIRE_MESSAGE(config.ok(), (config.ok() ? "" : config.error().message()));
   Result<Trainer> trainer = Trainer::create(config.value());
@@ -31,9 +31,9 @@ double sum(const float* v, int n) {
 TEST_CASE("router_prob: each step's P sums to 1, for softmax and sigmoid routers") {
   for (const char* router : {"softmax_topk", "softmax_topk_renorm", "sigmoid_grouped_topk_bias"}) {
     CAPTURE(router);
-    Trainer tr = make_trainer(std::string(R"({"task": "tokens", "num_experts": 6, "top_k": 2,
+    Trainer tr = make_layer_trainer(std::string(R"({"task": "tokens", "num_experts": 6, "top_k": 2,
         "d_model": 8, "d_ff": 8, "batch": 64, "router_kind": ")") +
-                              router + R"("})");
+                                    router + R"("})");
     const ChunkResult r = tr.run(5);
     REQUIRE(r.router_prob.size() == 5u * 6u);
     for (int s = 0; s < r.steps; ++s) {
@@ -47,7 +47,7 @@ TEST_CASE("router_prob: each step's P sums to 1, for softmax and sigmoid routers
 }
 
 TEST_CASE("switch_term: per-expert E·f·P adds up to the Switch loss the model computes") {
-  Trainer tr = make_trainer(R"({"task": "tokens", "num_experts": 8, "top_k": 1, "d_model": 16,
+  Trainer tr = make_layer_trainer(R"({"task": "tokens", "num_experts": 8, "top_k": 1, "d_model": 16,
       "d_ff": 32, "batch": 128, "router_init_scale": 0.1, "router_skew": 0.05,
       "balancing": {"kind": "switch_aux", "alpha": 0.01}})");
   tr.run(40);
@@ -63,7 +63,8 @@ TEST_CASE("switch_term: per-expert E·f·P adds up to the Switch loss the model 
 TEST_CASE("router_prob: a zero router gives P = 1/E and Switch terms 1/k on the first k experts") {
   // All logits 0: q[t,e] = 1/E for every token; the tied top-k goes to experts 0..k-1, so
   // f_e = 1/k for those and 0 for the rest, and E · f_e · P_e = E · (1/k) · (1/E) = 1/k.
-  Trainer tr = make_trainer(R"({"task": "clusters", "num_experts": 4, "top_k": 2, "d_model": 4,
+  Trainer tr =
+      make_layer_trainer(R"({"task": "clusters", "num_experts": 4, "top_k": 2, "d_model": 4,
       "d_ff": 4, "router_init_scale": 0})");
   const TrainStats st = tr.stats();
   for (int e = 0; e < 4; ++e) CHECK(st.router_prob[e] == doctest::Approx(0.25));
@@ -76,11 +77,13 @@ TEST_CASE("router_prob: a zero router gives P = 1/E and Switch terms 1/k on the 
 }
 
 TEST_CASE("selection_bias: zeros without bias balancing, multiples of γ with it") {
-  Trainer plain = make_trainer(R"({"task": "tokens", "num_experts": 4, "top_k": 2, "d_model": 8,
+  Trainer plain =
+      make_layer_trainer(R"({"task": "tokens", "num_experts": 4, "top_k": 2, "d_model": 8,
       "d_ff": 8, "batch": 64})");
   CHECK(plain.run(3).selection_bias == std::vector<float>(4, 0.0f));
 
-  Trainer biased = make_trainer(R"({"task": "tokens", "num_experts": 4, "top_k": 2, "d_model": 8,
+  Trainer biased =
+      make_layer_trainer(R"({"task": "tokens", "num_experts": 4, "top_k": 2, "d_model": 8,
       "d_ff": 8, "batch": 64, "router_kind": "sigmoid_grouped_topk_bias",
       "balancing": {"kind": "aux_free_bias", "gamma": 0.25}})");
   const ChunkResult r = biased.run(3);

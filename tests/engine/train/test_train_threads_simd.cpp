@@ -6,7 +6,6 @@
 // AVX2, only the cases that exist there run.
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -27,10 +26,6 @@ std::vector<float> seeded(size_t n, uint64_t seed) {
     v[i] = static_cast<float>(static_cast<int64_t>(seed >> 40) % 2001 - 1000) / 997.0f;
   }
   return v;
-}
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
 // The widths to compare: the baseline and every wider one this CPU runs.
@@ -93,9 +88,9 @@ TEST_CASE("train products: every thread count gives one thread's bits; AVX2 and 
         INFO(moe::train::train_simd_name(w) << ", " << t << " threads");
         const moe::train::TrainThreadsScope scope(t);
         const Products p = run_products(s[0], s[1], s[2]);
-        CHECK(same_bits(p.tn, one.tn));
-        CHECK(same_bits(p.nn, one.nn));
-        CHECK(same_bits(p.nt, one.nt));
+        CHECK(moe_test::same_bits(p.tn, one.tn));
+        CHECK(moe_test::same_bits(p.nn, one.nn));
+        CHECK(moe_test::same_bits(p.nt, one.nt));
       }
       if (w == TrainSimd::baseline) continue;
       if (first_wide.tn.empty()) {
@@ -103,9 +98,9 @@ TEST_CASE("train products: every thread count gives one thread's bits; AVX2 and 
         continue;
       }
       INFO(moe::train::train_simd_name(w) << " against avx2");
-      CHECK(same_bits(one.tn, first_wide.tn));
-      CHECK(same_bits(one.nn, first_wide.nn));
-      CHECK(same_bits(one.nt, first_wide.nt));
+      CHECK(moe_test::same_bits(one.tn, first_wide.tn));
+      CHECK(moe_test::same_bits(one.nn, first_wide.nn));
+      CHECK(moe_test::same_bits(one.nt, first_wide.nt));
     }
   }
 }
@@ -142,14 +137,14 @@ TEST_CASE("lm train: 20 steps give the same bits on 1 and 2 threads, within 1e-4
     for (int threads = 2; threads <= most_threads(); ++threads) {
       INFO(moe::train::train_simd_name(w) << ", " << threads << " threads");
       const auto other = run(threads, w);
-      CHECK(other.first == one.first);             // every step's loss, exactly
-      CHECK(same_bits(other.second, one.second));  // every weight after 20 steps
+      CHECK(other.first == one.first);                       // every step's loss, exactly
+      CHECK(moe_test::same_bits(other.second, one.second));  // every weight after 20 steps
     }
     if (w == TrainSimd::baseline) continue;
     INFO(moe::train::train_simd_name(w));
     if (!wide.empty()) {  // AVX-512 against AVX2: the same fma chains
       CHECK(one.first == wide.front().first);
-      CHECK(same_bits(one.second, wide.front().second));
+      CHECK(moe_test::same_bits(one.second, wide.front().second));
     }
     wide.push_back(one);
     for (size_t s = 0; s < one.first.size(); ++s) {
