@@ -14,15 +14,15 @@ constexpr int64_t kMaxCommLayers = 4096;               // layers
 constexpr double kMaxBytesPerValue = 16;               // bytes_per_value
 constexpr double kMaxParams = 1e18;                    // total_params
 
-Error field_error(const std::string& field, const std::string& reason) {
+Error comm_error(const std::string& field, const std::string& reason) {
   return Error{"comm." + field, reason};
 }
 
 // `lo <= value <= hi`, or an error naming the field and the value found.
-bool check_range(const char* field, int64_t value, int64_t lo, int64_t hi, Error& out) {
+bool comm_in_range(const char* field, int64_t value, int64_t lo, int64_t hi, Error& out) {
   if (value < lo || value > hi) {
-    out = field_error(field, "must be between " + std::to_string(lo) + " and " +
-                                 std::to_string(hi) + ", got " + std::to_string(value));
+    out = comm_error(field, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                                ", got " + std::to_string(value));
     return false;
   }
   return true;
@@ -30,35 +30,35 @@ bool check_range(const char* field, int64_t value, int64_t lo, int64_t hi, Error
 
 // Checks every field; on success the routing can be counted without further checks.
 bool validate(const CommSpec& s, Error& err) {
-  if (!check_range("num_experts", s.num_experts, 1, kMaxCommExperts, err) ||
-      !check_range("devices", s.devices, 1, s.num_experts, err) ||
-      !check_range("d_model", s.d_model, 1, kMaxCommDim, err) ||
-      !check_range("layers", s.layers, 1, kMaxCommLayers, err) ||
-      !check_range("tokens", s.tokens, 0, kMaxCommTokens, err) ||
-      !check_range("top_k", s.top_k, 1, s.num_experts, err)) {
+  if (!comm_in_range("num_experts", s.num_experts, 1, kMaxCommExperts, err) ||
+      !comm_in_range("devices", s.devices, 1, s.num_experts, err) ||
+      !comm_in_range("d_model", s.d_model, 1, kMaxCommDim, err) ||
+      !comm_in_range("layers", s.layers, 1, kMaxCommLayers, err) ||
+      !comm_in_range("tokens", s.tokens, 0, kMaxCommTokens, err) ||
+      !comm_in_range("top_k", s.top_k, 1, s.num_experts, err)) {
     return false;
   }
   if (s.num_experts % s.devices != 0) {
-    err = field_error("devices", "must divide num_experts (" + std::to_string(s.num_experts) +
-                                     ") so every device holds the same number of experts, got " +
-                                     std::to_string(s.devices));
+    err = comm_error("devices", "must divide num_experts (" + std::to_string(s.num_experts) +
+                                    ") so every device holds the same number of experts, got " +
+                                    std::to_string(s.devices));
     return false;
   }
   if (!std::isfinite(s.bytes_per_value) || s.bytes_per_value <= 0 ||
       s.bytes_per_value > kMaxBytesPerValue) {
-    err = field_error("bytes_per_value",
-                      "must be > 0 and <= 16, got " + std::to_string(s.bytes_per_value));
+    err = comm_error("bytes_per_value",
+                     "must be > 0 and <= 16, got " + std::to_string(s.bytes_per_value));
     return false;
   }
   const size_t slots = static_cast<size_t>(s.tokens) * s.top_k;
   if (s.topk_ids.size() != slots) {
-    err = field_error("topk_ids", "must hold tokens · top_k = " + std::to_string(slots) +
-                                      " ids, got " + std::to_string(s.topk_ids.size()));
+    err = comm_error("topk_ids", "must hold tokens · top_k = " + std::to_string(slots) +
+                                     " ids, got " + std::to_string(s.topk_ids.size()));
     return false;
   }
   for (size_t i = 0; i < slots; ++i) {
     if (s.topk_ids[i] < -1 || s.topk_ids[i] >= s.num_experts) {
-      err = field_error(
+      err = comm_error(
           "topk_ids[" + std::to_string(i / s.top_k) + "][" + std::to_string(i % s.top_k) + "]",
           "must be -1 (dropped) or an expert 0.." + std::to_string(s.num_experts - 1) + ", got " +
               std::to_string(s.topk_ids[i]));
@@ -66,22 +66,22 @@ bool validate(const CommSpec& s, Error& err) {
     }
   }
   if (!s.kept.empty() && s.kept.size() != slots) {
-    err = field_error("kept", "must be empty or hold tokens · top_k = " + std::to_string(slots) +
-                                  " flags, got " + std::to_string(s.kept.size()));
+    err = comm_error("kept", "must be empty or hold tokens · top_k = " + std::to_string(slots) +
+                                 " flags, got " + std::to_string(s.kept.size()));
     return false;
   }
   if (!s.token_device.empty()) {
     if (s.token_device.size() != static_cast<size_t>(s.tokens)) {
-      err = field_error("token_device", "must be empty or hold one device per token (" +
-                                            std::to_string(s.tokens) + "), got " +
-                                            std::to_string(s.token_device.size()));
+      err = comm_error("token_device", "must be empty or hold one device per token (" +
+                                           std::to_string(s.tokens) + "), got " +
+                                           std::to_string(s.token_device.size()));
       return false;
     }
     for (int t = 0; t < s.tokens; ++t) {
       if (s.token_device[t] < 0 || s.token_device[t] >= s.devices) {
-        err = field_error("token_device[" + std::to_string(t) + "]",
-                          "must be a device 0.." + std::to_string(s.devices - 1) + ", got " +
-                              std::to_string(s.token_device[t]));
+        err = comm_error("token_device[" + std::to_string(t) + "]",
+                         "must be a device 0.." + std::to_string(s.devices - 1) + ", got " +
+                             std::to_string(s.token_device[t]));
         return false;
       }
     }

@@ -14,18 +14,18 @@ constexpr int64_t kMaxCostExperts = int64_t{1} << 16;  // num_experts
 constexpr int64_t kMaxCostLayers = 4096;               // layers
 constexpr int64_t kMaxShared = int64_t{1} << 50;       // shared_params (~1.1e15)
 
-Error field_error(const std::string& field, const std::string& reason) {
+Error cost_error(const std::string& field, const std::string& reason) {
   return Error{"cost." + field, reason};
 }
 
 // `lo <= value <= hi`, or an error naming the field and the value found.
-bool check_range(const char* field, int64_t value, int64_t lo, int64_t hi, Error& out) {
+bool cost_in_range(const char* field, int64_t value, int64_t lo, int64_t hi, Error& out) {
   if (value < lo) {
-    out = field_error(field, "must be >= " + std::to_string(lo) + ", got " + std::to_string(value));
+    out = cost_error(field, "must be >= " + std::to_string(lo) + ", got " + std::to_string(value));
     return false;
   }
   if (value > hi) {
-    out = field_error(field, "must be <= " + std::to_string(hi) + ", got " + std::to_string(value));
+    out = cost_error(field, "must be <= " + std::to_string(hi) + ", got " + std::to_string(value));
     return false;
   }
   return true;
@@ -35,17 +35,17 @@ bool check_range(const char* field, int64_t value, int64_t lo, int64_t hi, Error
 
 Result<CostReport> layer_cost(const CostConfig& c) {
   Error err;
-  if (!check_range("d_model", c.d_model, 1, kMaxCostDim, err) ||
-      !check_range("d_ff", c.d_ff, 1, kMaxCostDim, err) ||
-      !check_range("num_experts", c.num_experts, 1, kMaxCostExperts, err) ||
-      !check_range("layers", c.layers, 1, kMaxCostLayers, err) ||
-      !check_range("shared_params", c.shared_params, 0, kMaxShared, err)) {
+  if (!cost_in_range("d_model", c.d_model, 1, kMaxCostDim, err) ||
+      !cost_in_range("d_ff", c.d_ff, 1, kMaxCostDim, err) ||
+      !cost_in_range("num_experts", c.num_experts, 1, kMaxCostExperts, err) ||
+      !cost_in_range("layers", c.layers, 1, kMaxCostLayers, err) ||
+      !cost_in_range("shared_params", c.shared_params, 0, kMaxShared, err)) {
     return err;
   }
   if (c.top_k < 1 || c.top_k > c.num_experts) {
-    return field_error("top_k", "must be between 1 and num_experts (" +
-                                    std::to_string(c.num_experts) + "), got " +
-                                    std::to_string(c.top_k));
+    return cost_error("top_k", "must be between 1 and num_experts (" +
+                                   std::to_string(c.num_experts) + "), got " +
+                                   std::to_string(c.top_k));
   }
   // The caps above still allow 3·2^20·2^20·2^16·2^12 = 3·2^68 parameters, beyond int64: the
   // sums are formed in double and checked against the int64 range before converting.
@@ -61,7 +61,7 @@ Result<CostReport> layer_cost(const CostConfig& c) {
   const double total = static_cast<double>(c.layers) * layer_total + c.shared_params;
   const double active = static_cast<double>(c.layers) * layer_active + c.shared_params;
   if (total > 9.0e18) {
-    return field_error("total_params", "must stay below 9e18, got " + std::to_string(total));
+    return cost_error("total_params", "must stay below 9e18, got " + std::to_string(total));
   }
   r.total_params = static_cast<int64_t>(total);
   r.active_params = static_cast<int64_t>(active);
@@ -74,19 +74,18 @@ Result<CostReport> layer_cost(const CostConfig& c) {
 Result<ActiveSolve> solve_active_from_total(double total_params, double shared_fraction,
                                             int64_t num_experts, int64_t top_k) {
   if (!std::isfinite(total_params) || total_params <= 0 || total_params > 1e16) {
-    return field_error("total_params",
-                       "must be a number in (0, 1e16], got " + std::to_string(total_params));
+    return cost_error("total_params",
+                      "must be a number in (0, 1e16], got " + std::to_string(total_params));
   }
   if (!std::isfinite(shared_fraction) || shared_fraction < 0 || shared_fraction >= 1) {
-    return field_error("shared_fraction",
-                       "must be in [0, 1), got " + std::to_string(shared_fraction));
+    return cost_error("shared_fraction",
+                      "must be in [0, 1), got " + std::to_string(shared_fraction));
   }
   Error err;
-  if (!check_range("num_experts", num_experts, 1, kMaxCostExperts, err)) return err;
+  if (!cost_in_range("num_experts", num_experts, 1, kMaxCostExperts, err)) return err;
   if (top_k < 1 || top_k > num_experts) {
-    return field_error("top_k", "must be between 1 and num_experts (" +
-                                    std::to_string(num_experts) + "), got " +
-                                    std::to_string(top_k));
+    return cost_error("top_k", "must be between 1 and num_experts (" + std::to_string(num_experts) +
+                                   "), got " + std::to_string(top_k));
   }
   ActiveSolve s;
   s.total_params = total_params;

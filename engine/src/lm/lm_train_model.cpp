@@ -20,7 +20,7 @@ using train::linalg::mm_nn;
 using train::linalg::mm_nt;
 using train::linalg::mm_tn;
 
-size_t sz(int64_t n) {
+size_t to_size(int64_t n) {
   return static_cast<size_t>(n);
 }
 
@@ -48,7 +48,7 @@ void for_each_window(int B, LmAttentionScratch<Real>& own, const Part& part) {
 void copy_block_to_flat(const LayerWeights& w, const train::ModelShape& s, float* dst) {
   std::copy(w.router.begin(), w.router.end(), dst);
   for (int e = 0; e < s.num_experts; ++e) {
-    const ExpertWeights& x = w.experts[sz(e)];
+    const ExpertWeights& x = w.experts[to_size(e)];
     std::copy(x.w1.begin(), x.w1.end(), dst + s.w1_offset(e));
     std::copy(x.w3.begin(), x.w3.end(), dst + s.w3_offset(e));
     std::copy(x.w2.begin(), x.w2.end(), dst + s.w2_offset(e));
@@ -58,10 +58,10 @@ void copy_block_to_flat(const LayerWeights& w, const train::ModelShape& s, float
 LayerWeights block_from_flat(const float* src, const train::ModelShape& s) {
   LayerWeights w;
   const size_t m = s.matrix_size();
-  w.router.assign(src, src + sz(s.num_experts) * sz(s.d_model));
-  w.experts.resize(sz(s.num_experts));
+  w.router.assign(src, src + to_size(s.num_experts) * to_size(s.d_model));
+  w.experts.resize(to_size(s.num_experts));
   for (int e = 0; e < s.num_experts; ++e) {
-    ExpertWeights& x = w.experts[sz(e)];
+    ExpertWeights& x = w.experts[to_size(e)];
     x.w1.assign(src + s.w1_offset(e), src + s.w1_offset(e) + m);
     x.w3.assign(src + s.w3_offset(e), src + s.w3_offset(e) + m);
     x.w2.assign(src + s.w2_offset(e), src + s.w2_offset(e) + m);
@@ -93,12 +93,12 @@ LmTrainShape LmTrainShape::of(const LmConfig& config) {
 
 LmParamLayout::LmParamLayout(const LmTrainShape& shape) {
   const LmConfig& c = shape.config;
-  const size_t V = sz(c.vocab_size), d = sz(c.hidden_size);
-  const size_t qd = sz(c.q_dim()), kvd = sz(c.kv_dim());
+  const size_t V = to_size(c.vocab_size), d = to_size(c.hidden_size);
+  const size_t qd = to_size(c.q_dim()), kvd = to_size(c.kv_dim());
   size_t at = 0;
   embed = at;
   at += V * d;
-  layers.resize(sz(c.num_hidden_layers));
+  layers.resize(to_size(c.num_hidden_layers));
   for (Layer& l : layers) {
     l.attn_norm = at;
     at += d;
@@ -155,7 +155,7 @@ std::vector<float> lm_params_from_weights(const LmWeights& w, const LmTrainShape
     copy_block_to_flat(L.moe, shape.moe, &p[o.moe]);
     if (shape.has_shared()) {  // a zero gate row (never read: gate 1), then w1, w3, w2
       LayerWeights shared;
-      shared.router.assign(sz(shape.config.hidden_size), 0.0f);
+      shared.router.assign(to_size(shape.config.hidden_size), 0.0f);
       shared.experts = {L.moe.shared_expert};
       copy_block_to_flat(shared, shape.shared, &p[o.shared]);
     }
@@ -168,8 +168,8 @@ std::vector<float> lm_params_from_weights(const LmWeights& w, const LmTrainShape
 LmWeights lm_weights_from_params(const float* p, const LmTrainShape& shape) {
   const LmParamLayout at(shape);
   const LmConfig& c = shape.config;
-  const size_t V = sz(c.vocab_size), d = sz(c.hidden_size);
-  const size_t qd = sz(c.q_dim()), kvd = sz(c.kv_dim());
+  const size_t V = to_size(c.vocab_size), d = to_size(c.hidden_size);
+  const size_t qd = to_size(c.q_dim()), kvd = to_size(c.kv_dim());
   auto take = [&](size_t off, size_t n) { return std::vector<float>(p + off, p + off + n); };
   LmWeights w;
   w.embed_tokens = take(at.embed, V * d);
@@ -221,8 +221,8 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
   const LmParamLayout at(shape);
   const int L = c.num_hidden_layers, H = c.num_attention_heads, KV = c.num_key_value_heads;
   const int hd = c.head_dim, E = c.num_local_experts;
-  const size_t N = sz(int64_t{B} * T), d = sz(c.hidden_size), V = sz(c.vocab_size);
-  const size_t qd = sz(c.q_dim()), kvd = sz(c.kv_dim()), uT = sz(T);
+  const size_t N = to_size(int64_t{B} * T), d = to_size(c.hidden_size), V = to_size(c.vocab_size);
+  const size_t qd = to_size(c.q_dim()), kvd = to_size(c.kv_dim()), uT = to_size(T);
   const double eps = c.rms_norm_eps;
 
   // ---- inputs and targets: window b is ids w[0..T], inputs w[0..T-1], targets w[1..T]
@@ -230,24 +230,24 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
   ws.targets.resize(N);
   for (int b = 0; b < B; ++b) {
     for (int t = 0; t < T; ++t) {
-      ws.inputs[sz(b) * uT + sz(t)] = windows[sz(b) * (uT + 1) + sz(t)];
-      ws.targets[sz(b) * uT + sz(t)] = windows[sz(b) * (uT + 1) + sz(t) + 1];
+      ws.inputs[to_size(b) * uT + to_size(t)] = windows[to_size(b) * (uT + 1) + to_size(t)];
+      ws.targets[to_size(b) * uT + to_size(t)] = windows[to_size(b) * (uT + 1) + to_size(t) + 1];
     }
   }
   stages::rope_tables(T, hd, c.rope_theta, ws.rope_cos, ws.rope_sin);
-  ws.layers.resize(sz(L));
+  ws.layers.resize(to_size(L));
 
   // ---- forward
   std::vector<Real>* x = ws.layers.empty() ? &ws.x_final : &ws.layers[0].input;
   x->resize(N * d);  // [N, d] embeddings
   for (size_t n = 0; n < N; ++n) {
-    std::copy_n(params + at.embed + sz(ws.inputs[n]) * d, d, x->data() + n * d);
+    std::copy_n(params + at.embed + to_size(ws.inputs[n]) * d, d, x->data() + n * d);
   }
   LmLoss loss;
-  loss.layers.resize(sz(L));
+  loss.layers.resize(to_size(L));
   for (int l = 0; l < L; ++l) {
-    LmTrainLayer<Real>& a = ws.layers[sz(l)];
-    const LmParamLayout::Layer& o = at.layers[sz(l)];
+    LmTrainLayer<Real>& a = ws.layers[to_size(l)];
+    const LmParamLayout::Layer& o = at.layers[to_size(l)];
     a.attn_norm.resize(N * d);
     a.attn_rstd.resize(N);
     stages::rmsnorm_forward(a.input.data(), params + o.attn_norm, a.attn_norm.data(),
@@ -260,13 +260,14 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
     mm_nt(a.attn_norm.data(), params + o.v, a.v.data(), N, d, kvd);
     stages::rope_rotate(a.q.data(), B, T, H, hd, ws.rope_cos.data(), ws.rope_sin.data(), false);
     stages::rope_rotate(a.k.data(), B, T, KV, hd, ws.rope_cos.data(), ws.rope_sin.data(), false);
-    a.probs.resize(sz(B) * sz(H) * uT * uT);
+    a.probs.resize(to_size(B) * to_size(H) * uT * uT);
     a.attn.resize(N * qd);
     for_each_window(B, ws.attention, [&](int b, LmAttentionScratch<Real>& sc) {
-      const size_t r0 = sz(b) * uT;
+      const size_t r0 = to_size(b) * uT;
       stages::attention_forward(a.q.data() + r0 * qd, a.k.data() + r0 * kvd, a.v.data() + r0 * kvd,
-                                a.attn.data() + r0 * qd, a.probs.data() + sz(b) * sz(H) * uT * uT,
-                                T, H, KV, hd, sc);
+                                a.attn.data() + r0 * qd,
+                                a.probs.data() + to_size(b) * to_size(H) * uT * uT, T, H, KV, hd,
+                                sc);
     });
     a.resid_mid.resize(N * d);
     mm_nt(a.attn.data(), params + o.o, a.resid_mid.data(), N, qd, d);  // attn · Woᵀ
@@ -275,12 +276,12 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
     a.moe_rstd.resize(N);
     stages::rmsnorm_forward(a.resid_mid.data(), params + o.moe_norm, a.moe_norm.data(),
                             a.moe_rstd.data(), N, d, eps);
-    const Real* layer_bias = bias ? bias + sz(l) * sz(E) : nullptr;
+    const Real* layer_bias = bias ? bias + to_size(l) * to_size(E) : nullptr;
     a.moe_loss = train::model_forward(shape.moe, shape.coefs, params + o.moe, layer_bias,
                                       a.moe_norm.data(), static_cast<int>(N), T, a.moe_ws);
-    loss.layers[sz(l)] = a.moe_loss;
+    loss.layers[to_size(l)] = a.moe_loss;
     loss.aux += a.moe_loss.aux(shape.coefs);
-    x = l + 1 < L ? &ws.layers[sz(l + 1)].input : &ws.x_final;
+    x = l + 1 < L ? &ws.layers[to_size(l + 1)].input : &ws.x_final;
     x->resize(N * d);
     for (size_t i = 0; i < N * d; ++i) (*x)[i] = a.resid_mid[i] + a.moe_ws.out[i];
     if (shape.has_shared()) {  // no aux terms: its one expert always takes every token
@@ -324,9 +325,9 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
   ws.dv.resize(N * kvd);
   ws.dtmp.resize(N * d);
   for (int l = L - 1; l >= 0; --l) {
-    LmTrainLayer<Real>& a = ws.layers[sz(l)];
-    const LmParamLayout::Layer& o = at.layers[sz(l)];
-    const Real* layer_bias = bias ? bias + sz(l) * sz(E) : nullptr;
+    LmTrainLayer<Real>& a = ws.layers[to_size(l)];
+    const LmParamLayout::Layer& o = at.layers[to_size(l)];
+    const Real* layer_bias = bias ? bias + to_size(l) * to_size(E) : nullptr;
     // x_out = resid_mid + moe(rmsnorm(resid_mid)): dx flows to resid_mid directly and through
     // the block and its norm.
     train::model_backward(shape.moe, shape.coefs, params + o.moe, layer_bias, a.moe_norm.data(),
@@ -347,9 +348,9 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
     std::fill(ws.dk.begin(), ws.dk.end(), Real(0));
     std::fill(ws.dv.begin(), ws.dv.end(), Real(0));
     for_each_window(B, ws.attention, [&](int b, LmAttentionScratch<Real>& sc) {
-      const size_t r0 = sz(b) * uT;
+      const size_t r0 = to_size(b) * uT;
       stages::attention_backward(a.q.data() + r0 * qd, a.k.data() + r0 * kvd, a.v.data() + r0 * kvd,
-                                 a.probs.data() + sz(b) * sz(H) * uT * uT,
+                                 a.probs.data() + to_size(b) * to_size(H) * uT * uT,
                                  ws.dattn.data() + r0 * qd, ws.dq.data() + r0 * qd,
                                  ws.dk.data() + r0 * kvd, ws.dv.data() + r0 * kvd, T, H, KV, hd,
                                  sc);
@@ -369,7 +370,7 @@ LmLoss lm_train_forward_backward(const LmTrainShape& shape, const Real* params, 
                              ws.dnorm.data(), ws.dx.data(), grad + o.attn_norm, N, d);
   }
   for (size_t n = 0; n < N; ++n) {  // embedding rows: scatter-add
-    Real* row = grad + at.embed + sz(ws.inputs[n]) * d;
+    Real* row = grad + at.embed + to_size(ws.inputs[n]) * d;
     for (size_t i = 0; i < d; ++i) row[i] += ws.dx[n * d + i];
   }
   return loss;
