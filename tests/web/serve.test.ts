@@ -3,6 +3,7 @@
 // headers as uncompressed responses. Runs the real script against a small fake build folder.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -39,6 +40,10 @@ function freePort(): Promise<number> {
 
 // A fake build: text that compresses well, a "wasm" file, an already-compressed font, a tiny file.
 const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-serve-'));
+// The server's disk cache of compressed bodies (MOE_COMPRESSED_CACHE), seeded before it starts.
+const diskCache = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-serve-cache-'));
+const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
+const cacheEntry = (rel: keyof typeof files, encoding: string) => path.join(diskCache, `${sha256(files[rel])}.${encoding}`);
 const files = {
   'index.html': `<!doctype html><title>t</title><p>${'hello experts '.repeat(200)}</p>`,
   'assets/app.js': `export const words = ${JSON.stringify(Array.from({ length: 400 }, (_, i) => `expert-${i % 17}`))};\n`,
@@ -55,8 +60,17 @@ beforeAll(async () => {
     fs.mkdirSync(path.dirname(path.join(dist, rel)), { recursive: true });
     fs.writeFileSync(path.join(dist, rel), content);
   }
+  // A valid entry that differs from what the server would make (brotli at quality 1, not 11); a
+  // damaged one; one that decompresses to other bytes than its name says.
+  fs.writeFileSync(cacheEntry('index.html', 'br'), seededIndex);
+  fs.writeFileSync(cacheEntry('assets/app.js', 'gzip'), 'not gzip at all');
+  fs.writeFileSync(cacheEntry('assets/app.js', 'br'), zlib.brotliCompressSync('export const words = [];\n'));
   port = await freePort();
-  server = spawn(process.execPath, ['scripts/serve.mjs'], { cwd: repo, env: { ...process.env, PORT: String(port), MOE_DIST_DIR: dist }, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, ['scripts/serve.mjs'], {
+    cwd: repo,
+    env: { ...process.env, PORT: String(port), MOE_DIST_DIR: dist, MOE_COMPRESSED_CACHE: diskCache },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {
@@ -72,6 +86,7 @@ beforeAll(async () => {
 afterAll(() => {
   server?.kill();
   fs.rmSync(dist, { recursive: true, force: true });
+  fs.rmSync(diskCache, { recursive: true, force: true });
 });
 
 const original = (rel: keyof typeof files) => Buffer.from(files[rel]);
@@ -82,7 +97,26 @@ function expectSecurityHeaders(r: Reply) {
   expect(r.headers['cross-origin-embedder-policy']).toBe('require-corp');
 }
 
+const seededIndex = zlib.brotliCompressSync(files['index.html'], { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } });
+
 describe('scripts/serve.mjs compression', () => {
+  it('keeps compressed bodies on disk by content hash and reuses them; a damaged entry is made again', async () => {
+    // Reused: the seeded entry is sent as it is, so the server did not compress index.html itself.
+    const page = await get(port, '/', { 'Accept-Encoding': 'br' });
+    expect(page.body.equals(seededIndex)).toBe(true);
+    // Written: the wasm file's brotli body is on disk under its hash, and is what was sent.
+    const wasm = await get(port, '/assets/engine.wasm', { 'Accept-Encoding': 'br' });
+    expect(fs.readFileSync(cacheEntry('assets/engine.wasm', 'br')).equals(wasm.body)).toBe(true);
+    // Damaged, or holding other bytes: not sent; the file goes out correctly compressed and the
+    // entry is replaced.
+    const app = await get(port, '/assets/app.js', { 'Accept-Encoding': 'gzip' });
+    expect(zlib.gunzipSync(app.body).equals(original('assets/app.js'))).toBe(true);
+    expect(zlib.gunzipSync(fs.readFileSync(cacheEntry('assets/app.js', 'gzip'))).equals(original('assets/app.js'))).toBe(true);
+    const appBr = await get(port, '/assets/app.js', { 'Accept-Encoding': 'br' });
+    expect(zlib.brotliDecompressSync(appBr.body).equals(original('assets/app.js'))).toBe(true);
+    expect(zlib.brotliDecompressSync(fs.readFileSync(cacheEntry('assets/app.js', 'br'))).equals(original('assets/app.js'))).toBe(true);
+  });
+
   it('sends brotli when the browser accepts it, with the right headers', async () => {
     const r = await get(port, '/assets/engine.wasm', { 'Accept-Encoding': 'gzip, deflate, br' });
     expect(r.status).toBe(200);
