@@ -6,12 +6,14 @@
 // (zlib runs off the main thread; `plugin.ready` settles when it is done, so the first visitor
 // does not wait for brotli) and again when a file changes. The compressed bodies are kept on disk
 // too, by the SHA-256 of what they hold (build/compressed-cache/, or MOE_COMPRESSED_CACHE): brotli
-// at quality 11 over the whole build takes about 8 s of both cores, and `npm test` and the benches
-// start this server several times on the same build. An entry is used only if it decompresses to
-// the file's bytes, so a damaged one costs a recompression, never a wrong page. Fonts (woff2 is already compressed; a
-// browser that reads woff2 never asks for the ttf), images and requests that accept neither
-// encoding fall through to Vite's static handler, which sends identity. Every compressible response says
-// `Vary: Accept-Encoding`, so a cache never hands brotli to a client that did not ask for it.
+// at quality 11 over the whole build keeps both cores busy for about 6 s, and `npm test` and the
+// benches start this server several times on the same build. An entry is used only if it
+// decompresses to the file's bytes, so a damaged one costs a recompression, never a wrong page.
+//
+// Fonts (woff2 is already compressed; a browser that reads woff2 never asks for the ttf), images
+// and requests that accept neither encoding fall through to Vite's static handler, which sends
+// identity. Every compressible response says `Vary: Accept-Encoding`, so a cache never hands
+// brotli to a client that did not ask for it.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat as statAsync, utimes, writeFile } from 'node:fs/promises';

@@ -1,6 +1,6 @@
 // The DeepSeek-style language model (issue 19): a sigmoid router whose selection-only bias is
-// learnt by loss-free balancing, plus a shared expert. A few trained_deepseek steps are written as
-// a "moe_tutor" checkpoint folder; it loads back bit for bit and LmModel's forward gives the
+// learnt by loss-free balancing, plus a shared expert. A few trained steps are written as a
+// "moe_tutor" checkpoint folder; it loads back bit for bit and LmModel's forward gives the
 // trainer's logits. Bad folders (missing bias, wrong shape, unknown scoring) are errors naming
 // the field.
 #include <algorithm>

@@ -1,4 +1,4 @@
-// What the page's trainer adds on top of LmTrainer's steps: text from the model being trained_lm
+// What the page's trainer adds on top of LmTrainer's steps: text from the model being trained
 // (LmTrainer::generate) and the TRAIN.json recipe shared with `moe lm train`
 // (lm_train_recipe.hpp). Tiny models and a synthetic token stream keep these fast in wasm.
 #include <string_view>
