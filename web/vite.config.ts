@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { corpusPlugin } from './corpus-plugin';
 import { lessonsPlugin } from './lesson-plugin';
-import { preloadChunkOf } from './preload-chunk';
 import { prerenderPages } from './prerender-plugin';
 import { themeBoot } from './theme-boot-plugin';
 import { metaContentSecurityPolicy, securityHeaders } from './src/security-policy';
@@ -83,7 +82,6 @@ export default defineConfig({
   plugins: [
     lessonsPlugin({ lessonsDir }),
     svelte(),
-    preloadChunkOf('/src/start.ts'),
     cspMetaTag,
     themeBoot,
     corpusPlugin(repo),

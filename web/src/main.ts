@@ -1,36 +1,29 @@
-// Entry point, small on purpose: it starts the engine worker, then loads the player.
-// Chromium starts a worker only when the page's main thread is free, so the player (its code and
-// the first render: most of the startup work) is a separate chunk; the browser parses it off the
-// main thread while the worker is starting and fetching the wasm, and the opened lesson's steps
-// (a chunk per lesson) download at the same time.
+// Entry point, small on purpose. Every built page carries its text, prerendered
+// (web/prerender-plugin.ts), and the theme is set before the first paint (web/theme-boot.js). So
+// the first frame needs no script: the engine and the player (boot.ts) start only once that text
+// is on screen. Started earlier, their downloads, compiles and the worker's start shared this
+// machine's two cores with the first frame's layout and raster, and held it back by 30–60 ms
+// (bench/RESULTS.md, nineteenth session). The dev server's page has no prerendered text: there
+// the player starts at once.
 import 'katex/dist/katex.min.css';
 import './app.css';
-import { hasFormulas, loadLesson } from 'virtual:lesson-loaders';
-import { Engine } from './engine';
-import { preloadFormulaFonts } from './player/preload-fonts';
-import { routeOfPage } from './player/route';
-import { applyTheme, effectiveTheme } from './player/theme';
 
-applyTheme(effectiveTheme()); // before the first paint: no flash of the other theme
-
-// The player moves between the map and lesson pages without reloading (player/router.svelte.ts),
-// which changes what a relative address means. The browser reads the manifest when it needs it
-// (installing), so pin its address to this page's now. (Icons load at once: pinning them would
-// load them twice.)
-const manifest = document.head.querySelector<HTMLLinkElement>('link[rel="manifest"]');
-manifest?.setAttribute('href', manifest.href);
-
-const engine = Engine.start();
-// The lesson in the address downloads alongside the player (the player asks for the same module).
-const route = routeOfPage();
-if (route.page === 'lesson') {
-  loadLesson(route.lessonId).catch(() => {}); // the player reports it
-  if (hasFormulas(route.lessonId)) preloadFormulaFonts();
+/** Resolves once the first contentful paint is on screen, at most `capMs` later (a hidden tab paints nothing), and at once where the browser does not report paints. */
+function afterFirstContentfulPaint(capMs = 3000): Promise<void> {
+  if (!PerformanceObserver.supportedEntryTypes?.includes('paint')) return Promise.resolve();
+  return new Promise((resolve) => {
+    const observer = new PerformanceObserver((list) => {
+      if (!list.getEntriesByName('first-contentful-paint').length) return;
+      observer.disconnect();
+      resolve();
+    });
+    observer.observe({ type: 'paint', buffered: true });
+    setTimeout(() => {
+      observer.disconnect();
+      resolve();
+    }, capMs);
+  });
 }
-const { startPlayer } = await import('./start');
-await startPlayer(engine);
-// Offline support once the engine has answered (or failed): precaching never competes with the first lesson.
-void engine.ready
-  .catch(() => {})
-  .then(() => import('./player/offline.svelte'))
-  .then((offline) => offline.registerServiceWorker());
+
+if (document.getElementById('app')?.dataset.prerendered) await afterFirstContentfulPaint();
+await import('./boot');

@@ -1,4 +1,4 @@
-// Mounts the lesson player with the course built from lessons/ (loaded by main.ts after the
+// Mounts the lesson player with the course built from lessons/ (loaded by boot.ts after the
 // engine worker has been started). It sits beside App.svelte, not in player/: it reaches every
 // widget through the app, and widgets import player/ (tests/web/import-graph.test.ts).
 import { mount } from 'svelte';
@@ -21,34 +21,12 @@ function loadLesson(id: string): Lesson | Promise<Lesson> {
 /** How long the first render waits for the opened lesson before it shows a "Loading" line instead. */
 const FIRST_LESSON_WAIT_MS = 50;
 
-/**
- * Resolves once the page's first contentful paint is on screen (at most `capMs` later, and at once
- * where the browser does not report paints). The player replaces the prerendered text only then:
- * replaced before its frame has been presented, that text would have been drawn for nothing, and
- * the page's largest paint would wait for the player's own render.
- */
-function afterFirstContentfulPaint(capMs = 3000): Promise<void> {
-  if (!PerformanceObserver.supportedEntryTypes?.includes('paint')) return Promise.resolve();
-  return new Promise((resolve) => {
-    const observer = new PerformanceObserver((list) => {
-      if (!list.getEntriesByName('first-contentful-paint').length) return;
-      observer.disconnect();
-      resolve();
-    });
-    observer.observe({ type: 'paint', buffered: true });
-    setTimeout(() => {
-      observer.disconnect();
-      resolve();
-    }, capMs);
-  });
-}
-
 export async function startPlayer(engine: Engine): Promise<void> {
   const target = document.getElementById('app')!;
   // The build prerendered this page's text into #app (web/prerender-plugin.ts): the learner is
   // already reading, so the player takes over only once it can show the same lesson.
   const prerendered = target.dataset.prerendered;
-  // main.ts asked for the opened lesson with the player's code, so it is usually here already:
+  // boot.ts asked for the opened lesson with the player's code, so it is usually here already:
   // the first render then shows it (and asks for its widgets) at once, in one layout.
   const route = routeOfPage();
   if (route.page === 'lesson') {
@@ -56,7 +34,9 @@ export async function startPlayer(engine: Engine): Promise<void> {
     if (prerendered !== route.lessonId) await Promise.race([lesson, new Promise((resolve) => setTimeout(resolve, FIRST_LESSON_WAIT_MS))]);
     else await lesson;
   }
-  if (prerendered) await afterFirstContentfulPaint();
+  // main.ts started the player only once the prerendered text was on screen: replaced before its
+  // frame was presented, it would have been drawn for nothing, and the largest paint would have
+  // waited for the player's own render.
   target.replaceChildren(); // the prerendered text, replaced in the same task: no blank frame
   delete target.dataset.prerendered;
   mount(App, { target, props: { course, engine, loadLesson } });

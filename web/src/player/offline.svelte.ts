@@ -1,4 +1,4 @@
-// The service worker from the page's side (the worker itself is src/sw.ts): registered by main.ts
+// The service worker from the page's side (the worker itself is src/sw.ts): registered by boot.ts
 // once the first lesson is on screen and the engine has answered, so precaching the course never
 // competes with the first visit; and a "new version" prompt when a new deployment has installed. The new
 // version takes over only when the learner accepts, and then the page reloads at once, so a page
