@@ -64,7 +64,7 @@ async function tracePaint(browser, baseUrl, page, file) {
       fcp_ms: ms(fcp.ts),
       stylesheet_requested_ms: ms(first('ResourceSendRequest', url('.css'))?.ts),
       stylesheet_parsed_ms: ms(first('ParseAuthorStyleSheet')?.ts),
-      first_paint_ms: ms(first('Paint', (e) => e.ts > first('ParseAuthorStyleSheet').ts).ts),
+      first_paint_ms: ms(first('Paint', (e) => e.ts > (first('ParseAuthorStyleSheet')?.ts ?? nav.ts))?.ts),
       main_cpu_before_fcp_ms: before.reduce((a, e) => a + (e.tdur ?? 0), 0) / 1000,
       style_cpu_ms: cpu('ParseAuthorStyleSheet') + cpu('UpdateLayoutTree'),
       layout_cpu_ms: cpu('Layout'),
