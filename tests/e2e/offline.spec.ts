@@ -65,7 +65,7 @@ test('with JavaScript off, a lesson page shows its text, formulas and checks', a
   }
 });
 
-test('nothing holds back the first paint: no parser-blocking script, the theme set inline before the stylesheet', async ({ page, context }) => {
+test('nothing holds back the first paint: no parser-blocking script, the theme set inline before the stylesheet, no code but the entry before it', async ({ page, context }) => {
   for (const address of ['/', '/lesson/dense-cost/']) {
     const html = await (await page.request.get(address)).text();
     const head = /<head>([\s\S]*)<\/head>/.exec(html)![1];
@@ -90,6 +90,18 @@ test('nothing holds back the first paint: no parser-blocking script, the theme s
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await expect(page.locator('.engine-status')).toHaveText('Engine ready', { timeout: 30_000 });
   expect(await cspViolations(page)).toEqual([]);
+  // Before the text is on screen the page asks for no code but what its HTML names (the small
+  // entry): the engine and the player start after the first contentful paint (web/src/main.ts).
+  const html = await (await page.request.get('/lesson/dense-cost/')).text();
+  const named = [...html.matchAll(/(?:src|href)="[^"]*\/(assets\/[^"]+\.m?js)"/g)].map((m) => `/${m[1]}`);
+  const early = await page.evaluate(() => {
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0].startTime;
+    const code = performance.getEntriesByType('resource').filter((e) => /\.(m?js|wasm)$/.test(new URL(e.name).pathname));
+    return { before: code.filter((e) => e.startTime < fcp).map((e) => new URL(e.name).pathname), after: code.filter((e) => e.startTime >= fcp).length };
+  });
+  expect(named.length).toBeGreaterThan(0);
+  expect(early.before.filter((file) => !named.includes(file)), 'code requested before the first paint').toEqual([]);
+  expect(early.after, 'code requested after the first paint').toBeGreaterThan(0);
 });
 
 test('the player takes over only after the prerendered text has been painted', async ({ page }) => {
