@@ -44,7 +44,7 @@ TEST_CASE("routing/oracle: deepseek-v3 sigmoid grouped top-k with correction bia
     std::sort(want.begin(), want.end());
     for (int i = 0; i < k; ++i) {
       CHECK(got[i].first == want[i].first);
-      CHECK(std::fabs(got[i].second - want[i].second) <= routing_test::kOracleTol);
+      CHECK(std::fabs(got[i].second - want[i].second) <= moe_test::kOracleTol);
     }
   }
 
