@@ -10,12 +10,6 @@
 namespace moe::lm {
 namespace {
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 std::string layer_prefix(int l) {
   return "model.layers." + std::to_string(l) + ".";
 }

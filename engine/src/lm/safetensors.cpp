@@ -56,12 +56,6 @@ bool dtype_from_string(const std::string& s, Dtype& out) {
   return true;
 }
 
-std::string safetensors_shape(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // A non-negative JSON integer (offsets, dimensions): `where: must be ...` otherwise.
 detail::MaybeError read_count(const json& v, const std::string& where, uint64_t& out) {
   if (v.is_number_unsigned()) {
@@ -163,7 +157,7 @@ Result<Entry> read_entry(const std::string& name, const json& v, uint64_t data_b
   if (too_big || e.numel * dtype_bytes(e.dtype) != span) {
     return Error{where + ".data_offsets",
                  "span of " + std::to_string(span) + " bytes does not match shape " +
-                     safetensors_shape(e.shape) + " of " + std::string(to_string(e.dtype)) + " (" +
+                     shape_string(e.shape) + " of " + std::string(to_string(e.dtype)) + " (" +
                      (too_big ? std::string("more bytes than the file holds")
                               : std::to_string(e.numel * dtype_bytes(e.dtype)) + " bytes") +
                      ")"};
@@ -227,6 +221,12 @@ int64_t Tensor::numel() const {
   int64_t n = 1;
   for (int64_t d : shape) n *= d;
   return n;
+}
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
 }
 
 float f16_to_f32(uint16_t h) {
@@ -375,9 +375,8 @@ Result<std::vector<uint8_t>> safetensors_write(const std::vector<NamedTensor>& t
       numel *= static_cast<uint64_t>(d);
     }
     if (numel != t.data.size()) {
-      return Error{where, "shape " + safetensors_shape(t.shape) + " holds " +
-                              std::to_string(numel) + " values, got " +
-                              std::to_string(t.data.size())};
+      return Error{where, "shape " + shape_string(t.shape) + " holds " + std::to_string(numel) +
+                              " values, got " + std::to_string(t.data.size())};
     }
     const uint64_t end = offset + numel * bytes_per;
     header[t.name] = {

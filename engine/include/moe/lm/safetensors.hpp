@@ -39,6 +39,9 @@ struct Tensor {
   int64_t numel() const;
 };
 
+// A shape as error messages print it: "[8, 128]".
+std::string shape_string(const std::vector<int64_t>& shape);
+
 struct Safetensors {
   std::map<std::string, std::string> metadata;  // "__metadata__" (string values only)
   std::map<std::string, Tensor> tensors;        // by name
