@@ -66,8 +66,9 @@ test('with JavaScript off, a lesson page shows its text, formulas and checks', a
 });
 
 test('nothing holds back the first paint: no parser-blocking script, the theme set inline before the stylesheet, no code but the entry before it', async ({ page, context }) => {
+  const pages: Record<string, string> = {};
   for (const address of ['/', '/lesson/dense-cost/']) {
-    const html = await (await page.request.get(address)).text();
+    const html = (pages[address] = await (await page.request.get(address)).text());
     const head = /<head>([\s\S]*)<\/head>/.exec(html)![1];
     const body = /<body>([\s\S]*)<\/body>/.exec(html)![1];
     // A classic <script src> would stop the parser, and so everything behind it, until it has
@@ -92,8 +93,7 @@ test('nothing holds back the first paint: no parser-blocking script, the theme s
   expect(await cspViolations(page)).toEqual([]);
   // Before the text is on screen the page asks for no code but what its HTML names (the small
   // entry): the engine and the player start after the first contentful paint (web/src/main.ts).
-  const html = await (await page.request.get('/lesson/dense-cost/')).text();
-  const named = [...html.matchAll(/(?:src|href)="[^"]*\/(assets\/[^"]+\.m?js)"/g)].map((m) => `/${m[1]}`);
+  const named = [...pages['/lesson/dense-cost/'].matchAll(/(?:src|href)="[^"]*\/(assets\/[^"]+\.m?js)"/g)].map((m) => `/${m[1]}`);
   const early = await page.evaluate(() => {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0].startTime;
     const code = performance.getEntriesByType('resource').filter((e) => /\.(m?js|wasm)$/.test(new URL(e.name).pathname));

@@ -1,7 +1,7 @@
 // The two KaTeX faces every lesson's formulas use. Without a hint the browser asks for a font only
-// when a layout first needs it, then lays the page out again once it arrives. For a lesson the
-// player renders first (after an old `#/lesson/...` link, or on the dev server) and that has
-// formulas (boot.ts); a lesson's own page has asked already, by laying out its prerendered text.
+// when a layout first needs it, then lays the page out again once it arrives. boot.ts asks for a
+// lesson with formulas that the player shows first (an old `#/lesson/...` link, the dev server);
+// a lesson's own page has asked already, by laying out its prerendered formulas.
 import mainRegular from 'katex/dist/fonts/KaTeX_Main-Regular.woff2?url';
 import mathItalic from 'katex/dist/fonts/KaTeX_Math-Italic.woff2?url';
 
